@@ -1,0 +1,76 @@
+/* sk/expr.h - XLSForm expressions (an XPath 1.0 subset): compile once, evaluate often.
+ *
+ * Supported: ${name}, '.', string and number literals, = != < <= > >=, and or,
+ * + - * div mod, unary minus, parentheses, and the functions not, selected,
+ * count-selected, string-length, regex, if, concat, coalesce, contains,
+ * starts-with, substr, int, number, round, today, now, true, false,
+ * jr:choice-name.  Values follow XPath 1.0 conversion rules: an unanswered
+ * question is the empty string; comparisons with a number compare as numbers;
+ * ISO dates (YYYY-MM-DD) convert to numbers as days since 1970-01-01, as in ODK.
+ *
+ * The grammar is written above the parser in lib/expr/.
+ */
+#ifndef SK_EXPR_H
+#define SK_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/error.h"
+
+typedef struct sk_expr sk_expr;
+
+typedef enum sk_value_type { SK_VAL_STRING, SK_VAL_NUMBER, SK_VAL_BOOL } sk_value_type;
+
+typedef struct sk_value {
+    sk_value_type type;
+    double num;      /* SK_VAL_NUMBER */
+    bool b;          /* SK_VAL_BOOL */
+    char *str;       /* SK_VAL_STRING: owned, never NULL */
+} sk_value;
+
+/* What an expression can see while it is evaluated. */
+typedef struct sk_eval_ctx {
+    /* The current value of ${name} as an XPath string; NULL when unanswered
+     * (which evaluates as ""). May be NULL: every reference is then "". */
+    const char *(*lookup)(void *user, const char *name);
+    /* The label of choice `value` of question `qname` in the current
+     * language, for jr:choice-name; NULL when unknown. May be NULL. */
+    const char *(*choice_label)(void *user, const char *qname, const char *value);
+    void *user;
+    const char *self;   /* the value of '.', NULL = "" */
+    int64_t now_ms;     /* the time for now() and today() (Unix ms, local time zone); 0 = the clock */
+} sk_eval_ctx;
+
+/* Compile src.  On a syntax error returns SK_ERR_EXPR and err->message says
+ * what and where ("unexpected ')' at character 14"); the caller adds the
+ * file, sheet, row and column.  Unknown functions and wrong argument counts
+ * are compile errors.  *out is set only on success. */
+sk_status sk_expr_compile(const char *src, sk_expr **out, sk_error *err);
+/* NULL is a no-op. */
+void sk_expr_free(sk_expr *e);
+/* The source text as given to sk_expr_compile. */
+const char *sk_expr_source(const sk_expr *e);
+
+/* The distinct question names the expression refers to, in order of first
+ * appearance: ${name} and the '${name}' argument of jr:choice-name. */
+size_t sk_expr_ref_count(const sk_expr *e);
+const char *sk_expr_ref(const sk_expr *e, size_t i);
+
+/* Evaluate.  On success *out holds the value (release with sk_value_free).
+ * Evaluation errors (for example an invalid regular expression) return
+ * SK_ERR_EXPR with a message. */
+sk_status sk_expr_eval(const sk_expr *e, const sk_eval_ctx *ctx, sk_value *out, sk_error *err);
+/* Convenience: evaluate and convert with XPath's boolean()/string()/number(). */
+sk_status sk_expr_eval_bool(const sk_expr *e, const sk_eval_ctx *ctx, bool *out, sk_error *err);
+sk_status sk_expr_eval_string(const sk_expr *e, const sk_eval_ctx *ctx, char **out, sk_error *err);
+sk_status sk_expr_eval_number(const sk_expr *e, const sk_eval_ctx *ctx, double *out, sk_error *err);
+
+void sk_value_free(sk_value *v);
+bool sk_value_bool(const sk_value *v);
+double sk_value_number(const sk_value *v);          /* NaN when not a number */
+/* XPath string(): numbers without trailing zeros ("3", "2.5", "NaN"). malloc'd. */
+char *sk_value_string(const sk_value *v);
+
+#endif

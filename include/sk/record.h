@@ -1,0 +1,78 @@
+/* sk/record.h - sealed records and withdrawal codes.
+ *
+ * A record is a clear header (only what merging needs) and a payload (the
+ * answers JSON, see sk/answers.h) encrypted with a fresh key that is sealed to
+ * the study's X25519 key; the header is the AEAD's associated data.  The kiosk
+ * can seal but never open.  Byte layout: docs/FORMATS.md.
+ */
+#ifndef SK_RECORD_H
+#define SK_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/error.h"
+#include "sk/keys.h"
+
+typedef enum sk_rec_kind {
+    SK_REC_CONSENT = 1,     /* the consent section of a finished sitting */
+    SK_REC_RESPONSE = 2,    /* the questionnaire answers of a finished sitting */
+    SK_REC_INCOMPLETE = 3,  /* abandoned (idle, admin) or recovered after a crash */
+    SK_REC_DECLINED = 4,    /* the participant chose not to take part */
+    SK_REC_DRAFT = 5        /* a sitting in progress: never leaves the kiosk */
+} sk_rec_kind;
+
+#define SK_RECORD_ID_SIZE 16
+#define SK_DEVICE_ID_SIZE 8
+#define SK_TAG_SIZE 16
+#define SK_FORM_ID_MAX 64       /* bytes, without NUL */
+#define SK_FORM_VERSION_MAX 32
+
+typedef struct sk_record_header {
+    uint8_t version;                        /* record format version */
+    uint8_t kind;                           /* sk_rec_kind */
+    uint8_t record_id[SK_RECORD_ID_SIZE];   /* random */
+    uint8_t device_id[SK_DEVICE_ID_SIZE];
+    uint64_t seq;                           /* per-device 1, 2, 3, ...; 0 for drafts */
+    char form_id[SK_FORM_ID_MAX + 1];
+    char form_version[SK_FORM_VERSION_MAX + 1];
+    uint8_t withdraw_tag[SK_TAG_SIZE];      /* sk_wcode_tag of the sitting's code; zeros = none */
+} sk_record_header;
+
+/* Seal payload under h (version is set by this call) to the study key.
+ * *out is malloc'd, owned by the caller. */
+sk_status sk_record_seal(const sk_record_header *h, const sk_study_pub *study, const void *payload,
+                         size_t len, uint8_t **out, size_t *out_len, sk_error *err);
+
+/* Make an INCOMPLETE record from a sealed DRAFT the kiosk can no longer read
+ * (crash recovery): the draft blob becomes the payload of a record with
+ * header h.  sk_record_open unwraps it. */
+sk_status sk_record_wrap_draft(const sk_record_header *h, const sk_study_pub *study,
+                               const uint8_t *draft, size_t draft_len, uint8_t **out,
+                               size_t *out_len, sk_error *err);
+
+/* Read the clear header without any key.  SK_ERR_FORMAT when malformed. */
+sk_status sk_record_header_parse(const uint8_t *blob, size_t len, sk_record_header *out,
+                                 sk_error *err);
+
+/* Open with the study key: verifies the header, decrypts, unwraps a wrapped
+ * draft.  *payload is NUL-terminated, release with sk_secret_free.
+ * SK_ERR_AUTH when the record was altered or sealed to another study. */
+sk_status sk_record_open(const uint8_t *blob, size_t len, const sk_study_key *key,
+                         sk_record_header *hdr, char **payload, size_t *payload_len,
+                         sk_error *err);
+
+/* Withdrawal codes: at least 60 bits, grouped for reading off a screen,
+ * no ambiguous characters (e.g. "K7QF-3M9X-T2RD-8H").  NUL-terminated. */
+#define SK_WCODE_SIZE 24
+void sk_wcode_generate(char out[SK_WCODE_SIZE]);
+/* Accept a code typed by a person (any case, with or without separators or
+ * spaces) and write its canonical grouped form.  false when it cannot be a code. */
+bool sk_wcode_normalize(const char *typed, char out[SK_WCODE_SIZE]);
+/* The tag stored in record headers: a keyed hash of the canonical code. */
+void sk_wcode_tag(const char *canonical, uint8_t tag[SK_TAG_SIZE]);
+
+const char *sk_rec_kind_name(int kind);    /* "consent", "response", ... */
+
+#endif

@@ -1,0 +1,66 @@
+/* sk/runtime.h - a form being filled in: skip logic, calculations, checks, paging.
+ *
+ * An sk_run ties a loaded sk_form to the sk_answers of one sitting.  After any
+ * change to the answers call sk_run_update(): it recomputes calculations in
+ * dependency order, decides what is relevant, removes the answers of questions
+ * that skip logic now hides (they are not recorded), fills defaults and
+ * metadata.  The kiosk draws every frame from the form, the answers and these
+ * queries; nothing is cached in widgets.
+ */
+#ifndef SK_RUNTIME_H
+#define SK_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sk/answers.h"
+#include "sk/error.h"
+#include "sk/form.h"
+
+typedef struct sk_run sk_run;
+
+/* form and answers are borrowed and must outlive the run.  lang is the
+ * language index used for messages and jr:choice-name.  device_id fills
+ * deviceid questions (may be NULL).  *out is set only on success. */
+sk_status sk_run_new(const sk_form *form, sk_answers *answers, int lang, const char *device_id,
+                     sk_run **out, sk_error *err);
+void sk_run_free(sk_run *run);   /* NULL is a no-op */
+void sk_run_set_language(sk_run *run, int lang);
+int sk_run_language(const sk_run *run);
+
+/* Recompute everything after a change (see above). now_ms fills start/today/
+ * now(); 0 = the clock.  Errors are evaluation errors with the question's row. */
+sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err);
+
+/* The question and every group around it are relevant. */
+bool sk_run_relevant(const sk_run *run, int q);
+bool sk_run_required(const sk_run *run, int q);
+bool sk_run_read_only(const sk_run *run, int q);
+
+/* Check question q's current answer against required and constraint.
+ * Returns true when it is acceptable; otherwise *message (if not NULL) points
+ * to the form's required_message / constraint_message in the run's language,
+ * or a built-in sentence ("This question requires an answer."). */
+bool sk_run_check(const sk_run *run, int q, const char **message);
+/* Every relevant question on the page passes sk_run_check; *first_bad gets
+ * the first that does not (or -1). */
+bool sk_run_page_ok(const sk_run *run, size_t page, int *first_bad);
+
+/* The choices of select question q that its choice_filter lets through now,
+ * in form order.  Returns how many; fills at most max indices into the
+ * question's choice list. */
+size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max);
+
+/* Paging over form->pages: a page is shown when at least one of its
+ * questions is relevant.  Return the next/previous shown page after/before
+ * `page`, or -1 when there is none (the first shown page: next from -1). */
+int sk_run_next_page(const sk_run *run, int page);
+int sk_run_prev_page(const sk_run *run, int page);
+/* Shown pages before `page` and in total, for the progress indicator. */
+void sk_run_progress(const sk_run *run, int page, size_t *done, size_t *total);
+
+/* The label of a choice in the run's language (jr:choice-name), or NULL. */
+const char *sk_run_choice_label(const sk_run *run, int q, const char *value);
+
+#endif

@@ -1,0 +1,2 @@
+/* PLACEHOLDER: replaced by the kiosk work. */
+int main(void) { return 1; }

@@ -1,0 +1,2 @@
+/* module expr: sources arrive with its issue */
+typedef int sk_expr_placeholder_t;

@@ -1,0 +1,2 @@
+/* module form: sources arrive with its issue */
+typedef int sk_form_placeholder_t;

@@ -1,0 +1,33 @@
+/* cmd.h - survey-sync's commands, one cmd_<name>() per file, dispatched from
+ * the table in main.c (as git's builtin/).  Each returns the exit status:
+ * 0 success, 1 failure, 2 usage. */
+#ifndef SYNC_CMD_H
+#define SYNC_CMD_H
+
+#include "sk/error.h"
+
+int cmd_keygen(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_withdraw(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* "survey-sync: error: <located message>" on stderr. Returns 1. */
+int sync_fail(const sk_error *err);
+/* "survey-sync: error: <printf message>" on stderr. Returns 1. */
+int sync_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "survey-sync: usage: <text>" on stderr. Returns 2. */
+int sync_usage(const char *usage);
+
+/* The study key's passphrase, from --passphrase-file F (if given), else
+ * $SURVEY_PASSPHRASE, else a no-echo prompt on the terminal (asked twice when
+ * confirm is set).  *out is in guarded memory: release with sync_passphrase_free.
+ * Returns 0, or 1 after printing an error. (sync/passphrase.c) */
+int sync_passphrase(const char *passphrase_file, int confirm, char **out, size_t *len);
+void sync_passphrase_free(char *pass);
+
+#endif
