@@ -118,6 +118,7 @@ typedef struct sk_form {
     /* Kiosk settings (settings sheet, documented in docs/XLSFORM.md). */
     unsigned idle_timeout_s;     /* kiosk_idle_timeout, default 90 */
     unsigned thanks_timeout_s;   /* kiosk_thanks_timeout, default 20 */
+    unsigned idle_countdown_s;   /* kiosk_idle_countdown, default 20: the "still there?" warning before the idle reset */
     bool show_withdrawal_code;   /* kiosk_withdrawal_code, default yes */
 } sk_form;
 

@@ -1,0 +1,204 @@
+/* form_load.c - sk_form_load / sk_form_load_mem: read the file, pick the
+ * reader, build the model, check it, and hand it over only when it is valid. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form_internal.h"
+#include "sk/expr.h"
+
+void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
+                  ...)
+{
+    char msg[sizeof ((sk_error *)0)->message];
+    char letter[8] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (col)
+        wb_col_letter(col, letter);
+    if (sk_diags_add(c->diags, c->file, sheet, row, col ? letter : NULL, "%s", msg) != SK_OK)
+        c->nomem = 1;
+}
+
+char **form_texts_new(size_t n_langs)
+{
+    return calloc(n_langs ? n_langs : 1, sizeof(char *));
+}
+
+void form_texts_free(char **t, size_t n_langs)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < n_langs; i++)
+        free(t[i]);
+    free(t);
+}
+
+void form_question_free(sk_question *q, size_t n_langs)
+{
+    free(q->name);
+    form_texts_free(q->label, n_langs);
+    form_texts_free(q->hint, n_langs);
+    form_texts_free(q->constraint_message, n_langs);
+    form_texts_free(q->required_message, n_langs);
+    free(q->relevant_src);
+    free(q->constraint_src);
+    free(q->calculation_src);
+    free(q->choice_filter_src);
+    free(q->required_src);
+    free(q->read_only_src);
+    free(q->default_value);
+    sk_expr_free(q->relevant);
+    sk_expr_free(q->constraint);
+    sk_expr_free(q->calculation);
+    sk_expr_free(q->choice_filter);
+    sk_expr_free(q->required);
+    sk_expr_free(q->read_only);
+}
+
+void form_free_impl(form_impl *f)
+{
+    sk_form *p = &f->pub;
+    for (size_t i = 0; i < p->n_q; i++)
+        form_question_free(&p->q[i], p->n_langs);
+    free(p->q);
+    for (size_t l = 0; l < p->n_lists; l++) {
+        sk_choice_list *cl = &p->lists[l];
+        for (size_t i = 0; i < cl->n; i++) {
+            sk_choice *ch = &cl->choices[i];
+            free(ch->name);
+            form_texts_free(ch->label, p->n_langs);
+            for (size_t k = 0; k < ch->n_extra; k++) {
+                free(ch->extra_name[k]);
+                free(ch->extra_value[k]);
+            }
+            free(ch->extra_name);
+            free(ch->extra_value);
+        }
+        free(cl->choices);
+        free(cl->name);
+    }
+    free(p->lists);
+    for (size_t i = 0; i < p->n_langs; i++) {
+        free(p->lang_names[i]);
+        free(p->lang_codes[i]);
+    }
+    free(p->lang_names);
+    free(p->lang_codes);
+    for (size_t i = 0; i < p->n_pages; i++)
+        free(p->pages[i].q);
+    free(p->pages);
+    free(p->calc_order);
+    free(p->title);
+    free(p->id);
+    free(p->version);
+    free(p->source_name);
+    names_free(&f->names);
+    free(f);
+}
+
+void sk_form_free(sk_form *form)
+{
+    if (form)
+        form_free_impl((form_impl *)form);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* "dir/study.v2.xlsx" -> "study.v2" */
+static char *stem(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return strndup(name, dot && dot != name ? (size_t)(dot - name) : strlen(name));
+}
+
+sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_form **out,
+                           sk_diags *diags, sk_error *err)
+{
+    if (!data || !name || !out || !diags)
+        return sk_error_set(err, SK_ERR_ARG, "sk_form_load_mem needs data, a name, out and diags");
+    wb_workbook wb;
+    sk_status st = wb_read_mem(data, len, name, &wb, err);
+    if (st != SK_OK)
+        return st;
+    form_impl *f = calloc(1, sizeof *f);
+    if (!f) {
+        wb_free(&wb);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory loading %s", name);
+    }
+    size_t before = diags->n;
+    form_ctx c = {.f = f, .file = name, .diags = diags};
+    form_build(&c, &wb);
+    wb_free(&wb);
+    if (!c.nomem)
+        form_check(&c); /* even after build problems: report every problem in one run */
+    free(c.qcols);
+    sk_form *p = &f->pub;
+    p->source_name = strdup(base_name(name));
+    if (!p->title)
+        p->title = stem(base_name(name));
+    if (!p->id)
+        p->id = stem(base_name(name));
+    if (!p->version)
+        p->version = strdup("1");
+    if (c.nomem || !p->source_name || !p->title || !p->id || !p->version) {
+        form_free_impl(f);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory loading %s", name);
+    }
+    if (diags->n > before) {
+        sk_diags_sort(diags);
+        form_free_impl(f);
+        return sk_error_set_at(err, SK_ERR_INVALID, name, NULL, 0, NULL,
+                               "%zu problem%s in the questionnaire", diags->n - before,
+                               diags->n - before == 1 ? "" : "s");
+    }
+    *out = p;
+    return SK_OK;
+}
+
+sk_status sk_form_load(const char *path, sk_form **out, sk_diags *diags, sk_error *err)
+{
+    if (!path)
+        return sk_error_set(err, SK_ERR_ARG, "sk_form_load needs a path");
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL, "cannot open: %s",
+                               strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(fp);
+                return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading %s", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
+                               "cannot read the file; check it is a readable file, not a "
+                               "directory");
+    }
+    sk_status st = sk_form_load_mem(buf, len, path, out, diags, err);
+    free(buf);
+    return st;
+}
