@@ -1,9 +1,82 @@
-/* cmd_check.c - PLACEHOLDER until its module lands; replaced by the real command. */
+/* cmd_check.c - survey-sync check FORM: load and check a questionnaire.
+ *
+ * Valid: exit 0 and a short summary on stdout.  Invalid: every problem on
+ * stderr as FORM:sheet:row[:column]: message, then one closing error line,
+ * exit 1.  A file that cannot be read or is not a spreadsheet: one error
+ * line, exit 1. */
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "sk/form.h"
+
+static const char usage[] = "check FORM   (an XLSForm as .xlsx, .md or .csv)";
+
+static void summary(const sk_form *f)
+{
+    printf("%s: valid\n", f->source_name);
+    printf("  title:     %s\n", f->title);
+    printf("  form id:   %s   version: %s\n", f->id, f->version);
+    printf("  languages:");
+    for (size_t i = 0; i < f->n_langs; i++)
+        printf(" %s%s", f->lang_names[i], (int)i == f->default_lang ? " (default)" : "");
+    printf("\n");
+    size_t counts[SK_Q_DEVICEID + 1] = {0};
+    size_t questions = 0;
+    for (size_t i = 0; i < f->n_q; i++) {
+        counts[f->q[i].type]++;
+        questions += f->q[i].type != SK_Q_BEGIN_GROUP && f->q[i].type != SK_Q_END_GROUP;
+    }
+    printf("  questions: %zu (", questions);
+    const char *sep = "";
+    for (int t = 0; t <= SK_Q_DEVICEID; t++)
+        if (counts[t] && t != SK_Q_END_GROUP) {
+            printf("%s%zu %s", sep, counts[t],
+                   t == SK_Q_BEGIN_GROUP ? "groups" : sk_qtype_name((sk_qtype)t));
+            sep = ", ";
+        }
+    printf(")\n  pages:     %zu\n", f->n_pages);
+    if (f->consent_group >= 0) {
+        size_t clauses = 0, required = 0;
+        for (size_t i = 0; i < f->n_q; i++)
+            if (f->q[i].in_consent && f->q[i].type == SK_Q_ACKNOWLEDGE) {
+                clauses++;
+                required += f->q[i].required != NULL;
+            }
+        printf("  consent:   %zu clauses (%zu must be accepted)\n", clauses, required);
+    } else {
+        printf("  consent:   none (no group with appearance consent)\n");
+    }
+}
 
 int cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return sync_failf("'check' is not built yet");
+    if (argc != 2 || argv[1][0] == '-')
+        return sync_usage(usage);
+    const char *path = argv[1];
+    sk_form *form = NULL;
+    sk_diags diags;
+    sk_error err;
+    sk_diags_init(&diags);
+    sk_error_clear(&err);
+    sk_status st = sk_form_load(path, &form, &diags, &err);
+    if (st == SK_OK) {
+        summary(form);
+        sk_form_free(form);
+        sk_diags_free(&diags);
+        return 0;
+    }
+    if (st != SK_ERR_INVALID) {
+        sk_diags_free(&diags);
+        return sync_fail(&err);
+    }
+    char line[1200];
+    for (size_t i = 0; i < diags.n; i++) {
+        sk_error_format(&diags.items[i], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    sync_failf("%s: %zu problem%s; fix %s and run check again", path, diags.n,
+               diags.n == 1 ? "" : "s", diags.n == 1 ? "it" : "them");
+    sk_diags_free(&diags);
+    return 1;
 }

@@ -1,6 +1,10 @@
-# form: sheet readers, the questionnaire model and its checks.
-# The model/check tests (test_form_broken, test_form_golden, the examples and the
-# `survey-sync check` e2e test) join when the expression engine lands (issue #2).
+# form: sheet readers, the questionnaire model and its checks, `survey-sync check`.
 set(_form_int ${PROJECT_SOURCE_DIR}/lib/form)
 sk_unit_test(test_form_readers ${CMAKE_CURRENT_SOURCE_DIR}/test_form_readers.c sk_form)
 target_include_directories(test_form_readers PRIVATE ${_form_int})
+sk_unit_test(test_form_broken ${CMAKE_CURRENT_SOURCE_DIR}/test_form_broken.c sk_form)
+sk_unit_test(test_form_golden ${CMAKE_CURRENT_SOURCE_DIR}/test_form_golden.c sk_form)
+# survey-sync check end to end: exit codes and output lines.
+add_test(NAME test_form_check_e2e
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/form_check.py
+                 $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms)

@@ -4,7 +4,7 @@
  * + - * div mod, unary minus, parentheses, and the functions not, selected,
  * count-selected, string-length, regex, if, concat, coalesce, contains,
  * starts-with, substr, int, number, round, today, now, true, false,
- * jr:choice-name.  Values follow XPath 1.0 conversion rules: an unanswered
+ * jr:choice-name (and string, boolean, floor, ceiling).  Values follow XPath 1.0 conversion rules: an unanswered
  * question is the empty string; comparisons with a number compare as numbers;
  * ISO dates (YYYY-MM-DD) convert to numbers as days since 1970-01-01, as in ODK.
  *
@@ -41,6 +41,10 @@ typedef struct sk_eval_ctx {
     void *user;
     const char *self;   /* the value of '.', NULL = "" */
     int64_t now_ms;     /* the time for now() and today() (Unix ms, local time zone); 0 = the clock */
+    /* choice_filter only: the value of a bare name, a column of the choices
+     * sheet for the choice being filtered ("name", "label", "region", ...);
+     * NULL = "". May be NULL. */
+    const char *(*column)(void *user, const char *name);
 } sk_eval_ctx;
 
 /* Compile src.  On a syntax error returns SK_ERR_EXPR and err->message says
@@ -48,6 +52,14 @@ typedef struct sk_eval_ctx {
  * file, sheet, row and column.  Unknown functions and wrong argument counts
  * are compile errors.  *out is set only on success. */
 sk_status sk_expr_compile(const char *src, sk_expr **out, sk_error *err);
+/* As sk_expr_compile for a choice_filter, where a bare name such as
+ * `region` or `name` is the column of that name of the choice being filtered
+ * (read through ctx->column), as in XLSForm's `region = ${region}`.
+ * The names are listed by sk_expr_column_count/sk_expr_column. */
+sk_status sk_expr_compile_filter(const char *src, sk_expr **out, sk_error *err);
+size_t sk_expr_column_count(const sk_expr *e);
+const char *sk_expr_column(const sk_expr *e, size_t i);
+
 /* NULL is a no-op. */
 void sk_expr_free(sk_expr *e);
 /* The source text as given to sk_expr_compile. */

@@ -33,6 +33,25 @@ static int is_yes_no(const char *s, int *yes)
     return 0;
 }
 
+/* A bare name in a choice_filter is a column of the question's choice list. */
+static void check_filter_columns(form_ctx *c, const sk_question *q, unsigned col, const sk_expr *e)
+{
+    const sk_form *f = &c->f->pub;
+    const sk_choice_list *list = q->list >= 0 ? &f->lists[q->list] : NULL;
+    for (size_t i = 0; i < sk_expr_column_count(e); i++) {
+        const char *name = sk_expr_column(e, i);
+        int found = strcmp(name, "name") == 0 || strcmp(name, "label") == 0;
+        for (size_t k = 0; list && !found && k < list->n; k++)
+            for (size_t x = 0; x < list->choices[k].n_extra && !found; x++)
+                found = strcmp(list->choices[k].extra_name[x], name) == 0;
+        if (!found)
+            form_problem(c, "survey", q->row, col,
+                         "the choice_filter uses '%s', which is not a column of the choices "
+                         "sheet for list '%s'; add the column or write ${%s} for a question",
+                         name, list ? list->name : "?", name);
+    }
+}
+
 static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot slot)
 {
     char *srcs[EX_COUNT] = {q->relevant_src, q->constraint_src, q->calculation_src,
@@ -50,7 +69,8 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
     }
     sk_error err;
     sk_error_clear(&err);
-    sk_status st = sk_expr_compile(src, outs[slot], &err);
+    sk_status st = slot == EX_CHOICE_FILTER ? sk_expr_compile_filter(src, outs[slot], &err)
+                                            : sk_expr_compile(src, outs[slot], &err);
     if (st == SK_ERR_NOMEM) {
         c->nomem = 1;
         return;
@@ -60,6 +80,8 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
                      form_expr_column[slot], src, err.message);
         return;
     }
+    if (slot == EX_CHOICE_FILTER)
+        check_filter_columns(c, q, qc->col[slot], *outs[slot]);
     for (size_t i = 0; i < sk_expr_ref_count(*outs[slot]); i++) {
         const char *ref = sk_expr_ref(*outs[slot], i);
         if (sk_form_find(&c->f->pub, ref) < 0)

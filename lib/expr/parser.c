@@ -1,0 +1,505 @@
+/* parser.c - compile an XLSForm expression into a tree (see sk/expr.h).
+ *
+ * Grammar (an XPath 1.0 subset, as XLSForm uses it):
+ *
+ *   expr     := binary(1)
+ *   binary(p):= unary { OP binary(prec(OP) + 1) }     for every OP with prec(OP) >= p
+ *   unary    := '-' unary | primary
+ *   primary  := NUMBER | STRING | '${' NAME '}' | '.'
+ *             | '(' expr ')'
+ *             | NAME '(' [ expr { ',' expr } ] ')'     a function call
+ *             | NAME                                  choice_filter only: a choices column
+ *
+ * Binary operators, loosest first, all left-associative (XPath 1.0 section 3.4-3.5):
+ *
+ *   1  or
+ *   2  and
+ *   3  =  !=
+ *   4  <  <=  >  >=
+ *   5  +  -
+ *   6  *  div  mod
+ *
+ * Unary minus binds tighter than every binary operator.  The word operators
+ * (or, and, div, mod) are names the lexer returns as TK_NAME; they are
+ * operators wherever an operator may stand.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr_internal.h"
+#include "lexer.h"
+
+typedef struct op_info {
+    tok_kind tok;
+    const char *word; /* for TK_NAME operators */
+    bin_op op;
+    int prec;
+} op_info;
+
+static const op_info binary_ops[] = {
+    {TK_NAME, "or", OP_OR, 1},   {TK_NAME, "and", OP_AND, 2}, {TK_EQ, NULL, OP_EQ, 3},
+    {TK_NE, NULL, OP_NE, 3},     {TK_LT, NULL, OP_LT, 4},     {TK_LE, NULL, OP_LE, 4},
+    {TK_GT, NULL, OP_GT, 4},     {TK_GE, NULL, OP_GE, 4},     {TK_PLUS, NULL, OP_ADD, 5},
+    {TK_MINUS, NULL, OP_SUB, 5}, {TK_STAR, NULL, OP_MUL, 6},  {TK_NAME, "div", OP_DIV, 6},
+    {TK_NAME, "mod", OP_MOD, 6},
+};
+
+/* Deep enough for any real form; stops a hostile "((((((..." from blowing the stack. */
+#define MAX_DEPTH 200
+
+typedef struct parser {
+    lexer lx;
+    token tok;        /* the current, not yet consumed token */
+    sk_expr *e;
+    sk_error *err;
+    sk_status st;     /* first failure; SK_OK while parsing goes well */
+    int depth;
+    bool columns_ok;  /* compiling a choice_filter: bare names are choice columns */
+} parser;
+
+static bool failed(const parser *p) { return p->st != SK_OK; }
+
+static void syntax(parser *p, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void syntax(parser *p, size_t pos, const char *fmt, ...)
+{
+    if (failed(p))
+        return;
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    p->st = sk_error_set(p->err, SK_ERR_EXPR, "%s at character %zu", msg, pos + 1);
+}
+
+static void nomem(parser *p)
+{
+    if (!failed(p))
+        p->st = sk_error_set(p->err, SK_ERR_NOMEM, "out of memory compiling an expression");
+}
+
+static void advance(parser *p)
+{
+    p->tok = lexer_next(&p->lx);
+    if (p->tok.kind == TK_ERROR && !failed(p))
+        p->st = sk_error_set(p->err, SK_ERR_EXPR, "%s", p->lx.message);
+}
+
+static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*arr, ncap * elem);
+    if (!n)
+        return false;
+    *arr = n;
+    *cap = ncap;
+    return true;
+}
+
+/* Returns the new node's index, or (size_t)-1 on failure. */
+static size_t new_node(parser *p, node_kind kind, size_t pos)
+{
+    sk_expr *e = p->e;
+    if (failed(p))
+        return (size_t)-1;
+    if (!grow((void **)&e->nodes, &e->cap_nodes, e->n_nodes + 1, sizeof(node))) {
+        nomem(p);
+        return (size_t)-1;
+    }
+    node *n = &e->nodes[e->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->pos = pos;
+    return e->n_nodes++;
+}
+
+/* Children are appended to e->args as a contiguous run per node. */
+static bool set_children(parser *p, size_t idx, const size_t *kids, size_t n)
+{
+    sk_expr *e = p->e;
+    if (!grow((void **)&e->args, &e->cap_args, e->n_args + n, sizeof(size_t))) {
+        nomem(p);
+        return false;
+    }
+    e->nodes[idx].first_arg = e->n_args;
+    e->nodes[idx].n_args = n;
+    if (n > 0)
+        memcpy(e->args + e->n_args, kids, n * sizeof(size_t));
+    e->n_args += n;
+    return true;
+}
+
+/* Index of name in a list of distinct names, appending it when new. */
+static size_t intern(parser *p, char ***list, size_t *n, size_t *cap, const char *name, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*list)[i]) == len && memcmp((*list)[i], name, len) == 0)
+            return i;
+    if (!grow((void **)list, cap, *n + 1, sizeof(char *))) {
+        nomem(p);
+        return 0;
+    }
+    char *copy = strndup(name, len);
+    if (!copy) {
+        nomem(p);
+        return 0;
+    }
+    (*list)[*n] = copy;
+    return (*n)++;
+}
+
+static size_t add_ref(parser *p, const char *name, size_t len)
+{
+    return intern(p, &p->e->refs, &p->e->n_refs, &p->e->cap_refs, name, len);
+}
+
+static const op_info *binary_op(const token *t)
+{
+    for (size_t i = 0; i < sizeof binary_ops / sizeof binary_ops[0]; i++) {
+        const op_info *o = &binary_ops[i];
+        if (o->tok != t->kind)
+            continue;
+        if (!o->word || (t->len == strlen(o->word) && memcmp(t->text, o->word, t->len) == 0))
+            return o;
+    }
+    return NULL;
+}
+
+static size_t parse_binary(parser *p, int min_prec);
+
+static size_t parse_call(parser *p)
+{
+    token name = p->tok;
+    char fname[64];
+    snprintf(fname, sizeof fname, "%.*s", (int)(name.len < 60 ? name.len : 60), name.text);
+    const func_def *fn = expr_find_function(name.text, name.len);
+    if (!fn) {
+        if (!failed(p))
+            p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                 "unknown function '%s' at character %zu; the functions "
+                                 "available are %s",
+                                 fname, name.pos + 1, expr_function_list());
+        return (size_t)-1;
+    }
+    advance(p); /* name */
+    advance(p); /* ( */
+    size_t kids[32];
+    size_t n = 0;
+    if (p->tok.kind != TK_RPAREN) {
+        for (;;) {
+            size_t a = parse_binary(p, 1);
+            if (failed(p))
+                return (size_t)-1;
+            if (n == sizeof kids / sizeof kids[0]) {
+                syntax(p, p->tok.pos, "%s takes too many arguments", fname);
+                return (size_t)-1;
+            }
+            kids[n++] = a;
+            if (p->tok.kind != TK_COMMA)
+                break;
+            advance(p);
+        }
+    }
+    if (p->tok.kind != TK_RPAREN) {
+        if (p->tok.kind == TK_END)
+            syntax(p, name.pos, "the call of %s( is never closed; add ')'", fname);
+        else
+            syntax(p, p->tok.pos, "expected ',' or ')' in the call of %s", fname);
+        return (size_t)-1;
+    }
+    advance(p);
+    if ((int)n < fn->min_args || (fn->max_args >= 0 && (int)n > fn->max_args)) {
+        if (!failed(p)) {
+            if (fn->min_args == fn->max_args)
+                p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                     "%s() takes %d argument%s, not %zu (at character %zu)",
+                                     fn->name, fn->min_args, fn->min_args == 1 ? "" : "s", n,
+                                     name.pos + 1);
+            else if (fn->max_args < 0)
+                p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                     "%s() takes at least %d arguments, not %zu (at character %zu)",
+                                     fn->name, fn->min_args, n, name.pos + 1);
+            else
+                p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                     "%s() takes %d to %d arguments, not %zu (at character %zu)",
+                                     fn->name, fn->min_args, fn->max_args, n, name.pos + 1);
+        }
+        return (size_t)-1;
+    }
+    size_t idx = new_node(p, N_CALL, name.pos);
+    if (failed(p) || !set_children(p, idx, kids, n))
+        return (size_t)-1;
+    node *nd = &p->e->nodes[idx];
+    nd->fn = fn;
+    return idx;
+}
+
+static size_t parse_primary(parser *p)
+{
+    token t = p->tok;
+    size_t idx;
+    switch (t.kind) {
+    case TK_NUMBER: {
+        idx = new_node(p, N_NUMBER, t.pos);
+        if (failed(p))
+            return (size_t)-1;
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(t.len < 63 ? t.len : 63), t.text);
+        p->e->nodes[idx].num = strtod(buf, NULL);
+        advance(p);
+        return idx;
+    }
+    case TK_STRING:
+        idx = new_node(p, N_STRING, t.pos);
+        if (failed(p))
+            return (size_t)-1;
+        p->e->nodes[idx].str = strndup(t.text + 1, t.len - 2);
+        if (!p->e->nodes[idx].str)
+            nomem(p);
+        advance(p);
+        return idx;
+    case TK_REF: {
+        idx = new_node(p, N_REF, t.pos);
+        size_t r = add_ref(p, t.text + 2, t.len - 3);
+        if (failed(p))
+            return (size_t)-1;
+        p->e->nodes[idx].ref = r;
+        advance(p);
+        return idx;
+    }
+    case TK_DOT:
+        idx = new_node(p, N_SELF, t.pos);
+        advance(p);
+        return idx;
+    case TK_LPAREN: {
+        advance(p);
+        size_t inner = parse_binary(p, 1);
+        if (failed(p))
+            return (size_t)-1;
+        if (p->tok.kind != TK_RPAREN) {
+            if (p->tok.kind == TK_END)
+                syntax(p, t.pos, "%s opened here is never closed; add ')'", "'('");
+            else
+                syntax(p, p->tok.pos, "expected ')' but found %s", tok_describe(p->tok.kind));
+            return (size_t)-1;
+        }
+        advance(p);
+        return inner;
+    }
+    case TK_NAME: {
+        /* Peek: a name is only meaningful as a function call. */
+        lexer save = p->lx;
+        token next = lexer_next(&p->lx);
+        p->lx = save;
+        if (next.kind == TK_LPAREN)
+            return parse_call(p);
+        if (p->columns_ok && !binary_op(&t)) {
+            idx = new_node(p, N_COLUMN, t.pos);
+            sk_expr *e = p->e;
+            size_t c = intern(p, &e->columns, &e->n_columns, &e->cap_columns, t.text, t.len);
+            if (failed(p))
+                return (size_t)-1;
+            e->nodes[idx].ref = c;
+            advance(p);
+            return idx;
+        }
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)(t.len < 60 ? t.len : 60), t.text);
+        if (!failed(p))
+            p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                 "unexpected name '%s' at character %zu; write a question as "
+                                 "${%s} and a text in quotes as '%s'",
+                                 word, t.pos + 1, word, word);
+        return (size_t)-1;
+    }
+    case TK_END:
+        syntax(p, t.pos, "%s, where a value was expected; something is missing",
+               "the expression ends");
+        return (size_t)-1;
+    default:
+        syntax(p, t.pos, "unexpected %s, where a value was expected", tok_describe(t.kind));
+        return (size_t)-1;
+    }
+}
+
+static size_t parse_unary(parser *p)
+{
+    if (p->tok.kind == TK_MINUS) {
+        size_t pos = p->tok.pos;
+        advance(p);
+        if (++p->depth > MAX_DEPTH) {
+            syntax(p, pos, "%s", "the expression is nested too deeply");
+            return (size_t)-1;
+        }
+        size_t operand = parse_unary(p);
+        p->depth--;
+        size_t idx = new_node(p, N_NEG, pos);
+        if (failed(p) || !set_children(p, idx, &operand, 1))
+            return (size_t)-1;
+        return idx;
+    }
+    return parse_primary(p);
+}
+
+/* Precedence climbing: parse operands and every operator at least as tight
+ * as min_prec; the right operand takes only tighter operators, which makes
+ * each level left-associative. */
+static size_t parse_binary(parser *p, int min_prec)
+{
+    if (++p->depth > MAX_DEPTH) {
+        syntax(p, p->tok.pos, "%s", "the expression is nested too deeply");
+        return (size_t)-1;
+    }
+    size_t left = parse_unary(p);
+    for (;;) {
+        if (failed(p))
+            break;
+        const op_info *o = binary_op(&p->tok);
+        if (!o || o->prec < min_prec)
+            break;
+        size_t pos = p->tok.pos;
+        advance(p);
+        size_t right = parse_binary(p, o->prec + 1);
+        size_t idx = new_node(p, N_BINARY, pos);
+        size_t kids[2] = {left, right};
+        if (failed(p) || !set_children(p, idx, kids, 2))
+            break;
+        p->e->nodes[idx].op = o->op;
+        left = idx;
+    }
+    p->depth--;
+    return failed(p) ? (size_t)-1 : left;
+}
+
+/* Checks that need the whole call: jr:choice-name's question argument and
+ * regex patterns known at compile time. */
+static void check_calls(parser *p)
+{
+    sk_expr *e = p->e;
+    for (size_t i = 0; i < e->n_nodes && !failed(p); i++) {
+        node *n = &e->nodes[i];
+        if (n->kind != N_CALL)
+            continue;
+        if (strcmp(n->fn->name, "jr:choice-name") == 0) {
+            node *q = &e->nodes[e->args[n->first_arg + 1]];
+            const char *s = q->kind == N_STRING ? q->str : NULL;
+            size_t len = s ? strlen(s) : 0;
+            if (!s || len < 4 || strncmp(s, "${", 2) != 0 || s[len - 1] != '}') {
+                syntax(p, n->pos, "%s", "the second argument of jr:choice-name must name the "
+                                        "question in quotes, like '${role}'");
+                return;
+            }
+            q->ref = add_ref(p, s + 2, len - 3);
+        } else if (strcmp(n->fn->name, "regex") == 0) {
+            node *pat = &e->nodes[e->args[n->first_arg + 1]];
+            if (pat->kind != N_STRING)
+                continue; /* computed pattern: compiled when evaluated */
+            n->re = malloc(sizeof *n->re);
+            if (!n->re) {
+                nomem(p);
+                return;
+            }
+            char msg[200];
+            if (expr_regex_compile(n->re, pat->str, msg, sizeof msg) != 0) {
+                free(n->re);
+                n->re = NULL;
+                if (!failed(p))
+                    p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                         "the regular expression '%s' at character %zu is "
+                                         "invalid: %s",
+                                         pat->str, pat->pos + 1, msg);
+                return;
+            }
+        }
+    }
+}
+
+static sk_status compile(const char *src, bool columns_ok, sk_expr **out, sk_error *err)
+{
+    if (!src || !out)
+        return sk_error_set(err, SK_ERR_ARG, "sk_expr_compile: NULL argument");
+    sk_expr *e = calloc(1, sizeof *e);
+    if (!e || !(e->src = strdup(src))) {
+        free(e);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory compiling an expression");
+    }
+    parser p = {.e = e, .err = err, .st = SK_OK, .columns_ok = columns_ok};
+    lexer_init(&p.lx, e->src);
+    advance(&p);
+    if (!failed(&p) && p.tok.kind == TK_END)
+        syntax(&p, 0, "%s", "the expression is empty");
+    size_t root = failed(&p) ? (size_t)-1 : parse_binary(&p, 1);
+    if (!failed(&p) && p.tok.kind != TK_END) {
+        if (p.tok.kind == TK_RPAREN)
+            syntax(&p, p.tok.pos, "%s without a matching '('", "')'");
+        else
+            syntax(&p, p.tok.pos, "unexpected %s; an operator such as 'and' or '=' may be "
+                                  "missing",
+                   tok_describe(p.tok.kind));
+    }
+    if (!failed(&p))
+        check_calls(&p);
+    if (failed(&p)) {
+        sk_expr_free(e);
+        return p.st;
+    }
+    e->root = root;
+    *out = e;
+    return SK_OK;
+}
+
+sk_status sk_expr_compile(const char *src, sk_expr **out, sk_error *err)
+{
+    return compile(src, false, out, err);
+}
+
+sk_status sk_expr_compile_filter(const char *src, sk_expr **out, sk_error *err)
+{
+    return compile(src, true, out, err);
+}
+
+void sk_expr_free(sk_expr *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n_nodes; i++) {
+        free(e->nodes[i].str);
+        if (e->nodes[i].re) {
+            regfree(e->nodes[i].re);
+            free(e->nodes[i].re);
+        }
+    }
+    for (size_t i = 0; i < e->n_refs; i++)
+        free(e->refs[i]);
+    free(e->refs);
+    for (size_t i = 0; i < e->n_columns; i++)
+        free(e->columns[i]);
+    free(e->columns);
+    free(e->nodes);
+    free(e->args);
+    free(e->src);
+    free(e);
+}
+
+const char *sk_expr_source(const sk_expr *e) { return e ? e->src : ""; }
+
+size_t sk_expr_ref_count(const sk_expr *e) { return e ? e->n_refs : 0; }
+
+const char *sk_expr_ref(const sk_expr *e, size_t i)
+{
+    return (e && i < e->n_refs) ? e->refs[i] : NULL;
+}
+
+size_t sk_expr_column_count(const sk_expr *e) { return e ? e->n_columns : 0; }
+
+const char *sk_expr_column(const sk_expr *e, size_t i)
+{
+    return (e && i < e->n_columns) ? e->columns[i] : NULL;
+}

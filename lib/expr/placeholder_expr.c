@@ -1,2 +1,0 @@
-/* module expr: sources arrive with its issue */
-typedef int sk_expr_placeholder_t;

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""End to end: the real `survey-sync check` on valid and broken questionnaires.
+
+usage: form_check.py SURVEY_SYNC FORMS_DIR
+Checks exit codes (0 valid, 1 invalid, 2 usage) and the exact shape of the
+output lines a researcher reads.
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+SYNC, FORMS = sys.argv[1:3]
+failures = []
+
+
+def run(*args):
+    p = subprocess.run([SYNC, *args], capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+# A valid form: exit 0 and a summary.
+for ext in ("md", "csv", "xlsx"):
+    form = os.path.join(FORMS, "golden_basic." + ext)
+    rc, out, err = run("check", form)
+    expect(rc == 0, f"{form}: exit {rc}, stderr {err!r}")
+    expect("title:     Golden basic survey" in out, f"{form}: no title in {out!r}")
+    expect("form id:   golden_basic   version: 2026.1" in out, f"{form}: id/version in {out!r}")
+    expect("English (en) (default)" in out and "Cymraeg (cy)" in out, f"{form}: languages {out!r}")
+    expect("3 select_one" in out and "2 calculate" in out, f"{form}: counts {out!r}")
+    expect("consent:   2 clauses (1 must be accepted)" in out, f"{form}: consent {out!r}")
+    expect(err == "", f"{form}: unexpected stderr {err!r}")
+
+# An invalid form: exit 1, one FORM:sheet:row[:col]: line per problem, then the total.
+form = os.path.join(FORMS, "broken", "several_problems.md")
+rc, out, err = run("check", form)
+lines = err.splitlines()
+expect(rc == 1, f"several_problems: exit {rc}")
+expect(out == "", f"several_problems: stdout {out!r}")
+want = [
+    f"{form}:survey:3:A: unknown type 'geopint'",
+    f"{form}:survey:4:B: duplicate name 'a' (also on row 2)",
+    f"{form}:survey:5: the integer 'c' has no label",
+    f"{form}:survey:5:D: the relevant refers to ${{zz}}",
+]
+expect(len(lines) == len(want) + 1, f"several_problems: {len(lines)} lines: {lines}")
+for w, got in zip(want, lines):
+    expect(got.startswith(w), f"several_problems: {got!r} does not start with {w!r}")
+expect(lines[-1] == f"survey-sync: error: {form}: 4 problems; fix them and run check again",
+       f"several_problems: last line {lines[-1]!r}")
+
+# Every broken form is refused with exit 1 and located lines.
+broken = sorted(glob.glob(os.path.join(FORMS, "broken", "*")))
+expect(len(broken) >= 20, f"only {len(broken)} broken forms")
+located = re.compile(r"^.+:(survey|choices|settings):\d+(:[A-Z]+)?: \S")
+for form in broken:
+    rc, out, err = run("check", form)
+    lines = err.splitlines()
+    expect(rc == 1, f"{form}: exit {rc}")
+    expect(lines and lines[-1].startswith("survey-sync: error: " + form),
+           f"{form}: last line {lines[-1:]!r}")
+    for line in lines[:-1]:
+        expect(line.startswith(form + ":"), f"{form}: line {line!r} does not name the file")
+
+# The non-spreadsheet: one clear line.
+form = os.path.join(FORMS, "broken", "not_a_form.png")
+rc, out, err = run("check", form)
+expect(err.startswith(f"survey-sync: error: {form}: this is not a spreadsheet"), f"png: {err!r}")
+
+# Usage errors exit 2.
+for args in ([], ["a", "b"], ["--frobnicate"]):
+    rc, out, err = run("check", *args)
+    expect(rc == 2 and err.startswith("survey-sync: usage: survey-sync check"), f"usage {args}: {rc} {err!r}")
+
+# A missing file: exit 1, says so.
+rc, out, err = run("check", "/nonexistent/form.xlsx")
+expect(rc == 1 and "cannot open" in err, f"missing file: {rc} {err!r}")
+
+for f in failures:
+    print("FAIL:", f)
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,2 @@
+# expr: the XLSForm expression engine (table-driven).
+sk_unit_test(test_expr ${CMAKE_CURRENT_SOURCE_DIR}/test_expr.c sk_expr)

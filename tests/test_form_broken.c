@@ -1,0 +1,161 @@
+/* test_form_broken.c - the broken-form suite: each file in
+ * tests/data/forms/broken/ must be refused with the right place and a
+ * message a researcher can act on.  One row of the table per file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sk/form.h"
+
+typedef struct broken_case {
+    const char *file;
+    sk_status status;
+    const char *where;    /* "sheet:row" or "sheet:row:col" of the expected problem ("" = file) */
+    const char *fragment; /* part of its message */
+} broken_case;
+
+static const broken_case cases[] = {
+    {"unknown_type.md", SK_ERR_INVALID, "survey:3:A", "unknown type 'geopint'"},
+    {"unsupported_geopoint.md", SK_ERR_INVALID, "survey:2:A", "'geopoint' is not supported"},
+    {"repeat.md", SK_ERR_INVALID, "survey:2:A", "'begin_repeat' is not supported"},
+    {"unknown_appearance.md", SK_ERR_INVALID, "survey:2:D", "unknown appearance 'quick'"},
+    {"unknown_list.md", SK_ERR_INVALID, "survey:2", "unknown choice list 'yn'"},
+    {"no_choices_sheet.md", SK_ERR_INVALID, "survey:2", "there is no choices sheet"},
+    {"duplicate_name.md", SK_ERR_INVALID, "survey:4:B", "duplicate name 'a' (also on row 2)"},
+    {"duplicate_name.csv", SK_ERR_INVALID, "survey:3:B", "duplicate name 'a'"},
+    {"undefined_ref.md", SK_ERR_INVALID, "survey:3:D", "${nosuch}"},
+    {"syntax_error.md", SK_ERR_INVALID, "survey:2:D", "syntax error in constraint"},
+    {"circular.md", SK_ERR_INVALID, "survey:", "circular calculation: x -> y -> z -> x"},
+    {"space_in_multi.md", SK_ERR_INVALID, "choices:3", "'short course' contains a space"},
+    {"unclosed_group.md", SK_ERR_INVALID, "survey:2", "'g' is never closed"},
+    {"stray_end_group.md", SK_ERR_INVALID, "survey:3:A", "end_group without a matching"},
+    {"missing_label.md", SK_ERR_INVALID, "survey:3", "'b' has no label"},
+    {"no_survey.md", SK_ERR_INVALID, "", "there is no 'survey' sheet"},
+    {"no_type_column.md", SK_ERR_INVALID, "survey:1", "no 'type' column"},
+    {"bad_name.md", SK_ERR_INVALID, "survey:2:B", "'1st q' is not a valid name"},
+    {"bad_range.md", SK_ERR_INVALID, "survey:2:D", "range step must be greater than 0"},
+    {"bad_default.md", SK_ERR_INVALID, "survey:2:D", "default 'maybe' is not a choice"},
+    {"media_column.md", SK_ERR_INVALID, "survey:1:D", "media columns"},
+    {"from_file.md", SK_ERR_INVALID, "survey:2:A", "'select_one_from_file' is not supported"},
+    {"consent_after_questions.md", SK_ERR_INVALID, "survey:3:D", "must come before the questions"},
+    {"consent_bad_content.md", SK_ERR_INVALID, "survey:4", "integer row inside the consent group"},
+    {"two_consent.md", SK_ERR_INVALID, "survey:5:D", "at most one consent section"},
+    {"calculate_without_calculation.md", SK_ERR_INVALID, "survey:2:A", "has no calculation"},
+    {"bad_setting.md", SK_ERR_INVALID, "settings:2:A", "kiosk_idle_timeout must be"},
+    {"unknown_type_x.xlsx", SK_ERR_INVALID, "survey:4:A", "'barcode' is not supported"},
+    {"undefined_ref_x.xlsx", SK_ERR_INVALID, "survey:4:D", "${nope}"},
+    {"not_a_form.png", SK_ERR_FORMAT, "", "not a spreadsheet"},
+    {"letter.txt", SK_ERR_FORMAT, "", "not a spreadsheet"},
+    {"truncated.xlsx", SK_ERR_FORMAT, "", "cannot be read as .xlsx"},
+    {"unclosed_quote.csv", SK_ERR_FORMAT, "", "never closed"},
+};
+
+static void where_of(const sk_error *e, char *buf, size_t size)
+{
+    if (!e->sheet[0])
+        buf[0] = '\0';
+    else if (!e->column[0])
+        snprintf(buf, size, "%s:%u", e->sheet, e->row);
+    else
+        snprintf(buf, size, "%s:%u:%s", e->sheet, e->row, e->column);
+}
+
+static void test_broken_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const broken_case *c = &cases[i];
+        char path[1024];
+        snprintf(path, sizeof path, "%s/forms/broken/%s", SK_TEST_DATA, c->file);
+        sk_form *form = NULL;
+        sk_diags diags;
+        sk_error err;
+        sk_diags_init(&diags);
+        sk_error_clear(&err);
+        sk_status st = sk_form_load(path, &form, &diags, &err);
+        assert_null(form);
+        if (st != c->status)
+            fail_msg("%s: status %s, expected %s (%s)", c->file, sk_status_name(st),
+                     sk_status_name(c->status), err.message);
+        int found = 0;
+        if (st == SK_ERR_INVALID) {
+            for (size_t k = 0; k < diags.n && !found; k++) {
+                char where[128];
+                where_of(&diags.items[k], where, sizeof where);
+                found = strncmp(where, c->where, strlen(c->where)) == 0 &&
+                        (c->where[0] || !diags.items[k].sheet[0]) &&
+                        strstr(diags.items[k].message, c->fragment) != NULL;
+                assert_string_equal(diags.items[k].file, path);
+            }
+        } else {
+            found = strstr(err.message, c->fragment) != NULL && strcmp(err.file, path) == 0;
+            assert_int_equal(diags.n, 0);
+        }
+        if (!found) {
+            for (size_t k = 0; k < diags.n; k++) {
+                char line[1200];
+                sk_error_format(&diags.items[k], line, sizeof line);
+                print_message("  got: %s\n", line);
+            }
+            print_message("  err: %s\n", err.message);
+            fail_msg("%s: no problem at '%s' saying '%s'", c->file, c->where, c->fragment);
+        }
+        sk_diags_free(&diags);
+    }
+}
+
+/* A form with several problems reports all of them, sorted by row. */
+static void test_every_problem_reported(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/forms/broken/several_problems.md", SK_TEST_DATA);
+    sk_form *form = NULL;
+    sk_diags diags;
+    sk_diags_init(&diags);
+    assert_int_equal(sk_form_load(path, &form, &diags, NULL), SK_ERR_INVALID);
+    static const struct {
+        unsigned row;
+        const char *fragment;
+    } want[] = {{3, "unknown type 'geopint'"},
+                {4, "duplicate name 'a'"},
+                {5, "'c' has no label"}, /* no column sorts before column D */
+                {5, "${zz}"}};
+    assert_int_equal(diags.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < diags.n; i++) {
+        assert_string_equal(diags.items[i].sheet, "survey");
+        assert_int_equal(diags.items[i].row, want[i].row);
+        if (!strstr(diags.items[i].message, want[i].fragment))
+            fail_msg("problem %zu: '%s' lacks '%s'", i, diags.items[i].message,
+                     want[i].fragment);
+    }
+    sk_diags_free(&diags);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    sk_form *form = NULL;
+    sk_diags diags;
+    sk_error err;
+    sk_diags_init(&diags);
+    assert_int_equal(sk_form_load("/nonexistent/form.xlsx", &form, &diags, &err), SK_ERR_IO);
+    assert_string_equal(err.file, "/nonexistent/form.xlsx");
+    assert_null(form);
+    sk_diags_free(&diags);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broken_table),
+        cmocka_unit_test(test_every_problem_reported),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

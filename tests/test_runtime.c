@@ -1,0 +1,253 @@
+/* test_runtime.c - a form being filled in: skip logic, calculations in
+ * dependency order, defaults, metadata, choice filters, checks and paging,
+ * on tests/data/forms/runtime.md loaded by the real loader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sk/runtime.h"
+
+/* 2024-03-01 10:30:00 UTC */
+#define NOW INT64_C(1709289000000)
+
+typedef struct fixture {
+    sk_form *form;
+    sk_answers answers;
+    sk_run *run;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    sk_diags d;
+    sk_diags_init(&d);
+    sk_error err;
+    sk_status st = sk_form_load(SK_TEST_DATA "/forms/runtime.md", &fx->form, &d, &err);
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "%s:%u: %s\n", d.items[i].sheet, d.items[i].row, d.items[i].message);
+    sk_diags_free(&d);
+    if (st != SK_OK)
+        return -1;
+    sk_answers_init(&fx->answers);
+    if (sk_run_new(fx->form, &fx->answers, 0, "dev123", &fx->run, &err) != SK_OK)
+        return -1;
+    if (sk_run_update(fx->run, NOW, &err) != SK_OK)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    sk_run_free(fx->run);
+    sk_answers_free(&fx->answers);
+    sk_form_free(fx->form);
+    free(fx);
+    return 0;
+}
+
+static int q(const fixture *fx, const char *name)
+{
+    int i = sk_form_find(fx->form, name);
+    assert_true(i >= 0);
+    return i;
+}
+
+static void answer(fixture *fx, const char *name, const char *value)
+{
+    int i = q(fx, name);
+    sk_section sec = fx->form->q[i].in_consent ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE;
+    assert_int_equal(sk_answers_set(&fx->answers, name, value, sec, NOW), SK_OK);
+    sk_error err;
+    assert_int_equal(sk_run_update(fx->run, NOW, &err), SK_OK);
+}
+
+static const char *get(const fixture *fx, const char *name)
+{
+    return sk_answers_get(&fx->answers, name);
+}
+
+static void test_metadata_and_defaults(void **state)
+{
+    fixture *fx = *state;
+    assert_string_equal(get(fx, "started"), "2024-03-01T10:30:00.000+00:00");
+    assert_string_equal(get(fx, "device"), "dev123");
+    assert_non_null(get(fx, "ended"));
+    assert_string_equal(get(fx, "years"), "5");          /* default */
+    assert_string_equal(get(fx, "threshold"), "10");
+    assert_string_equal(get(fx, "senior"), "no");        /* 5 > 10 is false */
+    /* A later update keeps the start time. */
+    sk_error err;
+    assert_int_equal(sk_run_update(fx->run, NOW + 60000, &err), SK_OK);
+    assert_string_equal(get(fx, "started"), "2024-03-01T10:30:00.000+00:00");
+    assert_string_equal(get(fx, "ended"), "2024-03-01T10:31:00.000+00:00");
+    /* Clearing a default leaves it cleared. */
+    answer(fx, "years", "");
+    assert_string_equal(get(fx, "years"), "");
+}
+
+static void test_skip_logic_drops_hidden_answers(void **state)
+{
+    fixture *fx = *state;
+    int other = q(fx, "role_other");
+    assert_false(sk_run_relevant(fx->run, other));
+    answer(fx, "role", "other");
+    assert_true(sk_run_relevant(fx->run, other));
+    answer(fx, "role_other", "porter");
+    assert_string_equal(get(fx, "role_other"), "porter");
+    answer(fx, "role", "clinical");
+    assert_false(sk_run_relevant(fx->run, other));
+    assert_null(get(fx, "role_other")); /* hidden answers are not recorded */
+    assert_string_equal(get(fx, "role_name"), "Clinical");
+}
+
+static void test_calculation_order_and_group_relevance(void **state)
+{
+    fixture *fx = *state;
+    /* senior depends on threshold, which comes after it in the sheet. */
+    int seniors = q(fx, "seniors"), hours = q(fx, "hours");
+    assert_false(sk_run_relevant(fx->run, seniors));
+    assert_false(sk_run_relevant(fx->run, hours));
+    answer(fx, "years", "12");
+    assert_string_equal(get(fx, "senior"), "yes");
+    assert_true(sk_run_relevant(fx->run, hours));        /* inherits the group's relevance */
+    answer(fx, "hours", "37.5");
+    answer(fx, "years", "3");
+    assert_string_equal(get(fx, "senior"), "no");
+    assert_null(get(fx, "hours"));
+}
+
+static void test_required_and_constraints(void **state)
+{
+    fixture *fx = *state;
+    const char *msg = NULL;
+    int agree = q(fx, "agree"), contact = q(fx, "contact_ok"), role = q(fx, "role");
+    assert_true(sk_run_required(fx->run, agree));
+    assert_false(sk_run_check(fx->run, agree, &msg));
+    assert_string_equal(msg, "You must agree.");
+    assert_true(sk_run_check(fx->run, contact, NULL));   /* optional clause */
+    answer(fx, "agree", "yes");
+    assert_true(sk_run_check(fx->run, agree, NULL));
+    assert_false(sk_run_check(fx->run, role, &msg));
+    assert_string_equal(msg, "This question requires an answer.");
+    answer(fx, "role", "other");
+    assert_false(sk_run_check(fx->run, q(fx, "role_other"), &msg));
+    assert_string_equal(msg, "Say which role.");
+
+    struct { const char *name, *value; bool ok; const char *msg; } rows[] = {
+        {"years", "61", false, "0 to 59 years"},
+        {"years", "59", true, NULL},
+        {"years", "-1", false, "0 to 59 years"},
+        {"years", "4.5", false, "Please enter a whole number."},
+        {"years", "", true, NULL},                       /* not required: empty is fine */
+        {"training", "msc none", false, "'none' stands alone"},
+        {"training", "none", true, NULL},
+        {"training", "msc short", true, NULL},
+        {"grad", "2024-03-02", false, "Not in the future"},
+        {"grad", "2024-02-29", true, NULL},
+        {"grad", "2023-02-29", false, "Please enter a date."},
+        {"confidence", "11", false, "Please choose a value on the scale."},
+        {"confidence", "10", true, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        answer(fx, rows[i].name, rows[i].value);
+        msg = NULL;
+        bool ok = sk_run_check(fx->run, q(fx, rows[i].name), &msg);
+        if (ok != rows[i].ok || (rows[i].msg && (!msg || strcmp(msg, rows[i].msg) != 0)))
+            fail_msg("row %zu: %s=%s: want %d '%s', got %d '%s'", i, rows[i].name, rows[i].value,
+                     rows[i].ok, rows[i].msg ? rows[i].msg : "", ok, msg ? msg : "");
+    }
+}
+
+static void test_choice_filter(void **state)
+{
+    fixture *fx = *state;
+    answer(fx, "years", "20");
+    int site = q(fx, "site");
+    size_t idx[8];
+    assert_int_equal(sk_run_choices(fx->run, site, idx, 8), 0); /* no region yet */
+    answer(fx, "region", "north");
+    assert_int_equal(sk_run_choices(fx->run, site, idx, 8), 2);
+    assert_string_equal(fx->form->lists[fx->form->q[site].list].choices[idx[0]].name, "durham");
+    assert_string_equal(fx->form->lists[fx->form->q[site].list].choices[idx[1]].name, "leeds");
+    answer(fx, "region", "south");
+    assert_int_equal(sk_run_choices(fx->run, site, idx, 8), 1);
+    assert_int_equal(sk_run_choices(fx->run, q(fx, "role"), idx, 8), 2); /* no filter */
+    assert_int_equal(sk_run_choices(fx->run, q(fx, "role"), idx, 1), 1); /* at most max */
+}
+
+static void test_paging(void **state)
+{
+    fixture *fx = *state;
+    const sk_form *f = fx->form;
+    /* pages: consent, role, role_other, years, seniors group, training, confidence, grad, summary */
+    assert_int_equal(f->n_pages, 9);
+    int p = sk_run_next_page(fx->run, -1);
+    assert_int_equal(p, 0);
+    assert_true(f->pages[p].consent);
+    size_t done, total;
+    sk_run_progress(fx->run, p, &done, &total);
+    assert_int_equal(done, 0);
+    assert_int_equal(total, 7);                      /* role_other and seniors hidden */
+    assert_false(sk_run_page_ok(fx->run, (size_t)p, NULL));
+    answer(fx, "agree", "yes");
+    int bad = 0;
+    assert_true(sk_run_page_ok(fx->run, (size_t)p, &bad));
+    assert_int_equal(bad, -1);
+    p = sk_run_next_page(fx->run, p);                /* role */
+    assert_int_equal(p, 1);
+    p = sk_run_next_page(fx->run, p);                /* role_other skipped */
+    assert_int_equal(f->pages[p].q[0], q(fx, "years"));
+    answer(fx, "years", "30");
+    int next = sk_run_next_page(fx->run, p);         /* the seniors field-list now shows */
+    assert_int_equal(f->pages[next].group, q(fx, "seniors"));
+    assert_int_equal(f->pages[next].n, 3);
+    assert_false(sk_run_page_ok(fx->run, (size_t)next, &bad));
+    assert_int_equal(bad, q(fx, "hours"));
+    assert_int_equal(sk_run_prev_page(fx->run, next), p);
+    sk_run_progress(fx->run, next, &done, &total);
+    assert_int_equal(done, 3);
+    assert_int_equal(total, 8);
+    assert_int_equal(sk_run_next_page(fx->run, (int)f->n_pages - 1), -1);
+    assert_int_equal(sk_run_prev_page(fx->run, 0), -1);
+}
+
+static void test_sections(void **state)
+{
+    fixture *fx = *state;
+    answer(fx, "agree", "yes");
+    answer(fx, "summary", "fine");
+    assert_int_equal(sk_answers_find(&fx->answers, "agree")->section, SK_SECTION_CONSENT);
+    assert_int_equal(sk_answers_find(&fx->answers, "summary")->section, SK_SECTION_RESPONSE);
+    assert_int_equal(sk_answers_find(&fx->answers, "senior")->section, SK_SECTION_RESPONSE);
+}
+
+static void test_free_null(void **state)
+{
+    (void)state;
+    sk_run_free(NULL);
+    assert_false(sk_run_relevant(NULL, 0));
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_metadata_and_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_logic_drops_hidden_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calculation_order_and_group_relevance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_required_and_constraints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_choice_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
+        cmocka_unit_test(test_free_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
