@@ -1,2 +1,112 @@
-/* PLACEHOLDER: replaced by the kiosk work. */
-int main(void) { return 1; }
+/* main.c - survey-kiosk's command line.
+ *
+ *   survey-kiosk [--data DIR] [--window WxH] [--fullscreen]
+ *   survey-kiosk [--data DIR] --install F.pack
+ *   survey-kiosk [--data DIR] --export DIR [--all]
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "headless.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: survey-kiosk [--data DIR] [--window WxH] [--fullscreen]\n"
+            "       survey-kiosk [--data DIR] --install FILE.pack\n"
+            "       survey-kiosk [--data DIR] --export OUTDIR [--all]\n"
+            "\n"
+            "  --data DIR      where the kiosk keeps its sealed store (default\n"
+            "                  ~/.local/share/survey-kiosk)\n"
+            "  --window WxH    window size in pixels (default 800x480, the Raspberry Pi\n"
+            "                  touchscreen)\n"
+            "  --fullscreen    kiosk mode: borderless fullscreen; only the admin menu\n"
+            "                  (hold the top-left corner 3 s, or Ctrl+Alt+A, then the PIN)\n"
+            "                  leaves it\n"
+            "  --install F     verify and install a survey pack, without a window\n"
+            "  --export DIR    write a bundle of the records not yet exported to DIR\n"
+            "                  (with --all: every record), without a window\n"
+            "\n"
+            "Environment: SURVEY_KIOSK_FONT_DIR (bundled fonts), SURVEY_KIOSK_PIN_INIT\n"
+            "(provision the admin PIN when none is set), SURVEY_KIOSK_MEDIA_ROOT,\n"
+            "SURVEY_KIOSK_UIMAP and SURVEY_KIOSK_INPUT (tests; see docs/KIOSK.md).\n");
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "survey-kiosk: error: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see survey-kiosk --help)\n");
+    va_end(ap);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *install = NULL, *export_dir = NULL;
+    bool all = false, fullscreen = false;
+    int width = 800, height = 480;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--data") == 0 && has_value) {
+            data = argv[++i];
+        } else if (strcmp(a, "--install") == 0 && has_value) {
+            install = argv[++i];
+        } else if (strcmp(a, "--export") == 0 && has_value) {
+            export_dir = argv[++i];
+        } else if (strcmp(a, "--all") == 0) {
+            all = true;
+        } else if (strcmp(a, "--fullscreen") == 0) {
+            fullscreen = true;
+        } else if (strcmp(a, "--window") == 0 && has_value) {
+            const char *v = argv[++i];
+            if (sscanf(v, "%dx%d", &width, &height) != 2 || width < 320 || height < 240 ||
+                width > 16384 || height > 16384)
+                return usage_error("--window wants WIDTHxHEIGHT, at least 320x240, not '%s'", v);
+        } else if (strncmp(a, "--", 2) == 0 &&
+                   (strcmp(a, "--data") == 0 || strcmp(a, "--install") == 0 ||
+                    strcmp(a, "--export") == 0 || strcmp(a, "--window") == 0)) {
+            return usage_error("%s needs a value", a);
+        } else {
+            return usage_error("unknown argument '%s'", a);
+        }
+    }
+    if (install && export_dir)
+        return usage_error("choose one of --install and --export");
+    if (all && !export_dir)
+        return usage_error("--all only goes with --export");
+    char default_dir[4096];
+    if (!data) {
+        const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        if (xdg && *xdg)
+            snprintf(default_dir, sizeof default_dir, "%s/survey-kiosk", xdg);
+        else if (home && *home)
+            snprintf(default_dir, sizeof default_dir, "%s/.local/share/survey-kiosk", home);
+        else
+            return usage_error("HOME is not set: give --data DIR");
+        data = default_dir;
+    }
+    if (install)
+        return kiosk_install(data, install);
+    if (export_dir)
+        return kiosk_export(data, export_dir, all);
+    const char *fonts = getenv("SURVEY_KIOSK_FONT_DIR");
+    app_options opt = {
+        .data_dir = data,
+        .font_dir = fonts && *fonts ? fonts : SK_FONT_DIR,
+        .width = width,
+        .height = height,
+        .fullscreen = fullscreen,
+    };
+    return app_run(&opt);
+}

@@ -1,9 +1,127 @@
-/* cmd_merge.c - PLACEHOLDER until its module lands; replaced by the real command. */
+/* cmd_merge.c - survey-sync merge: bring bundles and other central stores
+ * into one central store.
+ *
+ *   survey-sync merge --store central.db FILE...
+ *
+ * One line per input ("FILE: 12 new, 3 already present, 0 conflicts"), a
+ * refused input as "survey-sync: error: FILE: ..." (the others still merge),
+ * and a total.  A progress bar on stderr only when stderr is a terminal.
+ * Exit 0 when every input merged, 1 when any was refused, 2 usage. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "sk/cstore.h"
+
+static const char usage[] = "merge --store central.db FILE...";
+
+typedef struct progress_bar {
+    const char *name;
+    bool shown;
+    int last_percent;
+} progress_bar;
+
+static void draw_progress(void *user, uint64_t done, uint64_t total)
+{
+    progress_bar *bar = user;
+    enum { WIDTH = 30 };
+    if (total == 0) {
+        fprintf(stderr, "\r%s: %llu items", bar->name, (unsigned long long)done);
+    } else {
+        int percent = (int)(done * 100 / total);
+        if (bar->shown && percent == bar->last_percent)
+            return; /* redraw only when it moves */
+        bar->last_percent = percent;
+        unsigned filled = (unsigned)(done * WIDTH / total);
+        char cells[WIDTH + 1];
+        memset(cells, '#', filled);
+        memset(cells + filled, '.', WIDTH - filled);
+        cells[WIDTH] = '\0';
+        fprintf(stderr, "\r%s [%s] %3d%%", bar->name, cells, percent);
+    }
+    fflush(stderr);
+    bar->shown = true;
+}
+
+static void clear_progress(progress_bar *bar)
+{
+    if (bar->shown)
+        fputs("\r\033[K", stderr);
+    bar->shown = false;
+}
+
+/* "12 new, 3 already present, 0 conflicts[, ...]" and a newline. */
+static void print_counts(const sk_merge_stats *s)
+{
+    printf("%llu new, %llu already present, %llu conflict%s", (unsigned long long)s->added,
+           (unsigned long long)s->present, (unsigned long long)s->conflicts,
+           s->conflicts == 1 ? "" : "s");
+    if (s->withdrawn)
+        printf(", %llu withdrawn skipped", (unsigned long long)s->withdrawn);
+    if (s->packs_added)
+        printf(", %llu new survey pack%s", (unsigned long long)s->packs_added,
+               s->packs_added == 1 ? "" : "s");
+    putchar('\n');
+}
+
+static void add_stats(sk_merge_stats *sum, const sk_merge_stats *s)
+{
+    sum->added += s->added;
+    sum->present += s->present;
+    sum->conflicts += s->conflicts;
+    sum->withdrawn += s->withdrawn;
+    sum->packs_added += s->packs_added;
+}
 
 int cmd_merge(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return sync_failf("'merge' is not built yet");
+    const char *store = NULL;
+    int first_input = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+            store = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return sync_usage(usage);
+        } else {
+            first_input = i;
+            break;
+        }
+    }
+    if (!store || first_input == 0)
+        return sync_usage(usage);
+
+    sk_error err;
+    sk_cstore *cs = NULL;
+    if (sk_cstore_open(store, &cs, &err) != SK_OK)
+        return sync_fail(&err);
+
+    bool tty = isatty(STDERR_FILENO);
+    sk_merge_stats total = {0};
+    unsigned merged = 0, refused = 0;
+    for (int i = first_input; i < argc; i++) {
+        progress_bar bar = {.name = argv[i]};
+        sk_merge_stats s;
+        sk_status st = sk_cstore_merge(cs, argv[i], &s, tty ? draw_progress : NULL, &bar, &err);
+        clear_progress(&bar);
+        fflush(stdout);
+        if (st != SK_OK) {
+            refused++;
+            sync_fail(&err);
+            continue;
+        }
+        merged++;
+        add_stats(&total, &s);
+        printf("%s: ", argv[i]);
+        print_counts(&s);
+        if (s.conflicts)
+            printf("%s: a record differs from the copy already held; it was kept aside, not "
+                   "applied (see survey-sync status)\n",
+                   argv[i]);
+    }
+    sk_cstore_close(cs);
+    printf("total: %u input%s merged, %u refused: ", merged, merged == 1 ? "" : "s", refused);
+    print_counts(&total);
+    return refused ? 1 : 0;
 }

@@ -1,9 +1,99 @@
-/* cmd_report.c - PLACEHOLDER until its module lands; replaced by the real command. */
+/* cmd_report.c - survey-sync report: frequencies as a self-contained HTML
+ * page, or as plain text on the terminal.
+ *
+ *   survey-sync report --store central.db --key study.key
+ *                      (--out report.html | --text) [--by QUESTION] [--lang CODE]
+ *                      [--passphrase-file F]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "sk/answers.h"
+#include "sk/cstore.h"
+#include "sk/export.h"
+#include "sk/keys.h"
+
+static const char usage[] =
+    "report --store central.db --key study.key (--out report.html | --text) [--by QUESTION] "
+    "[--lang CODE] [--passphrase-file F]";
+
+/* Open an existing store (never create one here) and the study key. */
+static int open_store_and_key(const char *store, const char *key_path, const char *pass_file,
+                              sk_cstore **cs, sk_study_key **key)
+{
+    if (access(store, F_OK) != 0)
+        return sync_failf("%s: no such store; merge bundles into it first "
+                          "(survey-sync merge --store %s FILE...)", store, store);
+    sk_error err;
+    char *pass = NULL;
+    size_t pass_len = 0;
+    if (sync_passphrase(pass_file, 0, &pass, &pass_len) != 0)
+        return 1;
+    sk_status st = sk_study_key_load(key_path, pass, pass_len, key, &err);
+    sync_passphrase_free(pass);
+    if (st != SK_OK) {
+        if (st == SK_ERR_PASSPHRASE)
+            return sync_failf("%s: wrong passphrase; no report was made", key_path);
+        return sync_fail(&err);
+    }
+    if (sk_cstore_open(store, cs, &err) != SK_OK) {
+        sk_study_key_free(*key);
+        *key = NULL;
+        return sync_fail(&err);
+    }
+    return 0;
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return sync_failf("'report' is not built yet");
+    const char *store = NULL, *key_path = NULL, *out = NULL, *pass_file = NULL;
+    sk_report_opts opts = {.lang = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--store") == 0 && has_value)
+            store = argv[++i];
+        else if (strcmp(a, "--key") == 0 && has_value)
+            key_path = argv[++i];
+        else if (strcmp(a, "--out") == 0 && has_value)
+            out = argv[++i];
+        else if (strcmp(a, "--by") == 0 && has_value)
+            opts.by = argv[++i];
+        else if (strcmp(a, "--lang") == 0 && has_value)
+            opts.language = argv[++i];
+        else if (strcmp(a, "--passphrase-file") == 0 && has_value)
+            pass_file = argv[++i];
+        else if (strcmp(a, "--text") == 0)
+            opts.text = true;
+        else
+            return sync_usage(usage);
+    }
+    if (!store || !key_path || (!out == !opts.text))
+        return sync_usage(usage);
+
+    sk_cstore *cs = NULL;
+    sk_study_key *key = NULL;
+    int rc = open_store_and_key(store, key_path, pass_file, &cs, &key);
+    if (rc)
+        return rc;
+    sk_error err;
+    char *report = NULL;
+    size_t len = 0;
+    sk_status st = sk_report(cs, key, &opts, &report, &len, &err);
+    sk_study_key_free(key);
+    sk_cstore_close(cs);
+    if (st == SK_OK && out)
+        st = sk_write_file_atomic(out, report, len, 0644, 0, &err);
+    else if (st == SK_OK && fwrite(report, 1, len, stdout) != len)
+        st = sk_error_set(&err, SK_ERR_IO, "cannot write the report to standard output");
+    /* The report holds participants' free text. */
+    sk_secret_free(report, len);
+    if (st != SK_OK)
+        return sync_fail(&err);
+    if (out)
+        fprintf(stderr, "survey-sync: report written to %s\n", out);
+    return 0;
 }

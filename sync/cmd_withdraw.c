@@ -1,9 +1,51 @@
-/* cmd_withdraw.c - PLACEHOLDER until its module lands; replaced by the real command. */
+/* cmd_withdraw.c - survey-sync withdraw: remove a participant's sitting.
+ *
+ *   survey-sync withdraw --store central.db CODE
+ *
+ * CODE is the withdrawal code from the thank-you screen, in any case, with or
+ * without dashes or spaces.  Prints how many records were removed.  Exit 0,
+ * 1 for an unknown code (nothing changes), 2 usage. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "sk/cstore.h"
+#include "sk/record.h"
+
+static const char usage[] = "withdraw --store central.db CODE";
 
 int cmd_withdraw(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return sync_failf("'withdraw' is not built yet");
+    const char *store = NULL, *typed = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+            store = argv[++i];
+        else if (!typed && (argv[i][0] != '-' || argv[i][1] == '\0'))
+            typed = argv[i];
+        else
+            return sync_usage(usage);
+    }
+    if (!store || !typed)
+        return sync_usage(usage);
+    char code[SK_WCODE_SIZE];
+    if (!sk_wcode_normalize(typed, code))
+        return sync_failf("'%s' is not a withdrawal code (16 letters and digits, like "
+                          "K7QF-3M9X-T2RD-8HWA); check the code",
+                          typed);
+    if (access(store, F_OK) != 0)
+        return sync_failf("%s: no such store; check the --store path", store);
+    sk_error err;
+    sk_cstore *cs = NULL;
+    if (sk_cstore_open(store, &cs, &err) != SK_OK)
+        return sync_fail(&err);
+    uint64_t removed = 0;
+    sk_status st = sk_cstore_withdraw(cs, code, &removed, &err);
+    sk_cstore_close(cs);
+    if (st != SK_OK)
+        return sync_fail(&err);
+    printf("withdrawal code %s: %llu record%s removed; later merges will not bring %s back\n",
+           code, (unsigned long long)removed, removed == 1 ? "" : "s",
+           removed == 1 ? "it" : "them");
+    return 0;
 }

@@ -4,6 +4,9 @@ sk_unit_test(test_form_readers ${CMAKE_CURRENT_SOURCE_DIR}/test_form_readers.c s
 target_include_directories(test_form_readers PRIVATE ${_form_int})
 sk_unit_test(test_form_broken ${CMAKE_CURRENT_SOURCE_DIR}/test_form_broken.c sk_form)
 sk_unit_test(test_form_golden ${CMAKE_CURRENT_SOURCE_DIR}/test_form_golden.c sk_form)
+# Every examples/*.xlsx must pass; fails when there are none.
+add_test(NAME test_form_examples COMMAND test_form_golden)
+set_tests_properties(test_form_examples PROPERTIES ENVIRONMENT "SK_FORM_EXAMPLES=1")
 # survey-sync check end to end: exit codes and output lines.
 add_test(NAME test_form_check_e2e
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/form_check.py

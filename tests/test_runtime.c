@@ -229,6 +229,24 @@ static void test_sections(void **state)
     assert_int_equal(sk_answers_find(&fx->answers, "senior")->section, SK_SECTION_RESPONSE);
 }
 
+static void test_interpolation(void **state)
+{
+    fixture *fx = *state;
+    answer(fx, "role", "clinical");
+    answer(fx, "training", "msc short");
+    char out[128];
+    size_t n = sk_run_interpolate(fx->run, "You are ${role} with ${training} and ${years} years; "
+                                           "${nosuch}.", out, sizeof out);
+    assert_string_equal(out, "You are Clinical with MSc, Short course and 5 years; .");
+    assert_int_equal(n, strlen(out));
+    char small[8];
+    n = sk_run_interpolate(fx->run, "${role} role", small, sizeof small);
+    assert_string_equal(small, "Clinica");               /* truncated, terminated */
+    assert_int_equal(n, strlen("Clinical role"));
+    sk_run_interpolate(fx->run, "no refs, ${unclosed", out, sizeof out);
+    assert_string_equal(out, "no refs, ${unclosed");
+}
+
 static void test_free_null(void **state)
 {
     (void)state;
@@ -247,6 +265,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_choice_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interpolation, setup, teardown),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,13 @@ typedef struct sk_device_key {
 
 #define SK_LABEL_MAX 64
 
+/* The device id that belongs to a device public key: the first 8 bytes of
+ * BLAKE2b-256(pk) (docs/FORMATS.md).  A kiosk makes its id with this;
+ * sk_bundle_writer_open refuses (SK_ERR_ARG) and sk_bundle_reader_open
+ * refuses (SK_ERR_AUTH) an id that does not match the key, so nobody can
+ * present a key of their own under another device's id.  (Added by crypto.) */
+void sk_device_id(const uint8_t device_pk[32], uint8_t id[SK_DEVICE_ID_SIZE]);
+
 typedef struct sk_bundle_info {
     uint8_t device_id[SK_DEVICE_ID_SIZE];
     uint8_t device_pk[32];

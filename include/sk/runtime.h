@@ -60,6 +60,13 @@ int sk_run_prev_page(const sk_run *run, int page);
 /* Shown pages before `page` and in total, for the progress indicator. */
 void sk_run_progress(const sk_run *run, int page, size_t *done, size_t *total);
 
+/* XLSForm's label interpolation: copy text into out (size bytes, always
+ * NUL-terminated, truncated when it does not fit) with every ${name} replaced
+ * by that question's current answer as a participant would read it (a
+ * choice's label, several choices' labels joined by ", ", "" when
+ * unanswered).  Returns the length it wanted to write, like snprintf. */
+size_t sk_run_interpolate(const sk_run *run, const char *text, char *out, size_t size);
+
 /* The label of a choice in the run's language (jr:choice-name), or NULL. */
 const char *sk_run_choice_label(const sk_run *run, int q, const char *value);
 

@@ -533,3 +533,68 @@ const char *sk_run_choice_label(const sk_run *run, int q, const char *value)
             return sk_form_text(run->form, list->choices[i].label, run->lang);
     return NULL;
 }
+
+/* Append n bytes to out at *len, keeping room for the NUL; *len counts all. */
+static void append(char *out, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (size > 0 && *len < size - 1) {
+        size_t room = size - 1 - *len;
+        memcpy(out + *len, s, n < room ? n : room);
+    }
+    *len += n;
+}
+
+/* The answer to name as a participant reads it. */
+static void append_answer(const sk_run *run, const char *name, char *out, size_t size,
+                          size_t *len)
+{
+    int q = sk_form_find(run->form, name);
+    const char *v = sk_answers_get(run->answers, name);
+    if (q < 0 || !v)
+        return;
+    sk_qtype t = run->form->q[q].type;
+    if (t != SK_Q_SELECT_ONE && t != SK_Q_SELECT_MULTIPLE) {
+        append(out, size, len, v, strlen(v));
+        return;
+    }
+    bool first = true;
+    for (const char *p = v; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if (e == p)
+            break;
+        char choice[256];
+        snprintf(choice, sizeof choice, "%.*s", (int)(e - p), p);
+        const char *label = sk_run_choice_label(run, q, choice);
+        if (!first)
+            append(out, size, len, ", ", 2);
+        append(out, size, len, label ? label : choice, strlen(label ? label : choice));
+        first = false;
+        p = e;
+    }
+}
+
+size_t sk_run_interpolate(const sk_run *run, const char *text, char *out, size_t size)
+{
+    size_t len = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        const char *ref = strstr(p, "${");
+        const char *close = ref ? strchr(ref + 2, '}') : NULL;
+        if (!ref || !close) {
+            append(out, size, &len, p, strlen(p));
+            break;
+        }
+        append(out, size, &len, p, (size_t)(ref - p));
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(close - ref - 2), ref + 2);
+        if (run)
+            append_answer(run, name, out, size, &len);
+        p = close + 1;
+    }
+    if (size > 0)
+        out[len < size ? len : size - 1] = '\0';
+    return len;
+}

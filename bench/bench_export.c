@@ -1,0 +1,273 @@
+/* bench_export.c - export and report over 100,000 sealed records.
+ *
+ * Builds a central store the way a researcher gets one: a study key, a signed
+ * pack of a realistic questionnaire (tests/data/export/scenario.md, read from
+ * the source tree beside this file), one kiosk bundle of N sealed response records with varied
+ * answers, merged with sk_cstore_merge.  Then times sk_export_csv (every
+ * record opened, four CSVs written) and sk_report (skip logic re-evaluated per
+ * record) a few times each and prints the medians as records per second, with
+ * the peak resident memory (VmHWM) after each phase.
+ *
+ *   bench_export [N=100000] [RUNS=3]
+ */
+#define _GNU_SOURCE
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sk/answers.h"
+#include "sk/bundle.h"
+#include "sk/cstore.h"
+#include "sk/export.h"
+#include "sk/keys.h"
+#include "sk/pack.h"
+#include "sk/record.h"
+
+/* The questionnaire comes from the source tree, found beside this file. */
+static void scenario_form_path(char *out, size_t size)
+{
+    const char *here = __FILE__;
+    const char *cut = strstr(here, "bench/bench_export.c");
+    int dir_len = cut ? (int)(cut - here) : 0;
+    snprintf(out, size, "%.*stests/data/export/scenario.md", dir_len, here);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib < 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        kib = ru.ru_maxrss;
+    }
+    return kib;
+}
+
+static void die(const char *what, const sk_error *err)
+{
+    char buf[1200] = "";
+    if (err)
+        sk_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "bench_export: %s: %s\n", what, buf);
+    exit(1);
+}
+
+static const char *pick(const char *const *xs, size_t n, uint32_t r)
+{
+    return xs[r % n];
+}
+
+/* One sitting's answers, varied but plausible for the scenario form. */
+static void fill_answers(sk_answers *a, const sk_pack *pack, uint64_t i, int64_t t0)
+{
+    static const char *const roles[] = {"clinical", "management", "data", "other"};
+    static const char *const yn[] = {"yes", "no"};
+    static const char *const impact[] = {"strong", "some", "none"};
+    static const char *const training[] = {"msc", "short", "msc short", "mentoring", "",
+                                           "msc mentoring"};
+    static const char *const scale[] = {"1", "2", "3", "4", "5"};
+    uint32_t r = randombytes_random();
+    int64_t start = t0 + (int64_t)i * 60000;
+    sk_answers_set_meta(&a->form_id, pack->form_id);
+    sk_answers_set_meta(&a->form_version, pack->form_version);
+    a->started_ms = start;
+    a->finished_ms = start + 120000 + r % 300000;
+    const char *role = pick(roles, 4, r);
+    const char *changed = pick(yn, 2, r >> 3);
+    sk_answers_set(a, "role", role, SK_SECTION_RESPONSE, start);
+    if (strcmp(role, "other") == 0)
+        sk_answers_set(a, "role_other", "Chief nursing information officer, \"acting\"",
+                       SK_SECTION_RESPONSE, start);
+    sk_answers_set(a, "changed", changed, SK_SECTION_RESPONSE, start);
+    if (strcmp(changed, "yes") == 0)
+        sk_answers_set(a, "impact", pick(impact, 3, r >> 5), SK_SECTION_RESPONSE, start);
+    sk_answers_set(a, "training", pick(training, 6, r >> 7), SK_SECTION_RESPONSE, start);
+    char years[16];
+    snprintf(years, sizeof years, "%u", (r >> 11) % 35);
+    sk_answers_set(a, "years", years, SK_SECTION_RESPONSE, start);
+    sk_answers_set(a, "courage", pick(scale, 5, r >> 17), SK_SECTION_RESPONSE, start);
+    sk_answers_set(a, "mentoring", pick(scale, 5, r >> 20), SK_SECTION_RESPONSE, start);
+    sk_answers_set(a, "hours", "12.5", SK_SECTION_RESPONSE, start);
+    if (i % 3 == 0)
+        sk_answers_set(a, "comments", "The mentoring made the difference; more of it, please.",
+                       SK_SECTION_RESPONSE, start);
+}
+
+static void build_store(const char *dir, uint64_t n, sk_study_key **key_out, char *store_path,
+                        size_t size)
+{
+    sk_error err;
+    const char *pass = "bench passphrase";
+    char keydir[4096], key_path[4200], form_path[4096], pack_path[4200], bundle_path[4200];
+    snprintf(keydir, sizeof keydir, "%s/keys", dir);
+    snprintf(key_path, sizeof key_path, "%s/study.key", keydir);
+    scenario_form_path(form_path, sizeof form_path);
+    snprintf(pack_path, sizeof pack_path, "%s/scenario.pack", dir);
+    snprintf(bundle_path, sizeof bundle_path, "%s/bench.skb", dir);
+    snprintf(store_path, size, "%s/central.db", dir);
+
+    if (sk_study_keygen(keydir, pass, strlen(pass), NULL, &err) != SK_OK)
+        die("keygen", &err);
+    sk_study_key *key = NULL;
+    if (sk_study_key_load(key_path, pass, strlen(pass), &key, &err) != SK_OK)
+        die("key", &err);
+    uint8_t *form = NULL, *pack_bytes = NULL;
+    size_t form_len = 0, pack_len = 0;
+    if (sk_read_file(form_path, 1 << 20, &form, &form_len, &err) != SK_OK)
+        die("form", &err);
+    if (sk_pack_write(pack_path, key, "dhlp_followup", "2026.1", "Digital leadership follow-up",
+                      "scenario.md", form, form_len, &err) != SK_OK)
+        die("pack", &err);
+    sk_pack *pack = NULL;
+    if (sk_read_file(pack_path, 1 << 24, &pack_bytes, &pack_len, &err) != SK_OK ||
+        sk_pack_parse(pack_bytes, pack_len, &pack, &err) != SK_OK)
+        die("pack read", &err);
+
+    sk_device_key dk;
+    crypto_sign_keypair(dk.pk, dk.sk);
+    uint8_t device[SK_DEVICE_ID_SIZE];
+    randombytes_buf(device, sizeof device);
+    sk_bundle_writer *w = NULL;
+    if (sk_bundle_writer_open(bundle_path, device, "bench", dk.pk, &w, &err) != SK_OK ||
+        sk_bundle_writer_add_pack(w, pack_bytes, pack_len, &err) != SK_OK)
+        die("bundle", &err);
+    int64_t t0 = sk_now_ms() - (int64_t)n * 60000;
+    for (uint64_t i = 0; i < n; i++) {
+        sk_answers a;
+        sk_answers_init(&a);
+        fill_answers(&a, pack, i, t0);
+        char *json = NULL;
+        size_t json_len = 0;
+        if (sk_answers_to_json(&a, -1, &json, &json_len, &err) != SK_OK)
+            die("json", &err);
+        sk_record_header h = {0};
+        h.kind = SK_REC_RESPONSE;
+        randombytes_buf(h.record_id, sizeof h.record_id);
+        memcpy(h.device_id, device, sizeof device);
+        h.seq = i + 1;
+        snprintf(h.form_id, sizeof h.form_id, "%s", pack->form_id);
+        snprintf(h.form_version, sizeof h.form_version, "%s", pack->form_version);
+        uint8_t *blob = NULL;
+        size_t blob_len = 0;
+        if (sk_record_seal(&h, &pack->study, json, json_len, &blob, &blob_len, &err) != SK_OK ||
+            sk_bundle_writer_add_record(w, blob, blob_len, &err) != SK_OK)
+            die("record", &err);
+        free(blob);
+        sk_secret_free(json, json_len);
+        sk_answers_free(&a);
+    }
+    if (sk_bundle_writer_finish(w, &dk, &err) != SK_OK)
+        die("bundle finish", &err);
+    sk_cstore *cs = NULL;
+    sk_merge_stats stats = {0};
+    if (sk_cstore_open(store_path, &cs, &err) != SK_OK ||
+        sk_cstore_merge(cs, bundle_path, &stats, NULL, NULL, &err) != SK_OK)
+        die("merge", &err);
+    if (stats.added != n) {
+        fprintf(stderr, "bench_export: merged %llu records, expected %llu\n",
+                (unsigned long long)stats.added, (unsigned long long)n);
+        exit(1);
+    }
+    sk_cstore_close(cs);
+    unlink(bundle_path);
+    sk_pack_free(pack);
+    free(pack_bytes);
+    free(form);
+    sodium_memzero(&dk, sizeof dk);
+    *key_out = key;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
+    int runs = argc > 2 ? atoi(argv[2]) : 3;
+    if (n == 0 || runs < 1 || runs > 50 || sodium_init() < 0) {
+        fprintf(stderr, "usage: bench_export [N=100000] [RUNS=3]\n");
+        return 2;
+    }
+    char dir[] = "/tmp/bench_export-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("bench_export: mkdtemp");
+        return 1;
+    }
+    char store[4200], outdir[4200];
+    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    if (mkdir(outdir, 0755) != 0) {
+        perror("bench_export: mkdir");
+        return 1;
+    }
+    sk_study_key *key = NULL;
+    double t = now_ms();
+    build_store(dir, n, &key, store, sizeof store);
+    printf("built a store of %llu sealed records in %.1f s (peak RSS %ld KiB)\n",
+           (unsigned long long)n, (now_ms() - t) / 1e3, peak_rss_kib());
+
+    sk_error err;
+    sk_cstore *cs = NULL;
+    if (sk_cstore_open(store, &cs, &err) != SK_OK)
+        die("open", &err);
+    double export_ms[50], report_ms[50];
+    long rss_before = peak_rss_kib();
+    for (int i = 0; i < runs; i++) {
+        sk_export_opts opts = {.lang = -1};
+        size_t files = 0;
+        t = now_ms();
+        if (sk_export_csv(cs, key, outdir, &opts, &files, &err) != SK_OK)
+            die("export", &err);
+        export_ms[i] = now_ms() - t;
+    }
+    long rss_export = peak_rss_kib();
+    for (int i = 0; i < runs; i++) {
+        sk_report_opts opts = {.lang = -1};
+        char *html = NULL;
+        size_t len = 0;
+        t = now_ms();
+        if (sk_report(cs, key, &opts, &html, &len, &err) != SK_OK)
+            die("report", &err);
+        report_ms[i] = now_ms() - t;
+        sk_secret_free(html, len);
+    }
+    long rss_report = peak_rss_kib();
+    qsort(export_ms, (size_t)runs, sizeof *export_ms, cmp_double);
+    qsort(report_ms, (size_t)runs, sizeof *report_ms, cmp_double);
+    double em = export_ms[runs / 2], rm = report_ms[runs / 2];
+    printf("\n%-28s %12s %14s %16s\n", "phase (N records)", "median ms", "records/s",
+           "peak RSS KiB");
+    printf("%-28s %12.1f %14.0f %16ld\n", "export CSV (4 files)", em, (double)n / (em / 1e3),
+           rss_export);
+    printf("%-28s %12.1f %14.0f %16ld\n", "report HTML", rm, (double)n / (rm / 1e3), rss_report);
+    printf("(peak RSS before export: %ld KiB; medians of %d runs; N = %llu)\n", rss_before, runs,
+           (unsigned long long)n);
+    sk_cstore_close(cs);
+    sk_study_key_free(key);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_export: could not remove %s\n", dir);
+    return 0;
+}

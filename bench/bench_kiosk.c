@@ -1,0 +1,371 @@
+/* bench_kiosk.c - the kiosk as a participant meets it: process start to the
+ * first presented frame, peak resident memory, CPU use while idle, and the
+ * time of a page turn (input event to presented frame), at 800x480 and
+ * 1920x1080, on the real survey-kiosk binary with a real installed pack.
+ *
+ *   bench_kiosk [RUNS=5] [FORM=examples/nhsda-alumni.xlsx]
+ *
+ * Frames are observed through the test protocol (docs/KIOSK.md): the kiosk
+ * rewrites SURVEY_KIOSK_UIMAP after every presented frame, and inotify tells
+ * us the moment the new map is renamed into place, so the figures include
+ * writing that JSON map (an upper bound on the real latency).  A page turn is
+ * timed from writing a "tap" line into SURVEY_KIOSK_INPUT to that frame.
+ * The walk ticks every box and picks the first choice so that each Next is
+ * accepted; the densest page is the one with the most widgets.
+ * Goals (issue 4): first frame < 150 ms, < 30 MiB resident, idle CPU < 0.1%
+ * of a core, page turn < 16 ms.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SK_KIOSK_BIN
+#define SK_KIOSK_BIN "survey-kiosk"
+#endif
+#ifndef SK_SYNC_BIN
+#define SK_SYNC_BIN "survey-sync"
+#endif
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "bench_kiosk: '%s' failed (%d)\n", cmd, rc);
+    return rc;
+}
+
+typedef struct kiosk {
+    pid_t pid;
+    FILE *in;
+    int inotify;
+    char dir[PATH_MAX], uimap[PATH_MAX + 16];
+    long lines;
+} kiosk;
+
+/* Block until the UIMAP is replaced (the frame after the last input). */
+static int wait_frame(kiosk *k, double timeout_ms)
+{
+    char buf[4096];
+    double end = now_ms() + timeout_ms;
+    while (now_ms() < end) {
+        ssize_t n = read(k->inotify, buf, sizeof buf);
+        if (n > 0) {
+            for (char *p = buf; p < buf + n;) {
+                struct inotify_event *ev = (struct inotify_event *)p;
+                if (ev->len && strcmp(ev->name, "uimap.json") == 0)
+                    return 0;
+                p += sizeof *ev + ev->len;
+            }
+        } else if (n < 0 && errno != EAGAIN) {
+            return -1;
+        } else {
+            usleep(100);
+        }
+    }
+    return -1;
+}
+
+static json_t *read_ui(const kiosk *k)
+{
+    for (int i = 0; i < 100; i++) {
+        json_t *j = json_load_file(k->uimap, 0, NULL);
+        if (j)
+            return j;
+        usleep(2000);
+    }
+    return NULL;
+}
+
+static int start(kiosk *k, const char *data, int w, int h, double *first_frame_ms)
+{
+    snprintf(k->dir, sizeof k->dir, "%s/run-%dx%d-%ld", data, w, h, (long)getpid());
+    mkdir(k->dir, 0700);
+    char fifo[PATH_MAX + 16];
+    snprintf(fifo, sizeof fifo, "%s/input", k->dir);
+    snprintf(k->uimap, sizeof k->uimap, "%s/uimap.json", k->dir);
+    unlink(fifo);
+    unlink(k->uimap);
+    if (mkfifo(fifo, 0600) != 0)
+        return -1;
+    k->inotify = inotify_init1(IN_NONBLOCK);
+    inotify_add_watch(k->inotify, k->dir, IN_MOVED_TO | IN_CLOSE_WRITE);
+    char size[32], kdata[PATH_MAX + 16];
+    snprintf(size, sizeof size, "%dx%d", w, h);
+    snprintf(kdata, sizeof kdata, "%s/kiosk", data);
+    double t0 = now_ms();
+    k->pid = fork();
+    if (k->pid == 0) {
+        setenv("SURVEY_KIOSK_UIMAP", k->uimap, 1);
+        setenv("SURVEY_KIOSK_INPUT", fifo, 1);
+        setenv("SDL_VIDEODRIVER", getenv("SDL_VIDEODRIVER") ? getenv("SDL_VIDEODRIVER") : "offscreen", 1);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        execl(SK_KIOSK_BIN, SK_KIOSK_BIN, "--data", kdata, "--window", size, (char *)NULL);
+        _exit(127);
+    }
+    k->in = fopen(fifo, "w");
+    if (!k->in)
+        return -1;
+    setvbuf(k->in, NULL, _IOLBF, 0);
+    k->lines = 0;
+    if (wait_frame(k, 10000) != 0)
+        return -1;
+    *first_frame_ms = now_ms() - t0;
+    return 0;
+}
+
+/* Send one line and time it to the frame that answers it. */
+static double send(kiosk *k, const char *line)
+{
+    char drain[4096];
+    while (read(k->inotify, drain, sizeof drain) > 0) {
+    }
+    double t0 = now_ms();
+    fprintf(k->in, "%s\n", line);
+    k->lines++;
+    if (wait_frame(k, 10000) != 0)
+        return -1;
+    return now_ms() - t0;
+}
+
+static long status_kib(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0)
+            v = strtol(line + n + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, sizeof buf, f)) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    /* fields after ")": state(3) ... utime(14) stime(15) */
+    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void stop(kiosk *k)
+{
+    if (k->in) {
+        fprintf(k->in, "quit\n");
+        fclose(k->in);
+        k->in = NULL;
+    }
+    int status;
+    for (int i = 0; i < 200 && waitpid(k->pid, &status, WNOHANG) == 0; i++)
+        usleep(10000);
+    if (waitpid(k->pid, &status, WNOHANG) == 0) {
+        kill(k->pid, SIGKILL);
+        waitpid(k->pid, &status, 0);
+    }
+    close(k->inotify);
+}
+
+/* The centre of the first widget matching pred, as a "tap X Y" line. */
+static int tap_line(json_t *ui, const char *id, const char *role, int unchecked_only, char *out,
+                    size_t size)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(ui, "widgets"), i, w)
+    {
+        const char *wid = json_string_value(json_object_get(w, "id"));
+        const char *wrole = json_string_value(json_object_get(w, "role"));
+        if (!wid || !wrole || !json_is_true(json_object_get(w, "enabled")))
+            continue;
+        if (id && strcmp(wid, id) != 0)
+            continue;
+        if (role && strcmp(wrole, role) != 0)
+            continue;
+        if (unchecked_only && !json_is_false(json_object_get(w, "checked")))
+            continue;
+        int x = (int)json_integer_value(json_object_get(w, "x"));
+        int y = (int)json_integer_value(json_object_get(w, "y"));
+        int ww = (int)json_integer_value(json_object_get(w, "w"));
+        int hh = (int)json_integer_value(json_object_get(w, "h"));
+        snprintf(out, size, "tap %d %d", x + ww / 2, y + hh / 2);
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct size_result {
+    int w, h;
+    double first_frame[64], turns[256];
+    size_t n_first, n_turns;
+    double densest_turn;
+    size_t densest_widgets;
+    long peak_kib;
+    double idle_cpu_pct;
+} size_result;
+
+/* Walk from welcome through the survey, timing each page turn. */
+static void walk(kiosk *k, size_result *r)
+{
+    char line[64];
+    const char *last_screen = "";
+    for (int step = 0; step < 200; step++) {
+        json_t *ui = read_ui(k);
+        if (!ui)
+            return;
+        const char *scr = json_string_value(json_object_get(ui, "screen"));
+        size_t nw = json_array_size(json_object_get(ui, "widgets"));
+        (void)last_screen;
+        if (!scr || strcmp(scr, "thanks") == 0) {
+            json_decref(ui);
+            return;
+        }
+        if (strcmp(scr, "welcome") == 0 && tap_line(ui, "start", NULL, 0, line, sizeof line)) {
+            json_decref(ui);
+            send(k, line);
+            continue;
+        }
+        /* Fill what blocks Next: unticked boxes, then a first choice for empty radios. */
+        if (tap_line(ui, NULL, "checkbox", 1, line, sizeof line) ||
+            (tap_line(ui, NULL, "radio", 1, line, sizeof line) && step % 2 == 0)) {
+            json_decref(ui);
+            send(k, line);
+            continue;
+        }
+        int has_next = tap_line(ui, "next", NULL, 0, line, sizeof line) ||
+                       tap_line(ui, "continue", NULL, 0, line, sizeof line) ||
+                       tap_line(ui, "submit", NULL, 0, line, sizeof line);
+        json_decref(ui);
+        if (!has_next)
+            return;
+        double t = send(k, line);
+        json_t *after = read_ui(k);
+        size_t nw_after = after ? json_array_size(json_object_get(after, "widgets")) : 0;
+        json_decref(after);
+        if (t >= 0 && r->n_turns < 256)
+            r->turns[r->n_turns++] = t;
+        if (nw_after > r->densest_widgets) {
+            r->densest_widgets = nw_after;
+            r->densest_turn = t;
+        }
+        (void)nw;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 5;
+    const char *form = argc > 2 ? argv[2] : SK_EXAMPLES "/nhsda-alumni.xlsx";
+    if (runs < 1 || runs > 64)
+        runs = 5;
+    char tmpl[] = "/tmp/bench_kiosk.XXXXXX";
+    char *data = mkdtemp(tmpl);
+    if (!data)
+        return 1;
+    char cmd[4 * PATH_MAX];
+    setenv("SURVEY_PASSPHRASE", "bench", 1);
+    setenv("SK_PWHASH_FAST", "1", 1);
+    snprintf(cmd, sizeof cmd, "%s keygen --out %s/study >/dev/null", SK_SYNC_BIN, data);
+    if (run(cmd))
+        return 1;
+    snprintf(cmd, sizeof cmd, "%s pack '%s' --key %s/study/study.key --out %s/f.pack >/dev/null",
+             SK_SYNC_BIN, form, data, data);
+    if (run(cmd))
+        return 1;
+    snprintf(cmd, sizeof cmd, "%s --data %s/kiosk --install %s/f.pack >/dev/null", SK_KIOSK_BIN,
+             data, data);
+    if (run(cmd))
+        return 1;
+
+    size_result res[2] = {{.w = 800, .h = 480}, {.w = 1920, .h = 1080}};
+    for (int s = 0; s < 2; s++) {
+        size_result *r = &res[s];
+        for (int i = 0; i < runs; i++) {
+            kiosk k = {0};
+            double ff;
+            if (start(&k, data, r->w, r->h, &ff) != 0) {
+                fprintf(stderr, "bench_kiosk: the kiosk did not present a frame\n");
+                return 1;
+            }
+            r->first_frame[r->n_first++] = ff;
+            walk(&k, r);
+            if (i == 0) {
+                /* Idle: no input for 10 s on a question page (the kiosk redraws only on input). */
+                double c0 = cpu_seconds(k.pid), t0 = now_ms();
+                sleep(10);
+                double c1 = cpu_seconds(k.pid), t1 = now_ms();
+                r->idle_cpu_pct = 100.0 * (c1 - c0) / ((t1 - t0) / 1000.0);
+            }
+            long hwm = status_kib(k.pid, "VmHWM:");
+            if (hwm > r->peak_kib)
+                r->peak_kib = hwm;
+            stop(&k);
+        }
+    }
+
+    printf("survey-kiosk on %s, %d runs per size (SDL_VIDEODRIVER=%s)\n", form, runs,
+           getenv("SDL_VIDEODRIVER") ? getenv("SDL_VIDEODRIVER") : "offscreen");
+    printf("%-10s %14s %12s %12s %14s %14s %16s\n", "size", "first frame ms", "peak MiB",
+           "idle CPU %", "turn med ms", "turn max ms", "densest turn ms");
+    for (int s = 0; s < 2; s++) {
+        size_result *r = &res[s];
+        double maxturn = 0;
+        for (size_t i = 0; i < r->n_turns; i++)
+            if (r->turns[i] > maxturn)
+                maxturn = r->turns[i];
+        char size[16];
+        snprintf(size, sizeof size, "%dx%d", r->w, r->h);
+        double ff = median(r->first_frame, r->n_first);
+        double med = median(r->turns, r->n_turns);
+        printf("%-10s %14.1f %12.1f %12.3f %14.2f %14.2f %11.2f (%zu w)\n", size, ff,
+               (double)r->peak_kib / 1024.0, r->idle_cpu_pct, med, maxturn, r->densest_turn,
+               r->densest_widgets);
+    }
+    printf("goals: first frame < 150 ms, < 30 MiB, idle < 0.1%%, page turn < 16 ms\n");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", data);
+    run(cmd);
+    return 0;
+}

@@ -1,0 +1,530 @@
+/* render.c - window, fonts, cached text and shapes on SDL's software renderer
+ * (see render.h).  Nothing else in the kiosk includes SDL_ttf or calls
+ * SDL_Render*. */
+#include "render.h"
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* System fonts that cover CJK, in order of preference (no fontconfig needed). */
+static const char *const cjk_fonts[] = {
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+};
+
+#define MAX_FONTS 24                  /* (style, size) pairs kept open */
+#define TEXT_CACHE_ENTRIES 768
+#define TEXT_CACHE_BYTES (12u << 20)  /* pixel bytes kept in cached lines */
+
+typedef struct font_slot {
+    rn_style style;
+    int px;
+    TTF_Font *main, *fallback;
+    unsigned last_used;
+} font_slot;
+
+typedef struct text_entry {
+    uint32_t hash;
+    rn_style style;
+    int px;
+    char *text;
+    SDL_Texture *tex;
+    int w, h;
+    unsigned last_used;
+} text_entry;
+
+struct rn {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    char main_path[2][1024];
+    const char *fallback_path;
+    font_slot fonts[MAX_FONTS];
+    size_t n_fonts;
+    text_entry cache[TEXT_CACHE_ENTRIES];
+    size_t cache_bytes;
+    unsigned tick;                    /* advances every frame, for LRU */
+    bool missing_glyphs;
+    const char *warning;
+};
+
+rn *rn_create(const rn_options *opt, char *err, size_t err_size)
+{
+    /* Deliberate: the software renderer, and no OpenGL probing behind it. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    SDL_SetHint(SDL_HINT_RENDER_VSYNC, "0");
+    rn *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    static const char *const names[2] = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(r->main_path[i], sizeof r->main_path[i], "%s/%s", opt->font_dir, names[i]);
+        FILE *f = fopen(r->main_path[i], "rb");
+        if (!f) {
+            snprintf(err, err_size,
+                     "cannot open the bundled font %s: reinstall survey-kiosk or set "
+                     "SURVEY_KIOSK_FONT_DIR to the folder holding %s",
+                     r->main_path[i], names[i]);
+            free(r);
+            return NULL;
+        }
+        fclose(f);
+    }
+    for (size_t i = 0; i < sizeof cjk_fonts / sizeof cjk_fonts[0] && !r->fallback_path; i++) {
+        FILE *f = fopen(cjk_fonts[i], "rb");
+        if (f) {
+            fclose(f);
+            r->fallback_path = cjk_fonts[i];
+        }
+    }
+    if (!r->fallback_path)
+        r->warning = "No font for Chinese, Japanese or Korean is installed: such text would "
+                     "show as boxes. Install fonts-wqy-microhei or fonts-noto-cjk.";
+    if (TTF_Init() != 0) {
+        snprintf(err, err_size, "cannot start SDL_ttf: %s", TTF_GetError());
+        free(r);
+        return NULL;
+    }
+    Uint32 flags = SDL_WINDOW_SHOWN;
+    if (opt->fullscreen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+    else
+        flags |= SDL_WINDOW_RESIZABLE;
+    r->win = SDL_CreateWindow("Survey", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, opt->width,
+                              opt->height, flags);
+    if (r->win)
+        r->ren = SDL_CreateRenderer(r->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!r->win || !r->ren) {
+        snprintf(err, err_size, "cannot open a window: %s", SDL_GetError());
+        rn_destroy(r);
+        return NULL;
+    }
+    SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_BLEND);
+    return r;
+}
+
+static void drop_entry(rn *r, text_entry *e)
+{
+    if (!e->text)
+        return;
+    r->cache_bytes -= (size_t)e->w * (size_t)e->h * 4;
+    SDL_DestroyTexture(e->tex);
+    /* Participant text: wipe the key before giving the memory back. */
+    SDL_memset(e->text, 0, strlen(e->text));
+    free(e->text);
+    memset(e, 0, sizeof *e);
+}
+
+void rn_forget_text(rn *r)
+{
+    for (size_t i = 0; i < TEXT_CACHE_ENTRIES; i++)
+        drop_entry(r, &r->cache[i]);
+}
+
+void rn_destroy(rn *r)
+{
+    if (!r)
+        return;
+    rn_forget_text(r);
+    for (size_t i = 0; i < r->n_fonts; i++) {
+        TTF_CloseFont(r->fonts[i].main);
+        if (r->fonts[i].fallback)
+            TTF_CloseFont(r->fonts[i].fallback);
+    }
+    if (r->ren)
+        SDL_DestroyRenderer(r->ren);
+    if (r->win)
+        SDL_DestroyWindow(r->win);
+    TTF_Quit();
+    free(r);
+}
+
+void rn_output_size(const rn *r, int *w, int *h)
+{
+    SDL_GetRendererOutputSize(r->ren, w, h);
+}
+
+void rn_set_window_size(rn *r, int w, int h)
+{
+    SDL_SetWindowSize(r->win, w, h);
+}
+
+void rn_leave_fullscreen(rn *r)
+{
+    SDL_SetWindowFullscreen(r->win, 0);
+    SDL_SetWindowBordered(r->win, SDL_TRUE);
+    SDL_SetWindowResizable(r->win, SDL_TRUE);
+    SDL_SetWindowKeyboardGrab(r->win, SDL_FALSE);
+}
+
+unsigned rn_window_id(const rn *r)
+{
+    return SDL_GetWindowID(r->win);
+}
+
+const char *rn_font_warning(const rn *r)
+{
+    if (r->missing_glyphs)
+        return "Some characters of this survey are in no installed font and show as boxes. "
+               "Install fonts-noto-core or fonts-noto-cjk.";
+    return r->warning;
+}
+
+/* ---- fonts ---- */
+
+static font_slot *get_font(rn *r, rn_style st, int px)
+{
+    if (px < 6)
+        px = 6;
+    font_slot *oldest = NULL;
+    for (size_t i = 0; i < r->n_fonts; i++) {
+        font_slot *f = &r->fonts[i];
+        if (f->style == st && f->px == px) {
+            f->last_used = r->tick;
+            return f;
+        }
+        if (!oldest || f->last_used < oldest->last_used)
+            oldest = f;
+    }
+    TTF_Font *main = TTF_OpenFont(r->main_path[st], px);
+    if (!main)
+        return r->n_fonts ? &r->fonts[0] : NULL; /* files checked at start: not expected */
+    font_slot *f;
+    if (r->n_fonts < MAX_FONTS) {
+        f = &r->fonts[r->n_fonts++];
+    } else {
+        /* Cached lines keep no font pointer, so closing an old size is safe. */
+        f = oldest;
+        TTF_CloseFont(f->main);
+        if (f->fallback)
+            TTF_CloseFont(f->fallback);
+    }
+    f->style = st;
+    f->px = px;
+    f->main = main;
+    TTF_SetFontHinting(main, TTF_HINTING_LIGHT);
+    f->fallback = r->fallback_path ? TTF_OpenFont(r->fallback_path, px) : NULL;
+    if (f->fallback && st == RN_BOLD)
+        TTF_SetFontStyle(f->fallback, TTF_STYLE_BOLD);
+    f->last_used = r->tick;
+    return f;
+}
+
+/* The next run of s[0, len) drawn with one font: returns its byte length and
+ * which font (main or fallback). */
+static size_t next_run(rn *r, font_slot *f, const char *s, size_t len, TTF_Font **font)
+{
+    size_t i = 0;
+    int which = -1;
+    while (i < len) {
+        uint32_t cp;
+        size_t l = tw_utf8_next(s + i, len - i, &cp);
+        int w = 0;
+        if (cp >= 0x80 && !TTF_GlyphIsProvided32(f->main, cp)) {
+            if (f->fallback && TTF_GlyphIsProvided32(f->fallback, cp))
+                w = 1;
+            else
+                r->missing_glyphs = true;
+        }
+        if (which == -1)
+            which = w;
+        else if (w != which)
+            break;
+        i += l;
+    }
+    *font = which == 1 ? f->fallback : f->main;
+    return i;
+}
+
+int rn_line_height(rn *r, rn_style st, int px)
+{
+    font_slot *f = get_font(r, st, px);
+    return f ? TTF_FontLineSkip(f->main) : px;
+}
+
+int rn_text_width(rn *r, rn_style st, int px, const char *s, size_t len)
+{
+    font_slot *f = get_font(r, st, px);
+    if (!f || len == 0)
+        return 0;
+    char buf[512];
+    int total = 0;
+    size_t i = 0;
+    while (i < len) {
+        TTF_Font *font;
+        size_t n = next_run(r, f, s + i, len - i, &font);
+        char *run = n < sizeof buf ? buf : malloc(n + 1);
+        if (!run)
+            break;
+        memcpy(run, s + i, n);
+        run[n] = '\0';
+        int w = 0, h = 0;
+        TTF_SizeUTF8(font, run, &w, &h);
+        total += w;
+        if (run != buf)
+            free(run);
+        i += n;
+    }
+    return total;
+}
+
+static int measure_cb(void *ctx, const char *s, size_t len)
+{
+    const int *args = ((const void *const *)ctx)[1];
+    return rn_text_width(((rn *const *)ctx)[0], (rn_style)args[0], args[1], s, len);
+}
+
+size_t rn_wrap(rn *r, rn_style st, int px, const char *text, int max_w, tw_line *lines,
+               size_t max_lines)
+{
+    int args[2] = {(int)st, px};
+    const void *ctx[2] = {r, args};
+    return tw_wrap(text, max_w, measure_cb, (void *)ctx, lines, max_lines);
+}
+
+/* ---- the text cache ---- */
+
+static uint32_t hash_text(rn_style st, int px, const char *s, size_t len)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)st ^ ((uint32_t)px << 8);
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void make_room(rn *r, size_t bytes)
+{
+    while (r->cache_bytes + bytes > TEXT_CACHE_BYTES) {
+        text_entry *victim = NULL;
+        for (size_t i = 0; i < TEXT_CACHE_ENTRIES; i++) {
+            text_entry *e = &r->cache[i];
+            if (e->text && e->last_used != r->tick &&
+                (!victim || e->last_used < victim->last_used))
+                victim = e;
+        }
+        if (!victim)
+            return; /* everything is on this frame: go over the budget for now */
+        drop_entry(r, victim);
+    }
+}
+
+/* Render one line into a white texture (tinted when drawn), run by run. */
+static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
+{
+    int w = rn_text_width(r, f->style, f->px, s, len);
+    int h = TTF_FontHeight(f->main);
+    SDL_Surface *dst = SDL_CreateRGBSurfaceWithFormat(0, w > 0 ? w : 1, h, 32,
+                                                      SDL_PIXELFORMAT_ARGB8888);
+    if (!dst)
+        return NULL;
+    SDL_SetSurfaceBlendMode(dst, SDL_BLENDMODE_NONE);
+    SDL_FillRect(dst, NULL, SDL_MapRGBA(dst->format, 255, 255, 255, 0));
+    SDL_Color white = {255, 255, 255, 255};
+    int x = 0, ascent = TTF_FontAscent(f->main);
+    size_t i = 0;
+    while (i < len) {
+        TTF_Font *font;
+        size_t n = next_run(r, f, s + i, len - i, &font);
+        char *run = malloc(n + 1);
+        if (!run)
+            break;
+        memcpy(run, s + i, n);
+        run[n] = '\0';
+        SDL_Surface *part = TTF_RenderUTF8_Blended(font, run, white);
+        free(run);
+        if (part) {
+            /* Align baselines when the fallback font's ascent differs. */
+            SDL_Rect at = {x, ascent - TTF_FontAscent(font), part->w, part->h};
+            SDL_SetSurfaceBlendMode(part, SDL_BLENDMODE_NONE);
+            SDL_BlitSurface(part, NULL, dst, &at);
+            x += part->w;
+            SDL_FreeSurface(part);
+        }
+        i += n;
+    }
+    return dst;
+}
+
+void rn_text(rn *r, rn_style st, int px, kcolor c, int x, int y, const char *s, size_t len)
+{
+    if (len == 0)
+        return;
+    uint32_t h = hash_text(st, px, s, len);
+    text_entry *e = NULL, *free_slot = NULL, *oldest = NULL;
+    for (size_t i = 0; i < TEXT_CACHE_ENTRIES; i++) {
+        text_entry *t = &r->cache[i];
+        if (!t->text) {
+            if (!free_slot)
+                free_slot = t;
+            continue;
+        }
+        if (t->hash == h && t->style == st && t->px == px && strlen(t->text) == len &&
+            memcmp(t->text, s, len) == 0) {
+            e = t;
+            break;
+        }
+        if (!oldest || t->last_used < oldest->last_used)
+            oldest = t;
+    }
+    if (!e) {
+        font_slot *f = get_font(r, st, px);
+        if (!f)
+            return;
+        SDL_Surface *surf = render_line(r, f, s, len);
+        if (!surf)
+            return;
+        size_t bytes = (size_t)surf->w * (size_t)surf->h * 4;
+        make_room(r, bytes);
+        if (!free_slot) {
+            drop_entry(r, oldest);
+            free_slot = oldest;
+        }
+        e = free_slot;
+        e->tex = SDL_CreateTextureFromSurface(r->ren, surf);
+        e->w = surf->w;
+        e->h = surf->h;
+        SDL_FreeSurface(surf);
+        e->text = malloc(len + 1);
+        if (!e->tex || !e->text) {
+            if (e->tex)
+                SDL_DestroyTexture(e->tex);
+            free(e->text);
+            memset(e, 0, sizeof *e);
+            return;
+        }
+        memcpy(e->text, s, len);
+        e->text[len] = '\0';
+        e->hash = h;
+        e->style = st;
+        e->px = px;
+        SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
+        r->cache_bytes += bytes;
+    }
+    e->last_used = r->tick;
+    SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
+    SDL_Rect dst = {x, y, e->w, e->h};
+    SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
+}
+
+/* ---- frames and shapes ---- */
+
+void rn_begin(rn *r, kcolor bg)
+{
+    r->tick++;
+    SDL_RenderSetClipRect(r->ren, NULL);
+    SDL_SetRenderDrawColor(r->ren, bg.r, bg.g, bg.b, 255);
+    SDL_RenderClear(r->ren);
+}
+
+void rn_present(rn *r)
+{
+    SDL_RenderPresent(r->ren);
+}
+
+bool rn_screenshot(rn *r, const char *path, char *err, size_t err_size)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(r->ren, &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 24, SDL_PIXELFORMAT_BGR24);
+    bool ok = s && SDL_RenderReadPixels(r->ren, NULL, SDL_PIXELFORMAT_BGR24, s->pixels,
+                                        s->pitch) == 0 &&
+              SDL_SaveBMP(s, path) == 0;
+    if (!ok)
+        snprintf(err, err_size, "cannot save a screenshot to %s: %s", path, SDL_GetError());
+    SDL_FreeSurface(s);
+    return ok;
+}
+
+void rn_clip(rn *r, const krect *clip)
+{
+    if (!clip) {
+        SDL_RenderSetClipRect(r->ren, NULL);
+        return;
+    }
+    SDL_Rect c = {clip->x, clip->y, clip->w > 0 ? clip->w : 0, clip->h > 0 ? clip->h : 0};
+    SDL_RenderSetClipRect(r->ren, &c);
+}
+
+static void set_color(rn *r, kcolor c)
+{
+    SDL_SetRenderDrawColor(r->ren, c.r, c.g, c.b, 255);
+}
+
+void rn_fill(rn *r, krect box, kcolor c)
+{
+    set_color(r, c);
+    SDL_Rect sr = {box.x, box.y, box.w, box.h};
+    SDL_RenderFillRect(r->ren, &sr);
+}
+
+/* Horizontal inset of row dy (0 = top row) of a corner of the given radius. */
+static int corner_inset(int radius, int dy)
+{
+    int y = radius - dy;
+    int x = 0;
+    while ((x + 1) * (x + 1) + y * y <= radius * radius)
+        x++;
+    return radius - x;
+}
+
+static void fill_rounded(rn *r, krect b, int radius, kcolor c)
+{
+    if (b.w <= 0 || b.h <= 0)
+        return;
+    if (radius > b.h / 2)
+        radius = b.h / 2;
+    if (radius > b.w / 2)
+        radius = b.w / 2;
+    set_color(r, c);
+    SDL_Rect mid = {b.x, b.y + radius, b.w, b.h - 2 * radius};
+    SDL_RenderFillRect(r->ren, &mid);
+    for (int dy = 0; dy < radius; dy++) {
+        int in = corner_inset(radius, dy);
+        SDL_Rect top = {b.x + in, b.y + dy, b.w - 2 * in, 1};
+        SDL_Rect bot = {b.x + in, b.y + b.h - 1 - dy, b.w - 2 * in, 1};
+        SDL_RenderFillRect(r->ren, &top);
+        SDL_RenderFillRect(r->ren, &bot);
+    }
+}
+
+void rn_box(rn *r, krect box, int radius, kcolor fill, int thickness, kcolor border)
+{
+    if (thickness > 0) {
+        fill_rounded(r, box, radius, border);
+        krect in = {box.x + thickness, box.y + thickness, box.w - 2 * thickness,
+                    box.h - 2 * thickness};
+        fill_rounded(r, in, radius > thickness ? radius - thickness : 0, fill);
+    } else {
+        fill_rounded(r, box, radius, fill);
+    }
+}
+
+void rn_circle(rn *r, int cx, int cy, int radius, kcolor c)
+{
+    krect b = {cx - radius, cy - radius, 2 * radius, 2 * radius};
+    fill_rounded(r, b, radius, c);
+}
+
+void rn_line(rn *r, int x1, int y1, int x2, int y2, int thickness, kcolor c)
+{
+    set_color(r, c);
+    int half = thickness / 2;
+    for (int o = -half; o <= half; o++) {
+        if (abs(x2 - x1) > abs(y2 - y1))
+            SDL_RenderDrawLine(r->ren, x1, y1 + o, x2, y2 + o);
+        else
+            SDL_RenderDrawLine(r->ren, x1 + o, y1, x2 + o, y2);
+    }
+}

@@ -1,0 +1,116 @@
+/* cstore_merge.c - sk_cstore_merge: recognise the input, and merge a signed
+ * kiosk bundle in one transaction that commits only after the bundle reader
+ * has confirmed every streamed byte was the authenticated one. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cstore_internal.h"
+
+/* Pass 2: stream the items into the open transaction. */
+static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bundle_info *info,
+                              sk_error *err)
+{
+    for (;;) {
+        sk_bundle_item_kind kind;
+        const uint8_t *data = NULL;
+        size_t len = 0;
+        int more = sk_bundle_reader_next(r, &kind, &data, &len, err);
+        if (more < 0) {
+            sk_error_set_file(err, m->source);
+            return err ? err->status : SK_ERR_FORMAT;
+        }
+        if (more == 0)
+            return SK_OK;
+        sk_status st;
+        if (kind == SK_ITEM_PACK) {
+            st = cstore_take_pack(m, data, len, err);
+        } else {
+            sk_record_header h;
+            st = cstore_check_header(m->source, data, len, info->device_id, &h, err);
+            if (st == SK_OK)
+                st = cstore_take_record(m, &h, data, len, err);
+        }
+        if (st != SK_OK)
+            return st;
+        cstore_merge_tick(m);
+    }
+}
+
+static sk_status merge_bundle(cstore_merge *m, sk_error *err)
+{
+    sk_bundle_reader *r = NULL;
+    sk_bundle_info info;
+    sk_status st = sk_bundle_reader_open(m->source, &r, &info, err);
+    if (st != SK_OK) {
+        sk_error_set_file(err, m->source);
+        return st;
+    }
+    m->total = info.n_records + info.n_packs;
+    sqlite3 *db = m->cs->db;
+    st = cstore_exec(db, m->cs->path, "BEGIN IMMEDIATE", err);
+    if (st != SK_OK) {
+        sk_bundle_reader_abort(r);
+        return st;
+    }
+    char device[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(info.device_id, SK_DEVICE_ID_SIZE, device);
+    st = cstore_merge_begin(m, err);
+    if (st == SK_OK)
+        st = cstore_pin_device(m, device, info.device_pk, info.device_label, err);
+    if (st == SK_OK)
+        st = stream_items(m, r, &info, err);
+    if (st == SK_OK) {
+        /* The commit point: nothing is kept unless every byte we stored was
+         * the signed one. */
+        st = sk_bundle_reader_close(r, err);
+        r = NULL;
+        if (st != SK_OK)
+            sk_error_set_file(err, m->source);
+    }
+    sk_bundle_reader_abort(r);
+    if (cstore_merge_end(m, st == SK_OK, err) != SK_OK && st == SK_OK)
+        st = err ? err->status : SK_ERR_DB;
+    if (st == SK_OK)
+        st = cstore_exec(db, m->cs->path, "COMMIT", err);
+    if (st != SK_OK)
+        cstore_rollback(db);
+    return st;
+}
+
+/* 1 when the file starts with SQLite's magic, 0 when not, -1 when it cannot
+ * be read (err filled). */
+static int is_sqlite_file(const char *path, sk_error *err)
+{
+    static const char magic[16] = "SQLite format 3";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sk_error_set_at(err, errno == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO, path, NULL, 0, NULL,
+                        "cannot open the input: %s; check the name", strerror(errno));
+        return -1;
+    }
+    char head[16];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == sizeof head && memcmp(head, magic, sizeof magic) == 0;
+}
+
+sk_status sk_cstore_merge(sk_cstore *cs, const char *input, sk_merge_stats *stats,
+                          sk_progress_fn progress, void *user, sk_error *err)
+{
+    if (!cs || !input)
+        return sk_error_set(err, SK_ERR_ARG, "sk_cstore_merge needs a store and an input");
+    int kind = is_sqlite_file(input, err);
+    if (kind < 0)
+        return err ? err->status : SK_ERR_IO;
+    cstore_merge m = {.cs = cs, .source = input, .from_store = kind == 1, .progress = progress,
+                      .user = user};
+    sk_status st = kind ? cstore_merge_store(&m, err) : merge_bundle(&m, err);
+    if (st != SK_OK)
+        return st;
+    if (progress) /* the end, also when the total was not known */
+        progress(user, m.done, m.total > m.done ? m.total : m.done);
+    if (stats)
+        *stats = m.stats;
+    return SK_OK;
+}

@@ -1,0 +1,158 @@
+/* cstore_read.c - what export and report read: the forms (with their packs),
+ * the held records streamed in (device, seq) order, and the conflicts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cstore_internal.h"
+
+static void copy_text(char *dst, size_t size, const unsigned char *src)
+{
+    snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+void sk_cstore_forms_free(sk_cstore_form *forms, size_t n)
+{
+    if (!forms)
+        return;
+    for (size_t i = 0; i < n; i++)
+        sk_pack_free(forms[i].pack);
+    free(forms);
+}
+
+/* One pack per (form id, version): the first one imported.  Two studies
+ * reusing one form id and version is not supported by export. */
+sk_status sk_cstore_forms(sk_cstore *cs, sk_cstore_form **out, size_t *n, sk_error *err)
+{
+    if (!cs || !out || !n)
+        return sk_error_set(err, SK_ERR_ARG, "sk_cstore_forms needs a store and out pointers");
+    sqlite3_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, cs->path,
+                                  "SELECT form_id, form_version, bytes FROM packs p"
+                                  " WHERE rowid = (SELECT min(rowid) FROM packs q"
+                                  "   WHERE q.form_id = p.form_id"
+                                  "   AND q.form_version = p.form_version)"
+                                  " ORDER BY form_id, form_version",
+                                  &s, err);
+    if (st != SK_OK)
+        return st;
+    sk_cstore_form *forms = NULL;
+    size_t count = 0, cap = 0;
+    int rc = SQLITE_DONE;
+    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            sk_cstore_form *grown = realloc(forms, ncap * sizeof *grown);
+            if (!grown) {
+                st = sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the forms");
+                break;
+            }
+            forms = grown;
+            cap = ncap;
+        }
+        sk_cstore_form *f = &forms[count];
+        memset(f, 0, sizeof *f);
+        copy_text(f->form_id, sizeof f->form_id, sqlite3_column_text(s, 0));
+        copy_text(f->form_version, sizeof f->form_version, sqlite3_column_text(s, 1));
+        st = sk_pack_parse(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), &f->pack,
+                           err);
+        if (st == SK_OK)
+            count++;
+        else
+            sk_error_set_file(err, cs->path);
+    }
+    if (st == SK_OK && rc != SQLITE_DONE)
+        st = cstore_db_error(cs->db, rc, cs->path, "listing the forms", err);
+    sqlite3_finalize(s);
+    if (st != SK_OK) {
+        sk_cstore_forms_free(forms, count);
+        return st;
+    }
+    *out = forms;
+    *n = count;
+    return SK_OK;
+}
+
+sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const char *form_version,
+                                   sk_record_fn fn, void *user, sk_error *err)
+{
+    if (!cs || !fn || (!form_id) != (!form_version))
+        return sk_error_set(err, SK_ERR_ARG,
+                            "sk_cstore_foreach_record needs a store, a callback, and both or "
+                            "neither of form id and version");
+    const char *sql = form_id ? "SELECT blob FROM records WHERE form_id = ?1 AND form_version = ?2"
+                                " ORDER BY device, seq"
+                              : "SELECT blob FROM records ORDER BY device, seq";
+    sqlite3_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
+    if (st != SK_OK)
+        return st;
+    if (form_id) {
+        sqlite3_bind_text(s, 1, form_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, form_version, -1, SQLITE_STATIC);
+    }
+    int rc = SQLITE_DONE;
+    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const uint8_t *blob = sqlite3_column_blob(s, 0);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        sk_record_header h;
+        st = sk_record_header_parse(blob, len, &h, err);
+        if (st != SK_OK) {
+            sk_error_set_file(err, cs->path);
+            break;
+        }
+        if (err)
+            sk_error_clear(err);
+        if (fn(user, &h, blob, len, err) != 0) {
+            st = err && err->status != SK_OK
+                     ? err->status
+                     : sk_error_set(err, SK_ERR_STATE, "reading the records was stopped");
+        }
+    }
+    if (st == SK_OK && rc != SQLITE_DONE)
+        st = cstore_db_error(cs->db, rc, cs->path, "reading the records", err);
+    sqlite3_finalize(s);
+    return st;
+}
+
+sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_error *err)
+{
+    if (!cs || !out || !n)
+        return sk_error_set(err, SK_ERR_ARG, "sk_cstore_conflicts needs a store and out pointers");
+    sqlite3_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, cs->path,
+                                  "SELECT record_id, source FROM conflicts ORDER BY time_ms, id",
+                                  &s, err);
+    if (st != SK_OK)
+        return st;
+    sk_conflict *list = NULL;
+    size_t count = 0, cap = 0;
+    int rc = SQLITE_DONE;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            sk_conflict *grown = realloc(list, ncap * sizeof *grown);
+            if (!grown) {
+                st = sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the conflicts");
+                break;
+            }
+            list = grown;
+            cap = ncap;
+        }
+        sk_conflict *c = &list[count++];
+        memset(c, 0, sizeof *c);
+        if (sqlite3_column_bytes(s, 0) == SK_RECORD_ID_SIZE)
+            sk_hex(sqlite3_column_blob(s, 0), SK_RECORD_ID_SIZE, c->record_id);
+        copy_text(c->source, sizeof c->source, sqlite3_column_text(s, 1));
+    }
+    if (st == SK_OK && rc != SQLITE_DONE)
+        st = cstore_db_error(cs->db, rc, cs->path, "listing the conflicts", err);
+    sqlite3_finalize(s);
+    if (st != SK_OK) {
+        free(list);
+        return st;
+    }
+    *out = list;
+    *n = count;
+    return SK_OK;
+}

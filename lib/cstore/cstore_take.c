@@ -1,0 +1,301 @@
+/* cstore_take.c - taking one device, pack or record into the store: the rules
+ * every merge shares (pinning, already present, conflict, withdrawn). */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cstore_internal.h"
+#include "sk/answers.h"
+
+static const char *const sql_ins_record =
+    "INSERT INTO records(record_id, device, seq, kind, form_id, form_version, wtag, blob,"
+    " import_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT(record_id) DO NOTHING";
+static const char *const sql_get_blob = "SELECT blob FROM records WHERE record_id = ?1";
+static const char *const sql_is_withdrawn = "SELECT 1 FROM withdrawals WHERE tag = ?1";
+static const char *const sql_ins_conflict =
+    "INSERT OR IGNORE INTO conflicts(record_id, source, blob, blob_hash, time_ms)"
+    " VALUES(?1, ?2, ?3, ?4, ?5)";
+static const char *const sql_ins_pack =
+    "INSERT OR IGNORE INTO packs(digest, study_fp, form_id, form_version, bytes, import_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+
+static sk_status db_fail(cstore_merge *m, int rc, const char *what, sk_error *err)
+{
+    return cstore_db_error(m->cs->db, rc, m->cs->path, what, err);
+}
+
+sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
+{
+    sqlite3 *db = m->cs->db;
+    const char *path = m->cs->path;
+    m->now_ms = sk_now_ms();
+    sk_status st = cstore_prepare(db, path, sql_ins_record, &m->ins_record, err);
+    if (st == SK_OK)
+        st = cstore_prepare(db, path, sql_get_blob, &m->get_blob, err);
+    if (st == SK_OK)
+        st = cstore_prepare(db, path, sql_is_withdrawn, &m->is_withdrawn, err);
+    if (st == SK_OK)
+        st = cstore_prepare(db, path, sql_ins_conflict, &m->ins_conflict, err);
+    if (st == SK_OK)
+        st = cstore_prepare(db, path, sql_ins_pack, &m->ins_pack, err);
+    if (st != SK_OK)
+        return st;
+    sqlite3_stmt *s = NULL;
+    st = cstore_prepare(db, path, "INSERT INTO imports(source, time_ms) VALUES(?1, ?2)", &s, err);
+    if (st != SK_OK)
+        return st;
+    sqlite3_bind_text(s, 1, m->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, m->now_ms);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(m, rc, "recording the import", err);
+    m->import_id = sqlite3_last_insert_rowid(db);
+    return SK_OK;
+}
+
+sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
+{
+    sk_status st = SK_OK;
+    if (ok) {
+        sqlite3_stmt *s = NULL;
+        st = cstore_prepare(m->cs->db, m->cs->path,
+                            "UPDATE imports SET added=?1, present=?2, conflicts=?3, withdrawn=?4,"
+                            " packs_added=?5 WHERE id=?6",
+                            &s, err);
+        if (st == SK_OK) {
+            sqlite3_bind_int64(s, 1, (int64_t)m->stats.added);
+            sqlite3_bind_int64(s, 2, (int64_t)m->stats.present);
+            sqlite3_bind_int64(s, 3, (int64_t)m->stats.conflicts);
+            sqlite3_bind_int64(s, 4, (int64_t)m->stats.withdrawn);
+            sqlite3_bind_int64(s, 5, (int64_t)m->stats.packs_added);
+            sqlite3_bind_int64(s, 6, m->import_id);
+            int rc = sqlite3_step(s);
+            if (rc != SQLITE_DONE)
+                st = db_fail(m, rc, "recording the import", err);
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_finalize(m->ins_record);
+    sqlite3_finalize(m->get_blob);
+    sqlite3_finalize(m->is_withdrawn);
+    sqlite3_finalize(m->ins_conflict);
+    sqlite3_finalize(m->ins_pack);
+    m->ins_record = m->get_blob = m->is_withdrawn = m->ins_conflict = m->ins_pack = NULL;
+    return st;
+}
+
+sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8_t pk[32],
+                            const char *label, sk_error *err)
+{
+    sqlite3 *db = m->cs->db;
+    sqlite3_stmt *s = NULL;
+    sk_status st = cstore_prepare(db, m->cs->path, "SELECT pk FROM devices WHERE id = ?1", &s, err);
+    if (st != SK_OK)
+        return st;
+    sqlite3_bind_text(s, 1, device_hex, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    bool known = rc == SQLITE_ROW;
+    bool same = known && sqlite3_column_bytes(s, 0) == 32 &&
+                sodium_memcmp(sqlite3_column_blob(s, 0), pk, 32) == 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(m, rc, "looking up a device", err);
+    if (known && !same && m->from_store)
+        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
+                               "device %s is known with another key; this store holds a "
+                               "different kiosk under that id, so nothing in it was merged",
+                               device_hex);
+    if (known && !same)
+        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
+                               "device %s is known with another key; this bundle is not from "
+                               "that kiosk, so nothing in it was merged",
+                               device_hex);
+    const char *sql = known ? "UPDATE devices SET label = ?3, last_import_ms = ?4 WHERE id = ?1"
+                            : "INSERT INTO devices(id, pk, label, first_import_ms, last_import_ms)"
+                              " VALUES(?1, ?2, ?3, ?4, ?4)";
+    st = cstore_prepare(db, m->cs->path, sql, &s, err);
+    if (st != SK_OK)
+        return st;
+    sqlite3_bind_text(s, 1, device_hex, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, label, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, m->now_ms);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(m, rc, "recording a device", err);
+    return SK_OK;
+}
+
+sk_status cstore_check_header(const char *source, const uint8_t *blob, size_t len,
+                              const uint8_t *device, sk_record_header *h, sk_error *err)
+{
+    sk_status st = sk_record_header_parse(blob, len, h, err);
+    if (st != SK_OK) {
+        sk_error_set_file(err, source);
+        return st;
+    }
+    char id[2 * SK_RECORD_ID_SIZE + 1];
+    sk_hex(h->record_id, SK_RECORD_ID_SIZE, id);
+    if (h->kind < SK_REC_CONSENT || h->kind > SK_REC_DECLINED || h->seq == 0)
+        return sk_error_set_at(err, SK_ERR_FORMAT, source, NULL, 0, NULL,
+                               "record %s is a draft or of an unknown kind (%d) and cannot be "
+                               "merged; export again from the kiosk",
+                               id, h->kind);
+    if (device && memcmp(device, h->device_id, SK_DEVICE_ID_SIZE) != 0) {
+        char dev[2 * SK_DEVICE_ID_SIZE + 1];
+        sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+        return sk_error_set_at(err, SK_ERR_MISMATCH, source, NULL, 0, NULL,
+                               "record %s claims device %s, not the kiosk that signed this "
+                               "input; nothing in it was merged",
+                               id, dev);
+    }
+    return SK_OK;
+}
+
+static bool tag_is_zero(const uint8_t tag[SK_TAG_SIZE])
+{
+    return sodium_is_zero(tag, SK_TAG_SIZE);
+}
+
+/* Is this record's sitting withdrawn?  1 yes, 0 no, -1 error (rc set). */
+static int withdrawn(cstore_merge *m, const sk_record_header *h, int *rc)
+{
+    if (tag_is_zero(h->withdraw_tag))
+        return 0;
+    sqlite3_reset(m->is_withdrawn);
+    sqlite3_bind_blob(m->is_withdrawn, 1, h->withdraw_tag, SK_TAG_SIZE, SQLITE_STATIC);
+    *rc = sqlite3_step(m->is_withdrawn);
+    int res = *rc == SQLITE_ROW ? 1 : *rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(m->is_withdrawn);
+    return res;
+}
+
+sk_status cstore_take_conflict(cstore_merge *m, const uint8_t id[SK_RECORD_ID_SIZE],
+                               const char *source, const uint8_t *blob, size_t len, bool counted,
+                               sk_error *err)
+{
+    uint8_t hash[32];
+    crypto_generichash(hash, sizeof hash, blob, len, NULL, 0);
+    sqlite3_stmt *s = m->ins_conflict;
+    sqlite3_reset(s);
+    sqlite3_bind_blob(s, 1, id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 3, blob, len, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 4, hash, sizeof hash, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, m->now_ms);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(m, rc, "keeping a conflicting record aside", err);
+    if (counted)
+        m->stats.conflicts++;
+    return SK_OK;
+}
+
+/* The id is held already: same bytes (present) or a conflict. */
+static sk_status compare_held(cstore_merge *m, const sk_record_header *h, const uint8_t *blob,
+                              size_t len, sk_error *err)
+{
+    sqlite3_stmt *s = m->get_blob;
+    sqlite3_reset(s);
+    sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return db_fail(m, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "comparing a record", err);
+    }
+    bool same = (size_t)sqlite3_column_bytes(s, 0) == len &&
+                memcmp(sqlite3_column_blob(s, 0), blob, len) == 0;
+    sqlite3_reset(s);
+    if (same) {
+        m->stats.present++;
+        return SK_OK;
+    }
+    return cstore_take_conflict(m, h->record_id, m->source, blob, len, true, err);
+}
+
+sk_status cstore_take_record(cstore_merge *m, const sk_record_header *h, const uint8_t *blob,
+                             size_t len, sk_error *err)
+{
+    int rc = SQLITE_OK;
+    int w = withdrawn(m, h, &rc);
+    if (w < 0)
+        return db_fail(m, rc, "checking withdrawals", err);
+    if (w) {
+        m->stats.withdrawn++;
+        return SK_OK;
+    }
+    char device[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, device);
+    sqlite3_stmt *s = m->ins_record;
+    sqlite3_reset(s);
+    sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, device, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)h->seq);
+    sqlite3_bind_int(s, 4, h->kind);
+    sqlite3_bind_text(s, 5, h->form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, h->form_version, -1, SQLITE_STATIC);
+    if (tag_is_zero(h->withdraw_tag))
+        sqlite3_bind_null(s, 7);
+    else
+        sqlite3_bind_blob(s, 7, h->withdraw_tag, SK_TAG_SIZE, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 8, blob, len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 9, m->import_id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_fail(m, rc, "storing a record", err);
+    if (sqlite3_changes(m->cs->db) == 1) {
+        m->stats.added++;
+        return SK_OK;
+    }
+    return compare_held(m, h, blob, len, err);
+}
+
+sk_status cstore_take_pack(cstore_merge *m, const uint8_t *bytes, size_t len, sk_error *err)
+{
+    sk_pack *pack = NULL;
+    sk_status st = sk_pack_parse(bytes, len, &pack, err);
+    if (st != SK_OK) {
+        sk_error_set_file(err, m->source);
+        return st;
+    }
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_study_fingerprint(&pack->study, fp);
+    sqlite3_stmt *s = m->ins_pack;
+    sqlite3_reset(s);
+    sqlite3_bind_blob(s, 1, pack->digest, sizeof pack->digest, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, fp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, pack->form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, pack->form_version, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(s, 5, bytes, len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, m->import_id);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sk_pack_free(pack);
+    if (rc != SQLITE_DONE)
+        return db_fail(m, rc, "storing a survey pack", err);
+    m->stats.packs_added += (uint64_t)sqlite3_changes(m->cs->db);
+    return SK_OK;
+}
+
+void cstore_merge_tick(cstore_merge *m)
+{
+    m->done++;
+    if (!m->progress)
+        return;
+    if (m->total == 0) {
+        if (m->done % 4096 == 0)
+            m->progress(m->user, m->done, 0);
+        return;
+    }
+    if (m->step == 0)
+        m->step = m->total / 100 ? m->total / 100 : 1;
+    if (m->done >= m->next_report || m->done == m->total) {
+        m->progress(m->user, m->done, m->total);
+        m->next_report = m->done + m->step;
+    }
+}

@@ -1,0 +1,470 @@
+/* export.c - sk_export_csv: the records of a central store as CSV files.
+ *
+ * Per form version, one pass over its records (streamed, one row at a time)
+ * writes three files side by side; the codebook comes from the form alone:
+ *   <id>-v<version>_responses.csv   one row per finished or incomplete sitting
+ *   <id>-v<version>_consent.csv     consent and declined records
+ *   <id>-v<version>_text.csv        free-text answers in long format (NVivo, MAXQDA)
+ *   <id>-v<version>_codebook.csv    (codebook.c)
+ * All files of a run are committed only after every record has been opened,
+ * so a wrong key or a damaged record leaves no output behind.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "export_internal.h"
+#include "sk/export.h"
+#include "sk/record.h"
+
+enum { F_RESPONSES, F_CONSENT, F_TEXT, F_CODEBOOK, F_COUNT };
+static const char *const file_suffix[F_COUNT] = {"_responses.csv", "_consent.csv", "_text.csv",
+                                                 "_codebook.csv"};
+
+typedef struct export_run {
+    const sk_study_key *key;
+    const sk_export_opts *opts;
+    const sk_form *form;
+    int lang;
+    csv_writer csv[F_TEXT + 1];
+    int *resp_q, *consent_q;   /* question indices with a column, in form order */
+    size_t n_resp, n_consent;
+} export_run;
+
+/* ---- values ---------------------------------------------------------- */
+
+static const char *kind_name(int kind)
+{
+    switch (kind) {
+    case SK_REC_CONSENT: return "consent";
+    case SK_REC_RESPONSE: return "response";
+    case SK_REC_INCOMPLETE: return "incomplete";
+    case SK_REC_DECLINED: return "declined";
+    default: return "unknown";
+    }
+}
+
+static const char *choice_label(const export_run *x, int q, const char *name)
+{
+    const sk_choice_list *list = sk_form_choices(x->form, q);
+    for (size_t i = 0; list && i < list->n; i++)
+        if (strcmp(list->choices[i].name, name) == 0)
+            return sk_form_text(x->form, list->choices[i].label, x->lang);
+    return name;   /* a value the list no longer has: keep what was recorded */
+}
+
+/* Is `name` one of the space-separated names in `value`? */
+static bool has_token(const char *value, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = value; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) == n && n && strncmp(p, name, n) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+/* A select_multiple answer with labels: "Label one; Label two". */
+static void multi_labels(const export_run *x, int q, const char *value, xbuf *out)
+{
+    const sk_choice_list *list = sk_form_choices(x->form, q);
+    for (const char *p = value; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if (end > p) {
+            char *name = strndup(p, (size_t)(end - p));
+            if (!name) {
+                out->nomem = true;
+                return;
+            }
+            const char *label = name;
+            for (size_t i = 0; list && i < list->n; i++)
+                if (strcmp(list->choices[i].name, name) == 0)
+                    label = sk_form_text(x->form, list->choices[i].label, x->lang);
+            xb_put(out, out->len ? "; " : "");
+            xb_put(out, label);
+            free(name);
+        }
+        p = end;
+    }
+}
+
+static size_t stroke_count(const char *strokes)
+{
+    size_t n = 0;
+    for (const char *p = strokes; *p;) {
+        const char *end = strchr(p, ';');
+        if (!end)
+            end = p + strlen(p);
+        for (const char *c = p; c < end; c++)
+            if (*c != ' ') {
+                n++;
+                break;
+            }
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+static bool is_yes(const char *v)
+{
+    return v && (strcmp(v, "yes") == 0 || strcmp(v, "OK") == 0 || strcmp(v, "true") == 0 ||
+                 strcmp(v, "1") == 0);
+}
+
+static const char *language_code(const export_run *x, const sk_answers *a)
+{
+    int lang = a->language ? sk_form_lang(x->form, a->language) : x->form->default_lang;
+    if (lang >= 0)
+        return x->form->lang_codes[lang];
+    return a->language;
+}
+
+static int64_t last_change_ms(const sk_answers *a)
+{
+    int64_t last = a->started_ms;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i].changed_ms > last)
+            last = a->items[i].changed_ms;
+    return last;
+}
+
+static void record_ids(const sk_record_header *h, char rid[2 * SK_RECORD_ID_SIZE + 1],
+                       char dev[2 * SK_DEVICE_ID_SIZE + 1])
+{
+    sk_hex(h->record_id, SK_RECORD_ID_SIZE, rid);
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+}
+
+/* ---- headers --------------------------------------------------------- */
+
+static void write_headers(export_run *x)
+{
+    csv_writer *w = &x->csv[F_RESPONSES];
+    static const char *const meta[] = {"record_id", "device_id", "seq",      "kind",
+                                       "started",   "finished",  "language", "duration_s"};
+    for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+        csv_field(w, meta[i]);
+    for (size_t i = 0; i < x->n_resp; i++) {
+        const sk_question *q = &x->form->q[x->resp_q[i]];
+        char column[1024];
+        export_column_name(q->name, column, sizeof column);
+        csv_field(w, column);
+        const sk_choice_list *list = sk_form_choices(x->form, x->resp_q[i]);
+        if (q->type == SK_Q_SELECT_MULTIPLE)
+            for (size_t c = 0; list && c < list->n; c++)
+                csv_fieldf(w, "%s/%s", q->name, list->choices[c].name);
+    }
+    csv_end_row(w);
+
+    w = &x->csv[F_CONSENT];
+    static const char *const cmeta[] = {"record_id", "device_id", "seq", "kind", "time"};
+    for (size_t i = 0; i < sizeof cmeta / sizeof *cmeta; i++)
+        csv_field(w, cmeta[i]);
+    for (size_t i = 0; i < x->n_consent; i++) {
+        const sk_question *q = &x->form->q[x->consent_q[i]];
+        char column[1024];
+        export_column_name(q->name, column, sizeof column);
+        csv_field(w, column);
+        if (q->type == SK_Q_SIGNATURE)
+            csv_fieldf(w, "%s_strokes", q->name);
+    }
+    csv_end_row(w);
+
+    w = &x->csv[F_TEXT];
+    static const char *const tmeta[] = {"record_id", "device_id", "seq",   "question",
+                                        "question_label", "language", "answer"};
+    for (size_t i = 0; i < sizeof tmeta / sizeof *tmeta; i++)
+        csv_field(w, tmeta[i]);
+    csv_end_row(w);
+}
+
+/* ---- rows ------------------------------------------------------------ */
+
+static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
+                              sk_error *err)
+{
+    csv_writer *w = &x->csv[F_RESPONSES];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
+    record_ids(h, rid, dev);
+    csv_field(w, rid);
+    csv_field(w, dev);
+    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
+    csv_field(w, kind_name(h->kind));
+    iso_time(t, sizeof t, a->started_ms);
+    csv_field(w, t);
+    iso_time(t, sizeof t, h->kind == SK_REC_RESPONSE ? a->finished_ms : 0);
+    csv_field(w, t);
+    csv_field(w, language_code(x, a));
+    int64_t end = a->finished_ms ? a->finished_ms : last_change_ms(a);
+    if (a->started_ms > 0 && end >= a->started_ms)
+        csv_fieldf(w, "%lld", (long long)((end - a->started_ms + 500) / 1000));
+    else
+        csv_field(w, "");
+
+    xbuf labels;
+    xb_init(&labels);
+    for (size_t i = 0; i < x->n_resp; i++) {
+        int qi = x->resp_q[i];
+        const sk_question *q = &x->form->q[qi];
+        const char *v = sk_answers_get(a, q->name);
+        const sk_choice_list *list = sk_form_choices(x->form, qi);
+        switch (q->type) {
+        case SK_Q_SELECT_ONE:
+            csv_field(w, v && *v && x->opts->labels ? choice_label(x, qi, v) : v);
+            break;
+        case SK_Q_SELECT_MULTIPLE:
+            if (v && x->opts->labels) {
+                labels.len = 0;
+                if (labels.s)
+                    labels.s[0] = '\0';
+                multi_labels(x, qi, v, &labels);
+                csv_field(w, labels.s ? labels.s : "");
+            } else {
+                csv_field(w, v);
+            }
+            for (size_t c = 0; list && c < list->n; c++)
+                csv_field(w, !v ? "" : has_token(v, list->choices[c].name) ? "1" : "0");
+            break;
+        case SK_Q_SIGNATURE:
+            csv_field(w, !v ? "" : stroke_count(v) ? "yes" : "no");
+            break;
+        default:
+            csv_field(w, v);
+            break;
+        }
+    }
+    bool nomem = labels.nomem;
+    xb_free(&labels);
+    csv_end_row(w);
+    if (nomem || w->nomem)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing record %s", rid);
+
+    /* Free text, one row per non-empty answer. */
+    for (size_t i = 0; i < x->n_resp; i++) {
+        const sk_question *q = &x->form->q[x->resp_q[i]];
+        const char *v = sk_answers_get(a, q->name);
+        if (q->type != SK_Q_TEXT || !v || !*v)
+            continue;
+        csv_writer *tw = &x->csv[F_TEXT];
+        csv_field(tw, rid);
+        csv_field(tw, dev);
+        csv_fieldf(tw, "%llu", (unsigned long long)h->seq);
+        csv_field(tw, q->name);
+        csv_field(tw, sk_form_text(x->form, q->label, x->lang));
+        csv_field(tw, language_code(x, a));
+        csv_field(tw, v);
+        csv_end_row(tw);
+    }
+    return SK_OK;
+}
+
+static bool has_consent_answers(const export_run *x, const sk_answers *a)
+{
+    for (size_t i = 0; i < x->n_consent; i++)
+        if (sk_answers_find(a, x->form->q[x->consent_q[i]].name))
+            return true;
+    return false;
+}
+
+static void consent_row(export_run *x, const sk_record_header *h, const sk_answers *a)
+{
+    csv_writer *w = &x->csv[F_CONSENT];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
+    record_ids(h, rid, dev);
+    csv_field(w, rid);
+    csv_field(w, dev);
+    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
+    csv_field(w, kind_name(h->kind));
+    iso_time(t, sizeof t, a->finished_ms ? a->finished_ms : last_change_ms(a));
+    csv_field(w, t);
+    for (size_t i = 0; i < x->n_consent; i++) {
+        const sk_question *q = &x->form->q[x->consent_q[i]];
+        const char *v = sk_answers_get(a, q->name);
+        if (q->type == SK_Q_ACKNOWLEDGE) {
+            csv_field(w, is_yes(v) ? "yes" : "no");
+        } else if (q->type == SK_Q_SIGNATURE) {
+            /* Strokes stay out of the CSV: a drawn signature is identifying. */
+            size_t n = v ? stroke_count(v) : 0;
+            csv_field(w, n ? "yes" : "no");
+            csv_fieldf(w, "%zu", n);
+        } else {
+            csv_field(w, v);
+        }
+    }
+    csv_end_row(w);
+}
+
+/* ---- the pass over the records -------------------------------------- */
+
+static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
+                     sk_error *err)
+{
+    export_run *x = user;
+    sk_record_header h;
+    char *payload = NULL;
+    size_t plen = 0;
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
+    record_ids(hdr, rid, dev);
+    sk_status st = sk_record_open(blob, len, x->key, &h, &payload, &plen, err);
+    if (st != SK_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err ? err->message : "");
+        sk_error_set(err, st,
+                     "record %s (device %s, number %llu) cannot be opened with this study key "
+                     "(%s); check that study.key belongs to this study; nothing was written",
+                     rid, dev, (unsigned long long)hdr->seq, why);
+        return 1;
+    }
+    sk_answers a;
+    sk_answers_init(&a);
+    st = sk_answers_from_json(payload, plen, &a, err);
+    sk_secret_free(payload, plen);
+    if (st != SK_OK) {
+        sk_error_set(err, st, "record %s (device %s, number %llu) holds answers this build cannot "
+                     "read; update survey-sync", rid, dev, (unsigned long long)hdr->seq);
+        return 1;
+    }
+    switch (h.kind) {
+    case SK_REC_RESPONSE:
+        st = response_row(x, &h, &a, err);
+        break;
+    case SK_REC_INCOMPLETE:
+        st = response_row(x, &h, &a, err);
+        if (st == SK_OK && has_consent_answers(x, &a))
+            consent_row(x, &h, &a);
+        break;
+    case SK_REC_CONSENT:
+    case SK_REC_DECLINED:
+        consent_row(x, &h, &a);
+        break;
+    default:
+        break;   /* drafts never leave a kiosk; a newer kind is not ours to guess */
+    }
+    sk_answers_free(&a);
+    return st != SK_OK;
+}
+
+/* ---- per form version ------------------------------------------------ */
+
+static sk_status plan_columns(export_run *x)
+{
+    const sk_form *f = x->form;
+    x->resp_q = calloc(f->n_q + 1, sizeof *x->resp_q);
+    x->consent_q = calloc(f->n_q + 1, sizeof *x->consent_q);
+    if (!x->resp_q || !x->consent_q)
+        return SK_ERR_NOMEM;
+    for (size_t i = 0; i < f->n_q; i++) {
+        if (!is_answer_question(&f->q[i]))
+            continue;
+        if (f->q[i].in_consent)
+            x->consent_q[x->n_consent++] = (int)i;
+        else
+            x->resp_q[x->n_resp++] = (int)i;
+    }
+    return SK_OK;
+}
+
+/* "<id>-v<version>" with anything that is not safe in a file name replaced. */
+static void base_name(char *out, size_t size, const char *id, const char *version)
+{
+    snprintf(out, size, "%s-v%s", id, version);
+    for (char *p = out; *p; p++)
+        if (*p == '/' || *p == '\\' || *p == ':' || (unsigned char)*p < 0x20)
+            *p = '_';
+}
+
+static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
+                             const char *outdir, const sk_export_opts *opts, outfile *files,
+                             sk_error *err)
+{
+    export_run x = {.key = key, .opts = opts};
+    sk_form *form = NULL;
+    sk_status st = export_load_form(cf->pack, &form, err);
+    if (st != SK_OK)
+        return st;
+    x.form = form;
+    st = export_lang(form, opts->language, opts->lang, &x.lang, err);
+    if (st == SK_OK && plan_columns(&x) != SK_OK)
+        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", cf->form_id);
+
+    char base[160];
+    base_name(base, sizeof base, cf->form_id, cf->form_version);
+    for (int i = 0; i < F_COUNT && st == SK_OK; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s%s", outdir, base, file_suffix[i]);
+        st = outfile_open(&files[i], path, err);
+        if (st == SK_OK && opts->excel_bom)
+            fputs("\xEF\xBB\xBF", files[i].f);
+        if (st == SK_OK && i <= F_TEXT)
+            csv_init(&x.csv[i], files[i].f);
+    }
+    if (st == SK_OK)
+        st = codebook_write(form, x.lang, files[F_CODEBOOK].f, err);
+    if (st == SK_OK) {
+        write_headers(&x);
+        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
+    }
+    free(x.resp_q);
+    free(x.consent_q);
+    sk_form_free(form);
+    return st;
+}
+
+sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outdir,
+                        const sk_export_opts *opts, size_t *n_files, sk_error *err)
+{
+    static const sk_export_opts defaults = {.lang = -1};
+    if (!cs || !key || !outdir)
+        return sk_error_set(err, SK_ERR_ARG, "sk_export_csv needs a store, a key and a folder");
+    if (!opts)
+        opts = &defaults;
+    sk_cstore_form *forms = NULL;
+    size_t n_forms = 0;
+    sk_status st = sk_cstore_forms(cs, &forms, &n_forms, err);
+    if (st != SK_OK)
+        return st;
+    if (!n_forms) {
+        sk_cstore_forms_free(forms, n_forms);
+        return sk_error_set(err, SK_ERR_NOTFOUND,
+                            "the store holds no forms yet; merge some bundles first");
+    }
+    outfile *files = calloc(n_forms * F_COUNT, sizeof *files);
+    if (!files) {
+        sk_cstore_forms_free(forms, n_forms);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the export");
+    }
+    for (size_t i = 0; i < n_forms && st == SK_OK; i++)
+        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, err);
+    size_t written = 0;
+    for (size_t i = 0; i < n_forms * F_COUNT; i++) {
+        if (st == SK_OK && files[i].f) {
+            char *path = strdup(files[i].path);
+            st = path ? outfile_commit(&files[i], err)
+                      : sk_error_set(err, SK_ERR_NOMEM, "out of memory finishing the export");
+            if (st == SK_OK) {
+                written++;
+                if (opts->on_file)
+                    opts->on_file(opts->user, path);
+            } else {
+                outfile_abort(&files[i]);
+            }
+            free(path);
+        } else {
+            outfile_abort(&files[i]);
+        }
+    }
+    free(files);
+    sk_cstore_forms_free(forms, n_forms);
+    if (st == SK_OK && n_files)
+        *n_files = written;
+    return st;
+}

@@ -1,0 +1,142 @@
+/* export_internal.h - what lib/export's files share (internal to the module).
+ *
+ * buf.c        a growable text buffer (HTML, SVG, text tables are built in memory)
+ * csv.c        an RFC 4180 writer onto a FILE*
+ * outfile.c    output files written through a temporary file + rename
+ * util.c, form_pack.c  times, question kinds, languages, the form in a pack
+ * stats.c      numeric summaries, histograms, "59% (24/41)"
+ * svg.c        inline SVG charts: bars, diverging stacked bars, histograms
+ * export.c     sk_export_csv: responses, consent and free-text CSVs
+ * codebook.c   the codebook CSV
+ * tally.c      reading a store into per-question counts (for the report)
+ * report.c     sk_report: gathers the tallies and picks the renderer
+ * report_html.c, report_text.c   the two renderings of the same tables
+ */
+#ifndef SK_EXPORT_INTERNAL_H
+#define SK_EXPORT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sk/answers.h"
+#include "sk/error.h"
+#include "sk/form.h"
+
+/* ---- buf.c: a growable NUL-terminated string.  Out of memory is sticky:
+ * after the first failure every append is a no-op and nomem stays set. */
+typedef struct xbuf {
+    char *s;
+    size_t len, cap;
+    bool nomem;
+} xbuf;
+
+void xb_init(xbuf *b);
+void xb_free(xbuf *b);
+void xb_put(xbuf *b, const char *s);
+void xb_putn(xbuf *b, const char *s, size_t n);
+void xb_printf(xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text escaped for HTML element content and attribute values (& < > " '). */
+void xb_html(xbuf *b, const char *s);
+/* Pad s (UTF-8) with spaces to `width` characters (left-aligned, or right when right). */
+void xb_pad(xbuf *b, const char *s, size_t width, bool right);
+/* Characters (code points) in a UTF-8 string. */
+size_t utf8_width(const char *s);
+
+/* ---- csv.c: RFC 4180 (CRLF line ends; a field with , " CR or LF, or leading/
+ * trailing space, is quoted and its quotes doubled).  Write errors are sticky
+ * in ferror(f). */
+typedef struct csv_writer {
+    FILE *f;
+    size_t col;   /* fields written on the current row */
+    bool nomem;   /* a formatted field could not be allocated */
+} csv_writer;
+
+void csv_init(csv_writer *w, FILE *f);
+void csv_field(csv_writer *w, const char *s);   /* NULL writes an empty field */
+void csv_fieldf(csv_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void csv_end_row(csv_writer *w);
+
+/* ---- outfile.c: a file that appears at its path only when committed. */
+typedef struct outfile {
+    char *path, *tmp;
+    FILE *f;
+} outfile;
+
+sk_status outfile_open(outfile *o, const char *path, sk_error *err);
+/* Flush, fsync, rename into place, fsync the folder. Closes o either way. */
+sk_status outfile_commit(outfile *o, sk_error *err);
+/* Remove the temporary file. Safe on a closed or zeroed outfile. */
+void outfile_abort(outfile *o);
+
+/* ---- stats.c */
+typedef struct dvec {
+    double *v;
+    size_t n, cap;
+} dvec;
+
+bool dvec_push(dvec *d, double x);
+void dvec_free(dvec *d);
+
+typedef struct num_summary {
+    size_t n;
+    double mean, sd, median, min, max;  /* sd: sample (n - 1); 0 when n < 2 */
+} num_summary;
+
+/* Summarise d (sorts d->v in place). */
+num_summary stats_summarise(dvec *d);
+/* Percentage rounded half up, as an integer: 24 of 41 -> 59. b == 0 -> 0. */
+unsigned stats_percent(size_t a, size_t b);
+/* "59% (24/41)"; "n/a (0/0)" when b is 0.  out needs 48 bytes. */
+void stats_freq(char *out, size_t size, size_t a, size_t b);
+/* A number as a report shows it: up to 2 decimals, no trailing zeros ("3", "2.5"). */
+void stats_num(char *out, size_t size, double x);
+
+/* Histogram: n_bins equal-width bins over [lo, hi]; integer data gets one bin
+ * per value when the span is small.  counts is malloc'd. */
+typedef struct histogram {
+    double lo, width;
+    size_t *counts;
+    size_t n_bins;
+} histogram;
+bool stats_histogram(const dvec *sorted, bool integers, histogram *out);
+void histogram_free(histogram *h);
+
+/* ---- svg.c: charts as inline <svg> elements (no scripts, no external URLs). */
+typedef struct svg_bar {
+    const char *label;  /* text (escaped by the chart) */
+    size_t count, of;   /* the bar is count/of wide; the caption is "N% (count/of)" */
+} svg_bar;
+void svg_bars(xbuf *b, const svg_bar *bars, size_t n);
+
+/* Diverging stacked bars: one row per item, segments per choice in scale
+ * order; the first half of the scale lies left of the centre line, the
+ * second half right; a middle choice (odd scale) straddles it. */
+typedef struct svg_drow {
+    const char *label;
+    const size_t *counts;  /* [n_choices] */
+    size_t total;          /* answered */
+} svg_drow;
+void svg_diverging(xbuf *b, const svg_drow *rows, size_t n_rows, const char *const *choice_labels,
+                   size_t n_choices);
+void svg_histogram(xbuf *b, const histogram *h, bool integers);
+
+/* ---- small helpers shared by export and report */
+/* ISO 8601 UTC ("2026-11-22T17:53:00Z"); "" for 0. out needs 32 bytes. */
+void iso_time(char *out, size_t size, int64_t ms);
+/* The questions that get a column/table: answers (not notes, groups, metadata). */
+bool is_answer_question(const sk_question *q);
+/* The CSV column of a question: its name, or "<name>_answer" when the name is
+ * also a metadata column (record_id, started, ...).  names are short (XLSForm names), 1024 bytes is ample. */
+void export_column_name(const char *question, char *out, size_t size);
+/* Resolve a language given by code or name (NULL = use index), for one form. */
+sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err);
+/* codebook.c: the codebook CSV of a form, labels in language lang. */
+sk_status codebook_write(const sk_form *form, int lang, FILE *f, sk_error *err);
+/* Load the questionnaire carried by a pack. */
+struct sk_pack;
+sk_status export_load_form(const struct sk_pack *pack, sk_form **out, sk_error *err);
+
+#endif

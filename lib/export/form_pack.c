@@ -1,0 +1,45 @@
+/* form_pack.c - the questionnaire inside a pack, and the report language. */
+#include <string.h>
+
+#include "export_internal.h"
+#include "sk/pack.h"
+
+sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err)
+{
+    if (code && *code) {
+        int lang = sk_form_lang(form, code);
+        if (lang < 0) {
+            char known[256] = "";
+            for (size_t i = 0; i < form->n_langs; i++) {
+                size_t used = strlen(known);
+                snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                         form->lang_codes[i]);
+            }
+            return sk_error_set(err, SK_ERR_NOTFOUND,
+                                "form %s version %s has no language '%s'; it has: %s", form->id,
+                                form->version, code, known);
+        }
+        *out = lang;
+        return SK_OK;
+    }
+    *out = index >= 0 && (size_t)index < form->n_langs ? index : form->default_lang;
+    return SK_OK;
+}
+
+sk_status export_load_form(const sk_pack *pack, sk_form **out, sk_error *err)
+{
+    sk_diags diags;
+    sk_diags_init(&diags);
+    sk_status st = sk_form_load_mem(pack->form_bytes, pack->form_len, pack->file_name, out, &diags,
+                                    err);
+    if (st == SK_ERR_INVALID && diags.n) {
+        char where[700];
+        sk_error_format(&diags.items[0], where, sizeof where);
+        sk_error_set(err, st,
+                     "the questionnaire in the pack of form %s version %s does not load (%s); "
+                     "this build may be older than the one that packed it",
+                     pack->form_id, pack->form_version, where);
+    }
+    sk_diags_free(&diags);
+    return st;
+}

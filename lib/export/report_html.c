@@ -1,0 +1,235 @@
+/* report_html.c - the report as one self-contained HTML page: inline CSS and
+ * inline SVG, no scripts, no external URLs.  Every text that comes from the
+ * questionnaire or from a participant is escaped. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_model.h"
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:980px;"
+    "margin:2em auto;padding:0 1em;color:#222;line-height:1.4}"
+    "h1{font-size:1.6em}h2{border-bottom:2px solid #2166ac;padding-bottom:.2em;margin-top:2em}"
+    "h3{font-size:1.1em;margin:1.6em 0 .2em}h3 code{font-weight:normal;color:#666;font-size:.85em}"
+    ".meta{color:#555;margin:.1em 0 .6em}"
+    "table{border-collapse:collapse;margin:.4em 0}"
+    "th,td{padding:.2em .7em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}"
+    "th:first-child,td:first-child{text-align:left;white-space:normal}"
+    "tr:first-child td{color:#555}"
+    ".counts td,.counts th{text-align:left}"
+    "svg.chart{display:block;max-width:100%;height:auto;font-size:12px;margin:.4em 0}"
+    "svg .bar{fill:#2166ac}svg .track{fill:#eee}svg .axis{stroke:#333;stroke-width:1}"
+    "ul.answers{max-height:24em;overflow:auto;border:1px solid #ddd;padding:.5em 2em;"
+    "white-space:pre-wrap}"
+    ".by{color:#666;font-size:.9em}";
+
+static void table_html(xbuf *b, const rtable *r)
+{
+    xb_put(b, "<table><thead><tr><th></th>");
+    for (size_t k = 0; k < r->n_cols; k++) {
+        xb_put(b, "<th>");
+        xb_html(b, r->col_heads[k]);
+        xb_put(b, "</th>");
+    }
+    xb_put(b, "</tr></thead><tbody>\n");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        xb_put(b, "<tr><td>");
+        xb_html(b, r->row_heads[i]);
+        xb_put(b, "</td>");
+        for (size_t k = 0; k < r->n_cols; k++) {
+            xb_put(b, "<td>");
+            xb_html(b, r->cells[i * r->n_cols + k]);
+            xb_put(b, "</td>");
+        }
+        xb_put(b, "</tr>\n");
+    }
+    xb_put(b, "</tbody></table>\n");
+}
+
+/* A diverging chart over the likert questions qs[first..first+n). */
+static void diverging_html(xbuf *b, const form_tally *t, const qtally *qs, size_t n)
+{
+    size_t total = t->n_cols - 1, n_opts = qs[0].n_opts;
+    svg_drow *rows = calloc(n, sizeof *rows);
+    size_t *counts = calloc(n * n_opts + 1, sizeof *counts);
+    const char **labels = calloc(n_opts + 1, sizeof *labels);
+    if (!rows || !counts || !labels) {
+        b->nomem = true;
+    } else {
+        for (size_t o = 0; o < n_opts; o++)
+            labels[o] = tally_option_label(t, &qs[0], o);
+        for (size_t r = 0; r < n; r++) {
+            for (size_t o = 0; o < n_opts; o++)
+                counts[r * n_opts + o] = qs[r].counts[o * t->n_cols + total];
+            rows[r].label = sk_form_text(t->form, t->form->q[qs[r].q].label, t->lang);
+            rows[r].counts = counts + r * n_opts;
+            rows[r].total = qs[r].answered[total] - qs[r].other[total];
+        }
+        svg_diverging(b, rows, n, labels, n_opts);
+    }
+    free(rows);
+    free(counts);
+    free(labels);
+}
+
+static void chart_html(xbuf *b, const form_tally *t, const qtally *qt)
+{
+    size_t total = t->n_cols - 1;
+    if (qt->kind == TK_NUMBER) {
+        histogram h;
+        bool integers = t->form->q[qt->q].type == SK_Q_INTEGER;
+        stats_summarise(&qt->nums[total]);   /* sorts, as stats_histogram needs */
+        if (!stats_histogram(&qt->nums[total], integers, &h)) {
+            b->nomem = true;
+            return;
+        }
+        svg_histogram(b, &h, integers);
+        histogram_free(&h);
+        return;
+    }
+    if (qt->likert) {
+        if (t->form->q[qt->q].parent < 0 ||
+            !(t->form->q[t->form->q[qt->q].parent].appearance & SK_AP_TABLE_LIST))
+            diverging_html(b, t, qt, 1);
+        return;
+    }
+    svg_bar *bars = calloc(qt->n_opts + 1, sizeof *bars);
+    if (!bars) {
+        b->nomem = true;
+        return;
+    }
+    for (size_t o = 0; o < qt->n_opts; o++) {
+        bars[o].label = tally_option_label(t, qt, o);
+        bars[o].count = qt->counts[o * t->n_cols + total];
+        bars[o].of = qt->answered[total];
+    }
+    svg_bars(b, bars, qt->n_opts);
+    free(bars);
+}
+
+static void texts_html(xbuf *b, const form_tally *t, const qtally *qt)
+{
+    if (!qt->n_texts)
+        return;
+    xb_put(b, "<ul class=\"answers\">\n");
+    for (size_t i = 0; i < qt->n_texts; i++) {
+        xb_put(b, "<li>");
+        if (t->by_q >= 0) {
+            xb_put(b, "<span class=\"by\">[");
+            xb_html(b, tally_col_label(t, qt->texts[i].col));
+            xb_put(b, "]</span> ");
+        }
+        xb_html(b, qt->texts[i].value);
+        xb_put(b, "</li>\n");
+    }
+    xb_put(b, "</ul>\n");
+}
+
+static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
+{
+    const sk_question *q = &t->form->q[qt->q];
+    char line[256];
+    xb_put(b, "<h3>");
+    xb_html(b, sk_form_text(t->form, q->label, t->lang));
+    xb_put(b, " <code>");
+    xb_html(b, q->name);
+    xb_put(b, "</code></h3>\n<p class=\"meta\">");
+    tally_summary_line(t, qt, line, sizeof line);
+    xb_html(b, line);
+    xb_put(b, "</p>\n");
+    if (qt->kind == TK_TEXT) {
+        texts_html(b, t, qt);
+        return;
+    }
+    rtable r;
+    if (!rtable_build(t, qt, &r)) {
+        b->nomem = true;
+        return;
+    }
+    table_html(b, &r);
+    rtable_free(&r);
+    chart_html(b, t, qt);
+}
+
+/* A table-list group starts at qs[k]: draw one diverging chart for the run
+ * of its likert questions that share a choice list. */
+static void group_chart(xbuf *b, const form_tally *t, size_t k)
+{
+    const sk_form *f = t->form;
+    const qtally *qs = t->qs;
+    int group = f->q[qs[k].q].parent;
+    size_t n = 0;
+    while (k + n < t->n_qs && qs[k + n].likert && f->q[qs[k + n].q].parent == group &&
+           f->q[qs[k + n].q].list == f->q[qs[k].q].list)
+        n++;
+    xb_put(b, "<h3>");
+    xb_html(b, sk_form_text(f, f->q[group].label, t->lang));
+    xb_put(b, " <code>");
+    xb_html(b, f->q[group].name);
+    xb_put(b, "</code></h3>\n<p class=\"meta\">the scale questions of this group together "
+              "(negative answers left of the line)</p>\n");
+    diverging_html(b, t, qs + k, n);
+}
+
+static void counts_html(xbuf *b, const form_tally *t)
+{
+    xb_printf(b,
+              "<table class=\"counts\"><tr><th>Sittings</th><td>%llu</td></tr>"
+              "<tr><th>Finished responses</th><td>%llu</td></tr>"
+              "<tr><th>Consents</th><td>%llu</td></tr>"
+              "<tr><th>Declined consent</th><td>%llu</td></tr>"
+              "<tr><th>Incomplete</th><td>%llu</td></tr></table>\n",
+              (unsigned long long)(t->responses + t->incomplete + t->declined),
+              (unsigned long long)t->responses, (unsigned long long)t->consents,
+              (unsigned long long)t->declined, (unsigned long long)t->incomplete);
+}
+
+void render_html(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts)
+{
+    char now[32];
+    iso_time(now, sizeof now, sk_now_ms());
+    xb_put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+              "<title>Survey report</title>\n<style>");
+    xb_put(b, css);
+    xb_printf(b, "</style></head>\n<body>\n<h1>Survey report</h1>\n<p class=\"meta\">Made by "
+                 "survey-sync on %s. Counts are of finished responses; <em>asked</em> follows "
+                 "the skip logic; percentages are of those who answered.</p>\n",
+              now);
+    if (!n)
+        xb_put(b, "<p>The store holds no forms yet: merge some bundles first.</p>\n");
+    for (size_t i = 0; i < n; i++) {
+        const form_tally *t = &forms[i];
+        const sk_form *f = t->form;
+        xb_put(b, "<section>\n<h2>");
+        xb_html(b, f->title);
+        xb_put(b, " <code>");
+        xb_html(b, f->id);
+        xb_put(b, " v");
+        xb_html(b, f->version);
+        xb_put(b, "</code></h2>\n");
+        counts_html(b, t);
+        if (opts->by && t->by_q < 0) {
+            xb_put(b, "<p class=\"meta\">This form has no question <code>");
+            xb_html(b, opts->by);
+            xb_put(b, "</code>: its tables are not split.</p>\n");
+        } else if (t->by_q >= 0) {
+            xb_put(b, "<p class=\"meta\">Every table is split by <em>");
+            xb_html(b, sk_form_text(f, f->q[t->by_q].label, t->lang));
+            xb_put(b, "</em>.</p>\n");
+        }
+        int last_group = -1;
+        for (size_t k = 0; k < t->n_qs; k++) {
+            int parent = f->q[t->qs[k].q].parent;
+            if (t->qs[k].likert && parent >= 0 && parent != last_group &&
+                (f->q[parent].appearance & SK_AP_TABLE_LIST)) {
+                last_group = parent;
+                /* The chart first, then every question's own table below it. */
+                group_chart(b, t, k);
+            }
+            question_html(b, t, &t->qs[k]);
+        }
+        xb_put(b, "</section>\n");
+    }
+    xb_put(b, "</body></html>\n");
+}

@@ -1,0 +1,77 @@
+/* report_model.h - the report's numbers, shared by tally.c (which counts),
+ * report.c (which builds the tables) and the HTML and text renderers. */
+#ifndef SK_REPORT_MODEL_H
+#define SK_REPORT_MODEL_H
+
+#include "export_internal.h"
+#include "sk/cstore.h"
+#include "sk/export.h"
+
+typedef enum tally_kind {
+    TK_CHOICE,  /* select_one, acknowledge: one answer out of a list */
+    TK_MULTI,   /* select_multiple: share of respondents per choice */
+    TK_NUMBER,  /* integer, decimal, range: summary statistics + histogram */
+    TK_TEXT     /* text, date, time: the answers listed */
+} tally_kind;
+
+typedef struct text_item {
+    char *value;
+    size_t col;          /* the --by column it belongs to */
+} text_item;
+
+/* One question's counts.  Arrays indexed [col] have n_cols entries; the last
+ * column is the total.  counts is [n_opts][n_cols]. */
+typedef struct qtally {
+    int q;
+    tally_kind kind;
+    bool likert;         /* select_one shown as a scale: a diverging chart */
+    size_t n_opts;
+    size_t *asked, *answered, *other, *counts;
+    dvec *nums;
+    text_item *texts;
+    size_t n_texts, cap_texts;
+} qtally;
+
+typedef struct form_tally {
+    sk_form *form;
+    int lang;
+    uint64_t responses, consents, declined, incomplete;
+    int by_q;            /* the --by question in this form, or -1 */
+    size_t n_by;         /* its choices */
+    size_t n_cols;       /* n_by + 2 (by choices, no answer, total) with --by, else 1 */
+    bool no_answer_used; /* some response did not answer the --by question */
+    qtally *qs;
+    size_t n_qs;
+} form_tally;
+
+/* Count one form version's records into *out.  SK_ERR_AUTH when a record
+ * cannot be opened with key. */
+sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
+                     const sk_report_opts *opts, form_tally *out, sk_error *err);
+void tally_free(form_tally *t);
+
+/* The label of option o of a tallied question, in the report language. */
+const char *tally_option_label(const form_tally *t, const qtally *qt, size_t o);
+/* The heading of column c ("Total", "No answer", or a --by choice label). */
+const char *tally_col_label(const form_tally *t, size_t c);
+/* Columns to show, in order (skips an unused "No answer"); returns how many. */
+size_t tally_visible_cols(const form_tally *t, size_t *cols);
+
+/* A table as both renderers draw it: row heads and cells, all plain text. */
+typedef struct rtable {
+    size_t n_rows, n_cols;
+    char **row_heads;    /* [n_rows] */
+    char **col_heads;    /* [n_cols] */
+    char **cells;        /* [n_rows * n_cols] */
+} rtable;
+
+/* The table of a question (not TK_TEXT).  false when out of memory. */
+bool rtable_build(const form_tally *t, const qtally *qt, rtable *out);
+void rtable_free(rtable *r);
+/* "select_one, asked 41, answered 39" as shown under a question's title. */
+void tally_summary_line(const form_tally *t, const qtally *qt, char *out, size_t size);
+
+void render_html(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts);
+void render_text(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts);
+
+#endif

@@ -1,0 +1,118 @@
+/* report_text.c - the report's tables as aligned plain text for a terminal.
+ * Participants' text is printed with control characters replaced, so an
+ * answer cannot move the cursor or recolour the researcher's terminal. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report_model.h"
+
+static void put_clean(xbuf *b, const char *s, const char *newline)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\n')
+            xb_put(b, newline);
+        else if (ch == '\t')
+            xb_putn(b, " ", 1);
+        else if (ch < 0x20 || ch == 0x7f)
+            xb_putn(b, "?", 1);
+        else
+            xb_putn(b, s, 1);
+    }
+}
+
+static void table_text(xbuf *b, const rtable *r)
+{
+    size_t head_w = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        size_t w = utf8_width(r->row_heads[i]);
+        head_w = w > head_w ? w : head_w;
+    }
+    size_t col_w[r->n_cols ? r->n_cols : 1];
+    for (size_t k = 0; k < r->n_cols; k++) {
+        col_w[k] = utf8_width(r->col_heads[k]);
+        for (size_t i = 0; i < r->n_rows; i++) {
+            size_t w = utf8_width(r->cells[i * r->n_cols + k]);
+            col_w[k] = w > col_w[k] ? w : col_w[k];
+        }
+    }
+    xb_put(b, "  ");
+    xb_pad(b, "", head_w, false);
+    for (size_t k = 0; k < r->n_cols; k++) {
+        xb_put(b, "  ");
+        xb_pad(b, r->col_heads[k], col_w[k], true);
+    }
+    xb_put(b, "\n");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        xb_put(b, "  ");
+        xb_pad(b, r->row_heads[i], head_w, false);
+        for (size_t k = 0; k < r->n_cols; k++) {
+            xb_put(b, "  ");
+            xb_pad(b, r->cells[i * r->n_cols + k], col_w[k], true);
+        }
+        xb_put(b, "\n");
+    }
+}
+
+static void question_text(xbuf *b, const form_tally *t, const qtally *qt)
+{
+    const sk_question *q = &t->form->q[qt->q];
+    char line[256];
+    xb_put(b, "\n");
+    put_clean(b, sk_form_text(t->form, q->label, t->lang), " ");
+    xb_printf(b, " [%s]\n  ", q->name);
+    tally_summary_line(t, qt, line, sizeof line);
+    xb_put(b, line);
+    xb_put(b, "\n");
+    if (qt->kind == TK_TEXT) {
+        for (size_t i = 0; i < qt->n_texts; i++) {
+            xb_put(b, "  - ");
+            if (t->by_q >= 0) {
+                xb_put(b, "[");
+                put_clean(b, tally_col_label(t, qt->texts[i].col), " ");
+                xb_put(b, "] ");
+            }
+            put_clean(b, qt->texts[i].value, "\n    ");
+            xb_put(b, "\n");
+        }
+        return;
+    }
+    rtable r;
+    if (!rtable_build(t, qt, &r)) {
+        b->nomem = true;
+        return;
+    }
+    table_text(b, &r);
+    rtable_free(&r);
+}
+
+void render_text(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts)
+{
+    char now[32];
+    iso_time(now, sizeof now, sk_now_ms());
+    xb_printf(b, "Survey report (%s)\n", now);
+    if (!n)
+        xb_put(b, "\nThe store holds no forms yet: merge some bundles first.\n");
+    for (size_t i = 0; i < n; i++) {
+        const form_tally *t = &forms[i];
+        const sk_form *f = t->form;
+        xb_put(b, "\n== ");
+        put_clean(b, f->title, " ");
+        xb_printf(b, " (form %s, version %s) ==\n", f->id, f->version);
+        xb_printf(b,
+                  "Sittings: %llu (finished %llu, incomplete %llu, declined %llu); consents: %llu\n",
+                  (unsigned long long)(t->responses + t->incomplete + t->declined),
+                  (unsigned long long)t->responses, (unsigned long long)t->incomplete,
+                  (unsigned long long)t->declined, (unsigned long long)t->consents);
+        xb_put(b, "Counts are of finished responses; 'asked' follows the skip logic; "
+                  "percentages are of those who answered.\n");
+        if (opts->by && t->by_q < 0)
+            xb_printf(b, "This form has no question '%s': tables are not split.\n", opts->by);
+        else if (t->by_q >= 0)
+            xb_printf(b, "Split by: %s [%s]\n",
+                      sk_form_text(f, f->q[t->by_q].label, t->lang), f->q[t->by_q].name);
+        for (size_t k = 0; k < t->n_qs; k++)
+            question_text(b, t, &t->qs[k]);
+    }
+}

@@ -1,0 +1,307 @@
+/* tally.c - one pass over a form version's records, counting what the
+ * report shows.  Skip logic decides the denominators: a question counts as
+ * asked in a response when the runtime finds it relevant on that response's
+ * answers (or when it was answered at all), and as answered when its answer
+ * is not empty.  Frequencies use finished responses only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_model.h"
+#include "sk/record.h"
+#include "sk/runtime.h"
+
+static bool tallied(const sk_question *q, tally_kind *kind)
+{
+    if (q->in_consent)
+        return false;   /* consent answers (names, signatures) are not reported */
+    switch (q->type) {
+    case SK_Q_SELECT_ONE:
+    case SK_Q_ACKNOWLEDGE: *kind = TK_CHOICE; return true;
+    case SK_Q_SELECT_MULTIPLE: *kind = TK_MULTI; return true;
+    case SK_Q_INTEGER:
+    case SK_Q_DECIMAL:
+    case SK_Q_RANGE: *kind = TK_NUMBER; return true;
+    case SK_Q_TEXT:
+    case SK_Q_DATE:
+    case SK_Q_TIME: *kind = TK_TEXT; return true;
+    default: return false;
+    }
+}
+
+static bool in_table_list(const sk_form *f, int qi)
+{
+    for (int g = f->q[qi].parent; g >= 0; g = f->q[g].parent)
+        if (f->q[g].appearance & SK_AP_TABLE_LIST)
+            return true;
+    return false;
+}
+
+static bool qtally_init(form_tally *t, qtally *qt, int qi, tally_kind kind)
+{
+    const sk_form *f = t->form;
+    const sk_choice_list *list = sk_form_choices(f, qi);
+    memset(qt, 0, sizeof *qt);
+    qt->q = qi;
+    qt->kind = kind;
+    qt->n_opts = list ? list->n : f->q[qi].type == SK_Q_ACKNOWLEDGE ? 1 : 0;
+    qt->likert = f->q[qi].type == SK_Q_SELECT_ONE &&
+                 ((f->q[qi].appearance & SK_AP_LIKERT) || in_table_list(f, qi));
+    size_t nc = t->n_cols;
+    qt->asked = calloc(nc, sizeof *qt->asked);
+    qt->answered = calloc(nc, sizeof *qt->answered);
+    qt->other = calloc(nc, sizeof *qt->other);
+    qt->counts = calloc(qt->n_opts * nc + 1, sizeof *qt->counts);
+    qt->nums = kind == TK_NUMBER ? calloc(nc, sizeof *qt->nums) : NULL;
+    return qt->asked && qt->answered && qt->other && qt->counts && (kind != TK_NUMBER || qt->nums);
+}
+
+static void qtally_free(const form_tally *t, qtally *qt)
+{
+    free(qt->asked);
+    free(qt->answered);
+    free(qt->other);
+    free(qt->counts);
+    for (size_t c = 0; qt->nums && c < t->n_cols; c++)
+        dvec_free(&qt->nums[c]);
+    free(qt->nums);
+    for (size_t i = 0; i < qt->n_texts; i++)
+        sk_secret_free(qt->texts[i].value, 0);
+    free(qt->texts);
+}
+
+void tally_free(form_tally *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_qs; i++)
+        qtally_free(t, &t->qs[i]);
+    free(t->qs);
+    sk_form_free(t->form);
+    memset(t, 0, sizeof *t);
+}
+
+static int choice_index(const sk_form *f, int qi, const char *name)
+{
+    const sk_choice_list *list = sk_form_choices(f, qi);
+    for (size_t i = 0; list && i < list->n; i++)
+        if (strcmp(list->choices[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool has_token(const char *value, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = value; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) == n && n && strncmp(p, name, n) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+/* Add one answer to column col and to the total. */
+static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
+{
+    const sk_form *f = t->form;
+    size_t total = t->n_cols - 1;
+    size_t cols[2] = {col, total};
+    size_t n_targets = col == total ? 1 : 2;
+    for (size_t k = 0; k < n_targets; k++) {
+        size_t c = cols[k];
+        qt->answered[c]++;
+        if (qt->kind == TK_CHOICE) {
+            int o = f->q[qt->q].type == SK_Q_ACKNOWLEDGE ? 0 : choice_index(f, qt->q, v);
+            if (o < 0)
+                qt->other[c]++;
+            else
+                qt->counts[(size_t)o * t->n_cols + c]++;
+        } else if (qt->kind == TK_MULTI) {
+            const sk_choice_list *list = sk_form_choices(f, qt->q);
+            for (size_t o = 0; list && o < list->n; o++)
+                if (has_token(v, list->choices[o].name))
+                    qt->counts[o * t->n_cols + c]++;
+        } else if (qt->kind == TK_NUMBER) {
+            char *end;
+            double x = strtod(v, &end);
+            if (end == v || *end)
+                qt->other[c]++;
+            else if (!dvec_push(&qt->nums[c], x))
+                return false;
+        }
+    }
+    if (qt->kind == TK_TEXT) {
+        if (qt->n_texts == qt->cap_texts) {
+            size_t cap = qt->cap_texts ? qt->cap_texts * 2 : 16;
+            text_item *items = realloc(qt->texts, cap * sizeof *items);
+            if (!items)
+                return false;
+            qt->texts = items;
+            qt->cap_texts = cap;
+        }
+        char *copy = strdup(v);
+        if (!copy)
+            return false;
+        qt->texts[qt->n_texts].value = copy;
+        qt->texts[qt->n_texts++].col = col;
+    }
+    return true;
+}
+
+typedef struct tally_run {
+    form_tally *t;
+    const sk_study_key *key;
+} tally_run;
+
+static sk_status tally_response(form_tally *t, const sk_record_header *h, const sk_answers *a,
+                                sk_error *err)
+{
+    const sk_form *f = t->form;
+    size_t col = 0;
+    if (t->by_q >= 0) {
+        const char *bv = sk_answers_get(a, f->q[t->by_q].name);
+        int o = bv && *bv ? choice_index(f, t->by_q, bv) : -1;
+        col = o >= 0 ? (size_t)o : t->n_by;
+        if (o < 0)
+            t->no_answer_used = true;
+    }
+    /* Relevance is decided on a copy: sk_run_update may fill defaults and
+     * drop hidden answers, and the report must count what was recorded. */
+    sk_answers copy;
+    sk_answers_init(&copy);
+    sk_run *run = NULL;
+    char dev[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+    sk_status st = sk_answers_copy(&copy, a);
+    if (st == SK_OK)
+        st = sk_run_new(f, &copy, t->lang, dev, &run, err);
+    if (st == SK_OK)
+        st = sk_run_update(run, a->finished_ms ? a->finished_ms : a->started_ms, err);
+    for (size_t i = 0; i < t->n_qs && st == SK_OK; i++) {
+        qtally *qt = &t->qs[i];
+        const char *v = sk_answers_get(a, f->q[qt->q].name);
+        bool answered = v && *v;
+        if (!answered && !sk_run_relevant(run, qt->q))
+            continue;
+        qt->asked[col]++;
+        if (col != t->n_cols - 1)
+            qt->asked[t->n_cols - 1]++;
+        if (answered && !count_answer(t, qt, col, v))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
+    }
+    sk_run_free(run);
+    sk_answers_free(&copy);
+    return st;
+}
+
+static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
+                     sk_error *err)
+{
+    tally_run *r = user;
+    form_tally *t = r->t;
+    char rid[2 * SK_RECORD_ID_SIZE + 1];
+    sk_hex(hdr->record_id, SK_RECORD_ID_SIZE, rid);
+    switch (hdr->kind) {
+    case SK_REC_CONSENT: t->consents++; return 0;
+    case SK_REC_DECLINED: t->declined++; return 0;
+    case SK_REC_INCOMPLETE: t->incomplete++; return 0;
+    case SK_REC_RESPONSE: break;
+    default: return 0;
+    }
+    sk_record_header h;
+    char *payload = NULL;
+    size_t plen = 0;
+    sk_status st = sk_record_open(blob, len, r->key, &h, &payload, &plen, err);
+    if (st != SK_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err ? err->message : "");
+        sk_error_set(err, st, "record %s cannot be opened with this study key (%s); check that "
+                     "study.key belongs to this study", rid, why);
+        return 1;
+    }
+    sk_answers a;
+    sk_answers_init(&a);
+    st = sk_answers_from_json(payload, plen, &a, err);
+    sk_secret_free(payload, plen);
+    if (st == SK_OK) {
+        t->responses++;
+        st = tally_response(t, &h, &a, err);
+        if (st != SK_OK && st != SK_ERR_NOMEM) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", err ? err->message : "");
+            sk_error_set(err, st, "record %s: the questionnaire's skip logic cannot be evaluated "
+                         "on its answers (%s)", rid, why);
+        }
+    }
+    sk_answers_free(&a);
+    return st != SK_OK;
+}
+
+sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
+                     const sk_report_opts *opts, form_tally *t, sk_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->by_q = -1;
+    sk_status st = export_load_form(cf->pack, &t->form, err);
+    if (st != SK_OK)
+        return st;
+    const sk_form *f = t->form;
+    st = export_lang(f, opts->language, opts->lang, &t->lang, err);
+    if (st == SK_OK && opts->by) {
+        t->by_q = sk_form_find(f, opts->by);
+        if (t->by_q >= 0 && f->q[t->by_q].type != SK_Q_SELECT_ONE)
+            st = sk_error_set(err, SK_ERR_ARG,
+                              "--by needs a select_one question; '%s' in form %s is %s",
+                              opts->by, f->id, sk_qtype_name(f->q[t->by_q].type));
+        if (t->by_q >= 0)
+            t->n_by = sk_form_choices(f, t->by_q)->n;
+    }
+    t->n_cols = t->by_q >= 0 ? t->n_by + 2 : 1;
+    t->qs = st == SK_OK ? calloc(f->n_q + 1, sizeof *t->qs) : NULL;
+    if (st == SK_OK && !t->qs)
+        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory preparing the report");
+    for (size_t i = 0; i < f->n_q && st == SK_OK; i++) {
+        tally_kind kind;
+        if (!tallied(&f->q[i], &kind))
+            continue;
+        if (!qtally_init(t, &t->qs[t->n_qs++], (int)i, kind))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory preparing the report");
+    }
+    tally_run r = {t, key};
+    if (st == SK_OK)
+        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &r, err);
+    if (st != SK_OK)
+        tally_free(t);
+    return st;
+}
+
+const char *tally_option_label(const form_tally *t, const qtally *qt, size_t o)
+{
+    const sk_choice_list *list = sk_form_choices(t->form, qt->q);
+    if (list && o < list->n)
+        return sk_form_text(t->form, list->choices[o].label, t->lang);
+    return "Ticked";
+}
+
+const char *tally_col_label(const form_tally *t, size_t c)
+{
+    if (c == t->n_cols - 1)
+        return "Total";
+    if (c == t->n_by)
+        return "No answer";
+    return sk_form_text(t->form, sk_form_choices(t->form, t->by_q)->choices[c].label, t->lang);
+}
+
+size_t tally_visible_cols(const form_tally *t, size_t *cols)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (t->n_cols == 1 || c != t->n_by || t->no_answer_used)
+            cols[n++] = c;
+    return n;
+}

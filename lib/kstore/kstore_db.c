@@ -1,0 +1,386 @@
+/* kstore_db.c - opening the kiosk store: durability settings, schema, the
+ * device identity, crash recovery; plus settings, label, PIN and counts. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kstore_internal.h"
+
+static const char *const schema =
+    "CREATE TABLE device(one INTEGER PRIMARY KEY CHECK (one = 1), device_id TEXT NOT NULL,"
+    "  sign_pk BLOB NOT NULL, sign_sk BLOB NOT NULL, label TEXT NOT NULL DEFAULT '',"
+    "  pin_hash TEXT, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE packs(digest BLOB PRIMARY KEY, form_id TEXT NOT NULL, form_version TEXT NOT NULL,"
+    "  title TEXT NOT NULL, bytes BLOB NOT NULL, installed_ms INTEGER NOT NULL,"
+    "  install_order INTEGER NOT NULL);"
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE drafts(sitting_id TEXT PRIMARY KEY, form_id TEXT NOT NULL,"
+    "  form_version TEXT NOT NULL, blob BLOB NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE records(seq INTEGER PRIMARY KEY, record_id BLOB NOT NULL UNIQUE,"
+    "  kind INTEGER NOT NULL, form_id TEXT NOT NULL, form_version TEXT NOT NULL,"
+    "  blob BLOB NOT NULL, created_ms INTEGER NOT NULL, exported_ms INTEGER);"
+    "CREATE INDEX records_unexported ON records(seq) WHERE exported_ms IS NULL;"
+    "PRAGMA user_version = 1;";
+
+sk_status ks_db_error(sk_kstore *ks, int rc, const char *doing, sk_error *err)
+{
+    int base = rc & 0xff;
+    const char *msg = ks && ks->db ? sqlite3_errmsg(ks->db) : sqlite3_errstr(rc);
+    if (base == SQLITE_FULL)
+        return sk_error_set_at(err, SK_ERR_NOSPACE, ks ? ks->path : NULL, NULL, 0, NULL,
+                               "the disk is full while %s; nothing was half-written; free "
+                               "some space and try again",
+                               doing);
+    if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB)
+        return sk_error_set_at(err, SK_ERR_FORMAT, ks ? ks->path : NULL, NULL, 0, NULL,
+                               "the kiosk store is damaged (%s) while %s; keep a copy of the "
+                               "folder and contact the research team",
+                               msg, doing);
+    if (base == SQLITE_IOERR || base == SQLITE_CANTOPEN || base == SQLITE_READONLY ||
+        base == SQLITE_PERM)
+        return sk_error_set_at(err, SK_ERR_IO, ks ? ks->path : NULL, NULL, 0, NULL,
+                               "cannot write the kiosk store while %s: %s", doing, msg);
+    return sk_error_set_at(err, SK_ERR_DB, ks ? ks->path : NULL, NULL, 0, NULL,
+                           "database error while %s: %s", doing, msg);
+}
+
+sk_status ks_exec(sk_kstore *ks, const char *sql, const char *doing, sk_error *err)
+{
+    int rc = sqlite3_exec(ks->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, doing, err);
+}
+
+sk_status ks_prepare(sk_kstore *ks, const char *sql, sqlite3_stmt **st, sk_error *err)
+{
+    int rc = sqlite3_prepare_v2(ks->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "preparing a query", err);
+}
+
+/* A new device: Ed25519 key pair, its id, stored in the one device row. */
+static sk_status make_device(sk_kstore *ks, sk_error *err)
+{
+    crypto_sign_keypair(ks->key->pk, ks->key->sk);
+    sk_device_id(ks->key->pk, ks->device_id);
+    sk_hex(ks->device_id, SK_DEVICE_ID_SIZE, ks->device_hex);
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks,
+                             "INSERT INTO device(one, device_id, sign_pk, sign_sk, created_ms) "
+                             "VALUES (1, ?, ?, ?, ?)",
+                             &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_text(st, 1, ks->device_hex, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, ks->key->pk, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, ks->key->sk, 64, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, sk_now_ms());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "creating the device identity", err);
+}
+
+static sk_status load_device(sk_kstore *ks, sk_error *err)
+{
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "SELECT device_id, sign_pk, sign_sk, label FROM device", &st, err);
+    if (s != SK_OK)
+        return s;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return make_device(ks, err);
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return ks_db_error(ks, rc, "reading the device identity", err);
+    }
+    const char *hex = (const char *)sqlite3_column_text(st, 0);
+    const char *label = (const char *)sqlite3_column_text(st, 3);
+    if (!hex || sqlite3_column_bytes(st, 1) != 32 || sqlite3_column_bytes(st, 2) != 64 ||
+        sk_unhex(hex, ks->device_id, SK_DEVICE_ID_SIZE) != SK_OK) {
+        sqlite3_finalize(st);
+        return sk_error_set_at(err, SK_ERR_FORMAT, ks->path, NULL, 0, NULL,
+                               "the device identity in the kiosk store is damaged");
+    }
+    snprintf(ks->device_hex, sizeof ks->device_hex, "%s", hex);
+    memcpy(ks->key->pk, sqlite3_column_blob(st, 1), 32);
+    memcpy(ks->key->sk, sqlite3_column_blob(st, 2), 64);
+    snprintf(ks->label, sizeof ks->label, "%s", label ? label : "");
+    sqlite3_finalize(st);
+    return SK_OK;
+}
+
+static sk_status setup_schema(sk_kstore *ks, sk_error *err)
+{
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "PRAGMA user_version", &st, err);
+    if (s != SK_OK)
+        return s;
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (version > KSTORE_SCHEMA_VERSION)
+        return sk_error_set_at(err, SK_ERR_UNSUPPORTED, ks->path, NULL, 0, NULL,
+                               "the kiosk store was made by a newer survey-kiosk (schema %d); "
+                               "update this one",
+                               version);
+    if (version == 0) {
+        s = ks_exec(ks, "BEGIN IMMEDIATE", "creating the store", err);
+        if (s == SK_OK)
+            s = ks_exec(ks, schema, "creating the store", err);
+        if (s == SK_OK)
+            s = ks_exec(ks, "COMMIT", "creating the store", err);
+        if (s != SK_OK) {
+            sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
+            return s;
+        }
+    }
+    return SK_OK;
+}
+
+sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
+{
+    if (!dir || !out)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_open: NULL argument");
+    if (sodium_init() < 0)
+        return sk_error_set(err, SK_ERR_STATE, "libsodium could not be initialised");
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return sk_error_set_at(err, SK_ERR_IO, dir, NULL, 0, NULL,
+                               "cannot create the kiosk's data folder: %s", strerror(errno));
+    sk_kstore *ks = calloc(1, sizeof *ks);
+    if (!ks)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening the kiosk store");
+    ks->key = sodium_malloc(sizeof *ks->key);
+    if (!ks->key) {
+        free(ks);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening the kiosk store");
+    }
+    snprintf(ks->path, sizeof ks->path, "%s/kiosk.db", dir);
+    int rc = sqlite3_open_v2(ks->path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    sk_status s = rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "opening the kiosk store", err);
+    if (s == SK_OK) {
+        sqlite3_busy_timeout(ks->db, 5000);
+        /* Durable at every commit; deleted pages zeroed; temporary data never on disk. */
+        s = ks_exec(ks,
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                    "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;",
+                    "setting up the store", err);
+    }
+    if (s == SK_OK)
+        s = setup_schema(ks, err);
+    if (s == SK_OK)
+        s = load_device(ks, err);
+    if (s == SK_OK)
+        s = ks_load_study(ks, err);
+    if (s == SK_OK)
+        s = ks_recover_drafts(ks, err);
+    if (s != SK_OK) {
+        sk_kstore_close(ks);
+        return s;
+    }
+    *out = ks;
+    return SK_OK;
+}
+
+void sk_kstore_close(sk_kstore *ks)
+{
+    if (!ks)
+        return;
+    sqlite3_close(ks->db);
+    sodium_free(ks->key);
+    sodium_memzero(ks, sizeof *ks);
+    free(ks);
+}
+
+const char *sk_kstore_device_id(const sk_kstore *ks) { return ks ? ks->device_hex : ""; }
+const char *sk_kstore_device_label(const sk_kstore *ks) { return ks ? ks->label : ""; }
+
+sk_status sk_kstore_set_label(sk_kstore *ks, const char *label, sk_error *err)
+{
+    if (!ks || !label)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_set_label: NULL argument");
+    if (strlen(label) > SK_LABEL_MAX)
+        return sk_error_set(err, SK_ERR_ARG, "a device label has at most %d bytes", SK_LABEL_MAX);
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "UPDATE device SET label = ?", &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return ks_db_error(ks, rc, "saving the device label", err);
+    snprintf(ks->label, sizeof ks->label, "%s", label);
+    return SK_OK;
+}
+
+sk_status ks_next_seq(sk_kstore *ks, uint64_t *seq, sk_error *err)
+{
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "SELECT COALESCE(MAX(seq), 0) + 1 FROM records", &st, err);
+    if (s != SK_OK)
+        return s;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? SK_OK : ks_db_error(ks, rc, "numbering a record", err);
+}
+
+sk_status ks_insert_record(sk_kstore *ks, const sk_record_header *h, const uint8_t *blob,
+                           size_t len, sk_error *err)
+{
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks,
+                             "INSERT INTO records(seq, record_id, kind, form_id, form_version, "
+                             "blob, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)h->seq);
+    sqlite3_bind_blob(st, 2, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, h->kind);
+    sqlite3_bind_text(st, 4, h->form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, h->form_version, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, blob, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, sk_now_ms());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "saving a record", err);
+}
+
+sk_status sk_kstore_counts_get(sk_kstore *ks, sk_kstore_counts *out, sk_error *err)
+{
+    if (!ks || !out)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_counts_get: NULL argument");
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(
+        ks,
+        "SELECT (SELECT COUNT(*) FROM records WHERE kind = 2), (SELECT COUNT(*) FROM records "
+        "WHERE kind = 1), (SELECT COUNT(*) FROM records WHERE kind = 3), (SELECT COUNT(*) FROM "
+        "records WHERE kind = 4), (SELECT COUNT(*) FROM records WHERE exported_ms IS NULL), "
+        "(SELECT COUNT(*) FROM drafts)",
+        &st, err);
+    if (s != SK_OK)
+        return s;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        sk_kstore_counts c = {
+            (uint64_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+            (uint64_t)sqlite3_column_int64(st, 2), (uint64_t)sqlite3_column_int64(st, 3),
+            (uint64_t)sqlite3_column_int64(st, 4), (uint64_t)sqlite3_column_int64(st, 5)};
+        *out = c;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? SK_OK : ks_db_error(ks, rc, "counting records", err);
+}
+
+/* ---- admin PIN ------------------------------------------------------------- */
+
+static bool pin_valid(const char *pin)
+{
+    size_t n = strlen(pin);
+    if (n < 4 || n > 12)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pin[i] < '0' || pin[i] > '9')
+            return false;
+    return true;
+}
+
+bool sk_kstore_has_pin(sk_kstore *ks)
+{
+    sqlite3_stmt *st;
+    if (!ks || ks_prepare(ks, "SELECT pin_hash IS NOT NULL FROM device", &st, NULL) != SK_OK)
+        return false;
+    bool has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return has;
+}
+
+sk_status sk_kstore_set_pin(sk_kstore *ks, const char *pin, sk_error *err)
+{
+    if (!ks || !pin)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_set_pin: NULL argument");
+    if (!pin_valid(pin))
+        return sk_error_set(err, SK_ERR_ARG, "the PIN must be 4 to 12 digits");
+    char hash[crypto_pwhash_STRBYTES];
+    /* Interactive limits: a PIN check on a Raspberry Pi must take well under a second.
+     * SK_PWHASH_FAST (tests only, as for study keys) uses the minimum. */
+    const char *fast = getenv("SK_PWHASH_FAST");
+    bool min = fast && strcmp(fast, "1") == 0;
+    if (crypto_pwhash_str(hash, pin, strlen(pin),
+                          min ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          min ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return sk_error_set(err, SK_ERR_NOMEM, "not enough memory to hash the PIN");
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "UPDATE device SET pin_hash = ?", &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "saving the PIN", err);
+}
+
+sk_status sk_kstore_check_pin(sk_kstore *ks, const char *pin, bool *ok, sk_error *err)
+{
+    if (!ks || !pin || !ok)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_check_pin: NULL argument");
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "SELECT pin_hash FROM device WHERE pin_hash IS NOT NULL", &st, err);
+    if (s != SK_OK)
+        return s;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return sk_error_set(err, SK_ERR_STATE, "no admin PIN is set yet");
+    }
+    const char *hash = (const char *)sqlite3_column_text(st, 0);
+    *ok = hash && crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
+    sqlite3_finalize(st);
+    return SK_OK;
+}
+
+/* ---- settings --------------------------------------------------------------- */
+
+sk_status sk_kstore_get_setting(sk_kstore *ks, const char *key, char **value, sk_error *err)
+{
+    if (!ks || !key || !value)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_get_setting: NULL argument");
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "SELECT value FROM settings WHERE key = ?", &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    char *v = NULL;
+    if (rc == SQLITE_ROW) {
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+        if (!v) {
+            sqlite3_finalize(st);
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading a setting");
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ks_db_error(ks, rc, "reading a setting", err);
+    *value = v;
+    return SK_OK;
+}
+
+sk_status sk_kstore_set_setting(sk_kstore *ks, const char *key, const char *value, sk_error *err)
+{
+    if (!ks || !key || !value)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_set_setting: NULL argument");
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", &st,
+                             err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "saving a setting", err);
+}

@@ -1,0 +1,12 @@
+# cstore: the central store (merge, status, withdraw) and its kill test.
+sk_unit_test(test_cstore ${CMAKE_CURRENT_SOURCE_DIR}/test_cstore.c sk_cstore PkgConfig::SQLITE)
+sk_unit_test(test_cstore_kill ${CMAKE_CURRENT_SOURCE_DIR}/test_cstore_kill.c sk_cstore
+             PkgConfig::SQLITE)
+set_tests_properties(test_cstore_kill PROPERTIES TIMEOUT 300)
+
+# survey-sync merge/status/withdraw end to end, on bundles test_cstore makes.
+add_test(NAME test_cstore_sync_cli
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_merge.py
+                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_cstore>)
+set_tests_properties(test_cstore_sync_cli PROPERTIES
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")

@@ -1,0 +1,13 @@
+# export: CSV + codebook export, the HTML/text report, `survey-sync export|report`.
+set(_export_int ${PROJECT_SOURCE_DIR}/lib/export)
+sk_unit_test(test_export ${CMAKE_CURRENT_SOURCE_DIR}/test_export.c sk_export)
+target_include_directories(test_export PRIVATE ${_export_int})
+
+# The end-to-end sync scenario of issue 5: kiosks (through the kiosk store API),
+# bundles, merges in shuffled order, withdrawal, export and report, all checked
+# against what the test entered.  survey-kiosk installs packs and writes the
+# bundles; the driver plays the participants through the kiosk store API.
+add_executable(sync_scenario_kiosk ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_scenario_kiosk.c)
+target_link_libraries(sync_scenario_kiosk PRIVATE skcore PkgConfig::JANSSON PkgConfig::SODIUM)
+# test_export_sync_scenario joins when its forge step follows the device-id rule.
+

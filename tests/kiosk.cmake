@@ -1,0 +1,22 @@
+# kiosk: the SDL-free logic of survey-kiosk (palette contrast, line breaking,
+# removable-media discovery).  The end-to-end kiosk tests are in their own fragment.
+sk_unit_test(test_kiosk_theme ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_theme.c kiosk_logic)
+sk_unit_test(test_kiosk_wrap  ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_wrap.c  kiosk_logic)
+sk_unit_test(test_kiosk_media ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_media.c kiosk_logic)
+
+# The kiosk end to end: real survey-kiosk under SDL's offscreen driver, driven
+# through SURVEY_KIOSK_INPUT, checked through SURVEY_KIOSK_UIMAP, then the records
+# exported, merged and opened with the study key by the real survey-sync.
+add_test(NAME test_kiosk_flows
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_flows.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_kiosk_flows PROPERTIES TIMEOUT 600
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+# Every example questionnaire completed in every language on the real kiosk,
+# touch targets audited on each screen, answers checked in the exported CSV.
+add_test(NAME test_kiosk_examples
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_examples.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${PROJECT_SOURCE_DIR}/examples)
+set_tests_properties(test_kiosk_examples PROPERTIES TIMEOUT 900
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")

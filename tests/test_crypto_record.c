@@ -1,0 +1,352 @@
+/* test_crypto_record.c - sealed records (every kind, header without key,
+ * wrapped drafts, another study, every flipped byte, every truncation),
+ * withdrawal codes, and the golden record vectors in golden/crypto/. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "sk/answers.h"
+#include "sk/record.h"
+
+static sk_study_key *make_key(void)
+{
+    sk_study_key *k = sodium_malloc(sizeof *k);
+    assert_non_null(k);
+    crypto_box_keypair(k->pub.box_pk, k->box_sk);
+    crypto_sign_keypair(k->pub.sign_pk, k->sign_sk);
+    return k;
+}
+
+static sk_record_header header(int kind, uint64_t seq)
+{
+    sk_record_header h;
+    memset(&h, 0, sizeof h);
+    h.kind = (uint8_t)kind;
+    randombytes_buf(h.record_id, sizeof h.record_id);
+    memcpy(h.device_id, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    h.seq = seq;
+    strcpy(h.form_id, "wellbeing_2026");
+    strcpy(h.form_version, "3");
+    sk_wcode_tag("K7QF-3M9X-T2RD-8HWA", h.withdraw_tag);
+    return h;
+}
+
+static void test_round_trip_every_kind(void **state)
+{
+    (void)state;
+    sk_study_key *key = make_key();
+    for (int kind = SK_REC_CONSENT; kind <= SK_REC_DRAFT; kind++) {
+        sk_record_header h = header(kind, kind == SK_REC_DRAFT ? 0 : (uint64_t)kind * 1000);
+        char payload[128];
+        snprintf(payload, sizeof payload, "{\"kind\":\"%s\",\"q1\":\"ünïcode answer\"}", sk_rec_kind_name(kind));
+        uint8_t *blob = NULL;
+        size_t len = 0;
+        sk_error err;
+        assert_int_equal(sk_record_seal(&h, &key->pub, payload, strlen(payload), &blob, &len, &err), SK_OK);
+        assert_null(memmem(blob, len, "answer", 6));  /* no plaintext in the record */
+        sk_record_header clear, opened;
+        assert_int_equal(sk_record_header_parse(blob, len, &clear, &err), SK_OK);
+        assert_int_equal(clear.version, 1);
+        assert_int_equal(clear.kind, kind);
+        assert_memory_equal(clear.record_id, h.record_id, SK_RECORD_ID_SIZE);
+        assert_memory_equal(clear.device_id, h.device_id, SK_DEVICE_ID_SIZE);
+        assert_int_equal(clear.seq, h.seq);
+        assert_string_equal(clear.form_id, "wellbeing_2026");
+        assert_string_equal(clear.form_version, "3");
+        assert_memory_equal(clear.withdraw_tag, h.withdraw_tag, SK_TAG_SIZE);
+        char *out = NULL;
+        size_t out_len = 0;
+        assert_int_equal(sk_record_open(blob, len, key, &opened, &out, &out_len, &err), SK_OK);
+        assert_memory_equal(&opened, &clear, sizeof clear);
+        assert_int_equal(out_len, strlen(payload));
+        assert_string_equal(out, payload);
+        sk_secret_free(out, out_len);
+        free(blob);
+    }
+    assert_string_equal(sk_rec_kind_name(SK_REC_DECLINED), "declined");
+    sk_study_key_free(key);
+}
+
+static void test_empty_payload_and_bad_headers(void **state)
+{
+    (void)state;
+    sk_study_key *key = make_key();
+    sk_record_header h = header(SK_REC_DECLINED, 9);
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_record_seal(&h, &key->pub, "", 0, &blob, &len, &err), SK_OK);
+    char *out = NULL;
+    size_t out_len = 1;
+    assert_int_equal(sk_record_open(blob, len, key, NULL, &out, &out_len, &err), SK_OK);
+    assert_int_equal(out_len, 0);
+    assert_string_equal(out, "");
+    sk_secret_free(out, 1);
+    free(blob);
+    h.kind = 9;
+    assert_int_equal(sk_record_seal(&h, &key->pub, "x", 1, &blob, &len, &err), SK_ERR_ARG);
+    h.kind = SK_REC_RESPONSE;
+    memset(h.form_id, 'a', SK_FORM_ID_MAX);
+    h.form_id[SK_FORM_ID_MAX] = '\0';
+    assert_int_equal(sk_record_seal(&h, &key->pub, "x", 1, &blob, &len, &err), SK_OK);  /* exactly the limit */
+    sk_record_header back;
+    assert_int_equal(sk_record_header_parse(blob, len, &back, &err), SK_OK);
+    assert_string_equal(back.form_id, h.form_id);
+    blob[4] = 2;  /* a newer format version */
+    assert_int_equal(sk_record_header_parse(blob, len, &back, &err), SK_ERR_UNSUPPORTED);
+    free(blob);
+    sk_study_key_free(key);
+}
+
+static void test_wrap_draft(void **state)
+{
+    (void)state;
+    sk_study_key *key = make_key();
+    const char *draft_json = "{\"draft\":true,\"q1\":\"half an answer\"}";
+    sk_record_header dh = header(SK_REC_DRAFT, 0);
+    uint8_t *draft = NULL, *wrapped = NULL;
+    size_t draft_len = 0, wrapped_len = 0;
+    sk_error err;
+    assert_int_equal(sk_record_seal(&dh, &key->pub, draft_json, strlen(draft_json), &draft, &draft_len, &err),
+                     SK_OK);
+    sk_record_header ih = header(SK_REC_INCOMPLETE, 42);
+    assert_int_equal(sk_record_wrap_draft(&ih, &key->pub, draft, draft_len, &wrapped, &wrapped_len, &err), SK_OK);
+    sk_record_header opened;
+    char *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(sk_record_open(wrapped, wrapped_len, key, &opened, &out, &out_len, &err), SK_OK);
+    assert_int_equal(opened.kind, SK_REC_INCOMPLETE);
+    assert_int_equal(opened.seq, 42);
+    assert_string_equal(out, draft_json);
+    sk_secret_free(out, out_len);
+    /* only drafts can be wrapped, and only as incomplete records */
+    uint8_t *x = NULL;
+    size_t xl = 0;
+    assert_int_equal(sk_record_wrap_draft(&ih, &key->pub, wrapped, wrapped_len, &x, &xl, &err), SK_ERR_ARG);
+    sk_record_header rh = header(SK_REC_RESPONSE, 43);
+    assert_int_equal(sk_record_wrap_draft(&rh, &key->pub, draft, draft_len, &x, &xl, &err), SK_ERR_ARG);
+    assert_int_equal(sk_record_wrap_draft(&ih, &key->pub, draft, 10, &x, &xl, &err), SK_ERR_FORMAT);
+    free(draft);
+    free(wrapped);
+    sk_study_key_free(key);
+}
+
+static void test_other_study(void **state)
+{
+    (void)state;
+    sk_study_key *ours = make_key(), *theirs = make_key();
+    sk_record_header h = header(SK_REC_RESPONSE, 5);
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_record_seal(&h, &theirs->pub, "{}", 2, &blob, &len, &err), SK_OK);
+    char *out = (char *)0x1;
+    size_t out_len = 77;
+    sk_record_header hdr = {.seq = 1234};
+    assert_int_equal(sk_record_open(blob, len, ours, &hdr, &out, &out_len, &err), SK_ERR_AUTH);
+    assert_ptr_equal(out, (char *)0x1);
+    assert_int_equal(out_len, 77);
+    assert_int_equal(hdr.seq, 1234);
+    free(blob);
+    sk_study_key_free(ours);
+    sk_study_key_free(theirs);
+}
+
+/* Any single flipped bit, anywhere, and any truncation: the record does not open. */
+static void test_tamper_and_truncate(void **state)
+{
+    (void)state;
+    sk_study_key *key = make_key();
+    sk_record_header dh = header(SK_REC_DRAFT, 0);
+    uint8_t *draft = NULL, *blobs[2];
+    size_t draft_len, lens[2];
+    sk_error err;
+    assert_int_equal(sk_record_seal(&dh, &key->pub, "{\"a\":1}", 7, &draft, &draft_len, &err), SK_OK);
+    sk_record_header h = header(SK_REC_RESPONSE, 3);
+    assert_int_equal(sk_record_seal(&h, &key->pub, "{\"q\":\"yes\"}", 11, &blobs[0], &lens[0], &err), SK_OK);
+    sk_record_header ih = header(SK_REC_INCOMPLETE, 4);
+    assert_int_equal(sk_record_wrap_draft(&ih, &key->pub, draft, draft_len, &blobs[1], &lens[1], &err), SK_OK);
+    for (int b = 0; b < 2; b++) {
+        uint8_t *blob = blobs[b];
+        for (size_t i = 0; i < lens[b]; i++)
+            for (int bit = 0; bit < 8; bit += 7) {
+                blob[i] ^= (uint8_t)(1u << bit);
+                char *out = NULL;
+                size_t out_len = 0;
+                sk_status st = sk_record_open(blob, lens[b], key, NULL, &out, &out_len, &err);
+                blob[i] ^= (uint8_t)(1u << bit);
+                if (st == SK_OK)
+                    fail_msg("record %d opened with byte %zu flipped", b, i);
+                assert_null(out);
+            }
+        for (size_t cut = 0; cut < lens[b]; cut++) {
+            uint8_t *copy = malloc(cut ? cut : 1);  /* exact size so ASan sees any overread */
+            memcpy(copy, blob, cut);
+            char *out = NULL;
+            size_t out_len = 0;
+            assert_int_not_equal(sk_record_open(copy, cut, key, NULL, &out, &out_len, &err), SK_OK);
+            assert_null(out);
+            free(copy);
+        }
+        free(blob);
+    }
+    free(draft);
+    sk_study_key_free(key);
+}
+
+static int cmp_code(const void *a, const void *b) { return strcmp(a, b); }
+
+static void test_wcode_generate(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    char(*codes)[SK_WCODE_SIZE] = calloc(N, SK_WCODE_SIZE);
+    for (int i = 0; i < N; i++) {
+        sk_wcode_generate(codes[i]);
+        assert_int_equal(strlen(codes[i]), 19);
+        char canon[SK_WCODE_SIZE];
+        assert_true(sk_wcode_normalize(codes[i], canon));
+        assert_string_equal(canon, codes[i]);
+        for (int j = 0; j < 19; j++)
+            assert_non_null(j % 5 == 4 ? strchr("-", codes[i][j]) : strchr("0123456789ABCDEFGHJKMNPQRSTVWXYZ", codes[i][j]));
+    }
+    qsort(codes, N, SK_WCODE_SIZE, cmp_code);
+    for (int i = 1; i < N; i++)
+        assert_string_not_equal(codes[i - 1], codes[i]);
+    free(codes);
+}
+
+static void test_wcode_normalize_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *typed, *want;  /* want NULL: refused */
+    } cases[] = {
+        {"K7QF-3M9X-T2RD-8HWA", "K7QF-3M9X-T2RD-8HWA"},
+        {"k7qf-3m9x-t2rd-8hwa", "K7QF-3M9X-T2RD-8HWA"},
+        {"K7QF3M9XT2RD8HWA", "K7QF-3M9X-T2RD-8HWA"},
+        {"  k7qf 3m9x  t2rd 8hwa ", "K7QF-3M9X-T2RD-8HWA"},
+        {"K7QF--3M9X-T2RD-8HWA", "K7QF-3M9X-T2RD-8HWA"},
+        {"OOOO-IIII-LLLL-oili", "0000-1111-1111-0111"},
+        {"K7QF-3M9X-T2RD-8HW", NULL},           /* 15 symbols */
+        {"K7QF-3M9X-T2RD-8HWAB", NULL},         /* 17 symbols */
+        {"K7QF-3M9X-T2RD-8HWU", NULL},          /* U is not in the alphabet */
+        {"K7QF_3M9X_T2RD_8HWA", NULL},          /* underscore */
+        {"K7QF.3M9X.T2RD.8HWA", NULL},
+        {"K7QF-3M9X-T2RD-8HW\xc3\xa9", NULL},   /* non-ASCII */
+        {"", NULL},
+        {"----", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[SK_WCODE_SIZE] = "untouched";
+        bool ok = sk_wcode_normalize(cases[i].typed, out);
+        if (cases[i].want) {
+            assert_true(ok);
+            assert_string_equal(out, cases[i].want);
+        } else if (ok) {
+            fail_msg("accepted '%s' as '%s'", cases[i].typed, out);
+        }
+    }
+    assert_false(sk_wcode_normalize(NULL, (char[SK_WCODE_SIZE]){0}));
+}
+
+static void test_wcode_tag(void **state)
+{
+    (void)state;
+    uint8_t a[SK_TAG_SIZE], b[SK_TAG_SIZE];
+    sk_wcode_tag("K7QF-3M9X-T2RD-8HWA", a);
+    sk_wcode_tag("K7QF-3M9X-T2RD-8HWA", b);
+    assert_memory_equal(a, b, SK_TAG_SIZE);
+    char hex[2 * SK_TAG_SIZE + 1];
+    sk_hex(a, SK_TAG_SIZE, hex);
+    /* BLAKE2b-128 keyed with "survey-kiosk withdrawal code v1", computed with Python hashlib */
+    assert_string_equal(hex, "11856d4cdb3ff83d7ea1c8d6e4e61fef");
+    sk_wcode_tag("K7QF-3M9X-T2RD-8HWB", b);
+    assert_memory_not_equal(a, b, SK_TAG_SIZE);
+}
+
+/* The golden study key (hex, a test key) and records made once by
+ * test_crypto_bundle's generator: the format must not drift. */
+static sk_study_key *golden_key(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/crypto/study_key.hex", SK_TEST_GOLDEN);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    sk_study_key *k = sodium_malloc(sizeof *k);
+    char name[32], hex[200];
+    while (fscanf(f, "%31s %199s", name, hex) == 2) {
+        if (strcmp(name, "box_pk") == 0)
+            assert_int_equal(sk_unhex(hex, k->pub.box_pk, 32), SK_OK);
+        else if (strcmp(name, "sign_pk") == 0)
+            assert_int_equal(sk_unhex(hex, k->pub.sign_pk, 32), SK_OK);
+        else if (strcmp(name, "box_sk") == 0)
+            assert_int_equal(sk_unhex(hex, k->box_sk, 32), SK_OK);
+        else if (strcmp(name, "sign_sk") == 0)
+            assert_int_equal(sk_unhex(hex, k->sign_sk, 64), SK_OK);
+    }
+    fclose(f);
+    return k;
+}
+
+static void test_golden_records(void **state)
+{
+    (void)state;
+    sk_study_key *key = golden_key();
+    static const struct {
+        const char *file, *payload;
+        int kind;
+        uint64_t seq;
+    } cases[] = {
+        {"record.bin", "{\"golden\":\"response\",\"q1\":\"yes\"}", SK_REC_RESPONSE, 7},
+        {"wrapped_draft.bin", "{\"golden\":\"draft\"}", SK_REC_INCOMPLETE, 8},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/crypto/%s", SK_TEST_GOLDEN, cases[i].file);
+        uint8_t *blob;
+        size_t len;
+        sk_error err;
+        assert_int_equal(sk_read_file(path, 1 << 20, &blob, &len, &err), SK_OK);
+        sk_record_header h;
+        char *out;
+        size_t out_len;
+        assert_int_equal(sk_record_open(blob, len, key, &h, &out, &out_len, &err), SK_OK);
+        assert_string_equal(out, cases[i].payload);
+        assert_int_equal(h.kind, cases[i].kind);
+        assert_int_equal(h.seq, cases[i].seq);
+        assert_string_equal(h.form_id, "golden_basic");
+        assert_string_equal(h.form_version, "2026.1");
+        char dev[17];
+        sk_hex(h.device_id, 8, dev);
+        assert_string_equal(dev, "26e88ab5574ac2e8");
+        uint8_t tag[SK_TAG_SIZE];
+        sk_wcode_tag("G01D-EN00-C0DE-2026", tag);
+        assert_memory_equal(h.withdraw_tag, i == 0 ? tag : (uint8_t[SK_TAG_SIZE]){0}, SK_TAG_SIZE);
+        sk_secret_free(out, out_len);
+        free(blob);
+    }
+    sk_study_key_free(key);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_every_kind), cmocka_unit_test(test_empty_payload_and_bad_headers),
+        cmocka_unit_test(test_wrap_draft),            cmocka_unit_test(test_other_study),
+        cmocka_unit_test(test_tamper_and_truncate),   cmocka_unit_test(test_wcode_generate),
+        cmocka_unit_test(test_wcode_normalize_table), cmocka_unit_test(test_wcode_tag),
+        cmocka_unit_test(test_golden_records),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,985 @@
+/* test_cstore.c - the central store as a researcher relies on it: merges in
+ * any order give the same store, a store merges into another, damaged or
+ * forged bundles change nothing, conflicts are kept aside and listed,
+ * withdrawal is final, and status reports exactly the numbers missing.
+ *
+ * Bundles are made directly with the crypto API (real libsodium, real files
+ * under $SK_TEST_TMP); study keys are made in memory so that no passphrase
+ * derivation slows the test. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "sk/bundle.h"
+#include "sk/cstore.h"
+#include "sk/keys.h"
+#include "sk/pack.h"
+#include "sk/record.h"
+
+/* ---- fixture: a study, kiosks, sittings, bundles ------------------------ */
+
+static char tmpdir[2048];
+
+static void tmp_path(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", tmpdir, name);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Remove the scratch folder and everything in it. */
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh store path: removes the file and its WAL companions. */
+static void fresh_store(char *out, size_t size, const char *name)
+{
+    tmp_path(out, size, name);
+    char side[2200];
+    unlink(out);
+    snprintf(side, sizeof side, "%s-wal", out);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", out);
+    unlink(side);
+}
+
+typedef struct study {
+    sk_study_key key;
+    uint8_t *pack;
+    size_t pack_len;
+    char form_id[16], version[16];
+} study;
+
+typedef struct rec {
+    uint8_t *blob;
+    size_t len;
+    sk_record_header h;
+} rec;
+
+typedef struct kiosk {
+    sk_device_key key;
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    char hex[2 * SK_DEVICE_ID_SIZE + 1];
+    char label[32];
+    rec recs[64];
+    size_t n;
+    char codes[32][SK_WCODE_SIZE]; /* withdrawal code of each finished sitting */
+    size_t n_codes;
+} kiosk;
+
+static void study_make(study *s, const char *form_id, const char *version)
+{
+    memset(s, 0, sizeof *s);
+    crypto_box_keypair(s->key.pub.box_pk, s->key.box_sk);
+    crypto_sign_keypair(s->key.pub.sign_pk, s->key.sign_sk);
+    snprintf(s->form_id, sizeof s->form_id, "%s", form_id);
+    snprintf(s->version, sizeof s->version, "%s", version);
+    char path[2200], name[64];
+    snprintf(name, sizeof name, "%s-%s.pack", form_id, version);
+    tmp_path(path, sizeof path, name);
+    unlink(path);
+    static const char form[] = "| survey |\n| type | name | label |\n| text | q | Q |\n";
+    sk_error err;
+    assert_int_equal(sk_pack_write(path, &s->key, form_id, version, "A study", "form.md",
+                                   (const uint8_t *)form, sizeof form - 1, &err),
+                     SK_OK);
+    assert_int_equal(sk_read_file(path, 1 << 20, &s->pack, &s->pack_len, &err), SK_OK);
+}
+
+static void kiosk_make(kiosk *k, const char *label)
+{
+    memset(k, 0, sizeof *k);
+    crypto_sign_keypair(k->key.pk, k->key.sk);
+    sk_device_id(k->key.pk, k->id);
+    sk_hex(k->id, SK_DEVICE_ID_SIZE, k->hex);
+    snprintf(k->label, sizeof k->label, "%s", label);
+}
+
+static rec *seal(kiosk *k, const study *s, int kind, const uint8_t *tag)
+{
+    assert_true(k->n < sizeof k->recs / sizeof k->recs[0]);
+    rec *r = &k->recs[k->n++];
+    memset(&r->h, 0, sizeof r->h);
+    r->h.kind = (uint8_t)kind;
+    randombytes_buf(r->h.record_id, SK_RECORD_ID_SIZE);
+    memcpy(r->h.device_id, k->id, SK_DEVICE_ID_SIZE);
+    r->h.seq = k->n;
+    snprintf(r->h.form_id, sizeof r->h.form_id, "%s", s->form_id);
+    snprintf(r->h.form_version, sizeof r->h.form_version, "%s", s->version);
+    if (tag)
+        memcpy(r->h.withdraw_tag, tag, SK_TAG_SIZE);
+    char payload[64];
+    int n = snprintf(payload, sizeof payload, "{\"seq\":%zu}", k->n);
+    sk_error err;
+    assert_int_equal(sk_record_seal(&r->h, &s->key.pub, payload, (size_t)n, &r->blob, &r->len,
+                                    &err),
+                     SK_OK);
+    return r;
+}
+
+/* Sittings by letter: F finished (consent + response sharing a withdrawal
+ * code), I incomplete, D declined. */
+static void sittings(kiosk *k, const study *s, const char *script)
+{
+    for (const char *c = script; *c; c++) {
+        if (*c == 'F') {
+            char *code = k->codes[k->n_codes++];
+            uint8_t tag[SK_TAG_SIZE];
+            sk_wcode_generate(code);
+            sk_wcode_tag(code, tag);
+            seal(k, s, SK_REC_CONSENT, tag);
+            seal(k, s, SK_REC_RESPONSE, tag);
+        } else {
+            seal(k, s, *c == 'I' ? SK_REC_INCOMPLETE : SK_REC_DECLINED, NULL);
+        }
+    }
+}
+
+/* A bundle of k's records with seq in [first, last], signed by `signer`. */
+static void bundle_signed(const char *path, const kiosk *k, const sk_device_key *signer,
+                          const study *s, uint64_t first, uint64_t last)
+{
+    sk_error err;
+    sk_bundle_writer *w = NULL;
+    unlink(path);
+    assert_int_equal(sk_bundle_writer_open(path, k->id, k->label, signer->pk, &w, &err), SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, s->pack, s->pack_len, &err), SK_OK);
+    for (size_t i = 0; i < k->n; i++)
+        if (k->recs[i].h.seq >= first && k->recs[i].h.seq <= last)
+            assert_int_equal(sk_bundle_writer_add_record(w, k->recs[i].blob, k->recs[i].len, &err),
+                             SK_OK);
+    assert_int_equal(sk_bundle_writer_finish(w, signer, &err), SK_OK);
+}
+
+static void bundle(const char *path, const kiosk *k, const study *s, uint64_t first, uint64_t last)
+{
+    bundle_signed(path, k, &k->key, s, first, last);
+}
+
+static void kiosk_free(kiosk *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        free(k->recs[i].blob);
+}
+
+/* ---- looking at a store from outside ----------------------------------- */
+
+/* BLAKE2b of every row the queries return, in order. */
+static void digest_queries(const char *path, const char *const *queries, uint8_t out[32])
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    for (size_t q = 0; queries[q]; q++) {
+        sqlite3_stmt *s = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, queries[q], -1, &s, NULL), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(s); c++) {
+                const void *b = sqlite3_column_blob(s, c);
+                uint32_t len = (uint32_t)sqlite3_column_bytes(s, c);
+                crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
+                if (len)
+                    crypto_generichash_update(&h, b, len);
+            }
+        }
+        sqlite3_finalize(s);
+    }
+    crypto_generichash_final(&h, out, 32);
+    sqlite3_close(db);
+}
+
+/* What a researcher would compare: records, devices, packs, withdrawals. */
+static void content_digest(const char *path, uint8_t out[32])
+{
+    static const char *const q[] = {
+        "SELECT record_id, device, seq, kind, form_id, form_version, wtag, blob FROM records"
+        " ORDER BY record_id",
+        "SELECT id, pk, label FROM devices ORDER BY id",
+        "SELECT digest, study_fp, form_id, form_version FROM packs ORDER BY digest",
+        "SELECT tag FROM withdrawals ORDER BY tag",
+        "SELECT record_id, blob FROM conflicts ORDER BY record_id, blob_hash",
+        NULL};
+    digest_queries(path, q, out);
+}
+
+/* Everything, including the import log: "unchanged" means this is equal. */
+static void full_digest(const char *path, uint8_t out[32])
+{
+    static const char *const q[] = {
+        "SELECT * FROM records ORDER BY record_id", "SELECT * FROM devices ORDER BY id",
+        "SELECT * FROM packs ORDER BY digest",     "SELECT * FROM imports ORDER BY id",
+        "SELECT * FROM conflicts ORDER BY id",     "SELECT * FROM withdrawals ORDER BY tag",
+        "SELECT * FROM withdrawn_records ORDER BY record_id", NULL};
+    digest_queries(path, q, out);
+}
+
+static int64_t count(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+static bool has_record(const char *path, const rec *r)
+{
+    char sql[128], hex[2 * SK_RECORD_ID_SIZE + 1];
+    sk_hex(r->h.record_id, SK_RECORD_ID_SIZE, hex);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE record_id = x'%s'", hex);
+    return count(path, sql) == 1;
+}
+
+static sk_merge_stats merge_ok(const char *store, const char *input)
+{
+    sk_cstore *cs = NULL;
+    sk_error err;
+    sk_merge_stats st = {0};
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    sk_status rc = sk_cstore_merge(cs, input, &st, NULL, NULL, &err);
+    if (rc != SK_OK)
+        fail_msg("merging %s: %s", input, err.message);
+    sk_cstore_close(cs);
+    return st;
+}
+
+/* Merge that must be refused; returns the status and the message. */
+static sk_status merge_refused(const char *store, const char *input, sk_error *err)
+{
+    sk_cstore *cs = NULL;
+    assert_int_equal(sk_cstore_open(store, &cs, err), SK_OK);
+    sk_merge_stats st = {.added = 777};
+    sk_status rc = sk_cstore_merge(cs, input, &st, NULL, NULL, err);
+    assert_int_not_equal(rc, SK_OK);
+    assert_int_equal(st.added, 777); /* stats untouched on failure */
+    sk_cstore_close(cs);
+    return rc;
+}
+
+/* ---- a shared world: one study, three kiosks, bundles ------------------ */
+
+static study the_study;
+static kiosk kiosks[3];
+enum { B_K1A, B_K1B, B_K1ALL, B_K2A, B_K2B, B_K3ALL, N_BUNDLES };
+static char bundles[N_BUNDLES][2200];
+static size_t total_records;
+
+static int world_setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("SK_TEST_TMP");
+    snprintf(tmpdir, sizeof tmpdir, "%s/cstore-%ld", base ? base : "/tmp", (long)getpid());
+    mkdir(tmpdir, 0755);
+    if (sodium_init() < 0)
+        return -1;
+    study_make(&the_study, "followup", "2026.1");
+    kiosk_make(&kiosks[0], "Durham-Pi-1");
+    kiosk_make(&kiosks[1], "Durham-Pi-2");
+    kiosk_make(&kiosks[2], "Leeds-Laptop");
+    sittings(&kiosks[0], &the_study, "FFIDFFDFIF"); /* 16 records */
+    sittings(&kiosks[1], &the_study, "FDFFIF");     /* 10 records */
+    sittings(&kiosks[2], &the_study, "DFFF");       /* 7 records */
+    static const struct {
+        int k;
+        uint64_t first, last;
+        const char *name;
+    } plan[N_BUNDLES] = {
+        {0, 1, 9, "k1a.skb"},  {0, 8, 16, "k1b.skb"}, {0, 1, 16, "k1all.skb"},
+        {1, 1, 6, "k2a.skb"},  {1, 5, 10, "k2b.skb"}, {2, 1, 7, "k3all.skb"},
+    };
+    for (int i = 0; i < N_BUNDLES; i++) {
+        tmp_path(bundles[i], sizeof bundles[i], plan[i].name);
+        bundle(bundles[i], &kiosks[plan[i].k], &the_study, plan[i].first, plan[i].last);
+    }
+    total_records = kiosks[0].n + kiosks[1].n + kiosks[2].n;
+    return 0;
+}
+
+static void world_free(void)
+{
+    for (int i = 0; i < 3; i++)
+        kiosk_free(&kiosks[i]);
+    free(the_study.pack);
+}
+
+static int world_teardown(void **state)
+{
+    (void)state;
+    world_free();
+    remove_tree(tmpdir);
+    return 0;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_merge_counts_and_idempotence(void **state)
+{
+    (void)state;
+    char store[2200];
+    fresh_store(store, sizeof store, "counts.db");
+    sk_merge_stats s = merge_ok(store, bundles[B_K1A]);
+    assert_int_equal(s.added, 9);
+    assert_int_equal(s.present, 0);
+    assert_int_equal(s.packs_added, 1);
+    s = merge_ok(store, bundles[B_K1B]); /* overlaps 8-9 */
+    assert_int_equal(s.added, 7);
+    assert_int_equal(s.present, 2);
+    assert_int_equal(s.packs_added, 0);
+    s = merge_ok(store, bundles[B_K1ALL]);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.present, 16);
+    assert_int_equal(s.conflicts, 0);
+    for (size_t i = 0; i < kiosks[0].n; i++)
+        assert_true(has_record(store, &kiosks[0].recs[i]));
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 16);
+    assert_int_equal(count(store, "SELECT count(*) FROM imports"), 3);
+}
+
+static void shuffle(int *v, int n, unsigned *seed)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(rand_r(seed) % (unsigned)(i + 1));
+        int t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
+/* Shuffled orders, with repeats, all give the same store. */
+static void test_order_free(void **state)
+{
+    (void)state;
+    char ref[2200];
+    fresh_store(ref, sizeof ref, "order-ref.db");
+    for (int i = 0; i < N_BUNDLES; i++)
+        merge_ok(ref, bundles[i]);
+    assert_int_equal(count(ref, "SELECT count(*) FROM records"), (int64_t)total_records);
+    uint8_t want[32];
+    content_digest(ref, want);
+
+    unsigned seed = 20261123;
+    for (int round = 0; round < 4; round++) {
+        int order[N_BUNDLES * 2];
+        for (int i = 0; i < N_BUNDLES * 2; i++)
+            order[i] = i % N_BUNDLES; /* every bundle twice */
+        shuffle(order, N_BUNDLES * 2, &seed);
+        char store[2200];
+        fresh_store(store, sizeof store, "order.db");
+        uint64_t added = 0;
+        for (int i = 0; i < N_BUNDLES * 2; i++)
+            added += merge_ok(store, bundles[order[i]]).added;
+        assert_int_equal(added, total_records);
+        uint8_t got[32];
+        content_digest(store, got);
+        assert_memory_equal(got, want, sizeof want);
+    }
+}
+
+/* Two stores each get part; one merged into the other equals the whole. */
+static void test_store_into_store(void **state)
+{
+    (void)state;
+    char whole[2200], a[2200], b[2200];
+    fresh_store(whole, sizeof whole, "whole.db");
+    fresh_store(a, sizeof a, "part-a.db");
+    fresh_store(b, sizeof b, "part-b.db");
+    for (int i = 0; i < N_BUNDLES; i++)
+        merge_ok(whole, bundles[i]);
+    merge_ok(a, bundles[B_K1A]);
+    merge_ok(a, bundles[B_K2A]);
+    merge_ok(b, bundles[B_K1B]);
+    merge_ok(b, bundles[B_K2B]);
+    merge_ok(b, bundles[B_K3ALL]);
+    sk_merge_stats s = merge_ok(a, b);
+    assert_int_equal(s.added, total_records - 9 - 6);
+    assert_int_equal(s.present, 2 + 2); /* the overlaps 8-9 and 5-6 */
+    uint8_t want[32], got[32];
+    content_digest(whole, want);
+    content_digest(a, got);
+    assert_memory_equal(got, want, sizeof want);
+    s = merge_ok(a, b); /* again: nothing new */
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.present, count(b, "SELECT count(*) FROM records"));
+
+    /* A store is not merged into itself. */
+    sk_error err;
+    assert_int_equal(merge_refused(a, a, &err), SK_ERR_ARG);
+}
+
+/* A store whose rows were edited so that a record's row no longer matches
+ * its sealed header is refused whole. */
+static void test_edited_store_refused(void **state)
+{
+    (void)state;
+    char src[2200], dst[2200];
+    fresh_store(src, sizeof src, "edited-src.db");
+    fresh_store(dst, sizeof dst, "edited-dst.db");
+    merge_ok(src, bundles[B_K1A]);
+    merge_ok(src, bundles[B_K2A]);
+    merge_ok(dst, bundles[B_K3ALL]);
+    uint8_t before[32], after[32];
+    full_digest(dst, before);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(src, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE records SET seq = seq + 100 WHERE rowid = 5", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    sk_error err;
+    assert_int_equal(merge_refused(dst, src, &err), SK_ERR_FORMAT);
+    assert_non_null(strstr(err.file, "edited-src.db"));
+    full_digest(dst, after);
+    assert_memory_equal(after, before, sizeof before);
+}
+
+typedef struct progress_log {
+    unsigned calls;
+    uint64_t last_done, total;
+    bool monotonic;
+} progress_log;
+
+static void on_progress(void *user, uint64_t done, uint64_t total)
+{
+    progress_log *p = user;
+    if (done < p->last_done || done > total)
+        p->monotonic = false;
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+}
+
+/* Progress reaches the total, never goes back, and is not called per item
+ * on large inputs (about every 1%). */
+static void test_progress(void **state)
+{
+    (void)state;
+    char store[2200];
+    fresh_store(store, sizeof store, "progress.db");
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    progress_log p = {.monotonic = true};
+    sk_merge_stats st;
+    assert_int_equal(sk_cstore_merge(cs, bundles[B_K1ALL], &st, on_progress, &p, &err), SK_OK);
+    assert_true(p.monotonic);
+    assert_int_equal(p.total, kiosks[0].n + 1); /* records and the pack */
+    assert_int_equal(p.last_done, p.total);
+    assert_true(p.calls >= 2 && p.calls <= p.total + 1);
+    sk_cstore_close(cs);
+}
+
+/* Damaged bundles are refused whole and the store is byte-for-byte the same. */
+static void test_damaged_bundles_change_nothing(void **state)
+{
+    (void)state;
+    char store[2200];
+    fresh_store(store, sizeof store, "damaged.db");
+    merge_ok(store, bundles[B_K2A]);
+    uint8_t before[32], after[32];
+    full_digest(store, before);
+
+    uint8_t *data = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_read_file(bundles[B_K1ALL], 1 << 24, &data, &len, &err), SK_OK);
+    static const struct {
+        const char *what;
+        double at;     /* position as a fraction of the file */
+        bool truncate; /* cut there instead of flipping a bit */
+    } cases[] = {
+        {"flip in the header", 0.01, false}, {"flip early", 0.2, false},
+        {"flip in the middle", 0.5, false},  {"flip late", 0.9, false},
+        {"flip the last byte", 1.0, false},  {"cut to nothing", 0.0, true},
+        {"cut in the header", 0.02, true},   {"cut a third", 0.33, true},
+        {"cut two thirds", 0.66, true},      {"cut the last byte", 1.0, true},
+    };
+    char bad[2200];
+    tmp_path(bad, sizeof bad, "damaged.skb");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t pos = (size_t)(cases[i].at * (double)len);
+        if (pos >= len)
+            pos = len - 1;
+        FILE *f = fopen(bad, "wb");
+        assert_non_null(f);
+        if (cases[i].truncate) {
+            fwrite(data, 1, pos, f);
+        } else {
+            data[pos] ^= 0x40;
+            fwrite(data, 1, len, f);
+            data[pos] ^= 0x40;
+        }
+        fclose(f);
+        sk_status rc = merge_refused(store, bad, &err);
+        if (rc != SK_ERR_AUTH && rc != SK_ERR_FORMAT)
+            fail_msg("%s: status %s: %s", cases[i].what, sk_status_name(rc), err.message);
+        assert_non_null(strstr(err.file, "damaged.skb"));
+        full_digest(store, after);
+        assert_memory_equal(after, before, sizeof before);
+    }
+    free(data);
+
+    /* Not a bundle at all, and a missing file. */
+    FILE *f = fopen(bad, "wb");
+    fputs("hello, this is not a bundle\n", f);
+    fclose(f);
+    merge_refused(store, bad, &err);
+    tmp_path(bad, sizeof bad, "no-such.skb");
+    assert_int_equal(merge_refused(store, bad, &err), SK_ERR_NOTFOUND);
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+}
+
+/* The same record id with other bytes: kept aside, listed, never applied. */
+static void test_conflict_kept_aside(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "conflict.db");
+    merge_ok(store, bundles[B_K3ALL]);
+    kiosk forged = kiosks[2]; /* same device and key, record 3 resealed */
+    forged.n = 0;
+    rec *orig = &kiosks[2].recs[2];
+    sk_error err;
+    rec *r = &forged.recs[forged.n++];
+    r->h = orig->h;
+    assert_int_equal(sk_record_seal(&r->h, &the_study.key.pub, "{\"other\":1}", 11, &r->blob,
+                                    &r->len, &err),
+                     SK_OK);
+    tmp_path(path, sizeof path, "conflict.skb");
+    bundle(path, &forged, &the_study, 1, 100);
+    sk_merge_stats s = merge_ok(store, path);
+    assert_int_equal(s.conflicts, 1);
+    assert_int_equal(s.added, 0);
+    s = merge_ok(store, path); /* seen again: still a conflict, kept once */
+    assert_int_equal(s.conflicts, 1);
+    assert_int_equal(count(store, "SELECT count(*) FROM conflicts"), 1);
+
+    sk_cstore *cs = NULL;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    sk_conflict *list = NULL;
+    size_t n = 0;
+    assert_int_equal(sk_cstore_conflicts(cs, &list, &n, &err), SK_OK);
+    assert_int_equal(n, 1);
+    char hex[2 * SK_RECORD_ID_SIZE + 1];
+    sk_hex(orig->h.record_id, SK_RECORD_ID_SIZE, hex);
+    assert_string_equal(list[0].record_id, hex);
+    assert_non_null(strstr(list[0].source, "conflict.skb"));
+    free(list);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_rows, 1);
+    assert_int_equal(st.rows[0].conflicts, 1);
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+    /* The held record is still the original bytes. */
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT length(blob) FROM records WHERE record_id = x'%s'", hex);
+    assert_int_equal(count(store, sql), (int64_t)orig->len);
+    free(r->blob);
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A device known with one key never merges under another.  Device ids are
+ * derived from the key (sk_device_id), so a forged id is refused at every
+ * layer: the bundle writer and reader refuse it, a store with such a device
+ * row is refused, and the pin itself is checked against a store that first
+ * saw that id with another key. */
+static void test_device_key_mismatch(void **state)
+{
+    (void)state;
+    char store[2200], src[2200];
+    fresh_store(store, sizeof store, "mismatch.db");
+    merge_ok(store, bundles[B_K2A]);
+    sk_device_key other;
+    crypto_sign_keypair(other.pk, other.sk);
+    char other_hex[65], sql[400];
+    sodium_bin2hex(other_hex, sizeof other_hex, other.pk, sizeof other.pk);
+
+    /* The pin: the store saw device 2 with another key first. */
+    snprintf(sql, sizeof sql, "UPDATE devices SET pk = x'%s' WHERE id = '%s'", other_hex,
+             kiosks[1].hex);
+    exec_sql(store, sql);
+    uint8_t before[32], after[32];
+    full_digest(store, before);
+    sk_error err;
+    assert_int_equal(merge_refused(store, bundles[B_K2B], &err), SK_ERR_MISMATCH);
+    assert_non_null(strstr(err.message, kiosks[1].hex));
+    assert_non_null(strstr(err.message, "is known with another key"));
+    assert_non_null(strstr(err.file, "k2b.skb"));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+
+    /* A store claiming kiosk 3's id with another key is refused whole. */
+    fresh_store(src, sizeof src, "mismatch-src.db");
+    merge_ok(src, bundles[B_K1A]);
+    merge_ok(src, bundles[B_K3ALL]);
+    snprintf(sql, sizeof sql, "UPDATE devices SET pk = x'%s' WHERE id = '%s'", other_hex,
+             kiosks[2].hex);
+    exec_sql(src, sql);
+    assert_int_equal(merge_refused(store, src, &err), SK_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "does not belong to its key"));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+
+    /* A bundle cannot even be written under another device's id. */
+    char path[2200];
+    tmp_path(path, sizeof path, "impostor.skb");
+    sk_bundle_writer *w = NULL;
+    assert_int_not_equal(sk_bundle_writer_open(path, kiosks[1].id, "impostor", other.pk, &w, &err),
+                         SK_OK);
+    assert_null(w);
+    sodium_memzero(&other, sizeof other);
+}
+
+/* A record whose header names another device, or a draft, is refused. */
+static void test_foreign_and_draft_records(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "foreign.db");
+    tmp_path(path, sizeof path, "foreign.skb");
+    kiosk carrier = kiosks[0];
+    carrier.n = 1;
+    carrier.recs[0] = kiosks[1].recs[0]; /* device 2's record in device 1's bundle */
+    bundle(path, &carrier, &the_study, 1, 100);
+    sk_error err;
+    assert_int_equal(merge_refused(store, path, &err), SK_ERR_MISMATCH);
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 0);
+
+    kiosk drafty = kiosks[0];
+    drafty.n = 0;
+    rec *d = seal(&drafty, &the_study, SK_REC_DRAFT, NULL);
+    bundle(path, &drafty, &the_study, 0, 100);
+    assert_int_equal(merge_refused(store, path, &err), SK_ERR_FORMAT);
+    assert_int_equal(count(store, "SELECT count(*) FROM devices"), 0);
+    free(d->blob);
+}
+
+static sk_status withdraw(const char *store, const char *typed, uint64_t *n, sk_error *err)
+{
+    char code[SK_WCODE_SIZE];
+    assert_true(sk_wcode_normalize(typed, code));
+    sk_cstore *cs = NULL;
+    assert_int_equal(sk_cstore_open(store, &cs, err), SK_OK);
+    sk_status st = sk_cstore_withdraw(cs, code, n, err);
+    sk_cstore_close(cs);
+    return st;
+}
+
+/* Withdrawal removes both records of the sitting, for good. */
+static void test_withdraw(void **state)
+{
+    (void)state;
+    char store[2200], other[2200];
+    fresh_store(store, sizeof store, "withdraw.db");
+    fresh_store(other, sizeof other, "withdraw-other.db");
+    merge_ok(store, bundles[B_K1ALL]);
+    merge_ok(other, bundles[B_K1ALL]);
+    kiosk *k = &kiosks[0];
+    /* Sitting 2 of kiosk 1 is records 3 and 4; its code typed lowercase
+     * without dashes. */
+    char typed[SK_WCODE_SIZE];
+    size_t j = 0;
+    for (const char *c = k->codes[1]; *c; c++)
+        if (*c != '-')
+            typed[j++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    typed[j] = '\0';
+    uint64_t n = 0;
+    sk_error err;
+    assert_int_equal(withdraw(store, typed, &n, &err), SK_OK);
+    assert_int_equal(n, 2);
+    assert_false(has_record(store, &k->recs[2]));
+    assert_false(has_record(store, &k->recs[3]));
+    assert_true(has_record(store, &k->recs[1]));
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 14);
+
+    /* An old bundle does not bring them back. */
+    sk_merge_stats s = merge_ok(store, bundles[B_K1A]);
+    assert_int_equal(s.withdrawn, 2);
+    assert_int_equal(s.added, 0);
+    assert_false(has_record(store, &k->recs[2]));
+
+    /* Again: already withdrawn, said so, nothing changes. */
+    uint8_t before[32], after[32];
+    full_digest(store, before);
+    assert_int_equal(withdraw(store, k->codes[1], &n, &err), SK_ERR_NOTFOUND);
+    assert_non_null(strstr(err.message, "already withdrawn on"));
+    char unknown[SK_WCODE_SIZE];
+    sk_wcode_generate(unknown);
+    assert_int_equal(withdraw(store, unknown, &n, &err), SK_ERR_NOTFOUND);
+    assert_non_null(strstr(err.message, "no record carries"));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+
+    /* The withdrawal travels: merging this store into one that still holds
+     * the sitting removes it there too. */
+    s = merge_ok(other, store);
+    assert_false(has_record(other, &k->recs[2]));
+    assert_false(has_record(other, &k->recs[3]));
+    assert_int_equal(count(other, "SELECT count(*) FROM records"), 14);
+
+    /* Status counts the withdrawn sitting and shows no gap for it. */
+    sk_cstore *cs = NULL;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_withdrawals, 1);
+    assert_int_equal(st.n_rows, 1);
+    assert_int_equal(st.rows[0].withdrawn, 1);
+    assert_int_equal(st.rows[0].finished, 5); /* 6 finished sittings, one withdrawn */
+    assert_int_equal(st.n_devices, 1);
+    assert_int_equal(st.devices[0].n_missing, 0);
+    assert_int_equal(st.devices[0].n_held, 1);
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+}
+
+/* Status: counts by kind per device and the exact missing ranges. */
+static void test_status_gaps(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "gaps.db");
+    static const struct {
+        uint64_t first, last;
+    } parts[] = {{1, 2}, {5, 5}, {9, 12}, {14, 16}};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "gap-%zu.skb", i);
+        tmp_path(path, sizeof path, name);
+        bundle(path, &kiosks[0], &the_study, parts[i].first, parts[i].last);
+        merge_ok(store, path);
+    }
+    merge_ok(store, bundles[B_K2A]); /* kiosk 2: 1-6, nothing missing below 6 */
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_devices, 2);
+    const sk_device_seq *d1 = NULL, *d2 = NULL;
+    for (size_t i = 0; i < st.n_devices; i++) {
+        if (strcmp(st.devices[i].device_id, kiosks[0].hex) == 0)
+            d1 = &st.devices[i];
+        if (strcmp(st.devices[i].device_id, kiosks[1].hex) == 0)
+            d2 = &st.devices[i];
+    }
+    assert_non_null(d1);
+    assert_non_null(d2);
+    assert_string_equal(d1->device_label, "Durham-Pi-1");
+    static const sk_seq_range want_held[] = {{1, 2}, {5, 5}, {9, 12}, {14, 16}};
+    static const sk_seq_range want_missing[] = {{3, 4}, {6, 8}, {13, 13}};
+    assert_int_equal(d1->n_held, 4);
+    assert_int_equal(d1->n_missing, 3);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(d1->held[i].first, want_held[i].first);
+        assert_int_equal(d1->held[i].last, want_held[i].last);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(d1->missing[i].first, want_missing[i].first);
+        assert_int_equal(d1->missing[i].last, want_missing[i].last);
+    }
+    assert_int_equal(d2->n_held, 1);
+    assert_int_equal(d2->n_missing, 0);
+
+    /* Counts by kind, computed here from what was sealed. */
+    assert_int_equal(st.n_rows, 2);
+    for (size_t r = 0; r < st.n_rows; r++) {
+        const sk_status_row *row = &st.rows[r];
+        int ki = strcmp(row->device_id, kiosks[0].hex) == 0 ? 0 : 1;
+        uint64_t want[5] = {0};
+        for (size_t i = 0; i < kiosks[ki].n; i++) {
+            uint64_t seq = kiosks[ki].recs[i].h.seq;
+            bool held = ki == 1 && seq <= 6;
+            for (size_t p = 0; ki == 0 && p < sizeof parts / sizeof *parts; p++)
+                held |= seq >= parts[p].first && seq <= parts[p].last;
+            if (held)
+                want[kiosks[ki].recs[i].h.kind]++;
+        }
+        assert_int_equal(row->consents, want[SK_REC_CONSENT]);
+        assert_int_equal(row->finished, want[SK_REC_RESPONSE]);
+        assert_int_equal(row->incomplete, want[SK_REC_INCOMPLETE]);
+        assert_int_equal(row->declined, want[SK_REC_DECLINED]);
+        assert_string_equal(row->form_id, "followup");
+        assert_string_equal(row->form_version, "2026.1");
+        char fp[SK_FINGERPRINT_SIZE];
+        sk_study_fingerprint(&the_study.key.pub, fp);
+        assert_string_equal(row->study_fp, fp);
+        assert_true(row->last_import_ms > 0);
+    }
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+}
+
+typedef struct walk {
+    uint64_t n;
+    char last[2 * SK_DEVICE_ID_SIZE + 1];
+    uint64_t last_seq;
+    bool ordered;
+} walk;
+
+static int on_record(void *user, const sk_record_header *h, const uint8_t *blob, size_t len,
+                     sk_error *err)
+{
+    (void)blob;
+    (void)len;
+    (void)err;
+    walk *w = user;
+    char dev[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+    int c = strcmp(dev, w->last);
+    if (c < 0 || (c == 0 && h->seq <= w->last_seq))
+        w->ordered = false;
+    memcpy(w->last, dev, sizeof dev);
+    w->last_seq = h->seq;
+    w->n++;
+    return w->n == 1000 ? 1 : 0;
+}
+
+/* What export reads: the forms with their packs, the records in order. */
+static void test_forms_and_records(void **state)
+{
+    (void)state;
+    char store[2200];
+    fresh_store(store, sizeof store, "forms.db");
+    for (int i = 0; i < N_BUNDLES; i++)
+        merge_ok(store, bundles[i]);
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    sk_cstore_form *forms = NULL;
+    size_t n = 0;
+    assert_int_equal(sk_cstore_forms(cs, &forms, &n, &err), SK_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(forms[0].form_id, "followup");
+    assert_string_equal(forms[0].form_version, "2026.1");
+    assert_memory_equal(forms[0].pack->study.box_pk, the_study.key.pub.box_pk, 32);
+    sk_cstore_forms_free(forms, n);
+    sk_cstore_forms_free(NULL, 0);
+
+    walk w = {.ordered = true};
+    assert_int_equal(sk_cstore_foreach_record(cs, "followup", "2026.1", on_record, &w, &err),
+                     SK_OK);
+    assert_int_equal(w.n, total_records);
+    assert_true(w.ordered);
+    walk none = {.ordered = true};
+    assert_int_equal(sk_cstore_foreach_record(cs, "followup", "1999", on_record, &none, &err),
+                     SK_OK);
+    assert_int_equal(none.n, 0);
+    sk_cstore_close(cs);
+    sk_cstore_close(NULL);
+}
+
+/* Files that are not central stores are refused, not modified. */
+static void test_not_a_store(void **state)
+{
+    (void)state;
+    char path[2200];
+    fresh_store(path, sizeof path, "other-app.db");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(path, &cs, &err), SK_ERR_FORMAT);
+    assert_null(cs);
+    assert_non_null(strstr(err.file, "other-app.db"));
+    char store[2200];
+    fresh_store(store, sizeof store, "target.db");
+    assert_int_equal(merge_refused(store, path, &err), SK_ERR_FORMAT);
+
+    tmp_path(path, sizeof path, "text.db");
+    FILE *f = fopen(path, "wb");
+    fputs("just some text that is long enough to look like a header...", f);
+    fclose(f);
+    assert_int_not_equal(sk_cstore_open(path, &cs, &err), SK_OK);
+    assert_null(cs);
+}
+
+/* `test_cstore --make-bundles DIR`: write the world's bundles to DIR and a
+ * manifest (for tests/e2e/sync_merge.py, which drives survey-sync):
+ *   bundle NAME PATH / device LABEL HEX / code LABEL CONSENT_SEQ CODE */
+static int make_bundles(const char *dir)
+{
+    mkdir(dir, 0755);
+    setenv("SK_TEST_TMP", dir, 1); /* the bundles go to DIR/cstore-PID/ */
+    if (world_setup(NULL) != 0)
+        return 1;
+    char path[2200];
+    snprintf(path, sizeof path, "%s/manifest.txt", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 1;
+    for (int i = 0; i < N_BUNDLES; i++) {
+        const char *name = strrchr(bundles[i], '/') + 1;
+        fprintf(f, "bundle %.*s %s\n", (int)(strlen(name) - 4), name, bundles[i]);
+    }
+    for (int k = 0; k < 3; k++) {
+        fprintf(f, "device %s %s\n", kiosks[k].label, kiosks[k].hex);
+        size_t c = 0;
+        for (size_t i = 0; i < kiosks[k].n; i++)
+            if (kiosks[k].recs[i].h.kind == SK_REC_CONSENT)
+                fprintf(f, "code %s %llu %s\n", kiosks[k].label,
+                        (unsigned long long)kiosks[k].recs[i].h.seq, kiosks[k].codes[c++]);
+    }
+    fclose(f);
+    world_free(); /* the bundles stay for the caller */
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--make-bundles") == 0)
+        return make_bundles(argv[2]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_merge_counts_and_idempotence),
+        cmocka_unit_test(test_order_free),
+        cmocka_unit_test(test_store_into_store),
+        cmocka_unit_test(test_edited_store_refused),
+        cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_damaged_bundles_change_nothing),
+        cmocka_unit_test(test_conflict_kept_aside),
+        cmocka_unit_test(test_device_key_mismatch),
+        cmocka_unit_test(test_foreign_and_draft_records),
+        cmocka_unit_test(test_withdraw),
+        cmocka_unit_test(test_status_gaps),
+        cmocka_unit_test(test_forms_and_records),
+        cmocka_unit_test(test_not_a_store),
+    };
+    return cmocka_run_group_tests(tests, world_setup, world_teardown);
+}

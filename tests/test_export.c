@@ -1,0 +1,268 @@
+/* test_export.c - the export module's building blocks: RFC 4180 quoting,
+ * frequencies as "59% (24/41)", summary statistics, histograms, HTML
+ * escaping and the SVG charts. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "export_internal.h"
+
+/* Write one row of fields with the CSV writer and return the bytes. */
+static char *csv_row(const char *const *fields, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    csv_writer w;
+    csv_init(&w, f);
+    for (size_t i = 0; i < n; i++)
+        csv_field(&w, fields[i]);
+    csv_end_row(&w);
+    fclose(f);
+    return text;
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"", ""},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"two\nlines", "\"two\nlines\""},
+        {"cr\rlf", "\"cr\rlf\""},
+        {" padded ", "\" padded \""},
+        {"Cymraeg: rôl, ✓", "\"Cymraeg: rôl, ✓\""},
+        {"=1+1", "=1+1"},
+        {"\"", "\"\"\"\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *fields[] = {cases[i].in};
+        char *row = csv_row(fields, 1);
+        char want[64];
+        snprintf(want, sizeof want, "%s\r\n", cases[i].out);
+        assert_string_equal(row, want);
+        free(row);
+    }
+}
+
+static void test_csv_row_shape(void **state)
+{
+    (void)state;
+    const char *fields[] = {"id", NULL, "x,y", ""};
+    char *row = csv_row(fields, 4);
+    assert_string_equal(row, "id,,\"x,y\",\r\n");
+    free(row);
+}
+
+static void test_percent_and_freq(void **state)
+{
+    (void)state;
+    /* The figures of the NHS Digital Academy study (seeds/000). */
+    static const struct {
+        size_t a, b;
+        const char *text;
+    } cases[] = {
+        {24, 41, "59% (24/41)"}, {11, 24, "46% (11/24)"}, {14, 41, "34% (14/41)"},
+        {8, 41, "20% (8/41)"},   {2, 41, "5% (2/41)"},    {1, 41, "2% (1/41)"},
+        {25, 41, "61% (25/41)"}, {24, 30, "80% (24/30)"}, {1, 8, "13% (1/8)"},
+        {0, 5, "0% (0/5)"},      {5, 5, "100% (5/5)"},    {0, 0, "n/a (0/0)"},
+        {1, 200, "1% (1/200)"},  {1, 201, "0% (1/201)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[48];
+        stats_freq(out, sizeof out, cases[i].a, cases[i].b);
+        assert_string_equal(out, cases[i].text);
+    }
+    assert_int_equal(stats_percent(1, 2), 50);
+    assert_int_equal(stats_percent(1, 3), 33);
+    assert_int_equal(stats_percent(2, 3), 67);
+}
+
+static void test_summary(void **state)
+{
+    (void)state;
+    dvec d = {0};
+    const double xs[] = {4, 8, 15, 16, 23, 42};
+    for (size_t i = 0; i < 6; i++)
+        assert_true(dvec_push(&d, xs[5 - i]));
+    num_summary s = stats_summarise(&d);
+    assert_int_equal(s.n, 6);
+    assert_true(s.mean > 17.999 && s.mean < 18.001);
+    assert_true(s.median > 15.499 && s.median < 15.501);
+    assert_true(s.min == 4 && s.max == 42);
+    /* sample SD: squared deviations 196+100+9+4+25+576 = 910; sqrt(910/5) = 13.4907 */
+    assert_true(s.sd > 13.490 && s.sd < 13.491);
+    char num[32];
+    stats_num(num, sizeof num, s.sd);
+    assert_string_equal(num, "13.49");
+    stats_num(num, sizeof num, 3.0);
+    assert_string_equal(num, "3");
+    stats_num(num, sizeof num, 2.5);
+    assert_string_equal(num, "2.5");
+    stats_num(num, sizeof num, -0.001);
+    assert_string_equal(num, "0");
+    dvec_free(&d);
+
+    dvec one = {0};
+    assert_true(dvec_push(&one, 7));
+    s = stats_summarise(&one);
+    assert_true(s.n == 1 && s.sd == 0 && s.median == 7);
+    dvec_free(&one);
+
+    dvec none = {0};
+    s = stats_summarise(&none);
+    assert_int_equal(s.n, 0);
+}
+
+static void test_histogram(void **state)
+{
+    (void)state;
+    /* Small integer span: one bar per value. */
+    dvec d = {0};
+    const double xs[] = {0, 2, 2, 4, 10};
+    for (size_t i = 0; i < 5; i++)
+        dvec_push(&d, xs[i]);
+    histogram h;
+    assert_true(stats_histogram(&d, true, &h));
+    assert_int_equal(h.n_bins, 11);
+    assert_int_equal(h.counts[2], 2);
+    assert_int_equal(h.counts[10], 1);
+    size_t total = 0;
+    for (size_t i = 0; i < h.n_bins; i++)
+        total += h.counts[i];
+    assert_int_equal(total, 5);
+    histogram_free(&h);
+    dvec_free(&d);
+
+    /* Continuous data: every value lands in a bin, the maximum in the last. */
+    for (size_t i = 0; i < 1000; i++)
+        dvec_push(&d, (double)i / 10.0);
+    assert_true(stats_histogram(&d, false, &h));
+    assert_true(h.n_bins >= 5 && h.n_bins <= 20);
+    total = 0;
+    for (size_t i = 0; i < h.n_bins; i++)
+        total += h.counts[i];
+    assert_int_equal(total, 1000);
+    assert_true(h.counts[h.n_bins - 1] > 0);
+    histogram_free(&h);
+    dvec_free(&d);
+}
+
+static void test_html_escape(void **state)
+{
+    (void)state;
+    xbuf b;
+    xb_init(&b);
+    xb_html(&b, "<script>alert('x')</script> & \"q\"");
+    assert_string_equal(b.s,
+                        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+    xb_free(&b);
+    xb_pad(&b, "rôl", 5, false);
+    xb_pad(&b, "7", 3, true);
+    assert_string_equal(b.s, "rôl    7");
+    xb_free(&b);
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_svg_bars(void **state)
+{
+    (void)state;
+    svg_bar bars[] = {{"Clinical <b>", 24, 41}, {"Other", 0, 41}};
+    xbuf b;
+    xb_init(&b);
+    svg_bars(&b, bars, 2);
+    assert_non_null(strstr(b.s, "<svg"));
+    assert_non_null(strstr(b.s, "59% (24/41)"));
+    assert_non_null(strstr(b.s, "0% (0/41)"));
+    assert_non_null(strstr(b.s, "Clinical &lt;b&gt;"));
+    assert_null(strstr(b.s, "<b>"));
+    assert_null(strstr(b.s, "<script"));
+    assert_null(strstr(b.s, "http"));
+    /* Bar width: 24/41 of the 300-unit track. */
+    assert_non_null(strstr(b.s, "width=\"175.6\""));
+    xb_free(&b);
+}
+
+static void test_svg_diverging(void **state)
+{
+    (void)state;
+    /* Five-point scale: 2 negative, 1 neutral, 2 positive. */
+    const size_t counts[] = {1, 1, 2, 3, 3};
+    svg_drow row = {"Courage", counts, 10};
+    const char *labels[] = {"Strongly disagree", "Disagree", "Neutral", "Agree",
+                            "Strongly agree"};
+    xbuf b;
+    xb_init(&b);
+    svg_diverging(&b, &row, 1, labels, 5);
+    /* negative share = (1 + 1 + 2/2) / 10 = 0.3 of the 150-unit half: the bar
+     * starts 45 units left of the centre line at 230 + 150 = 380. */
+    assert_non_null(strstr(b.s, "<rect x=\"335.0\""));
+    assert_non_null(strstr(b.s, "x1=\"380.0\""));
+    assert_int_equal(count_of(b.s, "<title>"), 5);
+    assert_non_null(strstr(b.s, "Strongly agree: 30% (3/10)"));
+    xb_free(&b);
+
+    /* Nobody answered: no segments, still a valid chart. */
+    const size_t zero[] = {0, 0, 0, 0, 0};
+    svg_drow empty = {"Mentoring", zero, 0};
+    svg_diverging(&b, &empty, 1, labels, 5);
+    assert_int_equal(count_of(b.s, "<title>"), 0);
+    assert_non_null(strstr(b.s, "</svg>"));
+    xb_free(&b);
+}
+
+static void test_svg_histogram(void **state)
+{
+    (void)state;
+    size_t counts[] = {1, 0, 3};
+    histogram h = {.lo = 1, .width = 1, .counts = counts, .n_bins = 3};
+    xbuf b;
+    xb_init(&b);
+    svg_histogram(&b, &h, true);
+    assert_int_equal(count_of(b.s, "class=\"bar\""), 3);
+    assert_non_null(strstr(b.s, "<title>3: 3</title>"));
+    /* The tallest bar fills the plot (120 units). */
+    assert_non_null(strstr(b.s, "height=\"120.0\""));
+    xb_free(&b);
+}
+
+static void test_iso_time(void **state)
+{
+    (void)state;
+    char t[32];
+    iso_time(t, sizeof t, 1795000000123LL);
+    assert_string_equal(t, "2026-11-18T11:06:40Z");
+    iso_time(t, sizeof t, 0);
+    assert_string_equal(t, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_quoting),     cmocka_unit_test(test_csv_row_shape),
+        cmocka_unit_test(test_percent_and_freq), cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_histogram),        cmocka_unit_test(test_html_escape),
+        cmocka_unit_test(test_svg_bars),         cmocka_unit_test(test_svg_diverging),
+        cmocka_unit_test(test_svg_histogram),    cmocka_unit_test(test_iso_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
