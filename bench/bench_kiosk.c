@@ -154,9 +154,18 @@ static double send(kiosk *k, const char *line)
     double t0 = now_ms();
     fprintf(k->in, "%s\n", line);
     k->lines++;
-    if (wait_frame(k, 10000) != 0)
-        return -1;
-    return now_ms() - t0;
+    /* The frame that answers the line is the one whose map counts it. */
+    for (int tries = 0; tries < 100; tries++) {
+        if (wait_frame(k, 10000) != 0)
+            return -1;
+        double t = now_ms() - t0;
+        json_t *ui = json_load_file(k->uimap, 0, NULL);
+        long seq = ui ? (long)json_integer_value(json_object_get(ui, "input_seq")) : -1;
+        json_decref(ui);
+        if (seq >= k->lines)
+            return t;
+    }
+    return -1;
 }
 
 static long status_kib(pid_t pid, const char *field)
@@ -251,14 +260,13 @@ typedef struct size_result {
 static void walk(kiosk *k, size_result *r)
 {
     char line[64];
-    const char *last_screen = "";
+    int scrolls = 0;
     for (int step = 0; step < 200; step++) {
         json_t *ui = read_ui(k);
         if (!ui)
             return;
         const char *scr = json_string_value(json_object_get(ui, "screen"));
         size_t nw = json_array_size(json_object_get(ui, "widgets"));
-        (void)last_screen;
         if (!scr || strcmp(scr, "thanks") == 0) {
             json_decref(ui);
             return;
@@ -279,8 +287,14 @@ static void walk(kiosk *k, size_result *r)
                        tap_line(ui, "continue", NULL, 0, line, sizeof line) ||
                        tap_line(ui, "submit", NULL, 0, line, sizeof line);
         json_decref(ui);
-        if (!has_next)
-            return;
+        if (!has_next) {
+            /* Whatever blocks Next is further down: scroll, up to a limit. */
+            if (++scrolls > 40)
+                return;
+            send(k, "wheel -5");
+            continue;
+        }
+        scrolls = 0;
         double t = send(k, line);
         json_t *after = read_ui(k);
         size_t nw_after = after ? json_array_size(json_object_get(after, "widgets")) : 0;

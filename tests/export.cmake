@@ -9,5 +9,10 @@ target_include_directories(test_export PRIVATE ${_export_int})
 # bundles; the driver plays the participants through the kiosk store API.
 add_executable(sync_scenario_kiosk ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_scenario_kiosk.c)
 target_link_libraries(sync_scenario_kiosk PRIVATE skcore PkgConfig::JANSSON PkgConfig::SODIUM)
-# test_export_sync_scenario joins when its forge step follows the device-id rule.
-
+add_test(NAME test_export_sync_scenario
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_scenario.py
+                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/export/scenario.md
+                 $<TARGET_FILE:survey-kiosk>)
+set_tests_properties(test_export_sync_scenario PROPERTIES
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")

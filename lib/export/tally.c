@@ -258,7 +258,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
             st = sk_error_set(err, SK_ERR_ARG,
                               "--by needs a select_one question; '%s' in form %s is %s",
                               opts->by, f->id, sk_qtype_name(f->q[t->by_q].type));
-        if (t->by_q >= 0)
+        if (st == SK_OK && t->by_q >= 0)
             t->n_by = sk_form_choices(f, t->by_q)->n;
     }
     t->n_cols = t->by_q >= 0 ? t->n_by + 2 : 1;

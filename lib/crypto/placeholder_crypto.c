@@ -1,2 +1,0 @@
-/* module crypto: sources arrive with its issue */
-typedef int sk_crypto_placeholder_t;

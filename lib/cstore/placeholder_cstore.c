@@ -1,2 +1,0 @@
-/* module cstore: sources arrive with its issue */
-typedef int sk_cstore_placeholder_t;
