@@ -24,12 +24,13 @@ static const char *const cjk_fonts[] = {
 
 #define MAX_FONTS 24                  /* (style, size) pairs kept open */
 #define TEXT_CACHE_ENTRIES 768
-#define TEXT_CACHE_BYTES (12u << 20)  /* pixel bytes kept in cached lines */
+#define TEXT_CACHE_BYTES (4u << 20)   /* pixel bytes kept in cached lines: a few full screens at 1080p (bench_kiosk) */
 
 typedef struct font_slot {
     rn_style style;
     int px;
-    TTF_Font *main, *fallback;
+    TTF_Font *main, *fallback; /* fallback: NULL until a glyph needs it */
+    bool fallback_tried;
     unsigned last_used;
 } font_slot;
 
@@ -215,11 +216,23 @@ static font_slot *get_font(rn *r, rn_style st, int px)
     f->px = px;
     f->main = main;
     TTF_SetFontHinting(main, TTF_HINTING_LIGHT);
-    f->fallback = r->fallback_path ? TTF_OpenFont(r->fallback_path, px) : NULL;
-    if (f->fallback && st == RN_BOLD)
-        TTF_SetFontStyle(f->fallback, TTF_STYLE_BOLD);
+    /* The CJK fallback (several MB) is opened the first time a glyph needs it:
+     * a Latin-only survey never pays its start-up time or memory. */
+    f->fallback = NULL;
+    f->fallback_tried = false;
     f->last_used = r->tick;
     return f;
+}
+
+static TTF_Font *fallback_font(rn *r, font_slot *f)
+{
+    if (!f->fallback && !f->fallback_tried && r->fallback_path) {
+        f->fallback_tried = true;
+        f->fallback = TTF_OpenFont(r->fallback_path, f->px);
+        if (f->fallback && f->style == RN_BOLD)
+            TTF_SetFontStyle(f->fallback, TTF_STYLE_BOLD);
+    }
+    return f->fallback;
 }
 
 /* The next run of s[0, len) drawn with one font: returns its byte length and
@@ -233,7 +246,8 @@ static size_t next_run(rn *r, font_slot *f, const char *s, size_t len, TTF_Font 
         size_t l = tw_utf8_next(s + i, len - i, &cp);
         int w = 0;
         if (cp >= 0x80 && !TTF_GlyphIsProvided32(f->main, cp)) {
-            if (f->fallback && TTF_GlyphIsProvided32(f->fallback, cp))
+            TTF_Font *fb = fallback_font(r, f);
+            if (fb && TTF_GlyphIsProvided32(fb, cp))
                 w = 1;
             else
                 r->missing_glyphs = true;

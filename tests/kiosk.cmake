@@ -20,3 +20,10 @@ add_test(NAME test_kiosk_examples
                  $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${PROJECT_SOURCE_DIR}/examples)
 set_tests_properties(test_kiosk_examples PROPERTIES TIMEOUT 900
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+# Kiosk mode and the admin menu: PIN, counts, label, USB install and export.
+add_test(NAME test_kiosk_admin
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_admin.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_kiosk_admin PROPERTIES TIMEOUT 600
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")

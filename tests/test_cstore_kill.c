@@ -30,7 +30,7 @@
 #include "sk/pack.h"
 #include "sk/record.h"
 
-enum { N_INPUTS = 10, PER_INPUT = 120, N_KILLS = 50, MAX_ROUNDS = 200 };
+enum { N_INPUTS = 10, PER_INPUT = 80, N_KILLS = 50, MAX_ROUNDS = 200 };
 
 static char tmpdir[2048];
 static char inputs[N_INPUTS][2200];

@@ -99,6 +99,18 @@ class Kiosk:
             raise KioskError("widget '%s' is disabled" % wid)
         return w["x"] + w["w"] // 2, w["y"] + w["h"] // 2
 
+    def reveal(self, wid, tries=30):
+        """Scroll down (then up) until the widget is on screen."""
+        for step in ["wheel -3"] * tries + ["wheel 3"] * tries:
+            if self.has(wid):
+                w = self.widget(wid)
+                top = max([x["y"] + x["h"] for x in self.ui()["widgets"]
+                           if x["id"] in ("title", "progress") or x["id"].startswith("lang/")] or [0])
+                if w["y"] >= top and w["h"] >= 20:
+                    return w
+            self.send(step)
+        raise KioskError("cannot scroll to '%s'" % wid)
+
     def tap(self, wid):
         x, y = self._centre(wid)
         return self.send("tap %d %d" % (x, y))
