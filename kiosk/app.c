@@ -370,8 +370,10 @@ static void draw_frame(app *a)
         if (SDL_IsTextInputActive())
             SDL_StopTextInput();
     } else {
-        if (a->field != FIELD_TEXT && a->field != FIELD_NONE && !a->osk_visible) {
-            /* Number, date and time fields always get their keypad. */
+        if (a->field != FIELD_TEXT && a->field != FIELD_NONE && !a->osk_visible &&
+            !a->keyboard_used) {
+            /* Number, date and time fields get their keypad at a touch or click; someone
+             * typing on a keyboard keeps the footer (Back, Next) in view instead. */
             a->osk_visible = true;
             metrics(a);
             rn_begin(a->r, a->ui.th->bg);
@@ -510,6 +512,8 @@ static bool run_timers(app *a, int64_t now)
 static void pointer(app *a, ui_event_kind kind, int x, int y, bool touch)
 {
     ui_event ev = {.kind = kind, .x = x, .y = y, .touch = touch};
+    if (kind == UI_EV_PRESS)
+        a->keyboard_used = false; /* a touch or click: the keypad is wanted again */
     int corner = (int)(64 * a->ui.s);
     if (corner < 64)
         corner = 64;
@@ -588,6 +592,7 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         break;
     }
     case SDL_KEYDOWN: {
+        a->keyboard_used = true;
         SDL_Keycode k = e->key.keysym.sym;
         Uint16 mod = e->key.keysym.mod;
         if (k == SDLK_a && (mod & KMOD_CTRL) && (mod & KMOD_ALT)) {
@@ -610,6 +615,7 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         break;
     }
     case SDL_TEXTINPUT: {
+        a->keyboard_used = true;
         a->composition[0] = '\0';
         ui_event ev = {.kind = UI_EV_TEXT};
         snprintf(ev.text, sizeof ev.text, "%s", e->text.text);

@@ -81,6 +81,7 @@ typedef struct app {
     field_kind field;        /* kind of the focused text field this frame */
     bool field_seen;         /* a text field had the focus in this draw pass */
     bool osk_visible, osk_shift, osk_symbols, osk_accents;
+    bool keyboard_used;      /* the last input came from a physical keyboard: no automatic keypad */
     char composition[64];    /* IME pre-edit text */
     char osk_pending[16];    /* a key pressed on the on-screen keyboard */
     bool osk_backspace;

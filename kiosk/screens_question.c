@@ -344,7 +344,8 @@ int table_block(app *a, const sk_page *p, size_t first, int x, int y, int w, siz
         snprintf(text, sizeof text, "%s%s", app_q_text(a, qq->label),
                  sk_run_required(a->run, q) ? " *" : "");
         int lh = ui_text_height(u, text, label_w - u->pad, RN_REGULAR, u->px_body);
-        int row_h = lh + u->pad > u->target ? lh + u->pad : u->target;
+        /* Each cell, inside its gap, is still a full touch target. */
+        int row_h = lh + u->pad > u->target + 2 * gap ? lh + u->pad : u->target + 2 * gap;
         int wy = ui_scroll_y(u, y);
         if (u->drawing && (i - first) % 2 == 0)
             rn_fill(a->r, (krect){x, wy, w, row_h}, t->surface);

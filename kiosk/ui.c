@@ -246,8 +246,16 @@ void ui_input_prepare(ui *u, const ui_event *ev)
                 u->focus_ring = true;
             }
         } else if (ev->key == SDLK_RETURN || ev->key == SDLK_KP_ENTER || ev->key == SDLK_SPACE) {
-            if (f && f->enabled)
+            if (f && f->enabled) {
                 snprintf(u->clicked, sizeof u->clicked, "%s", f->id);
+            } else if (!f && ev->key != SDLK_SPACE) {
+                /* Nothing focused yet: Enter is the screen's main action (Start, Next). */
+                for (size_t i = 0; i < u->prev.n; i++)
+                    if (u->prev.items[i].primary && u->prev.items[i].enabled) {
+                        snprintf(u->clicked, sizeof u->clicked, "%s", u->prev.items[i].id);
+                        break;
+                    }
+            }
             u->focus_ring = true;
         } else if (f && strcmp(f->role, "slider") != 0 &&
                    (ev->key == SDLK_UP || ev->key == SDLK_LEFT)) {
@@ -519,6 +527,8 @@ bool ui_button(ui *u, const char *id, const char *label, krect r, unsigned flags
         krect in = {r.x + u->pad / 2, r.y, r.w - u->pad, r.h};
         ui_label(u, label, in, RN_BOLD, px, fg, true);
         ui_add(u, id, "button", label, r, enabled, -1, NULL, !(flags & UI_NOFOCUS));
+        if ((flags & UI_PRIMARY) && u->cur.n && strcmp(u->cur.items[u->cur.n - 1].id, id) == 0)
+            u->cur.items[u->cur.n - 1].primary = true;
     }
     return activated(u, id, enabled);
 }

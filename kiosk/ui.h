@@ -34,6 +34,7 @@ typedef struct ui_widget {
     bool enabled, focused, checked, has_checked, focusable, in_scroll;
     bool multiline;          /* a textbox where Enter is a new line */
     bool captures_drag;      /* slider, signature: a drag is input, not scrolling */
+    bool primary;            /* the screen's main action: Enter presses it when nothing has focus */
 } ui_widget;
 
 typedef struct ui_list {

@@ -2,3 +2,10 @@
 sk_unit_test(test_kstore ${CMAKE_CURRENT_SOURCE_DIR}/test_kstore.c sk_kstore PkgConfig::SQLITE)
 sk_unit_test(test_kstore_crash ${CMAKE_CURRENT_SOURCE_DIR}/test_kstore_crash.c sk_kstore PkgConfig::SQLITE)
 set_tests_properties(test_kstore_crash PROPERTIES TIMEOUT 600)
+# survey-kiosk --install / --export as an administrator runs them (real binaries).
+add_test(NAME test_kstore_headless
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_headless.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_kstore_headless PROPERTIES TIMEOUT 300
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")

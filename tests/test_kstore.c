@@ -64,7 +64,8 @@ static void free_opened(opened *o, size_t n)
         sk_answers_free(&o[i].a);
 }
 
-static void answer(sk_sitting *s, sk_answers *a, const char *name, const char *value, sk_section sec)
+static void answer(sk_sitting *s, sk_answers *a, const char *name, const char *value,
+                   sk_section sec)
 {
     sk_error err;
     assert_int_equal(sk_answers_set(a, name, value, sec, sk_now_ms()), SK_OK);
@@ -267,6 +268,103 @@ static void test_install_refusals(void **state)
     sk_study_key_free(again);
 }
 
+/* Write len bytes of data to path (a plain write: the pack file is the input here). */
+static void put_file(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int count_packs(const char *kdir)
+{
+    char db[1200];
+    snprintf(db, sizeof db, "%s/kiosk.db", kdir);
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM packs", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* A damaged pack is refused whole: whatever byte is flipped or wherever the file
+ * is cut, nothing is installed, the current pack stays, and the administrator is
+ * told which file and what to do. */
+static void test_damaged_pack_has_no_effect(void **state)
+{
+    (void)state;
+    char dir[1024], study[1100], kdir[1100], good[1100], bad[1100];
+    fx_dir(dir, sizeof dir, "kstore_damage");
+    snprintf(study, sizeof study, "%s/study", dir);
+    snprintf(kdir, sizeof kdir, "%s/kiosk", dir);
+    snprintf(good, sizeof good, "%s/good.pack", dir);
+    snprintf(bad, sizeof bad, "%s/F.pack", dir);
+    sk_study_key *key = fx_study_and_pack(study, FORM, "golden_basic", "7", good);
+    assert_non_null(key);
+    sk_kstore *ks = NULL;
+    sk_error err;
+    assert_int_equal(sk_kstore_open(kdir, &ks, &err), SK_OK);
+    sk_pack *p = NULL;
+    assert_int_equal(sk_kstore_install_pack(ks, good, &p, &err), SK_OK);
+    uint8_t digest[32];
+    memcpy(digest, p->digest, sizeof digest);
+    sk_pack_free(p);
+    uint8_t *bytes;
+    size_t len;
+    assert_int_equal(sk_read_file(good, 1 << 24, &bytes, &len, &err), SK_OK);
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
+
+    /* Cuts: every length in the header region, then a stride through the rest. */
+    int refused = 0;
+    for (size_t cut = 0; cut < len; cut += cut < 256 ? 1 : 97) {
+        put_file(bad, bytes, cut);
+        sk_status s = sk_kstore_install_pack(ks, bad, NULL, &err);
+        if (s == SK_OK)
+            fail_msg("a pack cut to %zu of %zu bytes was installed", cut, len);
+        refused++;
+    }
+    /* Flips: one bit in each byte at a stride that reaches header, form and signature. */
+    for (size_t at = 0; at < len; at += at < 128 ? 1 : 31) {
+        memcpy(copy, bytes, len);
+        copy[at] ^= (uint8_t)(1u << (at % 8));
+        put_file(bad, copy, len);
+        sk_status s = sk_kstore_install_pack(ks, bad, NULL, &err);
+        if (s == SK_OK)
+            fail_msg("a pack with byte %zu of %zu altered was installed", at, len);
+        refused++;
+    }
+    assert_true(refused > 300);
+    /* what the administrator reads for the last refusal */
+    assert_string_equal(err.file, bad);
+    assert_non_null(strstr(err.message, "damaged"));
+    assert_non_null(strstr(err.message, "survey-sync pack"));
+
+    assert_int_equal(count_packs(kdir), 1);
+    assert_int_equal(sk_kstore_current_pack(ks, &p, &err), SK_OK);
+    assert_memory_equal(p->digest, digest, sizeof digest);
+    sk_pack_free(p);
+    sk_kstore_close(ks);
+    /* and after reopening, sittings still start on the good pack */
+    assert_int_equal(sk_kstore_open(kdir, &ks, &err), SK_OK);
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_sitting *s = NULL;
+    assert_int_equal(sk_kstore_sitting_start(ks, &a, &s, &err), SK_OK);
+    assert_string_equal(a.form_version, "7");
+    assert_int_equal(sk_sitting_abandon(s, &a, &err), SK_OK);
+    sk_answers_free(&a);
+    sk_kstore_close(ks);
+    free(copy);
+    free(bytes);
+    sk_study_key_free(key);
+}
+
 static void test_pin_settings_label(void **state)
 {
     (void)state;
@@ -337,6 +435,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_install_refusals),
+        cmocka_unit_test(test_damaged_pack_has_no_effect),
         cmocka_unit_test(test_pin_settings_label),
         cmocka_unit_test(test_newer_schema_refused),
     };

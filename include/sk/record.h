@@ -45,6 +45,23 @@ typedef struct sk_record_header {
 sk_status sk_record_seal(const sk_record_header *h, const sk_study_pub *study, const void *payload,
                          size_t len, uint8_t **out, size_t *out_len, sk_error *err);
 
+/* A sitting's draft key: saving an answer re-seals the whole draft, and an
+ * X25519 sealed box per save would be most of a save's cost.  The drafts of one
+ * sitting therefore share one payload key, sealed to the study once; each save
+ * still gets a fresh random nonce, and the record format is unchanged (every
+ * draft carries the same sealed key).  Final records always get a fresh key.
+ * Lives in guarded memory; sk_draft_key_free wipes it.  NULL is a no-op. */
+typedef struct sk_draft_key {
+    uint8_t key[32];
+    uint8_t sealed[80];       /* crypto_box_seal of key to the study's box_pk */
+} sk_draft_key;
+sk_status sk_draft_key_new(const sk_study_pub *study, sk_draft_key **out, sk_error *err);
+void sk_draft_key_free(sk_draft_key *dk);
+/* As sk_record_seal for a DRAFT record (h->kind must be SK_REC_DRAFT). */
+sk_status sk_record_seal_draft(const sk_record_header *h, const sk_draft_key *dk,
+                               const void *payload, size_t len, uint8_t **out, size_t *out_len,
+                               sk_error *err);
+
 /* Make an INCOMPLETE record from a sealed DRAFT the kiosk can no longer read
  * (crash recovery): the draft blob becomes the payload of a record with
  * header h.  sk_record_open unwraps it. */

@@ -17,6 +17,9 @@
 #define SEALED_KEY_SIZE (crypto_box_SEALBYTES + crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
 #define NONCE_SIZE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define MAC_SIZE crypto_aead_xchacha20poly1305_ietf_ABYTES
+_Static_assert(sizeof(((sk_draft_key *)0)->sealed) == SEALED_KEY_SIZE, "sk_draft_key.sealed size");
+_Static_assert(sizeof(((sk_draft_key *)0)->key) == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+               "sk_draft_key.key size");
 /* The largest payload a record may carry (answers JSON, or a wrapped draft). */
 #define REC_PAYLOAD_MAX (32u << 20)
 
@@ -51,10 +54,12 @@ static void put_header(sk_obuf *b, const sk_record_header *h, uint8_t flags)
     sk_obuf_put(b, h->withdraw_tag, SK_TAG_SIZE);
 }
 
+/* Seal under a fresh key (reuse NULL) or under a sitting's draft key (reuse). */
 static sk_status seal(const sk_record_header *h, uint8_t flags, const sk_study_pub *study,
-                      const void *payload, size_t len, uint8_t **out, size_t *out_len, sk_error *err)
+                      const sk_draft_key *reuse, const void *payload, size_t len, uint8_t **out,
+                      size_t *out_len, sk_error *err)
 {
-    if (!h || !study || !out || !out_len || (!payload && len))
+    if (!h || (!study && !reuse) || !out || !out_len || (!payload && len))
         return sk_error_set(err, SK_ERR_ARG, "record sealing needs a header, a study key and a payload");
     if (h->kind < SK_REC_CONSENT || h->kind > SK_REC_DRAFT)
         return sk_error_set(err, SK_ERR_ARG, "record kind %u is not one of consent, response, "
@@ -71,14 +76,18 @@ static sk_status seal(const sk_record_header *h, uint8_t flags, const sk_study_p
 
     sk_obuf b = {0};
     put_header(&b, h, flags);
-    uint8_t *k = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-    if (!k) {
-        sk_obuf_wipe(&b);
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory");
-    }
-    crypto_aead_xchacha20poly1305_ietf_keygen(k);
+    /* The per-record key lives for microseconds: on the stack and wiped, as
+     * libsodium advises; sodium_malloc's guard pages cost three system calls
+     * per answer saved (bench_kstore). */
+    uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
     uint8_t sealed[SEALED_KEY_SIZE], nonce[NONCE_SIZE];
-    crypto_box_seal(sealed, k, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, study->box_pk);
+    if (reuse) {
+        memcpy(k, reuse->key, sizeof k);
+        memcpy(sealed, reuse->sealed, sizeof sealed);
+    } else {
+        crypto_aead_xchacha20poly1305_ietf_keygen(k);
+        crypto_box_seal(sealed, k, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, study->box_pk);
+    }
     randombytes_buf(nonce, sizeof nonce);
     sk_obuf_put(&b, sealed, sizeof sealed);
     sk_obuf_put(&b, nonce, sizeof nonce);
@@ -87,14 +96,14 @@ static sk_status seal(const sk_record_header *h, uint8_t flags, const sk_study_p
     size_t total = ad_len + len + MAC_SIZE;
     uint8_t *blob = b.failed ? NULL : malloc(total);
     if (!blob) {
-        sodium_free(k);
+        sodium_memzero(k, sizeof k);
         sk_obuf_wipe(&b);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory");
     }
     memcpy(blob, b.data, ad_len);
     crypto_aead_xchacha20poly1305_ietf_encrypt(blob + ad_len, NULL, payload, len, blob, ad_len, NULL,
                                                nonce, k);
-    sodium_free(k);
+    sodium_memzero(k, sizeof k);
     sk_obuf_wipe(&b);
     *out = blob;
     *out_len = total;
@@ -104,7 +113,38 @@ static sk_status seal(const sk_record_header *h, uint8_t flags, const sk_study_p
 sk_status sk_record_seal(const sk_record_header *h, const sk_study_pub *study, const void *payload,
                          size_t len, uint8_t **out, size_t *out_len, sk_error *err)
 {
-    return seal(h, 0, study, payload, len, out, out_len, err);
+    return seal(h, 0, study, NULL, payload, len, out, out_len, err);
+}
+
+sk_status sk_draft_key_new(const sk_study_pub *study, sk_draft_key **out, sk_error *err)
+{
+    if (!study || !out)
+        return sk_error_set(err, SK_ERR_ARG, "sk_draft_key_new: NULL argument");
+    sk_status st = sk_crypto_init(err);
+    if (st != SK_OK)
+        return st;
+    sk_draft_key *dk = sodium_malloc(sizeof *dk);
+    if (!dk)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory");
+    crypto_aead_xchacha20poly1305_ietf_keygen(dk->key);
+    crypto_box_seal(dk->sealed, dk->key, sizeof dk->key, study->box_pk);
+    *out = dk;
+    return SK_OK;
+}
+
+void sk_draft_key_free(sk_draft_key *dk)
+{
+    if (dk)
+        sodium_free(dk); /* wipes */
+}
+
+sk_status sk_record_seal_draft(const sk_record_header *h, const sk_draft_key *dk,
+                               const void *payload, size_t len, uint8_t **out, size_t *out_len,
+                               sk_error *err)
+{
+    if (!dk || !h || h->kind != SK_REC_DRAFT)
+        return sk_error_set(err, SK_ERR_ARG, "sk_record_seal_draft seals DRAFT records only");
+    return seal(h, 0, NULL, dk, payload, len, out, out_len, err);
 }
 
 /* Parse the clear part; *ad_len = bytes before the ciphertext. */
@@ -165,7 +205,7 @@ sk_status sk_record_wrap_draft(const sk_record_header *h, const sk_study_pub *st
     if (inner.kind != SK_REC_DRAFT)
         return sk_error_set(err, SK_ERR_ARG, "only a draft record can be wrapped, not a %s record",
                             sk_rec_kind_name(inner.kind));
-    return seal(h, REC_FLAG_WRAPPED_DRAFT, study, draft, draft_len, out, out_len, err);
+    return seal(h, REC_FLAG_WRAPPED_DRAFT, study, NULL, draft, draft_len, out, out_len, err);
 }
 
 /* Decrypt one record into a malloc'd NUL-terminated plaintext. */
@@ -175,14 +215,10 @@ static sk_status decrypt(const uint8_t *blob, size_t len, size_t ad_len, const s
     const uint8_t *sealed = blob + ad_len - SEALED_KEY_SIZE - NONCE_SIZE;
     const uint8_t *nonce = blob + ad_len - NONCE_SIZE;
     size_t n = len - ad_len - MAC_SIZE;
-    uint8_t *k = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+    uint8_t k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES]; /* wiped below */
     uint8_t *p = malloc(n + 1);
-    if (!k || !p) {
-        if (k)
-            sodium_free(k);
-        free(p);
+    if (!p)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory");
-    }
     sk_status st = SK_OK;
     if (crypto_box_seal_open(k, sealed, SEALED_KEY_SIZE, key->pub.box_pk, key->box_sk) != 0 ||
         crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, blob + ad_len, len - ad_len, blob, ad_len,
@@ -190,7 +226,7 @@ static sk_status decrypt(const uint8_t *blob, size_t len, size_t ad_len, const s
         st = sk_error_set(err, SK_ERR_AUTH,
                           "the record does not open with this study key: it was sealed to another "
                           "study or altered");
-    sodium_free(k);
+    sodium_memzero(k, sizeof k);
     if (st != SK_OK) {
         sk_secret_free(p, n + 1);
         return st;

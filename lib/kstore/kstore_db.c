@@ -187,6 +187,7 @@ void sk_kstore_close(sk_kstore *ks)
 {
     if (!ks)
         return;
+    sqlite3_finalize(ks->save_stmt);
     sqlite3_close(ks->db);
     sodium_free(ks->key);
     sodium_memzero(ks, sizeof *ks);

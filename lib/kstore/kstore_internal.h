@@ -29,6 +29,7 @@ struct sk_kstore {
     sk_device_key *key;      /* sodium_malloc'd */
     bool has_study;          /* a pack is installed: study is its public key */
     sk_study_pub study;
+    sqlite3_stmt *save_stmt;  /* the draft upsert, prepared once: it runs at every answer */
 };
 
 /* sqlite result -> status with a sentence naming the store. */

@@ -12,6 +12,7 @@
 
 struct sk_sitting {
     sk_kstore *ks;
+    sk_draft_key *dk;         /* the drafts' payload key, sealed to the study once */
     char sitting_id[33];
     char form_id[SK_FORM_ID_MAX + 1];
     char form_version[SK_FORM_VERSION_MAX + 1];
@@ -72,6 +73,12 @@ sk_status sk_kstore_sitting_start(sk_kstore *ks, sk_answers *draft, sk_sitting *
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting a sitting");
     }
     si->ks = ks;
+    s = sk_draft_key_new(&p->study, &si->dk, err);
+    if (s != SK_OK) {
+        sk_pack_free(p);
+        free(si);
+        return s;
+    }
     uint8_t id[16];
     randombytes_buf(id, sizeof id);
     sk_hex(id, sizeof id, si->sitting_id);
@@ -81,6 +88,7 @@ sk_status sk_kstore_sitting_start(sk_kstore *ks, sk_answers *draft, sk_sitting *
     if (sk_answers_set_meta(&draft->sitting_id, si->sitting_id) != SK_OK ||
         sk_answers_set_meta(&draft->form_id, si->form_id) != SK_OK ||
         sk_answers_set_meta(&draft->form_version, si->form_version) != SK_OK) {
+        sk_draft_key_free(si->dk);
         free(si);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting a sitting");
     }
@@ -98,16 +106,22 @@ sk_status sk_sitting_save(sk_sitting *si, const sk_answers *draft, sk_error *err
     header(ks, SK_REC_DRAFT, si->form_id, si->form_version, 0, &h);
     uint8_t *blob = NULL;
     size_t len = 0;
-    sk_status s = seal_answers(ks, &h, draft, -1, &blob, &len, err);
+    char *json = NULL;
+    size_t json_len = 0;
+    sk_status s = sk_answers_to_json(draft, -1, &json, &json_len, err);
+    if (s == SK_OK)
+        s = sk_record_seal_draft(&h, si->dk, json, json_len, &blob, &len, err);
+    sk_secret_free(json, json_len);
     if (s != SK_OK)
         return s;
     /* One statement replaces the previous draft: its own implicit transaction is
      * durable at commit (WAL + synchronous=FULL). */
-    sqlite3_stmt *st;
-    s = ks_prepare(ks,
-                   "INSERT OR REPLACE INTO drafts(sitting_id, form_id, form_version, blob, "
-                   "updated_ms) VALUES (?, ?, ?, ?, ?)",
-                   &st, err);
+    if (!ks->save_stmt)
+        s = ks_prepare(ks,
+                       "INSERT OR REPLACE INTO drafts(sitting_id, form_id, form_version, blob, "
+                       "updated_ms) VALUES (?, ?, ?, ?, ?)",
+                       &ks->save_stmt, err);
+    sqlite3_stmt *st = ks->save_stmt;
     if (s == SK_OK) {
         sqlite3_bind_text(st, 1, si->sitting_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, si->form_id, -1, SQLITE_STATIC);
@@ -115,7 +129,8 @@ sk_status sk_sitting_save(sk_sitting *si, const sk_answers *draft, sk_error *err
         sqlite3_bind_blob(st, 4, blob, (int)len, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, sk_now_ms());
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         if (rc != SQLITE_DONE)
             s = ks_db_error(ks, rc, "saving an answer", err);
     }
@@ -203,6 +218,7 @@ sk_status sk_sitting_finish(sk_sitting *si, const sk_answers *draft, char code[S
     if (s == SK_OK) {
         if (code)
             memcpy(code, wcode, SK_WCODE_SIZE);
+        sk_draft_key_free(si->dk);
         free(si);
     }
     sodium_memzero(wcode, sizeof wcode);
@@ -224,8 +240,10 @@ static sk_status close_as(sk_sitting *si, const sk_answers *draft, sk_rec_kind k
         s = end(si->ks, s, err);
     }
     sk_answers_free(&a);
-    if (s == SK_OK)
+    if (s == SK_OK) {
+        sk_draft_key_free(si->dk);
         free(si);
+    }
     return s;
 }
 

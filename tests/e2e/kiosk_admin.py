@@ -181,7 +181,8 @@ def main():
         k.w.write("quit\n")  # no frame follows: the kiosk closes
         k.w.flush()
         k.proc.wait(timeout=10)
-        check(k.proc.returncode == 0, "after leaving kiosk mode the window closes")
+        check(k.proc.returncode == 0, "after leaving kiosk mode the window closes (exit %s): %s"
+              % (k.proc.returncode, k.stderr()[-3000:]))
     except KioskError as e:
         check(False, str(e))
     finally:

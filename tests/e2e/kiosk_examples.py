@@ -60,7 +60,7 @@ def audit(ui, form, seen):
     for w in ui["widgets"]:
         inside = w["y"] > top + 1 and w["y"] + w["h"] < bottom - 16  # footer padding
         if w["role"] in INTERACTIVE and w["enabled"] and inside:
-            check(w["h"] >= 44,
+            check(w["h"] >= 48,
                   "%s: %s '%s' is %d px high" % (form, ui["screen"], w["id"], w["h"]))
         check(w["x"] >= 0 and w["x"] + w["w"] <= W,
               "%s: '%s' is outside the window horizontally" % (form, w["id"]))
