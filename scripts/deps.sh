@@ -11,8 +11,9 @@ pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsql
       libzip-dev libexpat1-dev libjansson-dev libcmocka-dev fonts-dejavu-core"
 case "$what" in
   build) ;;
-  # Tests: Python 3 drives the kiosk end to end; a CJK font so Chinese renders.
-  test) pkgs="$pkgs python3 fonts-wqy-microhei" ;;
+  # Tests: Python 3 drives the kiosk end to end; a CJK font so Chinese renders;
+  # valgrind checks the unit tests once more.
+  test) pkgs="$pkgs python3 fonts-wqy-microhei valgrind" ;;
   # Demo: a CJK font for the Chinese version of the example survey.
   demo) pkgs="$pkgs fonts-wqy-microhei" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;

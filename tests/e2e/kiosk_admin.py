@@ -159,6 +159,19 @@ def main():
         k.tap("admin/label-save")
         check("Durham-Pi-2" in k.widget("admin/device")["label"] or
               k.widget("admin/label")["value"] == "Durham-Pi-2", "the label is saved")
+        # high contrast and larger text, saved in the store, seen in the UI map
+        k.reveal("admin/high-contrast")
+        k.tap("admin/high-contrast")
+        check(k.ui()["theme"] != "default", "high-contrast theme: %s" % k.ui()["theme"])
+        k.reveal("admin/larger-text")
+        k.tap("admin/larger-text")
+        check(k.ui()["text_scale"] > 1.0, "larger text: %s" % k.ui()["text_scale"])
+        k.reveal("admin/high-contrast")
+        k.tap("admin/high-contrast")
+        k.reveal("admin/larger-text")
+        k.tap("admin/larger-text")
+        check(k.ui()["theme"] == "default" and k.ui()["text_scale"] == 1.0, "both switch back")
+        k.reveal("admin/idle")
         before = k.widget("admin/idle")["label"] if k.has("admin/idle") else ""
         k.tap("admin/idle+")
         after = k.widget("admin/idle")["label"] if k.has("admin/idle") else ""

@@ -327,6 +327,15 @@ def flow_required(data):
         check(k.screen() == "question" and k.has("role/clinical"), "Next refused on a required question")
         alerts = [w for w in k.ui()["widgets"] if w["role"] == "alert"]
         check(alerts and "requires an answer" in alerts[0]["label"], "required message shown: %s" % alerts)
+        # the window grows to 1920x1080 and back: everything is laid out again inside it
+        for w, h in [(1920, 1080), (800, 480)]:
+            ui = k.send("resize %d %d" % (w, h))
+            ui = k.wait_for(lambda u: u["width"] == w and u["height"] == h, what="resize")
+            inside = all(x["x"] >= 0 and x["x"] + x["w"] <= w and x["y"] + x["h"] <= h
+                         for x in ui["widgets"])
+            nxt = k.widget("next", ui)
+            check(inside and nxt["x"] + nxt["w"] > w * 0.6, "layout follows a resize to %dx%d" % (w, h))
+            check(k.has("role/clinical"), "the page survives a resize")
     finally:
         k.close()
 
