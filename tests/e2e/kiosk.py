@@ -7,6 +7,7 @@ events; after each line it presents a frame and rewrites SURVEY_KIOSK_UIMAP, a
 JSON map of every widget on screen (docs/KIOSK.md).  So a test taps a widget
 by its id, waits for the frame that follows, and reads what is now on screen.
 """
+import errno
 import json
 import os
 import subprocess
@@ -37,8 +38,22 @@ class Kiosk:
         self.stderr_path = os.path.join(self.tmp, "stderr.txt")
         self.proc = subprocess.Popen(cmd, env=e, stdout=subprocess.DEVNULL,
                                      stderr=open(self.stderr_path, "w"))
-        # Opening the FIFO blocks until the kiosk opens it for reading.
-        self.w = open(self.fifo, "w", buffering=1)
+        # The kiosk opens the FIFO for reading once SDL is up; wait for that
+        # without blocking, so a kiosk that exits early is reported, not waited on.
+        deadline = time.time() + 30
+        while True:
+            try:
+                fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise KioskError("survey-kiosk exited (%s) before reading its input; stderr:\n%s"
+                                     % (self.proc.returncode, self.stderr()))
+                time.sleep(0.01)
+        os.set_blocking(fd, True)
+        self.w = os.fdopen(fd, "w", buffering=1)
         self.lines = 0
         self.wait_for(lambda ui: True, what="the first frame")
 

@@ -1,0 +1,10 @@
+# fault: a disk that fills up (LD_PRELOAD of tests/fault/enospc.c into the real
+# binaries): keygen, pack, export to a stick, install, a sitting and a merge.
+add_library(sk_enospc MODULE ${CMAKE_CURRENT_SOURCE_DIR}/fault/enospc.c)
+target_link_libraries(sk_enospc PRIVATE ${CMAKE_DL_LIBS})
+add_test(NAME test_disk_full
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/disk_full.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> $<TARGET_FILE:sk_enospc>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_disk_full PROPERTIES TIMEOUT 300
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
