@@ -42,7 +42,9 @@ sk_status ks_db_error(sk_kstore *ks, int rc, const char *doing, sk_error *err)
     if (base == SQLITE_IOERR || base == SQLITE_CANTOPEN || base == SQLITE_READONLY ||
         base == SQLITE_PERM)
         return sk_error_set_at(err, SK_ERR_IO, ks ? ks->path : NULL, NULL, 0, NULL,
-                               "cannot write the kiosk store while %s: %s", doing, msg);
+                               "cannot write the kiosk store while %s: %s; check that the "
+                               "disk is not full and the folder is writable",
+                               doing, msg);
     return sk_error_set_at(err, SK_ERR_DB, ks ? ks->path : NULL, NULL, 0, NULL,
                            "database error while %s: %s", doing, msg);
 }
