@@ -208,6 +208,38 @@ def main():
         check("new" in p.stdout, "survey-sync merges the stick's bundle: %s" % p.stdout)
         st = run(SYNC, "status", "--store", os.path.join(TMP, "central.db")).stdout
         check("Durham-Pi-2" in st, "the label travels with the bundle: %s" % st)
+    # 4. Change the PIN; the old one stops working; Quit from the menu.
+    k = Kiosk(KIOSK, data, env=env)
+    try:
+        k.key("Ctrl+Alt+a")
+        pin(k, "2468")
+        k.wait_screen("admin")
+        k.reveal("admin/pin")
+        k.tap("admin/pin")
+        pin(k, "1357")
+        pin(k, "1357")
+        k.wait_screen("admin")
+        check("changed" in labels(k), "the PIN change is confirmed")
+        k.reveal("admin/close")
+        k.tap("admin/close")
+        k.key("Ctrl+Alt+a")
+        pin(k, "2468")
+        check(k.screen() == "admin-pin", "the old PIN no longer opens the menu")
+        for _ in range(4):
+            k.tap("pin/backspace")
+        pin(k, "1357")
+        k.wait_screen("admin")
+        q = k.reveal("admin/quit")
+        k.w.write("tap %d %d\n" % (q["x"] + q["w"] // 2, q["y"] + q["h"] // 2))  # no frame follows
+        k.w.flush()
+        k.proc.wait(timeout=10)
+        check(k.proc.returncode == 0, "Quit in the admin menu ends the kiosk (exit %s): %s"
+              % (k.proc.returncode, k.stderr()[-2000:]))
+    except KioskError as e:
+        check(False, "change PIN / quit: %s" % e)
+    finally:
+        k.close()
+
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)
