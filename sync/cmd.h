@@ -30,4 +30,14 @@ int sync_usage(const char *usage);
 int sync_passphrase(const char *passphrase_file, int confirm, char **out, size_t *len);
 void sync_passphrase_free(char *pass);
 
+struct sk_cstore;
+struct sk_study_key;
+/* Open an existing central store and unlock the study key (asking for the
+ * passphrase).  nothing_done ends the wrong-passphrase message ("nothing was
+ * exported").  Returns 0 with *cs and *key set, or 1 after printing an error.
+ * (sync/store_key.c) */
+int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
+                            const char *nothing_done, struct sk_cstore **cs,
+                            struct sk_study_key **key);
+
 #endif

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "sk/answers.h"
@@ -19,33 +18,6 @@
 static const char usage[] =
     "report --store central.db --key study.key (--out report.html | --text) [--by QUESTION] "
     "[--lang CODE] [--passphrase-file F]";
-
-/* Open an existing store (never create one here) and the study key. */
-static int open_store_and_key(const char *store, const char *key_path, const char *pass_file,
-                              sk_cstore **cs, sk_study_key **key)
-{
-    if (access(store, F_OK) != 0)
-        return sync_failf("%s: no such store; merge bundles into it first "
-                          "(survey-sync merge --store %s FILE...)", store, store);
-    sk_error err;
-    char *pass = NULL;
-    size_t pass_len = 0;
-    if (sync_passphrase(pass_file, 0, &pass, &pass_len) != 0)
-        return 1;
-    sk_status st = sk_study_key_load(key_path, pass, pass_len, key, &err);
-    sync_passphrase_free(pass);
-    if (st != SK_OK) {
-        if (st == SK_ERR_PASSPHRASE)
-            return sync_failf("%s: wrong passphrase; no report was made", key_path);
-        return sync_fail(&err);
-    }
-    if (sk_cstore_open(store, cs, &err) != SK_OK) {
-        sk_study_key_free(*key);
-        *key = NULL;
-        return sync_fail(&err);
-    }
-    return 0;
-}
 
 int cmd_report(int argc, char **argv)
 {
@@ -76,7 +48,7 @@ int cmd_report(int argc, char **argv)
 
     sk_cstore *cs = NULL;
     sk_study_key *key = NULL;
-    int rc = open_store_and_key(store, key_path, pass_file, &cs, &key);
+    int rc = sync_open_store_and_key(store, key_path, pass_file, "no report was made", &cs, &key);
     if (rc)
         return rc;
     sk_error err;

@@ -1,0 +1,33 @@
+/* store_key.c - what export and report both need first: an existing central
+ * store (never created here) and the study key, unlocked with the passphrase. */
+#include <unistd.h>
+
+#include "cmd.h"
+#include "sk/cstore.h"
+#include "sk/keys.h"
+
+int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
+                            const char *nothing_done, sk_cstore **cs, sk_study_key **key)
+{
+    if (access(store, F_OK) != 0)
+        return sync_failf("%s: no such store; merge bundles into it first "
+                          "(survey-sync merge --store %s FILE...)", store, store);
+    sk_error err;
+    char *pass = NULL;
+    size_t pass_len = 0;
+    if (sync_passphrase(pass_file, 0, &pass, &pass_len) != 0)
+        return 1;
+    sk_status st = sk_study_key_load(key_path, pass, pass_len, key, &err);
+    sync_passphrase_free(pass);
+    if (st != SK_OK) {
+        if (st == SK_ERR_PASSPHRASE)
+            return sync_failf("%s: wrong passphrase; %s", key_path, nothing_done);
+        return sync_fail(&err);
+    }
+    if (sk_cstore_open(store, cs, &err) != SK_OK) {
+        sk_study_key_free(*key);
+        *key = NULL;
+        return sync_fail(&err);
+    }
+    return 0;
+}
