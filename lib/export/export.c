@@ -52,23 +52,6 @@ static const char *choice_label(const export_run *x, int q, const char *name)
     return name;   /* a value the list no longer has: keep what was recorded */
 }
 
-/* Is `name` one of the space-separated names in `value`? */
-static bool has_token(const char *value, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = value; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *end = p;
-        while (*end && *end != ' ')
-            end++;
-        if ((size_t)(end - p) == n && n && strncmp(p, name, n) == 0)
-            return true;
-        p = end;
-    }
-    return false;
-}
-
 /* A select_multiple answer with labels: "Label one; Label two". */
 static void multi_labels(const export_run *x, int q, const char *value, xbuf *out)
 {
@@ -232,7 +215,7 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
                 csv_field(w, v);
             }
             for (size_t c = 0; list && c < list->n; c++)
-                csv_field(w, !v ? "" : has_token(v, list->choices[c].name) ? "1" : "0");
+                csv_field(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
             break;
         case SK_Q_SIGNATURE:
             csv_field(w, !v ? "" : stroke_count(v) ? "yes" : "no");

@@ -128,6 +128,8 @@ void svg_histogram(xbuf *b, const histogram *h, bool integers);
 void iso_time(char *out, size_t size, int64_t ms);
 /* The questions that get a column/table: answers (not notes, groups, metadata). */
 bool is_answer_question(const sk_question *q);
+/* Is `name` one of the space-separated names of a select_multiple `value`? */
+bool export_has_token(const char *value, const char *name);
 /* The CSV column of a question: its name, or "<name>_answer" when the name is
  * also a metadata column (record_id, started, ...).  names are short (XLSForm names), 1024 bytes is ample. */
 void export_column_name(const char *question, char *out, size_t size);

@@ -89,22 +89,6 @@ static int choice_index(const sk_form *f, int qi, const char *name)
     return -1;
 }
 
-static bool has_token(const char *value, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = value; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *end = p;
-        while (*end && *end != ' ')
-            end++;
-        if ((size_t)(end - p) == n && n && strncmp(p, name, n) == 0)
-            return true;
-        p = end;
-    }
-    return false;
-}
-
 /* Add one answer to column col and to the total. */
 static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
 {
@@ -124,7 +108,7 @@ static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
         } else if (qt->kind == TK_MULTI) {
             const sk_choice_list *list = sk_form_choices(f, qt->q);
             for (size_t o = 0; list && o < list->n; o++)
-                if (has_token(v, list->choices[o].name))
+                if (export_has_token(v, list->choices[o].name))
                     qt->counts[o * t->n_cols + c]++;
         } else if (qt->kind == TK_NUMBER) {
             char *end;

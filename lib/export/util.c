@@ -38,3 +38,19 @@ void export_column_name(const char *question, char *out, size_t size)
         }
     snprintf(out, size, "%s", question);
 }
+
+bool export_has_token(const char *value, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = value; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) == n && n && strncmp(p, name, n) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}

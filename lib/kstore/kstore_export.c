@@ -10,17 +10,14 @@
 
 #include "kstore_internal.h"
 
-/* The packs the exported records were collected with. */
-static sk_status add_packs(sk_kstore *ks, sk_bundle_writer *w, uint64_t first, uint64_t last,
-                           bool all, sk_error *err)
+typedef sk_status (*add_fn)(sk_bundle_writer *w, const uint8_t *data, size_t len, sk_error *err);
+
+/* Stream column 0 of every row of sql (bound to first, last, all) into the bundle. */
+static sk_status stream(sk_kstore *ks, sk_bundle_writer *w, const char *sql, add_fn add,
+                        uint64_t first, uint64_t last, bool all, const char *doing, sk_error *err)
 {
     sqlite3_stmt *st;
-    sk_status s = ks_prepare(ks,
-                             "SELECT bytes FROM packs p WHERE EXISTS (SELECT 1 FROM records r "
-                             "WHERE r.form_id = p.form_id AND r.form_version = p.form_version "
-                             "AND r.seq BETWEEN ? AND ? AND (? OR r.exported_ms IS NULL)) "
-                             "ORDER BY install_order",
-                             &st, err);
+    sk_status s = ks_prepare(ks, sql, &st, err);
     if (s != SK_OK)
         return s;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
@@ -28,35 +25,33 @@ static sk_status add_packs(sk_kstore *ks, sk_bundle_writer *w, uint64_t first, u
     sqlite3_bind_int(st, 3, all);
     int rc;
     while (s == SK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        s = sk_bundle_writer_add_pack(w, sqlite3_column_blob(st, 0),
-                                      (size_t)sqlite3_column_bytes(st, 0), err);
+        s = add(w, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), err);
     if (s == SK_OK && rc != SQLITE_DONE)
-        s = ks_db_error(ks, rc, "reading packs for the bundle", err);
+        s = ks_db_error(ks, rc, doing, err);
     sqlite3_finalize(st);
     return s;
+}
+
+/* The packs the exported records were collected with. */
+static sk_status add_packs(sk_kstore *ks, sk_bundle_writer *w, uint64_t first, uint64_t last,
+                           bool all, sk_error *err)
+{
+    return stream(ks, w,
+                  "SELECT bytes FROM packs p WHERE EXISTS (SELECT 1 FROM records r "
+                  "WHERE r.form_id = p.form_id AND r.form_version = p.form_version "
+                  "AND r.seq BETWEEN ?1 AND ?2 AND (?3 OR r.exported_ms IS NULL)) "
+                  "ORDER BY install_order",
+                  sk_bundle_writer_add_pack, first, last, all, "reading packs for the bundle", err);
 }
 
 static sk_status add_records(sk_kstore *ks, sk_bundle_writer *w, uint64_t first, uint64_t last,
                              bool all, sk_error *err)
 {
-    sqlite3_stmt *st;
-    sk_status s = ks_prepare(ks,
-                             "SELECT blob FROM records WHERE seq BETWEEN ? AND ? AND "
-                             "(? OR exported_ms IS NULL) ORDER BY seq",
-                             &st, err);
-    if (s != SK_OK)
-        return s;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)last);
-    sqlite3_bind_int(st, 3, all);
-    int rc;
-    while (s == SK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        s = sk_bundle_writer_add_record(w, sqlite3_column_blob(st, 0),
-                                        (size_t)sqlite3_column_bytes(st, 0), err);
-    if (s == SK_OK && rc != SQLITE_DONE)
-        s = ks_db_error(ks, rc, "reading records for the bundle", err);
-    sqlite3_finalize(st);
-    return s;
+    return stream(ks, w,
+                  "SELECT blob FROM records WHERE seq BETWEEN ?1 AND ?2 AND "
+                  "(?3 OR exported_ms IS NULL) ORDER BY seq",
+                  sk_bundle_writer_add_record, first, last, all, "reading records for the bundle",
+                  err);
 }
 
 sk_status sk_kstore_export(sk_kstore *ks, const char *outdir, bool all, char *path_out,
