@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sk/error.h"
+#include "sk/keys.h"
 #include "sk/record.h"
 
 typedef struct sk_device_key {
@@ -30,6 +31,12 @@ typedef struct sk_device_key {
  * refuses (SK_ERR_AUTH) an id that does not match the key, so nobody can
  * present a key of their own under another device's id.  (Added by crypto.) */
 void sk_device_id(const uint8_t device_pk[32], uint8_t id[SK_DEVICE_ID_SIZE]);
+
+/* The device's fingerprint, in the same readable form as the study's
+ * ("XXXX-XXXX-XXXX-XXXX", SK_FINGERPRINT_SIZE from sk/keys.h): base32 of the
+ * first 10 bytes of BLAKE2b-256(pk), so its first 8 bytes are the device id.
+ * The kiosk's admin screen shows it; `survey-sync devices` compares it. */
+void sk_device_fingerprint(const uint8_t device_pk[32], char out[SK_FINGERPRINT_SIZE]);
 
 typedef struct sk_bundle_info {
     uint8_t device_id[SK_DEVICE_ID_SIZE];

@@ -33,6 +33,13 @@ void sk_device_id(const uint8_t device_pk[32], uint8_t id[SK_DEVICE_ID_SIZE])
     memcpy(id, h, SK_DEVICE_ID_SIZE);
 }
 
+void sk_device_fingerprint(const uint8_t device_pk[32], char out[SK_FINGERPRINT_SIZE])
+{
+    uint8_t h[32];
+    crypto_generichash(h, sizeof h, device_pk, 32, NULL, 0);
+    sk_b32_grouped(h, out);
+}
+
 static void put(sk_bundle_writer *w, const void *p, size_t n)
 {
     if (w->write_errno || n == 0)
