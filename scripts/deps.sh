@@ -12,8 +12,9 @@ pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsql
 case "$what" in
   build) ;;
   # Tests: Python 3 drives the kiosk end to end; a CJK font so Chinese renders;
-  # valgrind checks the unit tests once more.
-  test) pkgs="$pkgs python3 fonts-wqy-microhei valgrind" ;;
+  # valgrind checks the unit tests once more; clang and its libFuzzer runtime
+  # run the fuzz harnesses (scripts/fuzz.sh).
+  test) pkgs="$pkgs python3 fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
   # Demo: a CJK font for the Chinese version of the example survey.
   demo) pkgs="$pkgs fonts-wqy-microhei" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;

@@ -218,6 +218,30 @@ static const expr_case cases[] = {
     {"int((today() - ${dob}) div 365.25)", "dob=1990-03-02", "33"},
     {"true()", "", "true"},
     {"false()", "", "false"},
+    /* a date-time cut short: was a heap over-read (t[3] read before the hour
+     * was checked; found by fuzzing, typed by a participant into a text answer) */
+    {"number('2024-03-01T')", "", "NaN"},
+    {"number('2024-03-01T0')", "", "NaN"},
+    {"number('2024-03-01T10')", "", "NaN"},
+    {"${d} + 1", "d=2024-03-01T", "NaN"},
+    {"number('2024-03-01T10:30') - number('2024-03-01')", "", "0.4375"},
+    {"round((number('2024-03-01T10:30:36') - number('2024-03-01T10:30')) * 86400, 3)", "", "36"},
+    /* regular expressions: what glibc's regcomp cannot compile quickly is
+     * refused before it is called (a++ took 7 s and 1.3 GB; found by fuzzing) */
+    {"regex(., '^[0-9]{10}$')", ".=0123456789", "true"},
+    {"regex(., '^\\d{3}-\\d{4}$')", ".=555-1234", "true"},
+    {"regex(., '^[A-Za-z ]+$')", ".=Ann Lee", "true"},
+    {"regex(., '^([A-Za-z]+ ?)+$')", ".=Ann Lee", "true"},  /* nested, but cheap */
+    {"regex(., '^.{0,500}$')", ".=short", "true"},
+    {"regex(., '^a.*?b$')", ".=axxb", "true"},               /* lazy: same match */
+    {"regex(., '^[[:alpha:]]+$')", ".=abc", "true"},
+    {"regex(., 'a+++++++++++++++++++++')", "", "!stacks quantifiers ('++' at character 2)"},
+    {"regex(., 'a**')", "", "!stacks quantifiers"},
+    {"regex(., 'a{2}{3}')", "", "!stacks quantifiers"},
+    {"regex(., '^(.{0,100}){20}$')", "", "!too complex"},
+    {"regex(., '((((a+)+)+)+){300}')", "", "!too complex"},
+    {"regex(., '(a)\\1')", "", "!back-references"},
+    {"regex(., ${p})", "p=x++", "?stacks quantifiers"},     /* computed patterns too */
     /* jr:choice-name */
     {"jr:choice-name(${role}, '${role}')", "role=clin", "Label clin"},
     {"jr:choice-name('x', '${role}')", "", "Label x"},
@@ -483,6 +507,69 @@ static void test_deep_nesting_is_refused(void **state)
     sk_expr_free(e);
 }
 
+/* A left-associative chain nests as deep as it is long: 1+1+...+1 of 25,000
+ * terms overflowed the stack in eval (found by fuzzing, in a form that
+ * loaded).  The parser bounds the tree's depth, chains included. */
+static void test_long_chain_is_refused(void **state)
+{
+    (void)state;
+    size_t terms = SK_EXPR_MAX_DEPTH + 1;
+    char *src = malloc(terms * 2 + 1);
+    assert_non_null(src);
+    for (size_t i = 0; i < terms; i++)
+        memcpy(src + 2 * i, "1+", 2);
+    src[terms * 2 - 1] = '\0';
+    sk_expr *e = NULL;
+    sk_error err;
+    assert_int_equal(sk_expr_compile(src, &e, &err), SK_ERR_EXPR);
+    assert_non_null(strstr(err.message, "nested too deeply or too long"));
+    assert_null(e);
+    /* just under the bound compiles and evaluates */
+    terms = SK_EXPR_MAX_DEPTH / 2;
+    for (size_t i = 0; i < terms; i++)
+        memcpy(src + 2 * i, "1+", 2);
+    src[terms * 2 - 1] = '\0';
+    assert_int_equal(sk_expr_compile(src, &e, &err), SK_OK);
+    double d = 0;
+    assert_int_equal(sk_expr_eval_number(e, NULL, &d, NULL), SK_OK);
+    assert_true(d == (double)terms);
+    sk_expr_free(e);
+    free(src);
+    /* 'or' chains count too */
+    src = malloc((SK_EXPR_MAX_DEPTH + 1) * 5 + 1);
+    assert_non_null(src);
+    size_t n = 0;
+    for (size_t i = 0; i <= SK_EXPR_MAX_DEPTH; i++)
+        n += (size_t)sprintf(src + n, "%s", i ? " or 1" : "1");
+    assert_int_equal(sk_expr_compile(src, &e, &err), SK_ERR_EXPR);
+    assert_non_null(strstr(err.message, "nested too deeply or too long"));
+    free(src);
+}
+
+/* The choice_label callback may return its `value` argument itself (an
+ * unknown choice shown by its name): the evaluator freed value before copying
+ * the label, a use after free (sk/expr.h documents the contract). */
+static const char *label_is_value(void *user, const char *q, const char *value)
+{
+    (void)user;
+    (void)q;
+    return value;
+}
+
+static void test_choice_label_may_return_value(void **state)
+{
+    (void)state;
+    sk_expr *e = NULL;
+    assert_int_equal(sk_expr_compile("jr:choice-name(concat('cl', 'in'), '${role}')", &e, NULL),
+                     SK_OK);
+    sk_eval_ctx ctx = {.choice_label = label_is_value};
+    char *s = NULL;
+    assert_int_equal(sk_expr_eval_string(e, &ctx, &s, NULL), SK_OK);
+    assert_string_equal(s, "clin");
+    free(s);
+    sk_expr_free(e);
+}
+
 static void test_out_param_untouched_on_error(void **state)
 {
     (void)state;
@@ -502,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_choice_filter),
         cmocka_unit_test(test_typed_results),
         cmocka_unit_test(test_deep_nesting_is_refused),
+        cmocka_unit_test(test_long_chain_is_refused),
+        cmocka_unit_test(test_choice_label_may_return_value),
         cmocka_unit_test(test_out_param_untouched_on_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,6 +53,18 @@ static const broken_case cases[] = {
     {"letter.txt", SK_ERR_FORMAT, "", "not a spreadsheet"},
     {"truncated.xlsx", SK_ERR_FORMAT, "", "cannot be read as .xlsx"},
     {"unclosed_quote.csv", SK_ERR_FORMAT, "", "never closed"},
+    /* found by fuzzing (tests/fuzz/regressions/README.md) */
+    {"duplicate_label_column.md", SK_ERR_INVALID, "survey:1:D",
+     "the column 'label' appears twice (also column C)"},
+    {"duplicate_choice_label.md", SK_ERR_INVALID, "choices:1:D",
+     "the column 'label' appears twice (also column C)"},
+    {"regex_stacked_quantifiers.md", SK_ERR_INVALID, "survey:2:D", "stacks quantifiers"},
+    {"calculation_too_long.md", SK_ERR_INVALID, "survey:2:D", "nested too deeply or too long"},
+    {"invalid_utf8.md", SK_ERR_INVALID, "survey:3:C",
+     "column label: invalid UTF-8 at byte 4; save the file as UTF-8"},
+    {"invalid_utf8.csv", SK_ERR_INVALID, "survey:3:C", "column label: invalid UTF-8 at byte 3"},
+    {"invalid_utf8_x.xlsx", SK_ERR_INVALID, "survey:3:C", "column label: invalid UTF-8 at byte 3"},
+    {"invalid_utf8_x.xlsx", SK_ERR_INVALID, "survey:4:C", "column label: invalid UTF-8 at byte 12"},
 };
 
 static void where_of(const sk_error *e, char *buf, size_t size)

@@ -135,6 +135,23 @@ static void test_xlsx_handmade(void **state)
     free(data);
 }
 
+/* Number cells too big for an integer (1e300, inf, nan) are kept as written;
+ * converting them to long long first was undefined behaviour (UBSan, found
+ * by fuzzing). */
+static void test_xlsx_big_numbers(void **state)
+{
+    (void)state;
+    size_t len;
+    char *data = slurp("xlsx_big_numbers.xlsx", &len);
+    wb_workbook wb;
+    read_ok(data, len, "xlsx_big_numbers.xlsx", &wb);
+    static const char *const want[] = {"1e300", "-1e300", "3", "1E16", "-7", "inf", "nan"};
+    for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_string_equal(cell(&wb, "survey", 1, i + 1), want[i]);
+    wb_free(&wb);
+    free(data);
+}
+
 static void test_format_by_content_then_extension(void **state)
 {
     (void)state;
@@ -185,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_csv_layout),
         cmocka_unit_test(test_xlsx_openpyxl),
         cmocka_unit_test(test_xlsx_handmade),
+        cmocka_unit_test(test_xlsx_big_numbers),
         cmocka_unit_test(test_format_by_content_then_extension),
         cmocka_unit_test(test_column_letters),
     };

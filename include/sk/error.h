@@ -61,7 +61,8 @@ sk_status sk_error_set_at(sk_error *err, sk_status st, const char *file, const c
     __attribute__((format(printf, 7, 8)));
 
 sk_status sk_error_vset_at(sk_error *err, sk_status st, const char *file, const char *sheet,
-                           unsigned row, const char *column, const char *fmt, va_list ap);
+                           unsigned row, const char *column, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0))); /* checks callers' formats; clang's -Wformat=2 needs it */
 
 /* Set only the file field (for callers that add context after the fact). */
 void sk_error_set_file(sk_error *err, const char *file);

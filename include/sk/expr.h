@@ -36,7 +36,11 @@ typedef struct sk_eval_ctx {
      * (which evaluates as ""). May be NULL: every reference is then "". */
     const char *(*lookup)(void *user, const char *name);
     /* The label of choice `value` of question `qname` in the current
-     * language, for jr:choice-name; NULL when unknown. May be NULL. */
+     * language, for jr:choice-name; NULL when unknown. May be NULL.
+     * The returned string is borrowed: it only has to stay valid until the
+     * callback returns to the evaluator, which copies it at once (before it
+     * releases `value`), so returning `value` itself, a pointer into it, or
+     * a buffer the next call overwrites is all safe. */
     const char *(*choice_label)(void *user, const char *qname, const char *value);
     void *user;
     const char *self;   /* the value of '.', NULL = "" */
@@ -50,7 +54,17 @@ typedef struct sk_eval_ctx {
 /* Compile src.  On a syntax error returns SK_ERR_EXPR and err->message says
  * what and where ("unexpected ')' at character 14"); the caller adds the
  * file, sheet, row and column.  Unknown functions and wrong argument counts
- * are compile errors.  *out is set only on success. */
+ * are compile errors.  So are expressions whose tree would be deeper than
+ * SK_EXPR_MAX_DEPTH (nested parentheses, calls and operands all count, and
+ * so does every operator of a chain such as 1+1+...+1, which nests to the
+ * left): evaluation recurses once per level, and this bound is what keeps it
+ * on the stack.  A regex() with a literal pattern is checked here too:
+ * stacked quantifiers ('a++', 'a**') and patterns whose repetitions would
+ * expand beyond what the C library's regcomp compiles quickly are refused
+ * (a lazy '?' after a quantifier, as in '.*?', is accepted and ignored: the
+ * expression only asks whether the pattern matches).  *out is set only on
+ * success. */
+#define SK_EXPR_MAX_DEPTH 1000
 sk_status sk_expr_compile(const char *src, sk_expr **out, sk_error *err);
 /* As sk_expr_compile for a choice_filter, where a bare name such as
  * `region` or `name` is the column of that name of the choice being filtered

@@ -39,6 +39,7 @@ typedef struct node {
     size_t first_arg, n_args; /* N_CALL: indices in expr->args; N_NEG/N_BINARY too */
     regex_t *re;              /* regex() with a literal pattern: compiled once */
     size_t pos;               /* 0-based source offset, for evaluation messages */
+    unsigned depth;           /* levels of the subtree rooted here (a leaf is 1) */
 } node;
 
 struct sk_expr {

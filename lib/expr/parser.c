@@ -117,13 +117,30 @@ static size_t new_node(parser *p, node_kind kind, size_t pos)
     memset(n, 0, sizeof *n);
     n->kind = kind;
     n->pos = pos;
+    n->depth = 1;
     return e->n_nodes++;
 }
 
-/* Children are appended to e->args as a contiguous run per node. */
+/* Children are appended to e->args as a contiguous run per node.  The
+ * node's depth is computed here, so every way of nesting (brackets, calls,
+ * unary minus, and left-associative chains such as 1+1+...+1, whose tree is
+ * as deep as the chain is long) is bounded by one limit that the evaluator's
+ * recursion relies on. */
 static bool set_children(parser *p, size_t idx, const size_t *kids, size_t n)
 {
     sk_expr *e = p->e;
+    unsigned depth = 0;
+    for (size_t i = 0; i < n; i++)
+        if (e->nodes[kids[i]].depth > depth)
+            depth = e->nodes[kids[i]].depth;
+    if (depth + 1 > SK_EXPR_MAX_DEPTH) {
+        syntax(p, e->nodes[idx].pos,
+               "the expression is nested too deeply or too long (more than %d levels of "
+               "operators, calls and brackets); split it over several calculate rows",
+               SK_EXPR_MAX_DEPTH);
+        return false;
+    }
+    e->nodes[idx].depth = depth + 1;
     if (!grow((void **)&e->args, &e->cap_args, e->n_args + n, sizeof(size_t))) {
         nomem(p);
         return false;

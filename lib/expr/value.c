@@ -61,8 +61,13 @@ bool expr_parse_date(const char *s, double *days)
     double v = (double)days_from_civil(y, (unsigned)m, (unsigned)d);
     const char *t = s + 10;
     if (*t == 'T') {
-        int hh = digits(t + 1, 2), mm = t[3] == ':' ? digits(t + 4, 2) : -1;
-        if (hh < 0 || mm < 0)
+        /* Check each part before looking past it: "2024-03-01T" ends right
+         * after the 'T', so t[3] is only read once the hour's digits exist. */
+        int hh = digits(t + 1, 2);
+        if (hh < 0 || t[3] != ':')
+            return false;
+        int mm = digits(t + 4, 2);
+        if (mm < 0)
             return false;
         double secs = hh * 3600.0 + mm * 60.0;
         if (t[6] == ':') {

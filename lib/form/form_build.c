@@ -170,12 +170,20 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, const alias *known, he
         }
         if (translatable(col.field))
             col.lang = lang_index(c, lang && *lang ? lang : "default");
-        for (size_t j = 0; j < out->n; j++)
+        /* A repeated column is reported and left out: reading both would
+         * fill the same field twice (and leak the first copy). */
+        int dup = 0;
+        for (size_t j = 0; j < out->n && !dup; j++)
             if (out->cols[j].field == col.field && out->cols[j].lang == col.lang &&
-                col.field != F_EXTRA)
+                col.field != F_EXTRA) {
+                char first[8];
                 form_problem(c, sh->name, r->row, col.col,
-                             "the column '%s' appears twice; keep one", r->cells[i].text);
-        out->cols[out->n++] = col;
+                             "the column '%s' appears twice (also column %s); keep one",
+                             r->cells[i].text, wb_col_letter(out->cols[j].col, first));
+                dup = 1;
+            }
+        if (!dup)
+            out->cols[out->n++] = col;
     }
 }
 

@@ -76,8 +76,17 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
         return;
     }
     if (st != SK_OK) {
-        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%s\": %s",
-                     form_expr_column[slot], src, err.message);
+        /* A message holds 512 bytes: quote at most 60 of a long source (cut
+         * between UTF-8 characters) so the reason after it is not lost. */
+        size_t n = strlen(src), shown = n;
+        if (n > 60) {
+            shown = 60;
+            while (shown > 0 && ((unsigned char)src[shown] & 0xC0) == 0x80)
+                shown--;
+        }
+        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%.*s%s\": %s",
+                     form_expr_column[slot], (int)shown, src, shown < n ? "..." : "",
+                     err.message);
         return;
     }
     if (slot == EX_CHOICE_FILTER)

@@ -8,6 +8,7 @@
 
 #include "form_internal.h"
 #include "sk/expr.h"
+#include "sk/text.h"
 
 void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
                   ...)
@@ -107,6 +108,61 @@ void sk_form_free(sk_form *form)
         form_free_impl((form_impl *)form);
 }
 
+/* Offset of the first byte that is not well-formed UTF-8, or -1. */
+static long utf8_invalid_at(const char *s)
+{
+    size_t len = strlen(s), at = sk_utf8_invalid_at(s, len);
+    return at == len ? -1 : (long)at;
+}
+
+/* Every sheet name and cell must be UTF-8 before anything reads it: the
+ * kiosk renders and seals these texts, and the builder quotes them in its
+ * messages.  Reports each bad cell (up to a limit, so that a binary file
+ * named .csv gives a short list) and returns how many were found. */
+#define MAX_UTF8_PROBLEMS 20
+static size_t check_utf8(form_ctx *c, const wb_workbook *wb)
+{
+    size_t found = 0;
+    for (size_t s = 0; s < wb->n; s++) {
+        const wb_sheet *sh = &wb->sheets[s];
+        long at = utf8_invalid_at(sh->name);
+        if (at >= 0 && found++ < MAX_UTF8_PROBLEMS)
+            form_problem(c, NULL, 0, 0,
+                         "the name of sheet %zu: invalid UTF-8 at byte %ld; save the file as "
+                         "UTF-8",
+                         s + 1, at + 1);
+        if (at >= 0)
+            continue; /* its cells cannot be located by a sheet name */
+        const char *sheet = sh->name;
+        const wb_row *header = sh->n > 0 ? &sh->rows[0] : NULL;
+        for (size_t r = 0; r < sh->n; r++) {
+            const wb_row *row = &sh->rows[r];
+            for (size_t k = 0; k < row->n; k++) {
+                at = utf8_invalid_at(row->cells[k].text);
+                if (at < 0 || found++ >= MAX_UTF8_PROBLEMS)
+                    continue;
+                const char *head = r > 0 ? wb_cell_text(header, row->cells[k].col) : NULL;
+                if (r == 0)
+                    form_problem(c, sheet, row->row, row->cells[k].col,
+                                 "column header: invalid UTF-8 at byte %ld; save the file as "
+                                 "UTF-8",
+                                 at + 1);
+                else if (head && utf8_invalid_at(head) < 0 && strlen(head) < 100)
+                    form_problem(c, sheet, row->row, row->cells[k].col,
+                                 "column %s: invalid UTF-8 at byte %ld; save the file as UTF-8",
+                                 head, at + 1);
+                else
+                    form_problem(c, sheet, row->row, row->cells[k].col,
+                                 "invalid UTF-8 at byte %ld; save the file as UTF-8", at + 1);
+            }
+        }
+    }
+    if (found > MAX_UTF8_PROBLEMS)
+        form_problem(c, NULL, 0, 0, "%zu more cells are not valid UTF-8; save the file as UTF-8",
+                     found - MAX_UTF8_PROBLEMS);
+    return found;
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -136,10 +192,14 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
     }
     size_t before = diags->n;
     form_ctx c = {.f = f, .file = name, .diags = diags};
-    form_build(&c, &wb);
+    /* Text that is not UTF-8 stops here: nothing after this point (nor its
+     * messages, which quote cells) has to cope with it. */
+    if (check_utf8(&c, &wb) == 0) {
+        form_build(&c, &wb);
+        if (!c.nomem)
+            form_check(&c); /* even after build problems: report every problem in one run */
+    }
     wb_free(&wb);
-    if (!c.nomem)
-        form_check(&c); /* even after build problems: report every problem in one run */
     free(c.qcols);
     sk_form *p = &f->pub;
     p->source_name = strdup(base_name(name));

@@ -14,6 +14,10 @@
 #include <zip.h>
 
 #include "sheet.h"
+#include "sk/text.h"
+
+/* U+FFFD, the replacement character, as UTF-8 (see utf8_repaired). */
+#define REPLACEMENT "\xEF\xBF\xBD"
 
 typedef struct strbuf {
     char *s;
@@ -102,7 +106,29 @@ typedef struct parse {
     const char *const *sst;
     size_t n_sst;
     int bad_index;
+    int repaired;        /* this part's invalid UTF-8 was replaced by U+FFFD */
+    int sst_repaired;    /* ...and so was the shared strings part's */
 } parse;
+
+/* The text with every U+FFFD put back as one invalid byte (see
+ * utf8_repaired); malloc'd, NULL when out of memory. */
+static char *unrepair(const char *v)
+{
+    char *out = strdup(v);
+    if (!out)
+        return NULL;
+    char *w = out;
+    for (const char *r = v; *r;) {
+        if (strncmp(r, REPLACEMENT, 3) == 0) { /* strncmp: stops at the NUL */
+            *w++ = (char)0xFF;
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return out;
+}
 
 static int add_entry(parse *p, const char *a, const char *b)
 {
@@ -189,7 +215,9 @@ static void number_text(const char *v, char *out, size_t size)
 {
     char *end;
     double d = strtod(v, &end);
-    if (*v && !*end && d == (double)(long long)d && d > -1e15 && d < 1e15)
+    /* The range test comes first: converting 1e300, inf or nan to long long
+     * is undefined behaviour, and NaN fails every comparison. */
+    if (*v && !*end && d > -1e15 && d < 1e15 && d == (double)(long long)d)
         snprintf(out, size, "%lld", (long long)d);
     else
         snprintf(out, size, "%s", v);
@@ -222,8 +250,18 @@ static void finish_cell(parse *p)
             return;
         }
     }
+    int from_sst = strcmp(p->cell_type, "s") == 0;
+    char *back = NULL;
+    if (((from_sst && p->sst_repaired) || (!from_sst && p->repaired)) && strstr(v, REPLACEMENT)) {
+        if (!(back = unrepair(v))) {
+            p->nomem = 1;
+            return;
+        }
+        v = back;
+    }
     if (wb_add_cell(p->row, p->col_no, v, strlen(v)))
         p->nomem = 1;
+    free(back);
 }
 
 static void XMLCALL on_end(void *ud, const char *name)
@@ -273,9 +311,53 @@ static void XMLCALL on_text(void *ud, const char *s, int len)
             p->nomem = 1;
 }
 
+/* Invalid UTF-8 would stop expat with "invalid token" and no cell to name.
+ * So a UTF-8 part (no other encoding declared) that is not valid is parsed
+ * from a copy in which each bad byte is U+FFFD, and finish_cell turns every
+ * U+FFFD of such a part back into one byte 0xFF: the cell then fails the
+ * form's UTF-8 check (form_load.c) with its sheet, row and column.  Returns
+ * the copy (NULL when the part is fine as it is or is not UTF-8). */
+static char *utf8_repaired(const char *xml, size_t len, size_t *out_len)
+{
+    if (sk_utf8_valid(xml, len))
+        return NULL;
+    const char *decl_end = memchr(xml, '>', len < 200 ? len : 200);
+    if (decl_end && len >= 5 && memcmp(xml, "<?xml", 5) == 0) {
+        char decl[200];
+        snprintf(decl, sizeof decl, "%.*s", (int)(decl_end - xml), xml);
+        const char *enc = strstr(decl, "encoding");
+        if (enc && !strstr(enc, "UTF-8") && !strstr(enc, "utf-8"))
+            return NULL; /* expat transcodes other encodings itself */
+    }
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, i = 0;
+    while (i < len) {
+        size_t bad = i + sk_utf8_invalid_at(xml + i, len - i);
+        memcpy(out + o, xml + i, bad - i);
+        o += bad - i;
+        if (bad == len)
+            break;
+        memcpy(out + o, REPLACEMENT, 3);
+        o += 3;
+        i = bad + 1;
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
 /* Parse one XML part; returns 0, or -1 with *why set. */
 static int parse_xml(parse *p, const char *xml, size_t len, const char **why)
 {
+    size_t fixed_len = 0;
+    char *fixed = utf8_repaired(xml, len, &fixed_len);
+    if (fixed) {
+        p->repaired = 1;
+        xml = fixed;
+        len = fixed_len;
+    }
     XML_Parser x = XML_ParserCreate("UTF-8");
     if (!x) {
         p->nomem = 1;
@@ -289,6 +371,7 @@ static int parse_xml(parse *p, const char *xml, size_t len, const char **why)
     if (!ok)
         *why = XML_ErrorString(XML_GetErrorCode(x));
     XML_ParserFree(x);
+    free(fixed);
     if (ok && p->nomem) {
         *why = "out of memory";
         return -1;
@@ -376,8 +459,13 @@ sk_status wb_read_xlsx(const void *data, size_t len, const char *name, wb_workbo
                                  wbp.e[i].a);
             break;
         }
-        parse sp = {.kind = P_SHEET, .sst = (const char *const *)strs.strings, .n_sst = strs.n_str};
-        sp.sheet = wb_add_sheet(out, wbp.e[i].a, strlen(wbp.e[i].a));
+        parse sp = {.kind = P_SHEET, .sst = (const char *const *)strs.strings, .n_sst = strs.n_str,
+                    .sst_repaired = strs.repaired};
+        char *sheet_name = wbp.repaired && strstr(wbp.e[i].a, REPLACEMENT) ? unrepair(wbp.e[i].a)
+                                                                           : NULL;
+        const char *shown = sheet_name ? sheet_name : wbp.e[i].a;
+        sp.sheet = wb_add_sheet(out, shown, strlen(shown));
+        free(sheet_name);
         if (!sp.sheet)
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading %s", name);
         else if (parse_xml(&sp, xml, plen, &why))
