@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include <SDL.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 #include "testhook.h"
 
 #define LONG_PRESS_MS 3000
+#define SETUP_POLL_MS 2000
 
 const char *screen_name(screen s)
 {
     static const char *const names[] = {"no-pack", "welcome", "consent", "question",
                                         "thanks", "declined", "idle", "admin-pin",
-                                        "admin", "admin-install", "admin-export", "error"};
+                                        "admin", "admin-install", "admin-export", "error",
+                                        "setup"};
     return names[s];
 }
 
@@ -57,6 +60,8 @@ void app_go(app *a, screen s)
         ui_reset(&a->ui);
         a->osk_visible = false;
     }
+    if (s == SCR_SETUP && a->scr != SCR_SETUP)
+        a->setup_poll_at = sk_now_ms() + SETUP_POLL_MS;
     a->scr = s;
 }
 
@@ -146,7 +151,14 @@ void app_load_pack(app *a)
         }
     }
     a->lang = a->form ? a->form->default_lang : 0;
-    app_go(a, a->form ? SCR_WELCOME : SCR_NO_PACK);
+    app_go(a, app_home(a));
+}
+
+screen app_home(app *a)
+{
+    if (a->kiosk_mode && !sk_kstore_has_pin(a->ks))
+        return SCR_SETUP;
+    return a->form ? SCR_WELCOME : SCR_NO_PACK;
 }
 
 /* ---- the sitting ---- */
@@ -296,7 +308,7 @@ void app_reset_participant(app *a)
     rn_forget_text(a->r);
     a->lang = a->form ? a->form->default_lang : 0;
     a->screen_deadline = a->idle_deadline = 0;
-    app_go(a, a->form ? SCR_WELCOME : SCR_NO_PACK);
+    app_go(a, app_home(a));
     ui_reset(&a->ui);
 }
 
@@ -314,14 +326,24 @@ void app_set_language(app *a, int lang)
 
 void app_open_admin(app *a)
 {
-    if (a->scr >= SCR_ADMIN_PIN && a->scr <= SCR_ADMIN_EXPORT)
+    if ((a->scr >= SCR_ADMIN_PIN && a->scr <= SCR_ADMIN_EXPORT) || a->scr == SCR_SETUP)
         return;
+    bool has_pin = sk_kstore_has_pin(a->ks);
+    if (a->kiosk_mode && !has_pin) {
+        /* Whoever stands at a kiosk must not choose its first PIN. */
+        app_go(a, SCR_SETUP);
+        return;
+    }
     a->back_to = a->scr == SCR_IDLE ? SCR_WELCOME : a->scr;
-    memset(a->pin, 0, sizeof a->pin);
-    memset(a->pin_first, 0, sizeof a->pin_first);
+    sodium_memzero(a->pin, sizeof a->pin);
+    sodium_memzero(a->pin_first, sizeof a->pin_first);
     a->pin_change = false;
-    a->pin_stage = sk_kstore_has_pin(a->ks) ? 0 : 1;
+    a->pin_stage = has_pin ? 0 : 1;
     a->admin_msg[0] = '\0';
+    a->pin_locked_until = 0;
+    int64_t wait = 0, now = sk_now_ms();
+    if (has_pin && sk_kstore_pin_wait(a->ks, now, &wait, NULL) == SK_OK && wait > 0)
+        a->pin_locked_until = now + wait;
     app_go(a, SCR_ADMIN_PIN);
 }
 
@@ -342,6 +364,7 @@ static void run_screen(app *a)
     case SCR_ADMIN_INSTALL: scr_admin_install(a); break;
     case SCR_ADMIN_EXPORT: scr_admin_export(a); break;
     case SCR_ERROR: scr_error(a); break;
+    case SCR_SETUP: scr_setup(a); break;
     }
     if (a->osk_visible)
         osk_draw(a);
@@ -465,6 +488,13 @@ static int next_timeout(const app *a, int64_t now)
     }
     if (a->scr == SCR_THANKS || a->scr == SCR_DECLINED)
         CONSIDER(a->screen_deadline);
+    if (a->scr == SCR_SETUP)
+        CONSIDER(a->setup_poll_at);
+    if (a->scr == SCR_ADMIN_PIN && a->pin_locked_until > now) {
+        /* The wait shown on the keypad counts down: one frame a second. */
+        int64_t left = a->pin_locked_until - now;
+        CONSIDER(now + (left % 1000 ? left % 1000 : 1000));
+    }
     CONSIDER(a->longpress_at);
 #undef CONSIDER
     if (!next)
@@ -476,6 +506,7 @@ static int next_timeout(const app *a, int64_t now)
 /* Fire due timers; returns true when the screen changed. */
 static bool run_timers(app *a, int64_t now)
 {
+    bool redraw = false;
     if (a->longpress_at && now >= a->longpress_at) {
         a->longpress_at = 0;
         if (a->ui.pointer_down) {
@@ -484,11 +515,22 @@ static bool run_timers(app *a, int64_t now)
             return true;
         }
     }
+    if (a->scr == SCR_SETUP) {
+        if (now < a->setup_poll_at)
+            return false;
+        a->setup_poll_at = now + SETUP_POLL_MS;
+        if (!sk_kstore_has_pin(a->ks))
+            return false;
+        app_load_pack(a); /* the PIN was set from a terminal: start */
+        return true;
+    }
     if (a->scr == SCR_IDLE) {
         if (now >= a->idle_deadline)
             app_reset_participant(a);
         return true; /* the countdown text changed */
     }
+    if (a->scr == SCR_ADMIN_PIN && a->pin_locked_until)
+        redraw = true; /* the wait shown changed (the screen clears it when over) */
     if ((a->scr == SCR_THANKS || a->scr == SCR_DECLINED) && now >= a->screen_deadline) {
         app_reset_participant(a);
         return true;
@@ -504,7 +546,7 @@ static bool run_timers(app *a, int64_t now)
         }
         return true;
     }
-    return false;
+    return redraw;
 }
 
 /* ---- SDL events ---- */
@@ -683,6 +725,8 @@ int app_run(const app_options *opt)
         free(a);
         return 1;
     }
+#ifdef SK_TEST_HOOKS
+    /* Test builds: provision the PIN (the same rules as --set-pin). */
     const char *pin = getenv("SURVEY_KIOSK_PIN_INIT");
     if (pin && *pin && !sk_kstore_has_pin(a->ks) &&
         sk_kstore_set_pin(a->ks, pin, &err) != SK_OK) {
@@ -690,6 +734,7 @@ int app_run(const app_options *opt)
         fprintf(stderr, "survey-kiosk: error: SURVEY_KIOSK_PIN_INIT: %s\n", msg);
         goto out;
     }
+#endif
     load_settings(a);
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         fprintf(stderr, "survey-kiosk: error: cannot start SDL: %s\n", SDL_GetError());
@@ -709,8 +754,11 @@ int app_run(const app_options *opt)
         goto out_sdl;
     }
     ui_init(&a->ui, a->r);
+    msg[0] = '\0';
+#ifdef SK_TEST_HOOKS
     a->hook = testhook_start(getenv("SURVEY_KIOSK_UIMAP"), getenv("SURVEY_KIOSK_INPUT"), msg,
                              sizeof msg);
+#endif
     if (!a->hook && msg[0]) {
         fprintf(stderr, "survey-kiosk: error: %s\n", msg);
         goto out_rn;
@@ -743,6 +791,8 @@ out:
     sk_pack_free(a->pack);
     free(a->q_y);
     sk_kstore_close(a->ks);
+    sodium_memzero(a->pin, sizeof a->pin);
+    sodium_memzero(a->pin_first, sizeof a->pin_first);
     free(a);
     return status;
 }

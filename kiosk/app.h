@@ -32,7 +32,8 @@ typedef enum screen {
     SCR_ADMIN,
     SCR_ADMIN_INSTALL,
     SCR_ADMIN_EXPORT,
-    SCR_ERROR
+    SCR_ERROR,
+    SCR_SETUP                /* kiosk mode without an admin PIN: nothing else is offered */
 } screen;
 
 /* What kind of text the focused field takes: picks the on-screen keyboard. */
@@ -96,6 +97,8 @@ typedef struct app {
     int64_t idle_deadline;   /* countdown end on the idle screen */
     int64_t screen_deadline; /* thanks / declined auto-return */
     int64_t longpress_at;    /* admin corner long press completes */
+    int64_t setup_poll_at;   /* SCR_SETUP: look for a PIN set from a terminal */
+    int64_t pin_locked_until; /* no PIN is checked before this (from the store) */
 
     /* settings */
     unsigned idle_timeout_s; /* 0 = from the form */
@@ -103,7 +106,7 @@ typedef struct app {
     bool high_contrast;
 
     /* admin */
-    char pin[16], pin_first[16];
+    char pin[SK_PIN_MAX + 4], pin_first[SK_PIN_MAX + 4]; /* wiped after use */
     int pin_stage;           /* 0 enter, 1 choose new, 2 repeat new */
     bool pin_change;         /* setting a new PIN from the menu */
     char admin_msg[700];
@@ -145,6 +148,8 @@ void app_reset_participant(app *a);
 void app_goto_page(app *a, int page);
 void app_set_language(app *a, int lang);
 void app_open_admin(app *a);
+/* Where the kiosk rests: set-up (kiosk mode, no PIN), welcome or no-pack. */
+screen app_home(app *a);
 void app_load_pack(app *a);
 void app_apply_settings(app *a);
 
@@ -166,6 +171,7 @@ void osk_draw(app *a);
 
 /* Screens. */
 void scr_no_pack(app *a);
+void scr_setup(app *a);
 void scr_welcome(app *a);
 void scr_thanks(app *a);
 void scr_declined(app *a);

@@ -2,10 +2,17 @@
  * commands that need no window (an administrator's terminal or a script). */
 #include "headless.h"
 
+#include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "sk/kstore.h"
 #include "sk/pack.h"
+
+#define PIN_LINE 64 /* room for a too-long line to be seen as too long */
 
 static int fail(const sk_error *err)
 {
@@ -53,5 +60,152 @@ int kiosk_export(const char *data_dir, const char *out_dir, bool all)
     else
         printf("%s: %llu record%s\n", path, (unsigned long long)n, n == 1 ? "" : "s");
     sk_kstore_close(ks);
+    return rc;
+}
+
+/* ---- --set-pin ---- */
+
+/* The terminal's settings while echo is off, so that Ctrl+C or a kill puts
+ * echo back before the process ends (tcsetattr is async-signal-safe). */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_fd = -1;
+
+static void restore_and_die(int sig)
+{
+    if (tty_fd >= 0)
+        tcsetattr(tty_fd, TCSAFLUSH, &saved_tty);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Strip the line end (\n or \r\n); false when the line did not fit. */
+static bool chomp(char *s, bool at_eof)
+{
+    size_t n = strlen(s);
+    bool whole = (n && s[n - 1] == '\n') || at_eof;
+    if (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    if (n && s[n - 1] == '\r')
+        s[--n] = '\0';
+    return whole && n < PIN_LINE - 2;
+}
+
+/* One line from the terminal with echo off. */
+static bool prompt(FILE *tty, const char *question, char *buf)
+{
+    int fd = fileno(tty);
+    struct termios quiet;
+    bool restore = tcgetattr(fd, &saved_tty) == 0;
+    if (restore) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = restore_and_die;
+        sigemptyset(&sa.sa_mask);
+        tty_fd = fd;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGQUIT, &sa, NULL);
+        quiet = saved_tty;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    fputs(question, tty);
+    fflush(tty);
+    char *got = fgets(buf, PIN_LINE, tty);
+    if (restore) {
+        tcsetattr(fd, TCSAFLUSH, &saved_tty);
+        tty_fd = -1;
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+    }
+    return got && chomp(buf, feof(tty));
+}
+
+static int pin_error(const char *msg)
+{
+    fprintf(stderr, "survey-kiosk: error: %s\n", msg);
+    return 1;
+}
+
+static bool pin_ok(const char *pin)
+{
+    size_t n = strlen(pin);
+    if (n < SK_PIN_MIN || n > SK_PIN_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pin[i] < '0' || pin[i] > '9')
+            return false;
+    return true;
+}
+
+/* Read the PIN (twice from a terminal, once from a pipe) into pin. */
+static int read_pin(char *pin, char *again)
+{
+    if (!isatty(STDIN_FILENO)) {
+        /* A script provisioning the kiosk: the first line of stdin. */
+        if (!fgets(pin, PIN_LINE, stdin) || !chomp(pin, feof(stdin)))
+            return pin_error(ferror(stdin) ? "cannot read the PIN from standard input"
+                                           : "no PIN on standard input (one line of 6 to 12 "
+                                             "digits), or the line is too long");
+        return 0;
+    }
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return pin_error("cannot open the terminal to ask for the PIN");
+    int rc = 0;
+    if (!prompt(tty, "New admin PIN (6 to 12 digits): ", pin)) {
+        rc = pin_error("no PIN was typed, or the line is too long");
+    } else if (pin_ok(pin)) { /* a PIN that breaks the rules is refused at once (caller) */
+        if (!prompt(tty, "The same PIN again: ", again))
+            rc = pin_error("no PIN was typed, or the line is too long");
+        else if (strlen(pin) != strlen(again) || sodium_memcmp(pin, again, strlen(pin)) != 0)
+            rc = pin_error("the two PINs differ; nothing was changed; run the command again");
+    }
+    fclose(tty);
+    return rc;
+}
+
+int kiosk_set_pin(const char *data_dir)
+{
+    if (sodium_init() < 0)
+        return pin_error("libsodium could not start; check /dev/urandom");
+    /* Guarded memory: never swapped out, wiped when freed. */
+    char *pin = sodium_malloc(PIN_LINE), *again = sodium_malloc(PIN_LINE);
+    int rc = 0;
+    if (!pin || !again) {
+        rc = pin_error("out of memory");
+        goto out;
+    }
+    memset(pin, 0, PIN_LINE);
+    memset(again, 0, PIN_LINE);
+    rc = read_pin(pin, again);
+    if (rc == 0 && !pin_ok(pin))
+        rc = pin_error("the PIN must be 6 to 12 digits (0-9 only); nothing was changed");
+    if (rc != 0)
+        goto out;
+    sk_kstore *ks = NULL;
+    sk_error err;
+    if (sk_kstore_open(data_dir, &ks, &err) != SK_OK) {
+        rc = fail(&err);
+        goto out;
+    }
+    if (sk_kstore_set_pin(ks, pin, &err) != SK_OK) {
+        rc = fail(&err);
+    } else {
+        char fp[SK_FINGERPRINT_SIZE];
+        sk_kstore_device_fingerprint(ks, fp);
+        printf("admin PIN set for device %s\n", sk_kstore_device_id(ks));
+        printf("device fingerprint: %s\n", fp);
+    }
+    sk_kstore_close(ks);
+out:
+    if (pin)
+        sodium_free(pin);
+    if (again)
+        sodium_free(again);
     return rc;
 }

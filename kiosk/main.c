@@ -3,6 +3,7 @@
  *   survey-kiosk [--data DIR] [--window WxH] [--fullscreen]
  *   survey-kiosk [--data DIR] --install F.pack
  *   survey-kiosk [--data DIR] --export DIR [--all]
+ *   survey-kiosk [--data DIR] --set-pin
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@ static void usage(FILE *f)
             "usage: survey-kiosk [--data DIR] [--window WxH] [--fullscreen]\n"
             "       survey-kiosk [--data DIR] --install FILE.pack\n"
             "       survey-kiosk [--data DIR] --export OUTDIR [--all]\n"
+            "       survey-kiosk [--data DIR] --set-pin\n"
             "\n"
             "  --data DIR      where the kiosk keeps its sealed store (default\n"
             "                  ~/.local/share/survey-kiosk)\n"
@@ -26,14 +28,20 @@ static void usage(FILE *f)
             "                  touchscreen)\n"
             "  --fullscreen    kiosk mode: borderless fullscreen; only the admin menu\n"
             "                  (hold the top-left corner 3 s, or Ctrl+Alt+A, then the PIN)\n"
-            "                  leaves it\n"
+            "                  leaves it.  Needs the admin PIN set first (--set-pin)\n"
             "  --install F     verify and install a survey pack, without a window\n"
             "  --export DIR    write a bundle of the records not yet exported to DIR\n"
             "                  (with --all: every record), without a window\n"
+            "  --set-pin       set or replace the admin PIN (6 to 12 digits): typed twice\n"
+            "                  without echo, or one line on standard input from a script\n"
             "\n"
-            "Environment: SURVEY_KIOSK_FONT_DIR (bundled fonts), SURVEY_KIOSK_PIN_INIT\n"
-            "(provision the admin PIN when none is set), SURVEY_KIOSK_MEDIA_ROOT,\n"
-            "SURVEY_KIOSK_UIMAP and SURVEY_KIOSK_INPUT (tests; see docs/KIOSK.md).\n");
+            "Environment: SURVEY_KIOSK_FONT_DIR (bundled fonts).\n");
+#ifdef SK_TEST_HOOKS
+    fputs("Test build (SK_TEST_HOOKS, never for a kiosk in the field): SURVEY_KIOSK_UIMAP,\n"
+          "SURVEY_KIOSK_INPUT, SURVEY_KIOSK_PIN_INIT, SURVEY_KIOSK_MEDIA_ROOT and\n"
+          "SK_PWHASH_FAST (see docs/KIOSK.md).\n",
+          f);
+#endif
 }
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -50,7 +58,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 int main(int argc, char **argv)
 {
     const char *data = NULL, *install = NULL, *export_dir = NULL;
-    bool all = false, fullscreen = false;
+    bool all = false, fullscreen = false, set_pin = false, window = false;
     int width = 800, height = 480;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -68,8 +76,11 @@ int main(int argc, char **argv)
             all = true;
         } else if (strcmp(a, "--fullscreen") == 0) {
             fullscreen = true;
+        } else if (strcmp(a, "--set-pin") == 0) {
+            set_pin = true;
         } else if (strcmp(a, "--window") == 0 && has_value) {
             const char *v = argv[++i];
+            window = true;
             if (sscanf(v, "%dx%d", &width, &height) != 2 || width < 320 || height < 240 ||
                 width > 16384 || height > 16384)
                 return usage_error("--window wants WIDTHxHEIGHT, at least 320x240, not '%s'", v);
@@ -81,8 +92,11 @@ int main(int argc, char **argv)
             return usage_error("unknown argument '%s'", a);
         }
     }
-    if (install && export_dir)
-        return usage_error("choose one of --install and --export");
+    if ((install != NULL) + (export_dir != NULL) + set_pin > 1)
+        return usage_error("choose one of --install, --export and --set-pin");
+    if ((install || export_dir || set_pin) && (fullscreen || window))
+        return usage_error("--fullscreen and --window open the kiosk's window; --install, "
+                           "--export and --set-pin work without one");
     if (all && !export_dir)
         return usage_error("--all only goes with --export");
     char default_dir[4096];
@@ -100,6 +114,8 @@ int main(int argc, char **argv)
         return kiosk_install(data, install);
     if (export_dir)
         return kiosk_export(data, export_dir, all);
+    if (set_pin)
+        return kiosk_set_pin(data);
     const char *fonts = getenv("SURVEY_KIOSK_FONT_DIR");
     app_options opt = {
         .data_dir = data,

@@ -1,5 +1,7 @@
-/* screens_admin.c - the organisers' side: PIN entry (set on first use), the
+/* screens_admin.c - the organisers' side: PIN entry (with the store's delay
+ * after wrong PINs; a first PIN is chosen here only outside kiosk mode), the
  * admin menu, installing a pack and exporting a bundle to removable media. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +11,9 @@
 #include "media.h"
 #include "question.h"
 
-#define PIN_MIN 4
-#define PIN_MAX 8
+#define PIN_MIN SK_PIN_MIN
+#define PIN_MAX SK_PIN_MAX
+#define PACK_MAX SK_PACK_FILE_MAX /* as sk_kstore_install_pack */
 
 static void set_msg(app *a, bool error, const char *text)
 {
@@ -41,22 +44,57 @@ static void enter_admin(app *a)
     app_go(a, SCR_ADMIN);
 }
 
+/* "Wait 1 min 30 s" for the keypad screen. */
+static void wait_text(int64_t ms, char *out, size_t size)
+{
+    long s = (long)((ms + 999) / 1000);
+    if (s >= 60)
+        snprintf(out, size, "%ld min %ld s", s / 60, s % 60);
+    else
+        snprintf(out, size, "%ld s", s);
+}
+
+static void show_wait(app *a, int64_t now)
+{
+    char w[32];
+    wait_text(a->pin_locked_until - now, w, sizeof w);
+    snprintf(a->admin_msg, sizeof a->admin_msg,
+             "Too many wrong PINs. Wait %s: until then no PIN is checked.", w);
+    a->admin_msg_error = true;
+}
+
+static void pin_attempt(app *a)
+{
+    sk_error err;
+    sk_pin_result r;
+    int64_t now = sk_now_ms();
+    if (sk_kstore_pin_attempt(a->ks, a->pin, now, &r, &err) != SK_OK) {
+        set_msg_err(a, "The PIN could not be checked", &err);
+        return;
+    }
+    a->pin_locked_until = r.wait_ms > 0 ? now + r.wait_ms : 0;
+    if (r.accepted) {
+        a->admin_msg[0] = '\0';
+        enter_admin(a);
+    } else if (r.wait_ms > 0) {
+        show_wait(a, now);
+    } else {
+        set_msg(a, true, "Wrong PIN. Try again.");
+    }
+}
+
 static void pin_ok(app *a)
 {
     sk_error err;
     size_t len = strlen(a->pin);
     if (a->pin_stage == 0) {
-        bool ok = false;
-        if (sk_kstore_check_pin(a->ks, a->pin, &ok, &err) != SK_OK)
-            set_msg_err(a, "The PIN could not be checked", &err);
-        else if (!ok)
-            set_msg(a, true, "Wrong PIN. Try again.");
-        else {
-            a->admin_msg[0] = '\0';
-            enter_admin(a);
-        }
+        pin_attempt(a);
     } else if (len < PIN_MIN) {
-        set_msg(a, true, "A PIN has 4 to 8 digits.");
+        set_msg(a, true, "A PIN has 6 to 12 digits.");
+    } else if (!a->pin_change && a->kiosk_mode) {
+        /* Never reached through the screens (app_open_admin shows set-up
+         * instead); kept so that no path lets a kiosk's first PIN be chosen here. */
+        set_msg(a, true, "Set the PIN at a terminal: survey-kiosk --data DIR --set-pin");
     } else if (a->pin_stage == 1) {
         memcpy(a->pin_first, a->pin, sizeof a->pin);
         a->pin_stage = 2;
@@ -71,9 +109,9 @@ static void pin_ok(app *a)
         set_msg(a, false, a->pin_change ? "The PIN has been changed." : "The PIN is set.");
         enter_admin(a);
     }
-    memset(a->pin, 0, sizeof a->pin);
+    sodium_memzero(a->pin, sizeof a->pin);
     if (a->pin_stage != 2)
-        memset(a->pin_first, 0, sizeof a->pin_first);
+        sodium_memzero(a->pin_first, sizeof a->pin_first);
 }
 
 static void pin_type(app *a, const char *digit)
@@ -91,8 +129,18 @@ void scr_admin_pin(app *a)
     const ktheme *t = u->th;
     app_header(a, "Admin", false);
     const char *prompt = a->pin_stage == 0   ? "Enter the admin PIN"
-                         : a->pin_stage == 1 ? "Choose an admin PIN (4 to 8 digits)"
+                         : a->pin_stage == 1 ? "Choose an admin PIN (6 to 12 digits)"
                                              : "Enter the new PIN again";
+    if (a->pin_stage == 0 && a->pin_locked_until) {
+        /* The wait counts down on screen (app.c redraws once a second). */
+        int64_t now = sk_now_ms();
+        if (a->pin_locked_until > now) {
+            show_wait(a, now);
+        } else {
+            a->pin_locked_until = 0;
+            set_msg(a, false, "You can enter the PIN again.");
+        }
+    }
     int top = u->target + u->pad;
     int lh = rn_line_height(a->r, RN_BOLD, u->px_body);
     krect pr = {u->pad, top, u->w - 2 * u->pad, lh};
@@ -100,7 +148,7 @@ void scr_admin_pin(app *a)
         ui_label(u, prompt, pr, RN_BOLD, u->px_body, t->text, true);
         ui_add(u, "title", "text", prompt, pr, true, -1, NULL, false);
     }
-    char dots[64] = "";
+    char dots[4 * PIN_MAX + 8] = "";
     for (size_t i = 0; a->pin[i] && i < PIN_MAX; i++)
         strcat(dots, "\xE2\x97\x8F "); /* one dot per digit, never the digits */
     krect dr = {u->pad, top + lh, u->w - 2 * u->pad, lh + u->pad};
@@ -147,8 +195,8 @@ void scr_admin_pin(app *a)
     krect cancel = {u->w - u->pad - u->target * 3, (u->target + u->pad / 2 - u->target) / 2,
                     u->target * 3, u->target};
     if (ui_button(u, "pin/cancel", "Cancel", cancel, UI_QUIET)) {
-        memset(a->pin, 0, sizeof a->pin);
-        memset(a->pin_first, 0, sizeof a->pin_first);
+        sodium_memzero(a->pin, sizeof a->pin);
+        sodium_memzero(a->pin_first, sizeof a->pin_first);
         a->admin_msg[0] = '\0';
         app_go(a, a->pin_change ? SCR_ADMIN : (a->back_to == SCR_ADMIN_PIN ? SCR_WELCOME
                                                                            : a->back_to));
@@ -221,6 +269,12 @@ void scr_admin(app *a)
     y = row(a, "admin/survey", text, x, y, w, false);
     snprintf(text, sizeof text, "Device: %s", sk_kstore_device_id(a->ks));
     y = row(a, "admin/device", text, x, y, w, false);
+    /* The researcher compares this with `survey-sync devices`: a bundle signed
+     * by another key under this device's id is then seen for what it is. */
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_kstore_device_fingerprint(a->ks, fp);
+    snprintf(text, sizeof text, "Device fingerprint: %s", fp);
+    y = row(a, "admin/fingerprint", text, x, y, w, false);
     if (rn_font_warning(a->r))
         y = row(a, "admin/font-warning", rn_font_warning(a->r), x, y, w, true);
 
@@ -294,7 +348,7 @@ void scr_admin(app *a)
                   0)) {
         a->pin_change = true;
         a->pin_stage = 1;
-        memset(a->pin, 0, sizeof a->pin);
+        sodium_memzero(a->pin, sizeof a->pin);
         a->admin_msg[0] = '\0';
         app_go(a, SCR_ADMIN_PIN);
         return;
@@ -323,10 +377,16 @@ void scr_admin(app *a)
 
 /* ---- install and export ---- */
 
+/* Where USB sticks are mounted: / on a kiosk.  Test builds may put a scratch
+ * folder in its place (SURVEY_KIOSK_MEDIA_ROOT), which nothing else needs. */
 static const char *media_root(void)
 {
+#ifdef SK_TEST_HOOKS
     const char *r = getenv("SURVEY_KIOSK_MEDIA_ROOT");
     return r ? r : "";
+#else
+    return "";
+#endif
 }
 
 static void rescan(app *a, bool packs)
@@ -340,7 +400,19 @@ static void install(app *a, const char *path)
 {
     sk_error err;
     sk_pack *p = NULL;
-    if (sk_kstore_install_pack(a->ks, path, &p, &err) != SK_OK) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    char why[600];
+    /* Read here, not by path in the store: a stick's file must not be a link
+     * or a FIFO (media_read_file). */
+    if (!media_read_file(path, PACK_MAX, &bytes, &len, why, sizeof why)) {
+        snprintf(a->admin_msg, sizeof a->admin_msg, "Not installed: %s", why);
+        a->admin_msg_error = true;
+        return;
+    }
+    sk_status st = sk_kstore_install_pack_mem(a->ks, bytes, len, path, &p, &err);
+    free(bytes);
+    if (st != SK_OK) {
         set_msg_err(a, "Not installed", &err);
         return;
     }
@@ -361,6 +433,10 @@ static void do_export(app *a, const char *dir)
     sk_error err;
     char path[1024];
     uint64_t n = 0;
+    if (!media_export_target_ok(dir)) {
+        set_msg(a, true, "Not exported: that is not a folder (a symbolic link or a file).");
+        return;
+    }
     if (sk_kstore_export(a->ks, dir, a->export_all, path, sizeof path, &n, &err) != SK_OK) {
         set_msg_err(a, "Not exported", &err);
         return;

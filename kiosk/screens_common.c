@@ -100,6 +100,29 @@ void scr_no_pack(app *a)
         app_open_admin(a);
 }
 
+/* Kiosk mode with no admin PIN: nobody at the screen may choose one (it would
+ * be whoever comes first), so the kiosk only says how an administrator sets
+ * it, and starts by itself once it is set (app.c polls the store). */
+void scr_setup(app *a)
+{
+    ui *u = &a->ui;
+    const ktheme *t = u->th;
+    char text[1400], fp[SK_FINGERPRINT_SIZE];
+    app_header(a, "Survey kiosk", false);
+    int y = header_height(u) + u->pad * 2;
+    y = centred_text(a, "setup/title", "text", "This kiosk is not set up yet", y, RN_BOLD,
+                     u->px_title, t->text);
+    y = centred_text(a, "setup/help", "text",
+                     "It has no admin PIN, so it cannot be used. An administrator sets the PIN "
+                     "at a terminal of this computer; the kiosk starts as soon as it is set:",
+                     y, RN_REGULAR, u->px_body, t->text);
+    snprintf(text, sizeof text, "survey-kiosk --data %s --set-pin", a->opt.data_dir);
+    y = centred_text(a, "setup/command", "text", text, y, RN_BOLD, u->px_body, t->text);
+    sk_kstore_device_fingerprint(a->ks, fp);
+    snprintf(text, sizeof text, "Device fingerprint: %s", fp);
+    centred_text(a, "setup/fingerprint", "text", text, y, RN_REGULAR, u->px_body, t->muted);
+}
+
 void scr_welcome(app *a)
 {
     ui *u = &a->ui;

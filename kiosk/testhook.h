@@ -4,7 +4,9 @@
  *   SURVEY_KIOSK_INPUT=PATH   a file or FIFO of input lines ("tap X Y", "key
  *                             Tab", "text ...") that a reader thread turns into
  *                             real SDL events with SDL_PushEvent.
- * Both are off unless the variables are set.  The UIMAP holds what the screen
+ * Both are off unless the variables are set, and exist only in a build
+ * configured with -DSK_TEST_HOOKS=ON (testhook.c is left out of any other
+ * build, see kiosk/CMakeLists.txt).  The UIMAP holds what the screen
  * shows, answers included: it is for tests and accessibility audits, never for
  * a kiosk in the field. */
 #ifndef KIOSK_TESTHOOK_H
@@ -24,6 +26,7 @@ typedef struct testhook_events {
     uint32_t screenshot;     /* data1 = malloc'd path */
 } testhook_events;
 
+#ifdef SK_TEST_HOOKS
 /* Start from the environment; NULL when neither variable is set.  err gets
  * a sentence when a variable is set but cannot be used. */
 testhook *testhook_start(const char *uimap_path, const char *input_path, char *err,
@@ -36,5 +39,27 @@ void testhook_set_window(testhook *t, int w, int h);
  * lines_done > 0 (one per finished line). */
 void testhook_frame(testhook *t, const struct app *a);
 void testhook_line_done(testhook *t);
+#else
+/* A build without -DSK_TEST_HOOKS=ON has no testhook.c: nothing reads the
+ * variables, there is never a hook, and these stubs compile the calls away. */
+static inline void testhook_stop(testhook *t) { (void)t; }
+static inline const testhook_events *testhook_event_types(const testhook *t)
+{
+    (void)t;
+    return NULL;
+}
+static inline void testhook_set_window(testhook *t, int w, int h)
+{
+    (void)t;
+    (void)w;
+    (void)h;
+}
+static inline void testhook_frame(testhook *t, const struct app *a)
+{
+    (void)t;
+    (void)a;
+}
+static inline void testhook_line_done(testhook *t) { (void)t; }
+#endif
 
 #endif

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 form=${1:-examples/nhsda-alumni.xlsx}
 
 scripts/deps.sh demo
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Never the test hooks (they would stay on in build/ after scripts/test.sh).
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSK_TEST_HOOKS=OFF >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target survey-kiosk survey-sync
 
 export SURVEY_PASSPHRASE=demo
@@ -37,7 +38,9 @@ Where the data went:
   demo-data/study/           the demo study key (passphrase "demo") and its public half
 To bring the answers home and read them:
   $kiosk --data demo-data/kiosk --export demo-data/out
-  $sync merge --store demo-data/central.db demo-data/out/*.skb
+  $sync merge --store demo-data/central.db --study demo-data/study/study.pub demo-data/out/*.skb
+  $sync devices list --store demo-data/central.db      # compare the fingerprint with the kiosk's admin screen
+  $sync devices accept DEVICE-ID --store demo-data/central.db
   $sync status --store demo-data/central.db
   SURVEY_PASSPHRASE=demo $sync export --store demo-data/central.db --key demo-data/study/study.key --out demo-data/csv
   SURVEY_PASSPHRASE=demo $sync report --store demo-data/central.db --key demo-data/study/study.key --out demo-data/report.html

@@ -4,6 +4,12 @@ sk_unit_test(test_kiosk_theme ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_theme.c kio
 sk_unit_test(test_kiosk_wrap  ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_wrap.c  kiosk_logic)
 sk_unit_test(test_kiosk_media ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_media.c kiosk_logic)
 
+# The end-to-end tests below drive the kiosk through its test hooks (UI map,
+# input file), which only a build with -DSK_TEST_HOOKS=ON has.
+if(NOT SK_TEST_HOOKS)
+  message(STATUS "SK_TEST_HOOKS is OFF: the kiosk's end-to-end tests are not registered")
+  return()
+endif()
 # The kiosk end to end: real survey-kiosk under SDL's offscreen driver, driven
 # through SURVEY_KIOSK_INPUT, checked through SURVEY_KIOSK_UIMAP, then the records
 # exported, merged and opened with the study key by the real survey-sync.
@@ -26,4 +32,13 @@ add_test(NAME test_kiosk_admin
                  $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
                  ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
 set_tests_properties(test_kiosk_admin PROPERTIES TIMEOUT 600
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+# Security rules on the real binary: set-up screen in kiosk mode without a PIN,
+# --set-pin (pty and pipe), the PIN delay across a restart, file modes, a hostile
+# USB stick (FIFO, link), the device fingerprint on the admin screen.
+add_test(NAME test_kiosk_security
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_security.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_kiosk_security PROPERTIES TIMEOUT 600
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")

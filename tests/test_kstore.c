@@ -375,16 +375,17 @@ static void test_pin_settings_label(void **state)
     sk_error err;
     assert_int_equal(sk_kstore_open(dir, &ks, &err), SK_OK);
     assert_false(sk_kstore_has_pin(ks));
-    bool ok = true;
-    assert_int_equal(sk_kstore_check_pin(ks, "1234", &ok, &err), SK_ERR_STATE);
-    assert_int_equal(sk_kstore_set_pin(ks, "12a4", &err), SK_ERR_ARG);
-    assert_int_equal(sk_kstore_set_pin(ks, "123", &err), SK_ERR_ARG);
-    assert_int_equal(sk_kstore_set_pin(ks, "4821", &err), SK_OK);
+    sk_pin_result r;
+    assert_int_equal(sk_kstore_pin_attempt(ks, "123456", 1000, &r, &err), SK_ERR_STATE);
+    assert_int_equal(sk_kstore_set_pin(ks, "12a456", &err), SK_ERR_ARG);
+    assert_int_equal(sk_kstore_set_pin(ks, "12345", &err), SK_ERR_ARG);
+    assert_int_equal(sk_kstore_set_pin(ks, "4821", &err), SK_ERR_ARG);
+    assert_int_equal(sk_kstore_set_pin(ks, "482193", &err), SK_OK);
     assert_true(sk_kstore_has_pin(ks));
-    assert_int_equal(sk_kstore_check_pin(ks, "4821", &ok, &err), SK_OK);
-    assert_true(ok);
-    assert_int_equal(sk_kstore_check_pin(ks, "4822", &ok, &err), SK_OK);
-    assert_false(ok);
+    assert_int_equal(sk_kstore_pin_attempt(ks, "482193", 1000, &r, &err), SK_OK);
+    assert_true(r.accepted);
+    assert_int_equal(sk_kstore_pin_attempt(ks, "482194", 1000, &r, &err), SK_OK);
+    assert_false(r.accepted);
     char *v = (char *)1;
     assert_int_equal(sk_kstore_get_setting(ks, "idle_timeout", &v, &err), SK_OK);
     assert_null(v);
@@ -404,7 +405,7 @@ static void test_pin_settings_label(void **state)
     uint8_t *bytes;
     size_t len;
     assert_int_equal(sk_read_file(db, 1 << 26, &bytes, &len, &err), SK_OK);
-    assert_null(memmem(bytes, len, "4821", 4));
+    assert_null(memmem(bytes, len, "482193", 6));
     free(bytes);
     sk_kstore_close(NULL);
 }
@@ -430,6 +431,91 @@ static void test_newer_schema_refused(void **state)
     assert_non_null(strstr(err.message, "newer survey-kiosk"));
 }
 
+static unsigned mode_of(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat sb;
+    assert_int_equal(lstat(path, &sb), 0);
+    return (unsigned)(sb.st_mode & 07777);
+}
+
+/* kiosk.db holds the device's signing key: it, its -wal and -shm are 0600
+ * whatever the umask, a 0644 store from an older version is fixed on open,
+ * and a new data folder is 0700. */
+static void test_store_files_private(void **state)
+{
+    (void)state;
+    char dir[1024], path[1200];
+    fx_dir(dir, sizeof dir, "kstore_modes");
+    rmdir(dir);
+    mode_t old_mask = umask(022);
+    sk_kstore *ks = NULL;
+    sk_error err;
+    assert_int_equal(sk_kstore_open(dir, &ks, &err), SK_OK);
+    assert_int_equal(sk_kstore_set_label(ks, "write something", &err), SK_OK);
+    assert_int_equal(mode_of(dir, "."), 0700);
+    assert_int_equal(mode_of(dir, "kiosk.db"), 0600);
+    assert_int_equal(mode_of(dir, "kiosk.db-wal"), 0600);
+    assert_int_equal(mode_of(dir, "kiosk.db-shm"), 0600);
+    sk_kstore_close(ks);
+    const char *names[] = {"kiosk.db", "kiosk.db-wal", "kiosk.db-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (access(path, F_OK) == 0)
+            assert_int_equal(chmod(path, 0644), 0);
+    }
+    assert_int_equal(sk_kstore_open(dir, &ks, &err), SK_OK);
+    assert_int_equal(sk_kstore_set_label(ks, "again", &err), SK_OK);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(mode_of(dir, names[i]), 0600);
+    sk_kstore_close(ks);
+    /* A store that is a symbolic link is not followed. */
+    char other[1100];
+    snprintf(other, sizeof other, "%s-elsewhere", dir);
+    fx_dir(other, sizeof other, "kstore_modes_link");
+    snprintf(path, sizeof path, "%s/kiosk.db", other);
+    char target[1200];
+    snprintf(target, sizeof target, "%s/kiosk.db", dir);
+    assert_int_equal(symlink(target, path), 0);
+    ks = (sk_kstore *)1;
+    assert_int_equal(sk_kstore_open(other, &ks, &err), SK_ERR_IO);
+    assert_ptr_equal(ks, (sk_kstore *)1);
+    umask(old_mask);
+}
+
+/* The fingerprint shown on the admin screen is the device key's, as
+ * sk_device_fingerprint gives it, and begins with the device id. */
+static void test_device_fingerprint(void **state)
+{
+    (void)state;
+    char dir[1024], db_path[1100];
+    fx_dir(dir, sizeof dir, "kstore_fp");
+    sk_kstore *ks = NULL;
+    sk_error err;
+    assert_int_equal(sk_kstore_open(dir, &ks, &err), SK_OK);
+    char fp[SK_FINGERPRINT_SIZE], want[SK_FINGERPRINT_SIZE];
+    memset(fp, 'z', sizeof fp);
+    sk_kstore_device_fingerprint(ks, fp);
+    snprintf(db_path, sizeof db_path, "%s/kiosk.db", dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sign_pk FROM device", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+    sk_device_fingerprint(sqlite3_column_blob(st, 0), want);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_string_equal(fp, want);
+    assert_int_equal(strlen(fp), 19);
+    assert_true(fp[4] == '-' && fp[9] == '-' && fp[14] == '-');
+    sk_kstore_close(ks);
+    sk_kstore_device_fingerprint(NULL, fp);
+    assert_string_equal(fp, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +524,8 @@ int main(void)
         cmocka_unit_test(test_damaged_pack_has_no_effect),
         cmocka_unit_test(test_pin_settings_label),
         cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_store_files_private),
+        cmocka_unit_test(test_device_fingerprint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

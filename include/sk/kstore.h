@@ -40,13 +40,19 @@ const char *sk_kstore_device_id(const sk_kstore *ks);    /* 16 lowercase hex dig
 const char *sk_kstore_device_label(const sk_kstore *ks); /* "" until set */
 sk_status sk_kstore_set_label(sk_kstore *ks, const char *label, sk_error *err);
 
-/* Verify and install a pack file.  Refuses a pack whose signature does not
+/* Verify and install a pack file (read with sk_read_file: the path is
+ * followed like any open(2); see sk_kstore_install_pack_mem for media that
+ * must not be trusted that far).  Refuses a pack whose signature does not
  * verify (SK_ERR_AUTH), a truncated one (SK_ERR_FORMAT), one signed by another
  * study than the packs already installed (SK_ERR_MISMATCH).  A newer version
  * of a form becomes current; records of older versions are kept.
  * *installed (may be NULL) receives the parsed pack (sk_pack_free). */
 sk_status sk_kstore_install_pack(sk_kstore *ks, const char *path, sk_pack **installed,
                                  sk_error *err);
+/* The same from bytes the caller has read (len bytes at bytes, still the
+ * caller's); name (may be NULL) is the file named in error messages. */
+sk_status sk_kstore_install_pack_mem(sk_kstore *ks, const uint8_t *bytes, size_t len,
+                                     const char *name, sk_pack **installed, sk_error *err);
 /* The pack installed last (the one the kiosk shows); SK_ERR_STATE when none. */
 sk_status sk_kstore_current_pack(sk_kstore *ks, sk_pack **out, sk_error *err);
 
@@ -79,10 +85,52 @@ sk_status sk_sitting_abandon(sk_sitting *s, const sk_answers *draft, sk_error *e
 sk_status sk_kstore_export(sk_kstore *ks, const char *outdir, bool all, char *path_out,
                            size_t size, uint64_t *n_records, sk_error *err);
 
-/* The admin PIN (Argon2id hash in the store). */
-bool sk_kstore_has_pin(sk_kstore *ks);
+/* The admin PIN: SK_PIN_MIN to SK_PIN_MAX digits, stored as an Argon2id hash.
+ *
+ * Guessing is slowed by a delay kept in the store (so a restart does not
+ * clear it): the first SK_PIN_FREE_TRIES wrong PINs in a row cost nothing;
+ * the wrong PIN that reaches SK_PIN_FREE_TRIES starts a delay of
+ * SK_PIN_FIRST_DELAY_MS, each further one doubles it, up to
+ * SK_PIN_MAX_DELAY_MS.  While a delay runs every PIN is refused without being
+ * checked, the right one too.  A right PIN outside a delay resets the count. */
+#define SK_PIN_MIN 6
+#define SK_PIN_MAX 12
+#define SK_PIN_FREE_TRIES 3
+#define SK_PIN_FIRST_DELAY_MS ((int64_t)30 * 1000)
+#define SK_PIN_MAX_DELAY_MS ((int64_t)15 * 60 * 1000)
+
+typedef struct sk_pin_result {
+    bool checked;       /* false: a delay was running and the PIN was not looked at */
+    bool accepted;      /* checked and right (the count is now 0) */
+    uint32_t failures;  /* wrong PINs in a row after this attempt (0 when accepted) */
+    int64_t wait_ms;    /* from now_ms until a PIN is checked again; 0 = at once */
+} sk_pin_result;
+
+bool sk_kstore_has_pin(sk_kstore *ks);   /* false also when the store cannot be read */
+/* Set or replace the PIN (digits only, SK_PIN_MIN..SK_PIN_MAX, else SK_ERR_ARG)
+ * and clear the failure count and any delay.  The caller keeps and wipes pin. */
 sk_status sk_kstore_set_pin(sk_kstore *ks, const char *pin, sk_error *err);
-sk_status sk_kstore_check_pin(sk_kstore *ks, const char *pin, bool *ok, sk_error *err);
+/* One PIN entry at now_ms (sk_now_ms() on a kiosk; tests pass their own
+ * clock).  The attempt is recorded as wrong, durably, before the hash is
+ * checked, and cleared when it was right, so stopping the process mid-check
+ * gains nothing.  If now_ms is before the stored end of a delay by more than
+ * the delay itself (the clock went back), the delay is cut to one full delay
+ * from now_ms.  *result is set only on SK_OK.  Errors: SK_ERR_ARG (NULL
+ * argument), SK_ERR_STATE (no PIN set), SK_ERR_IO / SK_ERR_NOSPACE / SK_ERR_DB
+ * / SK_ERR_FORMAT (the attempt could not be recorded: the PIN counts as not
+ * accepted).  pin stays the caller's (wipe it after the call). */
+sk_status sk_kstore_pin_attempt(sk_kstore *ks, const char *pin, int64_t now_ms,
+                                sk_pin_result *result, sk_error *err);
+/* How long from now_ms until a PIN is checked again (0 = no delay), for the
+ * keypad screen.  *wait_ms set only on SK_OK; SK_ERR_STATE when no PIN is set. */
+sk_status sk_kstore_pin_wait(sk_kstore *ks, int64_t now_ms, int64_t *wait_ms, sk_error *err);
+/* The delay that follows `failures` wrong PINs in a row (0, 30 s, 60 s, ... 15 min). */
+int64_t sk_kstore_pin_backoff_ms(uint32_t failures);
+
+/* The device's fingerprint, "XXXX-XXXX-XXXX-XXXX" (sk_device_fingerprint of
+ * its public key): what `survey-sync devices` shows for this kiosk, for a
+ * researcher to compare with the admin screen.  "" when ks is NULL. */
+void sk_kstore_device_fingerprint(const sk_kstore *ks, char out[SK_FINGERPRINT_SIZE]);
 
 /* Small non-secret settings (idle timeout override, text size, theme, ...).
  * get: *value malloc'd, or NULL when unset. */

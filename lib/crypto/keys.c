@@ -33,7 +33,11 @@ _Static_assert(SALT_SIZE == crypto_pwhash_SALTBYTES, "salt size");
  * the minimum Argon2id cost.  Only writing is affected; the cost is in the file. */
 static void write_cost(uint64_t *ops, uint64_t *mem)
 {
+#ifdef SK_TEST_HOOKS
     const char *fast = getenv("SK_PWHASH_FAST");
+#else
+    const char *fast = NULL; /* only builds with -DSK_TEST_HOOKS=ON have this hook */
+#endif
     if (fast && strcmp(fast, "1") == 0) {
         *ops = crypto_pwhash_OPSLIMIT_MIN;
         *mem = crypto_pwhash_MEMLIMIT_MIN;
@@ -188,8 +192,11 @@ sk_status sk_study_key_load(const char *path, const char *passphrase, size_t pas
         unsigned version = buf[4];
         free(buf);
         return sk_error_set_at(err, SK_ERR_UNSUPPORTED, path, NULL, 0, NULL,
-                               "the study key has format version %u, which this build cannot read; "
-                               "update survey-sync",
+                               version > KEY_VERSION
+                                   ? "the study key has format version %u, which this build "
+                                     "cannot read; update survey-sync"
+                                   : "the study key has format version %u, from an older release "
+                                     "that this build no longer reads",
                                version);
     }
     uint64_t ops = len == KEY_FILE_SIZE ? sk_get_u64(buf + 8) : 0, mem = len == KEY_FILE_SIZE ? sk_get_u64(buf + 16) : 0;

@@ -1,18 +1,21 @@
 /* kstore_db.c - opening the kiosk store: durability settings, schema, the
  * device identity, crash recovery; plus settings, label, PIN and counts. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kstore_internal.h"
 
 static const char *const schema =
     "CREATE TABLE device(one INTEGER PRIMARY KEY CHECK (one = 1), device_id TEXT NOT NULL,"
     "  sign_pk BLOB NOT NULL, sign_sk BLOB NOT NULL, label TEXT NOT NULL DEFAULT '',"
-    "  pin_hash TEXT, created_ms INTEGER NOT NULL);"
+    "  pin_hash TEXT, created_ms INTEGER NOT NULL,"
+    "  pin_failures INTEGER NOT NULL DEFAULT 0, pin_locked_until_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE packs(digest BLOB PRIMARY KEY, form_id TEXT NOT NULL, form_version TEXT NOT NULL,"
     "  title TEXT NOT NULL, bytes BLOB NOT NULL, installed_ms INTEGER NOT NULL,"
     "  install_order INTEGER NOT NULL);"
@@ -23,7 +26,13 @@ static const char *const schema =
     "  kind INTEGER NOT NULL, form_id TEXT NOT NULL, form_version TEXT NOT NULL,"
     "  blob BLOB NOT NULL, created_ms INTEGER NOT NULL, exported_ms INTEGER);"
     "CREATE INDEX records_unexported ON records(seq) WHERE exported_ms IS NULL;"
-    "PRAGMA user_version = 1;";
+    "PRAGMA user_version = 2;";
+
+/* Version 1 -> 2: the admin PIN's failure count and delay (sk_kstore_pin_attempt). */
+static const char *const upgrade_1_2 =
+    "ALTER TABLE device ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE device ADD COLUMN pin_locked_until_ms INTEGER NOT NULL DEFAULT 0;"
+    "PRAGMA user_version = 2;";
 
 sk_status ks_db_error(sk_kstore *ks, int rc, const char *doing, sk_error *err)
 {
@@ -127,18 +136,53 @@ static sk_status setup_schema(sk_kstore *ks, sk_error *err)
                                "the kiosk store was made by a newer survey-kiosk (schema %d); "
                                "update this one",
                                version);
-    if (version == 0) {
-        s = ks_exec(ks, "BEGIN IMMEDIATE", "creating the store", err);
+    if (version == 0 || version == 1) {
+        const char *doing = version == 0 ? "creating the store" : "upgrading the store";
+        s = ks_exec(ks, "BEGIN IMMEDIATE", doing, err);
         if (s == SK_OK)
-            s = ks_exec(ks, schema, "creating the store", err);
+            s = ks_exec(ks, version == 0 ? schema : upgrade_1_2, doing, err);
         if (s == SK_OK)
-            s = ks_exec(ks, "COMMIT", "creating the store", err);
+            s = ks_exec(ks, "COMMIT", doing, err);
         if (s != SK_OK) {
             sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
             return s;
         }
     }
     return SK_OK;
+}
+
+/* kiosk.db holds the device's signing key: owner-only.  The file is made (or
+ * an older 0644 one fixed) before SQLite opens it, because SQLite gives the
+ * -wal and -shm files it creates the database file's mode.  -wal and -shm
+ * left by an older version are fixed too.  Symbolic links are not followed. */
+static sk_status private_file(const char *path, bool create, sk_error *err)
+{
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT : 0),
+                  0600);
+    if (fd < 0) {
+        if (!create && errno == ENOENT)
+            return SK_OK;
+        return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
+                               "cannot open the kiosk store: %s%s", strerror(errno),
+                               errno == ELOOP ? " (it is a symbolic link; the store must be a "
+                                                "plain file)"
+                                              : "");
+    }
+    struct stat sb;
+    sk_status s = SK_OK;
+    if (fstat(fd, &sb) != 0)
+        s = sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL, "cannot read the kiosk store: %s",
+                            strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        s = sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
+                            "the kiosk store is not a plain file; move it away");
+    else if ((sb.st_mode & 077) && fchmod(fd, 0600) != 0)
+        s = sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
+                            "the kiosk store can be read by other users and its mode cannot be "
+                            "changed to 0600: %s",
+                            strerror(errno));
+    close(fd);
+    return s;
 }
 
 sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
@@ -159,8 +203,22 @@ sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening the kiosk store");
     }
     snprintf(ks->path, sizeof ks->path, "%s/kiosk.db", dir);
-    int rc = sqlite3_open_v2(ks->path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    sk_status s = rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "opening the kiosk store", err);
+    char side[sizeof ks->path + 8];
+    sk_status s = private_file(ks->path, true, err);
+    snprintf(side, sizeof side, "%s-wal", ks->path);
+    if (s == SK_OK)
+        s = private_file(side, false, err);
+    snprintf(side, sizeof side, "%s-shm", ks->path);
+    if (s == SK_OK)
+        s = private_file(side, false, err);
+    if (s != SK_OK) {
+        sodium_free(ks->key);
+        free(ks);
+        return s;
+    }
+    int rc = sqlite3_open_v2(ks->path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                             NULL);
+    s = rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "opening the kiosk store", err);
     if (s == SK_OK) {
         sqlite3_busy_timeout(ks->db, 5000);
         /* Durable at every commit; deleted pages zeroed; temporary data never on disk. */
@@ -284,7 +342,7 @@ sk_status sk_kstore_counts_get(sk_kstore *ks, sk_kstore_counts *out, sk_error *e
 static bool pin_valid(const char *pin)
 {
     size_t n = strlen(pin);
-    if (n < 4 || n > 12)
+    if (n < SK_PIN_MIN || n > SK_PIN_MAX)
         return false;
     for (size_t i = 0; i < n; i++)
         if (pin[i] < '0' || pin[i] > '9')
@@ -302,47 +360,199 @@ bool sk_kstore_has_pin(sk_kstore *ks)
     return has;
 }
 
+/* Interactive limits: a PIN check on a Raspberry Pi must take well under a second.
+ * SK_PWHASH_FAST (test builds only, as for study keys) uses the minimum. */
+static void pin_cost(unsigned long long *ops, size_t *mem)
+{
+    *ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    *mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+#ifdef SK_TEST_HOOKS
+    const char *fast = getenv("SK_PWHASH_FAST");
+    if (fast && strcmp(fast, "1") == 0) {
+        *ops = crypto_pwhash_OPSLIMIT_MIN;
+        *mem = crypto_pwhash_MEMLIMIT_MIN;
+    }
+#endif
+}
+
 sk_status sk_kstore_set_pin(sk_kstore *ks, const char *pin, sk_error *err)
 {
     if (!ks || !pin)
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_set_pin: NULL argument");
     if (!pin_valid(pin))
-        return sk_error_set(err, SK_ERR_ARG, "the PIN must be 4 to 12 digits");
+        return sk_error_set(err, SK_ERR_ARG, "the PIN must be %d to %d digits (0-9 only)",
+                            SK_PIN_MIN, SK_PIN_MAX);
     char hash[crypto_pwhash_STRBYTES];
-    /* Interactive limits: a PIN check on a Raspberry Pi must take well under a second.
-     * SK_PWHASH_FAST (tests only, as for study keys) uses the minimum. */
-    const char *fast = getenv("SK_PWHASH_FAST");
-    bool min = fast && strcmp(fast, "1") == 0;
-    if (crypto_pwhash_str(hash, pin, strlen(pin),
-                          min ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          min ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    unsigned long long ops;
+    size_t mem;
+    pin_cost(&ops, &mem);
+    if (crypto_pwhash_str(hash, pin, strlen(pin), ops, mem) != 0)
         return sk_error_set(err, SK_ERR_NOMEM, "not enough memory to hash the PIN");
+    /* A new PIN starts with a clean slate: the one who sets it has the machine. */
     sqlite3_stmt *st;
-    sk_status s = ks_prepare(ks, "UPDATE device SET pin_hash = ?", &st, err);
+    sk_status s = ks_prepare(ks,
+                             "UPDATE device SET pin_hash = ?, pin_failures = 0, "
+                             "pin_locked_until_ms = 0",
+                             &st, err);
     if (s != SK_OK)
         return s;
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
+    sodium_memzero(hash, sizeof hash);
     return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "saving the PIN", err);
 }
 
-sk_status sk_kstore_check_pin(sk_kstore *ks, const char *pin, bool *ok, sk_error *err)
+int64_t sk_kstore_pin_backoff_ms(uint32_t failures)
 {
-    if (!ks || !pin || !ok)
-        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_check_pin: NULL argument");
+    if (failures < SK_PIN_FREE_TRIES)
+        return 0;
+    int64_t ms = SK_PIN_FIRST_DELAY_MS;
+    for (uint32_t i = SK_PIN_FREE_TRIES; i < failures && ms < SK_PIN_MAX_DELAY_MS; i++)
+        ms *= 2;
+    return ms < SK_PIN_MAX_DELAY_MS ? ms : SK_PIN_MAX_DELAY_MS;
+}
+
+typedef struct pin_row {
+    char hash[crypto_pwhash_STRBYTES];
+    uint32_t failures;
+    int64_t locked_until;
+} pin_row;
+
+static sk_status read_pin_row(sk_kstore *ks, pin_row *row, sk_error *err)
+{
     sqlite3_stmt *st;
-    sk_status s = ks_prepare(ks, "SELECT pin_hash FROM device WHERE pin_hash IS NOT NULL", &st, err);
+    sk_status s = ks_prepare(ks,
+                             "SELECT pin_hash, pin_failures, pin_locked_until_ms FROM device "
+                             "WHERE pin_hash IS NOT NULL",
+                             &st, err);
     if (s != SK_OK)
         return s;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return sk_error_set(err, SK_ERR_STATE, "no admin PIN is set yet");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        snprintf(row->hash, sizeof row->hash, "%s", h ? h : "");
+        sqlite3_int64 f = sqlite3_column_int64(st, 1);
+        row->failures = f < 0 ? 0 : f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+        row->locked_until = sqlite3_column_int64(st, 2);
     }
-    const char *hash = (const char *)sqlite3_column_text(st, 0);
-    *ok = hash && crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
     sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return sk_error_set(err, SK_ERR_STATE, "no admin PIN is set yet");
+    return rc == SQLITE_ROW ? SK_OK : ks_db_error(ks, rc, "reading the PIN", err);
+}
+
+static sk_status write_pin_state(sk_kstore *ks, uint32_t failures, int64_t locked_until,
+                                 sk_error *err)
+{
+    sqlite3_stmt *st;
+    sk_status s = ks_prepare(ks, "UPDATE device SET pin_failures = ?, pin_locked_until_ms = ?",
+                             &st, err);
+    if (s != SK_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, failures);
+    sqlite3_bind_int64(st, 2, locked_until);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SK_OK : ks_db_error(ks, rc, "saving the PIN attempt", err);
+}
+
+/* The wait still to run at now_ms.  A delay longer than the schedule allows
+ * for this failure count means the clock went back (a Raspberry Pi has no
+ * real-time clock until the network sets it): the wait is then cut to one
+ * full delay from now, never years. */
+static int64_t remaining(const pin_row *row, int64_t now_ms, int64_t *locked_until)
+{
+    int64_t full = sk_kstore_pin_backoff_ms(row->failures);
+    *locked_until = row->locked_until;
+    if (row->locked_until <= now_ms)
+        return 0;
+    if (row->locked_until - now_ms > full)
+        *locked_until = now_ms + full;
+    return *locked_until - now_ms;
+}
+
+sk_status sk_kstore_pin_wait(sk_kstore *ks, int64_t now_ms, int64_t *wait_ms, sk_error *err)
+{
+    if (!ks || !wait_ms)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_pin_wait: NULL argument");
+    pin_row row;
+    sk_status s = read_pin_row(ks, &row, err);
+    if (s == SK_OK) {
+        int64_t until;
+        *wait_ms = remaining(&row, now_ms, &until);
+    }
+    sodium_memzero(&row, sizeof row);
+    return s;
+}
+
+sk_status sk_kstore_pin_attempt(sk_kstore *ks, const char *pin, int64_t now_ms,
+                                sk_pin_result *result, sk_error *err)
+{
+    if (!ks || !pin || !result)
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_pin_attempt: NULL argument");
+    pin_row row;
+    sk_pin_result r = {0};
+    sk_status s = ks_exec(ks, "BEGIN IMMEDIATE", "checking the PIN", err);
+    if (s != SK_OK)
+        return s;
+    s = read_pin_row(ks, &row, err);
+    if (s != SK_OK) {
+        sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
+        sodium_memzero(&row, sizeof row);
+        return s;
+    }
+    int64_t until = 0;
+    if ((r.wait_ms = remaining(&row, now_ms, &until)) > 0) {
+        /* A delay runs: refused without looking at the PIN, the count unchanged.
+         * A delay cut short after the clock went back is stored as cut. */
+        r.failures = row.failures;
+        if (until != row.locked_until)
+            s = write_pin_state(ks, row.failures, until, err);
+        if (s == SK_OK)
+            s = ks_exec(ks, "COMMIT", "checking the PIN", err);
+        if (s != SK_OK)
+            sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
+        sodium_memzero(&row, sizeof row);
+        if (s == SK_OK)
+            *result = r;
+        return s;
+    }
+    /* Count the attempt as wrong before checking it, durably: cutting the power
+     * while the hash is computed cannot then buy a free guess. */
+    uint32_t failed = row.failures < UINT32_MAX ? row.failures + 1 : UINT32_MAX;
+    int64_t delay = sk_kstore_pin_backoff_ms(failed);
+    s = write_pin_state(ks, failed, delay ? now_ms + delay : 0, err);
+    if (s == SK_OK)
+        s = ks_exec(ks, "COMMIT", "checking the PIN", err);
+    if (s != SK_OK) {
+        sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
+        sodium_memzero(&row, sizeof row);
+        return s;
+    }
+    r.checked = true;
+    r.accepted = crypto_pwhash_str_verify(row.hash, pin, strlen(pin)) == 0;
+    sodium_memzero(&row, sizeof row);
+    if (r.accepted) {
+        s = write_pin_state(ks, 0, 0, err);
+        if (s != SK_OK)
+            return s;
+    } else {
+        r.failures = failed;
+        r.wait_ms = delay;
+    }
+    *result = r;
     return SK_OK;
+}
+
+void sk_kstore_device_fingerprint(const sk_kstore *ks, char out[SK_FINGERPRINT_SIZE])
+{
+    if (!ks || !out) {
+        if (out)
+            out[0] = '\0';
+        return;
+    }
+    sk_device_fingerprint(ks->key->pk, out);
 }
 
 /* ---- settings --------------------------------------------------------------- */

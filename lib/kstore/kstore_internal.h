@@ -1,14 +1,16 @@
 /* kstore_internal.h - shared between the kiosk store's files (internal).
  *
- * kiosk.db schema (user_version 1):
- *   device    one row: device id (hex), Ed25519 key pair, label, admin PIN hash
+ * kiosk.db schema (user_version 2; a version-1 store gains the two pin_ columns):
+ *   device    one row: device id (hex), Ed25519 key pair, label, admin PIN hash,
+ *             wrong PINs in a row and the end of the current PIN delay (ms)
  *   packs     every pack installed, byte for byte; the current one is the last installed
  *   settings  small non-secret key/value settings
  *   drafts    the sealed draft of each sitting in progress (at most one per sitting)
  *   records   finished records with their per-device sequence number (the primary key)
  * The device's secret key is stored in clear: the kiosk must sign bundles unattended,
  * and it protects the integrity of bundles, not the answers (those are sealed to the
- * study key, which the kiosk never holds).
+ * study key, which the kiosk never holds).  That is why kiosk.db, -wal and -shm
+ * are mode 0600 (sk_kstore_open).
  */
 #ifndef SK_KSTORE_INTERNAL_H
 #define SK_KSTORE_INTERNAL_H
@@ -18,7 +20,7 @@
 #include "sk/bundle.h"
 #include "sk/kstore.h"
 
-#define KSTORE_SCHEMA_VERSION 1
+#define KSTORE_SCHEMA_VERSION 2
 
 struct sk_kstore {
     sqlite3 *db;
