@@ -1,28 +1,34 @@
 /* cmd_export.c - survey-sync export: the store's records as CSV files.
  *
  *   survey-sync export --store central.db --key study.key --out DIR
- *                      [--labels] [--excel] [--lang CODE] [--passphrase-file F]
+ *                      [--labels] [--excel] [--raw] [--lang CODE] [--passphrase-file F]
  *
- * Prints each file written.  Exit 0 on success, 1 on failure (wrong
- * passphrase, a record that does not open with the key, disk full), 2 usage. */
+ * Prints each file written.  A record that cannot be read is skipped, named
+ * in a warning and in DIR/unreadable.csv, and the export still succeeds.
+ * --raw writes text cells exactly as recorded, without the ' that keeps a
+ * spreadsheet from running "=..." as a formula.  Exit 0 on success, 1 on
+ * failure (wrong passphrase, a key of another study, disk full), 2 usage. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "term.h"
 #include "sk/cstore.h"
 #include "sk/export.h"
 #include "sk/keys.h"
 
 static const char usage[] =
-    "export --store central.db --key study.key --out DIR [--labels] [--excel] [--lang CODE] "
-    "[--passphrase-file F]";
+    "export --store central.db --key study.key --out DIR [--labels] [--excel] [--raw] "
+    "[--lang CODE] [--passphrase-file F]";
 
 static void print_file(void *user, const char *path)
 {
     (void)user;
-    printf("%s\n", path);
+    /* The file names carry the form id and version from the pack. */
+    term_put(stdout, path);
+    putchar('\n');
 }
 
 int cmd_export(int argc, char **argv)
@@ -46,6 +52,8 @@ int cmd_export(int argc, char **argv)
             opts.labels = true;
         else if (strcmp(a, "--excel") == 0)
             opts.excel_bom = true;
+        else if (strcmp(a, "--raw") == 0)
+            opts.raw = true;
         else
             return sync_usage(usage);
     }
@@ -65,11 +73,21 @@ int cmd_export(int argc, char **argv)
     }
     sk_error err;
     size_t n_files = 0;
+    sk_unreadable_list skipped = {0};
+    opts.unreadable = &skipped;
     sk_status st = sk_export_csv(cs, key, out, &opts, &n_files, &err);
     sk_study_key_free(key);
     sk_cstore_close(cs);
-    if (st != SK_OK)
+    if (st != SK_OK) {
+        sk_unreadable_list_free(&skipped);
         return sync_fail(&err);
-    fprintf(stderr, "survey-sync: %zu files written to %s\n", n_files, out);
+    }
+    sync_warn_unreadable(&skipped);
+    fprintf(stderr, "survey-sync: %zu files written to %s", n_files, out);
+    if (skipped.n)
+        fprintf(stderr, "; %zu record%s could not be read (see unreadable.csv)", skipped.n,
+                skipped.n == 1 ? "" : "s");
+    fputc('\n', stderr);
+    sk_unreadable_list_free(&skipped);
     return 0;
 }

@@ -4,7 +4,9 @@
  *   survey-sync report --store central.db --key study.key
  *                      (--out report.html | --text) [--by QUESTION] [--lang CODE]
  *                      [--passphrase-file F]
- */
+ *
+ * A response that cannot be read is left out of the counts, named in a
+ * warning and listed in the report itself; the report is still made. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +56,31 @@ int cmd_report(int argc, char **argv)
     sk_error err;
     char *report = NULL;
     size_t len = 0;
+    sk_unreadable_list skipped = {0};
+    opts.unreadable = &skipped;
     sk_status st = sk_report(cs, key, &opts, &report, &len, &err);
     sk_study_key_free(key);
     sk_cstore_close(cs);
+    if (st == SK_OK)
+        sync_warn_unreadable(&skipped);
+    /* sk_report_write lets the umask decide the mode: the report holds
+     * participants' answers. */
     if (st == SK_OK && out)
-        st = sk_write_file_atomic(out, report, len, 0644, 0, &err);
+        st = sk_report_write(out, report, len, &err);
     else if (st == SK_OK && fwrite(report, 1, len, stdout) != len)
         st = sk_error_set(&err, SK_ERR_IO, "cannot write the report to standard output");
     /* The report holds participants' free text. */
     sk_secret_free(report, len);
+    size_t n_skipped = skipped.n;
+    sk_unreadable_list_free(&skipped);
     if (st != SK_OK)
         return sync_fail(&err);
     if (out)
-        fprintf(stderr, "survey-sync: report written to %s\n", out);
+        fprintf(stderr, "survey-sync: report written to %s%s", out, n_skipped ? "; " : "\n");
+    else if (n_skipped)
+        fprintf(stderr, "survey-sync: ");
+    if (n_skipped)
+        fprintf(stderr, "%zu record%s could not be read (listed in the report)\n", n_skipped,
+                n_skipped == 1 ? "" : "s");
     return 0;
 }

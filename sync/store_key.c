@@ -1,10 +1,14 @@
-/* store_key.c - what export and report both need first: an existing central
- * store (never created here) and the study key, unlocked with the passphrase. */
+/* store_key.c - what export and report both need: first an existing central
+ * store (never created here) and the study key, unlocked with the passphrase;
+ * last, warnings for the records they could not read. */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "sk/cstore.h"
+#include "sk/export.h"
 #include "sk/keys.h"
+#include "term.h"
 
 int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
                             const char *nothing_done, sk_cstore **cs, sk_study_key **key)
@@ -30,4 +34,19 @@ int sync_open_store_and_key(const char *store, const char *key_path, const char 
         return sync_fail(&err);
     }
     return 0;
+}
+
+void sync_warn_unreadable(const sk_unreadable_list *skipped)
+{
+    for (size_t i = 0; i < skipped->n; i++) {
+        const sk_unreadable *u = &skipped->items[i];
+        fprintf(stderr, "survey-sync: warning: skipped record %s (device %s, seq %llu, %s, form ",
+                u->record_id, u->device_id, (unsigned long long)u->seq, sk_rec_kind_name(u->kind));
+        term_put(stderr, u->form_id);
+        fputs(" v", stderr);
+        term_put(stderr, u->form_version);
+        fputs("): ", stderr);
+        term_put(stderr, u->reason);
+        fputc('\n', stderr);
+    }
 }

@@ -16,3 +16,16 @@ add_test(NAME test_export_sync_scenario
                  $<TARGET_FILE:survey-kiosk>)
 set_tests_properties(test_export_sync_scenario PROPERTIES
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+
+# Export and report over a real central store: an unreadable record is
+# skipped and listed, formula-like text is defused, another study's key is refused.
+sk_unit_test(test_export_store ${CMAKE_CURRENT_SOURCE_DIR}/test_export_store.c skcore
+             PkgConfig::SODIUM)
+
+# Formula defusing, umask, unreadable records and escaped inspect output,
+# end to end through survey-sync on the store test_export_store makes.
+add_test(NAME test_export_sync_safety
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_export_safety.py
+                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_export_store>)
+set_tests_properties(test_export_sync_safety PROPERTIES
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")

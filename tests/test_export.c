@@ -1,6 +1,7 @@
 /* test_export.c - the export module's building blocks: RFC 4180 quoting,
- * frequencies as "59% (24/41)", summary statistics, histograms, HTML
- * escaping and the SVG charts. */
+ * formula defusing, output file modes under the umask, frequencies as
+ * "59% (24/41)", summary statistics, histograms, HTML escaping and the SVG
+ * charts. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,13 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "export_internal.h"
+#include "sk/export.h"
 
 /* Write one row of fields with the CSV writer and return the bytes. */
-static char *csv_row(const char *const *fields, size_t n)
+static char *csv_row_as(const char *const *fields, size_t n, bool raw, bool numbers)
 {
     char *text = NULL;
     size_t len = 0;
@@ -23,11 +27,21 @@ static char *csv_row(const char *const *fields, size_t n)
     assert_non_null(f);
     csv_writer w;
     csv_init(&w, f);
-    for (size_t i = 0; i < n; i++)
-        csv_field(&w, fields[i]);
+    w.raw = raw;
+    for (size_t i = 0; i < n; i++) {
+        if (numbers)
+            csv_number(&w, fields[i]);
+        else
+            csv_field(&w, fields[i]);
+    }
     csv_end_row(&w);
     fclose(f);
     return text;
+}
+
+static char *csv_row(const char *const *fields, size_t n)
+{
+    return csv_row_as(fields, n, false, false);
 }
 
 static void test_csv_quoting(void **state)
@@ -44,7 +58,6 @@ static void test_csv_quoting(void **state)
         {"cr\rlf", "\"cr\rlf\""},
         {" padded ", "\" padded \""},
         {"Cymraeg: rôl, ✓", "\"Cymraeg: rôl, ✓\""},
-        {"=1+1", "=1+1"},
         {"\"", "\"\"\"\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -54,6 +67,100 @@ static void test_csv_quoting(void **state)
         snprintf(want, sizeof want, "%s\r\n", cases[i].out);
         assert_string_equal(row, want);
         free(row);
+    }
+}
+
+/* A text cell a spreadsheet would run as a formula gets a leading ' (inside
+ * the quotes when the field is quoted); a number column and --raw never. */
+static void test_csv_formula_defused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *text, *raw, *number;
+    } cases[] = {
+        {"=1+1", "'=1+1", "=1+1", "=1+1"},
+        {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+         "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+        {"+44 7700 900123", "'+44 7700 900123", "+44 7700 900123", "+44 7700 900123"},
+        {"-3", "'-3", "-3", "-3"},
+        {"-2.5", "'-2.5", "-2.5", "-2.5"},
+        {"@SUM(A1:A9)", "'@SUM(A1:A9)", "@SUM(A1:A9)", "@SUM(A1:A9)"},
+        {"\t=cmd", "'\t=cmd", "\t=cmd", "\t=cmd"},
+        {"\r=cmd", "\"'\r=cmd\"", "\"\r=cmd\"", "\"\r=cmd\""},
+        {"=a,b", "\"'=a,b\"", "\"=a,b\"", "\"=a,b\""},
+        /* Not at the start, or not a formula character: unchanged. */
+        {"1+1=2", "1+1=2", "1+1=2", "1+1=2"},
+        {"a-b", "a-b", "a-b", "a-b"},
+        {"3", "3", "3", "3"},
+        {" =x", "\" =x\"", "\" =x\"", "\" =x\""},
+        {"'quoted'", "'quoted'", "'quoted'", "'quoted'"},
+        {"", "", "", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *fields[] = {cases[i].in};
+        const char *want[] = {cases[i].text, cases[i].raw, cases[i].number};
+        for (int mode = 0; mode < 3; mode++) {
+            char *row = csv_row_as(fields, 1, mode == 1, mode == 2);
+            char expect[128];
+            snprintf(expect, sizeof expect, "%s\r\n", want[mode]);
+            if (strcmp(row, expect) != 0)
+                fail_msg("case %zu mode %d: got [%s], want [%s]", i, mode, row, expect);
+            free(row);
+        }
+    }
+    /* A row mixes both: the writer decides per call, i.e. per column. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    csv_writer w;
+    csv_init(&w, f);
+    csv_number(&w, "-3");
+    csv_field(&w, "-3");
+    csv_end_row(&w);
+    fclose(f);
+    assert_string_equal(text, "-3,'-3\r\n");
+    free(text);
+}
+
+static mode_t file_mode(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+/* Export files and the report are created so that the umask applies. */
+static void test_output_modes_follow_umask(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("SK_TEST_TMP") ? getenv("SK_TEST_TMP") : "/tmp";
+    static const struct {
+        mode_t mask, want;
+    } cases[] = {{022, 0644}, {027, 0640}, {077, 0600}, {002, 0664}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char csv_path[4096], report_path[4096];
+        snprintf(csv_path, sizeof csv_path, "%s/test_export_mode_%zu.csv", tmp, i);
+        snprintf(report_path, sizeof report_path, "%s/test_export_mode_%zu.html", tmp, i);
+        unlink(csv_path);
+        unlink(report_path);
+        mode_t old = umask(cases[i].mask);
+        outfile o;
+        sk_error err;
+        sk_status st = outfile_open(&o, csv_path, &err);
+        if (st == SK_OK) {
+            fputs("a,b\r\n", o.f);
+            st = outfile_commit(&o, &err);
+        }
+        sk_status st2 = sk_report_write(report_path, "<p>r</p>", 8, &err);
+        umask(old);
+        assert_int_equal(st, SK_OK);
+        assert_int_equal(st2, SK_OK);
+        if (file_mode(csv_path) != cases[i].want || file_mode(report_path) != cases[i].want)
+            fail_msg("umask %03o: csv %03o, report %03o, want %03o", (unsigned)cases[i].mask,
+                     (unsigned)file_mode(csv_path), (unsigned)file_mode(report_path),
+                     (unsigned)cases[i].want);
+        unlink(csv_path);
+        unlink(report_path);
     }
 }
 
@@ -259,6 +366,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_quoting),     cmocka_unit_test(test_csv_row_shape),
+        cmocka_unit_test(test_csv_formula_defused),
+        cmocka_unit_test(test_output_modes_follow_umask),
         cmocka_unit_test(test_percent_and_freq), cmocka_unit_test(test_summary),
         cmocka_unit_test(test_histogram),        cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_svg_bars),         cmocka_unit_test(test_svg_diverging),

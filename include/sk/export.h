@@ -2,17 +2,53 @@
  *
  * Both open the records of a central store with the study key (in memory only),
  * never output a withdrawn record, and mark incomplete ones.  Files are written
- * atomically (sk_write_file_atomic or a temporary file + rename).
+ * atomically through a temporary file + rename, created with mode 0666 less
+ * the process's umask (so umask 077 gives files only their owner can read).
+ *
+ * A record that cannot be read (its payload does not open with the study key,
+ * is not an answers document, or is from a newer build) is skipped: the others
+ * are still exported and counted, and the skipped ones are listed (see
+ * sk_unreadable_list).  A study key that is not the study of a form's pack is
+ * refused before anything is read (SK_ERR_MISMATCH), since then every record
+ * would be unreadable.
  */
 #ifndef SK_EXPORT_H
 #define SK_EXPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sk/cstore.h"
 #include "sk/error.h"
 #include "sk/keys.h"
+#include "sk/record.h"
+
+/* A record left out because it could not be read.  All fields come from the
+ * record's clear header except status and reason. */
+typedef struct sk_unreadable {
+    char device_id[2 * SK_DEVICE_ID_SIZE + 1];   /* hex */
+    uint64_t seq;
+    char record_id[2 * SK_RECORD_ID_SIZE + 1];   /* hex */
+    int kind;                                    /* sk_rec_kind (sk_rec_kind_name) */
+    char form_id[SK_FORM_ID_MAX + 1];
+    char form_version[SK_FORM_VERSION_MAX + 1];
+    sk_status status;                            /* SK_ERR_AUTH, SK_ERR_FORMAT, ... */
+    char reason[512];                            /* one sentence, lowercase first word */
+} sk_unreadable;
+
+/* The skipped records of one export or report, in the order met (form, then
+ * device and seq).  The caller owns the struct: zero-initialise it, pass its
+ * address in the options, and release it with sk_unreadable_list_free (also
+ * after a failed call).  Each call first empties it, then fills it with the
+ * records that call skipped. */
+typedef struct sk_unreadable_list {
+    sk_unreadable *items;
+    size_t n, cap;
+} sk_unreadable_list;
+
+/* Free the items and zero the struct (not the struct itself). NULL is a no-op. */
+void sk_unreadable_list_free(sk_unreadable_list *list);
 
 typedef struct sk_export_opts {
     bool labels;      /* choice labels instead of names */
@@ -22,14 +58,26 @@ typedef struct sk_export_opts {
     const char *language;  /* language code or name ("cy"), resolved per form; overrides lang */
     void (*on_file)(void *user, const char *path);  /* told of each file once it is in place */
     void *user;
+    /* Text cells that begin with = + - @, a tab or a CR are written with a
+     * leading ' so that a spreadsheet shows them instead of running them as
+     * formulas; columns of numbers (integer, decimal, range, counts, choice
+     * names that are all numbers) are never changed.  raw turns this off:
+     * every cell exactly as recorded.  The codebook says which applies. */
+    bool raw;
+    /* Out, may be NULL: the records skipped because they could not be read
+     * (they are also written to unreadable.csv).  See sk_unreadable_list. */
+    sk_unreadable_list *unreadable;
 } sk_export_opts;
 
 /* Writes into outdir, per form version <id>-v<version>: _responses.csv (wide),
- * _codebook.csv, _consent.csv, _text.csv (long-format free text).
- * *n_files (may be NULL) gets the number of files written.  Every record is
- * opened before any file is put in place: SK_ERR_AUTH (a record sealed to
- * another study, or altered) leaves outdir as it was.  SK_ERR_NOTFOUND when
- * the store holds no forms or a form lacks the language asked for. */
+ * _codebook.csv, _consent.csv, _text.csv (long-format free text); and once,
+ * unreadable.csv: device, seq, record_id, kind, reason of every record that
+ * could not be read (only the header row when there are none, so an old list
+ * never stays behind).  *n_files (may be NULL) gets the number of files
+ * written.  Every record is read before any file is put in place, so on a
+ * failure outdir is left as it was.  SK_ERR_MISMATCH when key is not the
+ * study of a form; SK_ERR_NOTFOUND when the store holds no forms or a form
+ * lacks the language asked for. */
 sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outdir,
                         const sk_export_opts *opts, size_t *n_files, sk_error *err);
 
@@ -38,14 +86,24 @@ typedef struct sk_report_opts {
     bool text;        /* plain text tables instead of HTML */
     int lang;         /* -1 = default */
     const char *language;  /* added: language code or name, resolved per form; overrides lang */
+    /* Out, may be NULL: the response records left out of the counts because
+     * they could not be read (the report lists them in a section of its own).
+     * The report reads only finished responses; consents, declined and
+     * incomplete sittings are counted from their clear headers. */
+    sk_unreadable_list *unreadable;
 } sk_report_opts;
 
 /* The report as a malloc'd NUL-terminated string (HTML or text).
  * Frequencies are over finished responses; "asked" counts the responses in
  * which the question was relevant (skip logic re-evaluated on the answers),
  * "answered" those with a non-empty answer, and percentages are of answered.
- * SK_ERR_NOTFOUND when `by` names no select_one question of any form. */
+ * SK_ERR_NOTFOUND when `by` names no select_one question of any form;
+ * SK_ERR_MISMATCH when key is not the study of a form. */
 sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts *opts,
                     char **out, size_t *out_len, sk_error *err);
+
+/* Write a report (or any text) to path atomically: temporary file beside it,
+ * fsync, rename, fsync of the folder; mode 0666 less the umask. */
+sk_status sk_report_write(const char *path, const char *text, size_t len, sk_error *err);
 
 #endif

@@ -87,11 +87,33 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
     return ok;
 }
 
-sk_status codebook_write(const sk_form *form, int lang, FILE *f, sk_error *err)
+/* The first row after the header says how text cells were written, so that
+ * whoever reads the data knows where a leading ' came from (and that it is
+ * not the participant's). */
+static void formula_note(csv_writer *w)
+{
+    if (w->raw)
+        row(w, "", "This export was made with --raw: every cell is exactly as recorded. A text "
+                   "cell that begins with = + - or @ may be run as a formula when the file is "
+                   "opened in Excel or LibreOffice.", "note", "", "", "", "", "all");
+    else
+        row(w, "", "Text cells that begin with = + - @, a tab or a carriage return are written "
+                   "with a leading ' so that Excel and LibreOffice show them instead of running "
+                   "them as formulas; the ' is not part of the answer. Number columns (integer, "
+                   "decimal, range, 0/1, counts, and choice names that are all numbers) are never "
+                   "changed. survey-sync export --raw writes every cell exactly as recorded.",
+            "note", "", "", "", "", "all");
+}
+
+sk_status codebook_write(const sk_form *form, int lang, bool raw, FILE *f, sk_error *err)
 {
     csv_writer w;
     csv_init(&w, f);
+    /* Labels, choices and expressions come from the questionnaire: defused
+     * like any other text cell. */
+    w.raw = raw;
     row(&w, "variable", "label", "type", "choices", "relevance", "required", "constraint", "file");
+    formula_note(&w);
     static const char *const meta[][3] = {
         {"record_id", "Record identifier (random, 32 hex digits)", "text"},
         {"device_id", "Kiosk that collected the record (16 hex digits)", "text"},

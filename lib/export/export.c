@@ -6,8 +6,10 @@
  *   <id>-v<version>_consent.csv     consent and declined records
  *   <id>-v<version>_text.csv        free-text answers in long format (NVivo, MAXQDA)
  *   <id>-v<version>_codebook.csv    (codebook.c)
- * All files of a run are committed only after every record has been opened,
- * so a wrong key or a damaged record leaves no output behind.
+ * and once per run unreadable.csv, the records that could not be read: one
+ * damaged record is skipped and listed rather than costing the researcher the
+ * whole export.  All files of a run are committed only after every record
+ * has been read, so a wrong key or a full disk leaves no output behind.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,9 @@ typedef struct export_run {
     int lang;
     csv_writer csv[F_TEXT + 1];
     int *resp_q, *consent_q;   /* question indices with a column, in form order */
+    bool *resp_numeric;        /* [n_resp]: the column holds numbers (numeric_column) */
     size_t n_resp, n_consent;
+    sk_unreadable_list *skipped;
 } export_run;
 
 /* ---- values ---------------------------------------------------------- */
@@ -77,6 +81,42 @@ static void multi_labels(const export_run *x, int q, const char *value, xbuf *ou
             free(name);
         }
         p = end;
+    }
+}
+
+static bool is_number(const char *s)
+{
+    char *end;
+    if (!*s)
+        return false;
+    (void)strtod(s, &end);
+    return *end == '\0';
+}
+
+/* Does question qi's column hold numbers?  Decided per column from the form
+ * (the codebook's type), never per cell, so a negative number stays -3 and
+ * a text answer "-3" is treated like every other text answer: integer,
+ * decimal and range; a select written as choice names when every name of its
+ * list is a number (a coded scale such as -2..2).  Calculations may build
+ * text from answers, so they count as text. */
+static bool numeric_column(const export_run *x, int qi)
+{
+    const sk_question *q = &x->form->q[qi];
+    switch (q->type) {
+    case SK_Q_INTEGER:
+    case SK_Q_DECIMAL:
+    case SK_Q_RANGE: return true;
+    case SK_Q_SELECT_ONE:
+    case SK_Q_SELECT_MULTIPLE: {
+        const sk_choice_list *list = sk_form_choices(x->form, qi);
+        if (x->opts->labels || !list || !list->n)
+            return false;
+        for (size_t i = 0; i < list->n; i++)
+            if (!is_number(list->choices[i].name))
+                return false;
+        return true;
+    }
+    default: return false;
     }
 }
 
@@ -200,6 +240,12 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
         const sk_question *q = &x->form->q[qi];
         const char *v = sk_answers_get(a, q->name);
         const sk_choice_list *list = sk_form_choices(x->form, qi);
+        if (x->resp_numeric[i]) {
+            csv_number(w, v);
+            for (size_t c = 0; q->type == SK_Q_SELECT_MULTIPLE && list && c < list->n; c++)
+                csv_number(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
+            continue;
+        }
         switch (q->type) {
         case SK_Q_SELECT_ONE:
             csv_field(w, v && *v && x->opts->labels ? choice_label(x, qi, v) : v);
@@ -215,7 +261,7 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
                 csv_field(w, v);
             }
             for (size_t c = 0; list && c < list->n; c++)
-                csv_field(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
+                csv_number(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
             break;
         case SK_Q_SIGNATURE:
             csv_field(w, !v ? "" : stroke_count(v) ? "yes" : "no");
@@ -293,28 +339,14 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
 {
     export_run *x = user;
     sk_record_header h;
-    char *payload = NULL;
-    size_t plen = 0;
-    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
-    record_ids(hdr, rid, dev);
-    sk_status st = sk_record_open(blob, len, x->key, &h, &payload, &plen, err);
-    if (st != SK_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        sk_error_set(err, st,
-                     "record %s (device %s, number %llu) cannot be opened with this study key "
-                     "(%s); check that study.key belongs to this study; nothing was written",
-                     rid, dev, (unsigned long long)hdr->seq, why);
-        return 1;
-    }
     sk_answers a;
     sk_answers_init(&a);
-    st = sk_answers_from_json(payload, plen, &a, err);
-    sk_secret_free(payload, plen);
-    if (st != SK_OK) {
-        sk_error_set(err, st, "record %s (device %s, number %llu) holds answers this build cannot "
-                     "read; update survey-sync", rid, dev, (unsigned long long)hdr->seq);
-        return 1;
+    bool ok = false;
+    sk_status st = export_open_record(blob, len, x->key, hdr, &a, &h, x->skipped, &ok, err);
+    if (st != SK_OK || !ok) {
+        /* Not read: listed in x->skipped, and the pass goes on. */
+        sk_answers_free(&a);
+        return st != SK_OK;
     }
     switch (h.kind) {
     case SK_REC_RESPONSE:
@@ -343,7 +375,8 @@ static sk_status plan_columns(export_run *x)
     const sk_form *f = x->form;
     x->resp_q = calloc(f->n_q + 1, sizeof *x->resp_q);
     x->consent_q = calloc(f->n_q + 1, sizeof *x->consent_q);
-    if (!x->resp_q || !x->consent_q)
+    x->resp_numeric = calloc(f->n_q + 1, sizeof *x->resp_numeric);
+    if (!x->resp_q || !x->consent_q || !x->resp_numeric)
         return SK_ERR_NOMEM;
     for (size_t i = 0; i < f->n_q; i++) {
         if (!is_answer_question(&f->q[i]))
@@ -353,6 +386,8 @@ static sk_status plan_columns(export_run *x)
         else
             x->resp_q[x->n_resp++] = (int)i;
     }
+    for (size_t i = 0; i < x->n_resp; i++)
+        x->resp_numeric[i] = numeric_column(x, x->resp_q[i]);
     return SK_OK;
 }
 
@@ -367,11 +402,13 @@ static void base_name(char *out, size_t size, const char *id, const char *versio
 
 static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
                              const char *outdir, const sk_export_opts *opts, outfile *files,
-                             sk_error *err)
+                             sk_unreadable_list *skipped, sk_error *err)
 {
-    export_run x = {.key = key, .opts = opts};
+    export_run x = {.key = key, .opts = opts, .skipped = skipped};
     sk_form *form = NULL;
-    sk_status st = export_load_form(cf->pack, &form, err);
+    sk_status st = export_check_study(cf, key, err);
+    if (st == SK_OK)
+        st = export_load_form(cf->pack, &form, err);
     if (st != SK_OK)
         return st;
     x.form = form;
@@ -387,17 +424,20 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
         st = outfile_open(&files[i], path, err);
         if (st == SK_OK && opts->excel_bom)
             fputs("\xEF\xBB\xBF", files[i].f);
-        if (st == SK_OK && i <= F_TEXT)
+        if (st == SK_OK && i <= F_TEXT) {
             csv_init(&x.csv[i], files[i].f);
+            x.csv[i].raw = opts->raw;
+        }
     }
     if (st == SK_OK)
-        st = codebook_write(form, x.lang, files[F_CODEBOOK].f, err);
+        st = codebook_write(form, x.lang, opts->raw, files[F_CODEBOOK].f, err);
     if (st == SK_OK) {
         write_headers(&x);
         st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
     }
     free(x.resp_q);
     free(x.consent_q);
+    free(x.resp_numeric);
     sk_form_free(form);
     return st;
 }
@@ -410,9 +450,12 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
         return sk_error_set(err, SK_ERR_ARG, "sk_export_csv needs a store, a key and a folder");
     if (!opts)
         opts = &defaults;
+    sk_unreadable_list own = {0};
+    sk_unreadable_list *skipped = opts->unreadable ? opts->unreadable : &own;
+    skipped->n = 0;
     sk_cstore_form *forms = NULL;
     size_t n_forms = 0;
-    sk_status st = sk_cstore_forms(cs, &forms, &n_forms, err);
+    sk_status st = export_forms(cs, key, &forms, &n_forms, err);
     if (st != SK_OK)
         return st;
     if (!n_forms) {
@@ -420,15 +463,38 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
         return sk_error_set(err, SK_ERR_NOTFOUND,
                             "the store holds no forms yet; merge some bundles first");
     }
-    outfile *files = calloc(n_forms * F_COUNT, sizeof *files);
+    /* The per-form files, then unreadable.csv. */
+    size_t n_out = n_forms * F_COUNT + 1;
+    outfile *files = calloc(n_out, sizeof *files);
     if (!files) {
         sk_cstore_forms_free(forms, n_forms);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the export");
     }
     for (size_t i = 0; i < n_forms && st == SK_OK; i++)
-        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, err);
+        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, skipped, err);
+    if (st == SK_OK) {
+        /* Written even when empty, so that an unreadable.csv of an earlier
+         * export in the same folder cannot outlive the problem it listed. */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/unreadable.csv", outdir);
+        outfile *u = &files[n_out - 1];
+        st = outfile_open(u, path, err);
+        if (st == SK_OK) {
+            if (opts->excel_bom)
+                fputs("\xEF\xBB\xBF", u->f);
+            csv_writer w;
+            csv_init(&w, u->f);
+            w.raw = opts->raw;
+            unreadable_csv(skipped, &w);
+            if (w.nomem)
+                st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing unreadable.csv");
+        }
+    }
+    if (st == SK_OK)
+        export_note_unreadable(cs, skipped);
+    sk_unreadable_list_free(&own);
     size_t written = 0;
-    for (size_t i = 0; i < n_forms * F_COUNT; i++) {
+    for (size_t i = 0; i < n_out; i++) {
         if (st == SK_OK && files[i].f) {
             char *path = strdup(files[i].path);
             st = path ? outfile_commit(&files[i], err)

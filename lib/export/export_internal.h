@@ -47,15 +47,19 @@ size_t utf8_width(const char *s);
 
 /* ---- csv.c: RFC 4180 (CRLF line ends; a field with , " CR or LF, or leading/
  * trailing space, is quoted and its quotes doubled).  Write errors are sticky
- * in ferror(f). */
+ * in ferror(f).  A text cell that begins with = + - @, tab or CR gets a
+ * leading ' so that a spreadsheet shows it instead of running it as a formula,
+ * unless raw is set; number columns are written with csv_number, untouched. */
 typedef struct csv_writer {
     FILE *f;
     size_t col;   /* fields written on the current row */
     bool nomem;   /* a formatted field could not be allocated */
+    bool raw;     /* write text cells exactly as given (export --raw) */
 } csv_writer;
 
-void csv_init(csv_writer *w, FILE *f);
-void csv_field(csv_writer *w, const char *s);   /* NULL writes an empty field */
+void csv_init(csv_writer *w, FILE *f);             /* raw off */
+void csv_field(csv_writer *w, const char *s);       /* a text cell; NULL writes an empty field */
+void csv_number(csv_writer *w, const char *s);      /* a cell of a number column: never prefixed */
 void csv_fieldf(csv_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void csv_end_row(csv_writer *w);
 
@@ -135,8 +139,37 @@ bool export_has_token(const char *value, const char *name);
 void export_column_name(const char *question, char *out, size_t size);
 /* Resolve a language given by code or name (NULL = use index), for one form. */
 sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err);
-/* codebook.c: the codebook CSV of a form, labels in language lang. */
-sk_status codebook_write(const sk_form *form, int lang, FILE *f, sk_error *err);
+/* codebook.c: the codebook CSV of a form, labels in language lang; raw as
+ * the export's (its first row explains the ' before formula-like text). */
+sk_status codebook_write(const sk_form *form, int lang, bool raw, FILE *f, sk_error *err);
+/* ---- unreadable.c: records skipped instead of stopping the run. */
+struct sk_unreadable_list;
+struct sk_cstore_form;
+struct sk_study_key;
+struct sk_record_header;
+/* Append a record (from its clear header) with why it was skipped.  Only
+ * SK_ERR_NOMEM fails. */
+sk_status unreadable_add(struct sk_unreadable_list *list, const struct sk_record_header *h,
+                         sk_status why, const char *reason, sk_error *err);
+/* Open a record and parse its answers into a (initialised by the caller).
+ * *ok true: *h and *a are filled.  *ok false: the record was added to
+ * skipped with the reason.  Fails only when out of memory. */
+sk_status export_open_record(const uint8_t *blob, size_t len, const struct sk_study_key *key,
+                             const struct sk_record_header *clear, sk_answers *a,
+                             struct sk_record_header *h, struct sk_unreadable_list *skipped,
+                             bool *ok, sk_error *err);
+/* SK_ERR_MISMATCH (nothing read) when key is not the study of the form's pack. */
+sk_status export_check_study(const struct sk_cstore_form *cf, const struct sk_study_key *key,
+                             sk_error *err);
+/* unreadable.csv: device, seq, record_id, kind, reason (a header row at least). */
+void unreadable_csv(const struct sk_unreadable_list *list, csv_writer *w);
+/* Tell the store about each skipped record (status counts them). */
+struct sk_cstore;
+void export_note_unreadable(struct sk_cstore *cs, const struct sk_unreadable_list *list);
+/* form_pack.c: the forms of key's study held in the store (sk_cstore_forms);
+ * SK_ERR_MISMATCH when there are none because the store is another study's. */
+sk_status export_forms(struct sk_cstore *cs, const struct sk_study_key *key,
+                       struct sk_cstore_form **forms, size_t *n_forms, sk_error *err);
 /* Load the questionnaire carried by a pack. */
 struct sk_pack;
 sk_status export_load_form(const struct sk_pack *pack, sk_form **out, sk_error *err);

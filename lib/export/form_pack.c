@@ -1,8 +1,39 @@
-/* form_pack.c - the questionnaire inside a pack, and the report language. */
+/* form_pack.c - the forms of a store and the questionnaire inside a pack,
+ * and the report language. */
 #include <string.h>
 
 #include "export_internal.h"
+#include "sk/cstore.h"
 #include "sk/pack.h"
+
+sk_status export_forms(sk_cstore *cs, const sk_study_key *key, sk_cstore_form **forms,
+                       size_t *n_forms, sk_error *err)
+{
+    sk_status st = sk_cstore_forms(cs, &key->pub, forms, n_forms, err);
+    if (st != SK_OK || *n_forms)
+        return st;
+    /* No forms of this key's study: say so when the store is another
+     * study's, rather than "no forms yet". */
+    sk_study_pub pinned;
+    bool is_pinned = false;
+    st = sk_cstore_study(cs, &pinned, &is_pinned, err);
+    if (st != SK_OK) {
+        sk_cstore_forms_free(*forms, *n_forms);
+        *forms = NULL;
+        return st;
+    }
+    if (is_pinned && memcmp(&pinned, &key->pub, sizeof pinned) != 0) {
+        char want[SK_FINGERPRINT_SIZE], have[SK_FINGERPRINT_SIZE];
+        sk_study_fingerprint(&pinned, want);
+        sk_study_fingerprint(&key->pub, have);
+        sk_cstore_forms_free(*forms, *n_forms);
+        *forms = NULL;
+        return sk_error_set(err, SK_ERR_MISMATCH,
+                            "the store belongs to study %s but the study key is %s; check that "
+                            "study.key belongs to this study; nothing was read", want, have);
+    }
+    return SK_OK;
+}
 
 sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err)
 {

@@ -2,13 +2,20 @@
  *
  * Export files can be large (one row per record), so they are streamed into a
  * temporary file beside the target and renamed into place once complete and
- * synced; sk_write_file_atomic would need the whole file in memory. */
+ * synced; sk_write_file_atomic would need the whole file in memory.
+ *
+ * The temporary file is created with open(O_CREAT | O_EXCL, 0666), not
+ * mkstemp (always 0600) + fchmod: the kernel then applies the caller's umask
+ * (and a folder's default ACL), so a researcher with umask 077 gets files
+ * only they can read, and nobody has to read the umask, which cannot be
+ * done without briefly changing it for every thread. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +30,25 @@ static sk_status io_error(sk_error *err, const char *path, const char *what, int
     return st;
 }
 
+/* Like mkstemp, but with mode 0666 so that the umask decides. */
+static int create_temp(char *tmpl)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    char *x = tmpl + strlen(tmpl) - 6;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char rnd[6];
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            return -1;
+        for (int i = 0; i < 6; i++)
+            x[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
+        int fd = open(tmpl, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
 sk_status outfile_open(outfile *o, const char *path, sk_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -31,7 +57,7 @@ sk_status outfile_open(outfile *o, const char *path, sk_error *err)
         o->tmp = NULL;
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening %s", path);
     }
-    int fd = mkstemp(o->tmp);
+    int fd = create_temp(o->tmp);
     if (fd < 0) {
         sk_status st = io_error(err, path, "create a temporary file for", errno);
         free(o->tmp);
@@ -39,7 +65,6 @@ sk_status outfile_open(outfile *o, const char *path, sk_error *err)
         memset(o, 0, sizeof *o);
         return st;
     }
-    fchmod(fd, 0644);
     o->f = fdopen(fd, "w");
     if (!o->f) {
         int e = errno;

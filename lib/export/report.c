@@ -113,9 +113,12 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
         return sk_error_set(err, SK_ERR_ARG, "sk_report needs a store, a key and an output");
     if (!opts)
         opts = &defaults;
+    sk_unreadable_list own = {0};
+    sk_unreadable_list *skipped = opts->unreadable ? opts->unreadable : &own;
+    skipped->n = 0;
     sk_cstore_form *forms = NULL;
     size_t n_forms = 0;
-    sk_status st = sk_cstore_forms(cs, &forms, &n_forms, err);
+    sk_status st = export_forms(cs, key, &forms, &n_forms, err);
     if (st != SK_OK)
         return st;
     form_tally *tallies = calloc(n_forms + 1, sizeof *tallies);
@@ -123,7 +126,7 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory preparing the report");
     size_t n_done = 0;
     for (; st == SK_OK && n_done < n_forms; n_done++) {
-        st = tally_form(cs, &forms[n_done], key, opts, &tallies[n_done], err);
+        st = tally_form(cs, &forms[n_done], key, opts, skipped, &tallies[n_done], err);
         if (st != SK_OK)
             break;
     }
@@ -136,13 +139,15 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
                               "--by %s: no form in the store has a question called '%s'",
                               opts->by, opts->by);
     }
+    if (st == SK_OK)
+        export_note_unreadable(cs, skipped);
     xbuf b;
     xb_init(&b);
     if (st == SK_OK) {
         if (opts->text)
-            render_text(&b, tallies, n_forms, opts);
+            render_text(&b, tallies, n_forms, skipped, opts);
         else
-            render_html(&b, tallies, n_forms, opts);
+            render_html(&b, tallies, n_forms, skipped, opts);
         if (b.nomem || !b.s)
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the report");
     }
@@ -150,6 +155,7 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
         tally_free(&tallies[i]);
     free(tallies);
     sk_cstore_forms_free(forms, n_forms);
+    sk_unreadable_list_free(&own);
     if (st != SK_OK) {
         xb_free(&b);
         return st;

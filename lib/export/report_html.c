@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report_model.h"
+#include "sk/record.h"
 
 static const char css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:980px;"
@@ -21,7 +22,10 @@ static const char css[] =
     "svg .bar{fill:#2166ac}svg .track{fill:#eee}svg .axis{stroke:#333;stroke-width:1}"
     "ul.answers{max-height:24em;overflow:auto;border:1px solid #ddd;padding:.5em 2em;"
     "white-space:pre-wrap}"
-    ".by{color:#666;font-size:.9em}";
+    ".by{color:#666;font-size:.9em}"
+    ".unreadable{border:2px solid #b2182b;padding:0 1em .6em;margin:1em 0}"
+    ".unreadable h2{border-color:#b2182b;color:#b2182b;margin-top:.6em}"
+    ".unreadable td{white-space:normal;text-align:left}";
 
 static void table_html(xbuf *b, const rtable *r)
 {
@@ -184,7 +188,37 @@ static void counts_html(xbuf *b, const form_tally *t)
               (unsigned long long)t->declined, (unsigned long long)t->incomplete);
 }
 
-void render_html(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts)
+/* Before the tables, so nobody reads the counts without knowing that some
+ * responses are missing from them. */
+static void unreadable_html(xbuf *b, const sk_unreadable_list *skipped)
+{
+    if (!skipped->n)
+        return;
+    xb_printf(b,
+              "<section class=\"unreadable\">\n<h2>Records that could not be read</h2>\n"
+              "<p>%zu response record%s could not be read and %s left out of every count "
+              "below. The other records are counted as usual.</p>\n"
+              "<table><thead><tr><th>Device</th><th>Seq</th><th>Record</th><th>Form</th>"
+              "<th>Kind</th><th>Reason</th></tr></thead><tbody>\n",
+              skipped->n, skipped->n == 1 ? "" : "s", skipped->n == 1 ? "is" : "are");
+    for (size_t i = 0; i < skipped->n; i++) {
+        const sk_unreadable *u = &skipped->items[i];
+        xb_printf(b, "<tr><td><code>%s</code></td><td>%llu</td><td><code>%s</code></td><td>",
+                  u->device_id, (unsigned long long)u->seq, u->record_id);
+        xb_html(b, u->form_id);
+        xb_put(b, " v");
+        xb_html(b, u->form_version);
+        xb_put(b, "</td><td>");
+        xb_html(b, sk_rec_kind_name(u->kind));
+        xb_put(b, "</td><td>");
+        xb_html(b, u->reason);
+        xb_put(b, "</td></tr>\n");
+    }
+    xb_put(b, "</tbody></table>\n</section>\n");
+}
+
+void render_html(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
+                 const sk_report_opts *opts)
 {
     char now[32];
     iso_time(now, sizeof now, sk_now_ms());
@@ -196,6 +230,7 @@ void render_html(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opt
                  "survey-sync on %s. Counts are of finished responses; <em>asked</em> follows "
                  "the skip logic; percentages are of those who answered.</p>\n",
               now);
+    unreadable_html(b, skipped);
     if (!n)
         xb_put(b, "<p>The store holds no forms yet: merge some bundles first.</p>\n");
     for (size_t i = 0; i < n; i++) {

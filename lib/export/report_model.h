@@ -44,10 +44,12 @@ typedef struct form_tally {
     size_t n_qs;
 } form_tally;
 
-/* Count one form version's records into *out.  SK_ERR_AUTH when a record
- * cannot be opened with key. */
+/* Count one form version's records into *out.  A response that cannot be
+ * read is appended to skipped and left out.  SK_ERR_MISMATCH when key is not
+ * the form's study. */
 sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
-                     const sk_report_opts *opts, form_tally *out, sk_error *err);
+                     const sk_report_opts *opts, sk_unreadable_list *skipped, form_tally *out,
+                     sk_error *err);
 void tally_free(form_tally *t);
 
 /* The label of option o of a tallied question, in the report language. */
@@ -71,7 +73,10 @@ void rtable_free(rtable *r);
 /* "select_one, asked 41, answered 39" as shown under a question's title. */
 void tally_summary_line(const form_tally *t, const qtally *qt, char *out, size_t size);
 
-void render_html(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts);
-void render_text(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts);
+/* skipped: the responses left out of the counts, shown in a section of their own. */
+void render_html(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
+                 const sk_report_opts *opts);
+void render_text(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
+                 const sk_report_opts *opts);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "report_model.h"
+#include "sk/record.h"
 
 static void put_clean(xbuf *b, const char *s, const char *newline)
 {
@@ -87,11 +88,34 @@ static void question_text(xbuf *b, const form_tally *t, const qtally *qt)
     rtable_free(&r);
 }
 
-void render_text(xbuf *b, form_tally *forms, size_t n, const sk_report_opts *opts)
+/* At the top, before any table: the counts below leave these out. */
+static void unreadable_text(xbuf *b, const sk_unreadable_list *skipped)
+{
+    if (!skipped->n)
+        return;
+    xb_printf(b, "\n== Records that could not be read (%zu) ==\n", skipped->n);
+    xb_printf(b, "%s left out of every count below; the other records are counted as usual.\n",
+              skipped->n == 1 ? "It is" : "They are");
+    for (size_t i = 0; i < skipped->n; i++) {
+        const sk_unreadable *u = &skipped->items[i];
+        xb_printf(b, "  device %s, seq %llu, record %s (%s, form ", u->device_id,
+                  (unsigned long long)u->seq, u->record_id, sk_rec_kind_name(u->kind));
+        put_clean(b, u->form_id, " ");
+        xb_put(b, " v");
+        put_clean(b, u->form_version, " ");
+        xb_put(b, "): ");
+        put_clean(b, u->reason, " ");
+        xb_put(b, "\n");
+    }
+}
+
+void render_text(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
+                 const sk_report_opts *opts)
 {
     char now[32];
     iso_time(now, sizeof now, sk_now_ms());
     xb_printf(b, "Survey report (%s)\n", now);
+    unreadable_text(b, skipped);
     if (!n)
         xb_put(b, "\nThe store holds no forms yet: merge some bundles first.\n");
     for (size_t i = 0; i < n; i++) {

@@ -2,7 +2,9 @@
  * report shows.  Skip logic decides the denominators: a question counts as
  * asked in a response when the runtime finds it relevant on that response's
  * answers (or when it was answered at all), and as answered when its answer
- * is not empty.  Frequencies use finished responses only. */
+ * is not empty.  Frequencies use finished responses only.  A response that
+ * cannot be read (or whose answers the skip logic cannot be evaluated on) is
+ * left out of every count and listed, and the pass goes on. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +142,7 @@ static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
 typedef struct tally_run {
     form_tally *t;
     const sk_study_key *key;
+    sk_unreadable_list *skipped;
 } tally_run;
 
 static sk_status tally_response(form_tally *t, const sk_record_header *h, const sk_answers *a,
@@ -151,8 +154,6 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
         const char *bv = sk_answers_get(a, f->q[t->by_q].name);
         int o = bv && *bv ? choice_index(f, t->by_q, bv) : -1;
         col = o >= 0 ? (size_t)o : t->n_by;
-        if (o < 0)
-            t->no_answer_used = true;
     }
     /* Relevance is decided on a copy: sk_run_update may fill defaults and
      * drop hidden answers, and the report must count what was recorded. */
@@ -180,6 +181,9 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
     }
     sk_run_free(run);
     sk_answers_free(&copy);
+    /* Only a response that was counted may open the "No answer" column. */
+    if (st == SK_OK && t->by_q >= 0 && col == t->n_by)
+        t->no_answer_used = true;
     return st;
 }
 
@@ -188,8 +192,6 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
 {
     tally_run *r = user;
     form_tally *t = r->t;
-    char rid[2 * SK_RECORD_ID_SIZE + 1];
-    sk_hex(hdr->record_id, SK_RECORD_ID_SIZE, rid);
     switch (hdr->kind) {
     case SK_REC_CONSENT: t->consents++; return 0;
     case SK_REC_DECLINED: t->declined++; return 0;
@@ -198,28 +200,25 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     default: return 0;
     }
     sk_record_header h;
-    char *payload = NULL;
-    size_t plen = 0;
-    sk_status st = sk_record_open(blob, len, r->key, &h, &payload, &plen, err);
-    if (st != SK_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        sk_error_set(err, st, "record %s cannot be opened with this study key (%s); check that "
-                     "study.key belongs to this study", rid, why);
-        return 1;
-    }
     sk_answers a;
     sk_answers_init(&a);
-    st = sk_answers_from_json(payload, plen, &a, err);
-    sk_secret_free(payload, plen);
-    if (st == SK_OK) {
-        t->responses++;
-        st = tally_response(t, &h, &a, err);
-        if (st != SK_OK && st != SK_ERR_NOMEM) {
-            char why[512];
-            snprintf(why, sizeof why, "%s", err ? err->message : "");
-            sk_error_set(err, st, "record %s: the questionnaire's skip logic cannot be evaluated "
-                         "on its answers (%s)", rid, why);
+    bool ok = false;
+    sk_status st = export_open_record(blob, len, r->key, hdr, &a, &h, r->skipped, &ok, err);
+    if (st == SK_OK && ok) {
+        sk_error why;
+        sk_error_clear(&why);
+        st = tally_response(t, &h, &a, &why);
+        if (st == SK_OK) {
+            t->responses++;
+        } else if (st == SK_ERR_NOMEM) {
+            sk_error_set(err, st, "%s", why.message);
+        } else {
+            /* tally_response counts nothing unless it succeeds. */
+            char reason[600];
+            snprintf(reason, sizeof reason,
+                     "the questionnaire's skip logic cannot be evaluated on its answers (%s)",
+                     why.message);
+            st = unreadable_add(r->skipped, hdr, st, reason, err);
         }
     }
     sk_answers_free(&a);
@@ -227,11 +226,15 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
 }
 
 sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
-                     const sk_report_opts *opts, form_tally *t, sk_error *err)
+                     const sk_report_opts *opts, sk_unreadable_list *skipped, form_tally *t,
+                     sk_error *err)
 {
     memset(t, 0, sizeof *t);
     t->by_q = -1;
-    sk_status st = export_load_form(cf->pack, &t->form, err);
+    sk_status st = export_check_study(cf, key, err);
+    if (st != SK_OK)
+        return st;
+    st = export_load_form(cf->pack, &t->form, err);
     if (st != SK_OK)
         return st;
     const sk_form *f = t->form;
@@ -256,7 +259,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
         if (!qtally_init(t, &t->qs[t->n_qs++], (int)i, kind))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory preparing the report");
     }
-    tally_run r = {t, key};
+    tally_run r = {t, key, skipped};
     if (st == SK_OK)
         st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &r, err);
     if (st != SK_OK)

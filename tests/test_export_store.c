@@ -1,0 +1,385 @@
+/* test_export_store.c - export and report over a real central store: one
+ * record whose payload is not an answers document must not cost the
+ * researcher the others, and must be listed (device, seq, record id, why);
+ * text answers that a spreadsheet would run as formulas are defused in the
+ * CSV while numbers stay numbers.
+ *
+ * The store is built as the researcher's would be: records sealed with the
+ * record API and signed by a kiosk's device key, put in a bundle with the
+ * bundle writer, merged, and the device accepted (make_store).
+ *
+ *   test_export_store                 the unit tests
+ *   test_export_store make-store DIR  DIR/study.key (passphrase $SURVEY_PASSPHRASE)
+ *                                     and DIR/central.db with the same records,
+ *                                     for tests/e2e/sync_export_safety.py; prints
+ *                                     "<device id> <record id of seq 1> <2> <3>" */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "sk/answers.h"
+#include "sk/bundle.h"
+#include "sk/cstore.h"
+#include "sk/export.h"
+#include "sk/keys.h"
+#include "sk/pack.h"
+#include "sk/record.h"
+
+static const char form_md[] =
+    "| survey |             |          |                  |\n"
+    "|        | type        | name     | label            |\n"
+    "|        | text        | comments | Anything else?   |\n"
+    "|        | integer     | years    | Years in post    |\n"
+    "|        | select_one scale | feel | How do you feel? |\n"
+    "|        | select_one yn | changed | =Changed roles? |\n"
+    "\n"
+    "| choices |           |      |          |\n"
+    "|         | list_name | name | label    |\n"
+    "|         | scale     | -1   | Worse    |\n"
+    "|         | scale     | 0    | Same     |\n"
+    "|         | scale     | 1    | Better   |\n"
+    "|         | yn        | yes  | =Yes     |\n"
+    "|         | yn        | no   | No       |\n"
+    "\n"
+    "| settings |            |         |         |\n"
+    "|          | form_title | form_id | version |\n"
+    "|          | Unreadable records | unread | 1 |\n";
+
+typedef struct fixture {
+    char dir[2048];
+    char store[2200];
+    sk_study_key key;
+    sk_device_key device;
+    char device_hex[2 * SK_DEVICE_ID_SIZE + 1];
+    char good_id[3][2 * SK_RECORD_ID_SIZE + 1];   /* by seq - 1; [1] is the bad one */
+    sk_cstore *cs;
+} fixture;
+
+static void path_in(const fixture *fx, char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", fx->dir, name);
+}
+
+static void seal_record(fixture *fx, uint64_t seq, const char *payload, size_t len,
+                        sk_bundle_writer *w)
+{
+    sk_record_header h;
+    memset(&h, 0, sizeof h);
+    h.kind = SK_REC_RESPONSE;
+    randombytes_buf(h.record_id, SK_RECORD_ID_SIZE);
+    sk_device_id(fx->device.pk, h.device_id);
+    h.seq = seq;
+    snprintf(h.form_id, sizeof h.form_id, "unread");
+    snprintf(h.form_version, sizeof h.form_version, "1");
+    sk_hex(h.record_id, SK_RECORD_ID_SIZE, fx->good_id[seq - 1]);
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    sk_error err;
+    assert_int_equal(sk_record_seal(&h, &fx->key.pub, &fx->device, payload, len, &blob, &blen,
+                                    &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_record(w, blob, blen, &err), SK_OK);
+    free(blob);
+}
+
+static void seal_answers(fixture *fx, uint64_t seq, const char *comments, const char *years,
+                         const char *feel, sk_bundle_writer *w)
+{
+    sk_answers a;
+    sk_answers_init(&a);
+    int64_t now = 1795000000000LL;
+    a.started_ms = now - 60000;
+    a.finished_ms = now;
+    assert_int_equal(sk_answers_set(&a, "comments", comments, SK_SECTION_RESPONSE, now), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "years", years, SK_SECTION_RESPONSE, now), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "feel", feel, SK_SECTION_RESPONSE, now), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "changed", "yes", SK_SECTION_RESPONSE, now), SK_OK);
+    char *json = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_answers_to_json(&a, -1, &json, &len, &err), SK_OK);
+    seal_record(fx, seq, json, len, w);
+    sk_secret_free(json, len);
+    sk_answers_free(&a);
+}
+
+/* The data: one kiosk, three finished responses; seq 2's sealed payload is
+ * "not json".  Everything about how a store is filled is here, so a change
+ * to records, bundles or device trust is made in one place.  fx->key, dir
+ * and store are set by the caller. */
+static void make_store(fixture *fx)
+{
+    crypto_sign_keypair(fx->device.pk, fx->device.sk);
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    sk_device_id(fx->device.pk, id);
+    sk_hex(id, SK_DEVICE_ID_SIZE, fx->device_hex);
+
+    char pack_path[2200], bundle_path[2200];
+    path_in(fx, pack_path, sizeof pack_path, "unread.pack");
+    path_in(fx, bundle_path, sizeof bundle_path, "ward7.skb");
+    sk_error err;
+    assert_int_equal(sk_pack_write(pack_path, &fx->key, "unread", "1", "Unreadable records",
+                                   "form.md", (const uint8_t *)form_md, sizeof form_md - 1, &err),
+                     SK_OK);
+    uint8_t *pack = NULL;
+    size_t pack_len = 0;
+    assert_int_equal(sk_read_file(pack_path, 1 << 20, &pack, &pack_len, &err), SK_OK);
+
+    sk_bundle_writer *w = NULL;
+    assert_int_equal(sk_bundle_writer_open(bundle_path, id, "Ward-7", fx->device.pk, &w, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, pack, pack_len, &err), SK_OK);
+    seal_answers(fx, 1, "=HYPERLINK(\"http://evil.example\",\"click\")", "-3", "-1", w);
+    seal_record(fx, 2, "not json", 8, w);
+    seal_answers(fx, 3, "fine, thanks", "12", "1", w);
+    assert_int_equal(sk_bundle_writer_finish(w, &fx->device, &err), SK_OK);
+    free(pack);
+
+    assert_int_equal(sk_cstore_open(fx->store, &fx->cs, &err), SK_OK);
+    sk_merge_stats stats = {0};
+    if (sk_cstore_merge(fx->cs, bundle_path, &stats, NULL, NULL, &err) != SK_OK)
+        fail_msg("merge: %s", err.message);
+    /* Records of a device count only once the researcher accepts it. */
+    if (sk_cstore_device_accept(fx->cs, fx->device_hex, NULL, &err) != SK_OK)
+        fail_msg("accept: %s", err.message);
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    const char *tmp = getenv("SK_TEST_TMP") ? getenv("SK_TEST_TMP") : "/tmp";
+    snprintf(fx->dir, sizeof fx->dir, "%s/test_export_store-XXXXXX", tmp);
+    if (!mkdtemp(fx->dir))
+        return -1;
+    path_in(fx, fx->store, sizeof fx->store, "central.db");
+    if (sodium_init() < 0)
+        return -1;
+    crypto_box_keypair(fx->key.pub.box_pk, fx->key.box_sk);
+    crypto_sign_keypair(fx->key.pub.sign_pk, fx->key.sign_sk);
+    make_store(fx);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    sk_cstore_close(fx->cs);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", fx->dir);
+    free(fx);
+    return 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("%s was not written", path);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        fputc(c, m);
+    fclose(f);
+    fclose(m);
+    return text;
+}
+
+static void count_file(void *user, const char *path)
+{
+    (void)path;
+    (*(size_t *)user)++;
+}
+
+static void test_export_skips_unreadable(void **state)
+{
+    fixture *fx = *state;
+    char out[2200], path[2400];
+    path_in(fx, out, sizeof out, "export");
+    assert_int_equal(mkdir(out, 0700), 0);
+    size_t told = 0, n_files = 0;
+    sk_unreadable_list skipped = {0};
+    sk_export_opts opts = {.lang = -1, .on_file = count_file, .user = &told,
+                           .unreadable = &skipped};
+    sk_error err;
+    sk_status st = sk_export_csv(fx->cs, &fx->key, out, &opts, &n_files, &err);
+    if (st != SK_OK)
+        fail_msg("export: %s", err.message);
+    assert_int_equal(n_files, 5);   /* 4 of the form + unreadable.csv */
+    assert_int_equal(told, 5);
+
+    /* The list: exactly the bad record, with where it is and why. */
+    assert_int_equal(skipped.n, 1);
+    const sk_unreadable *u = &skipped.items[0];
+    assert_string_equal(u->device_id, fx->device_hex);
+    assert_int_equal(u->seq, 2);
+    assert_string_equal(u->record_id, fx->good_id[1]);
+    assert_int_equal(u->kind, SK_REC_RESPONSE);
+    assert_string_equal(u->form_id, "unread");
+    assert_int_equal(u->status, SK_ERR_FORMAT);
+    assert_non_null(strstr(u->reason, "JSON"));
+
+    /* The good records before and after it are exported; numbers stay
+     * numbers, text that would run as a formula gets its '. */
+    snprintf(path, sizeof path, "%s/unread-v1_responses.csv", out);
+    char *csv = slurp(path);
+    assert_non_null(strstr(csv, fx->good_id[0]));
+    assert_non_null(strstr(csv, fx->good_id[2]));
+    assert_null(strstr(csv, fx->good_id[1]));
+    assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",-3,-1,yes"));
+    assert_non_null(strstr(csv, ",\"fine, thanks\",12,1,yes"));
+    assert_null(strstr(csv, ",=HYPERLINK"));
+    free(csv);
+
+    snprintf(path, sizeof path, "%s/unreadable.csv", out);
+    csv = slurp(path);
+    char want[512];
+    snprintf(want, sizeof want, "device,seq,record_id,kind,reason\r\n%s,2,%s,response,",
+             fx->device_hex, fx->good_id[1]);
+    if (strncmp(csv, want, strlen(want)) != 0)
+        fail_msg("unreadable.csv: %s", csv);
+    free(csv);
+
+    /* The codebook explains the ' and --raw; labels are defused too. */
+    snprintf(path, sizeof path, "%s/unread-v1_codebook.csv", out);
+    csv = slurp(path);
+    assert_non_null(strstr(csv, "leading '"));
+    assert_non_null(strstr(csv, "--raw"));
+    assert_non_null(strstr(csv, "\r\nchanged,'=Changed roles?,select_one yn,yes==Yes; no=No,"));
+    free(csv);
+
+    /* --raw: every cell as recorded. */
+    opts.raw = true;
+    opts.labels = true;
+    st = sk_export_csv(fx->cs, &fx->key, out, &opts, &n_files, &err);
+    assert_int_equal(st, SK_OK);
+    assert_int_equal(skipped.n, 1);   /* emptied and filled again, not appended */
+    snprintf(path, sizeof path, "%s/unread-v1_responses.csv", out);
+    csv = slurp(path);
+    assert_non_null(strstr(csv, ",\"=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",-3,Worse,=Yes"));
+    free(csv);
+    /* Labels without --raw are text: "-1" is a number, its label "=Yes" is not. */
+    opts.raw = false;
+    st = sk_export_csv(fx->cs, &fx->key, out, &opts, &n_files, &err);
+    assert_int_equal(st, SK_OK);
+    csv = slurp(path);
+    assert_non_null(strstr(csv, ",-3,Worse,'=Yes"));
+    free(csv);
+    sk_unreadable_list_free(&skipped);
+    sk_unreadable_list_free(&skipped);   /* safe twice */
+}
+
+static void test_report_skips_unreadable(void **state)
+{
+    fixture *fx = *state;
+    for (int text = 0; text < 2; text++) {
+        sk_unreadable_list skipped = {0};
+        sk_report_opts opts = {.lang = -1, .text = text, .unreadable = &skipped};
+        char *report = NULL;
+        size_t len = 0;
+        sk_error err;
+        sk_status st = sk_report(fx->cs, &fx->key, &opts, &report, &len, &err);
+        if (st != SK_OK)
+            fail_msg("report: %s", err.message);
+        assert_int_equal(skipped.n, 1);
+        assert_int_equal(skipped.items[0].seq, 2);
+        assert_string_equal(skipped.items[0].record_id, fx->good_id[1]);
+        /* The two good responses are counted; the bad one is named. */
+        assert_non_null(strstr(report, "Records that could not be read"));
+        assert_non_null(strstr(report, fx->good_id[1]));
+        assert_non_null(strstr(report, fx->device_hex));
+        assert_non_null(strstr(report, "100% (2/2)"));
+        if (text)
+            assert_non_null(strstr(report, "Sittings: 2 (finished 2,"));
+        else
+            assert_non_null(strstr(report, "<tr><th>Finished responses</th><td>2</td></tr>"));
+        sk_secret_free(report, len);
+        sk_unreadable_list_free(&skipped);
+    }
+    /* Without a list to fill, the report still skips and shows the record. */
+    sk_report_opts opts = {.lang = -1, .text = true};
+    char *report = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_report(fx->cs, &fx->key, &opts, &report, &len, &err), SK_OK);
+    assert_non_null(strstr(report, fx->good_id[1]));
+    sk_secret_free(report, len);
+}
+
+/* Another study's key reads nothing and writes nothing. */
+static void test_wrong_key_refused(void **state)
+{
+    fixture *fx = *state;
+    sk_study_key other;
+    crypto_box_keypair(other.pub.box_pk, other.box_sk);
+    crypto_sign_keypair(other.pub.sign_pk, other.sign_sk);
+    char out[2200], path[2400];
+    path_in(fx, out, sizeof out, "export-wrong");
+    assert_int_equal(mkdir(out, 0700), 0);
+    sk_error err;
+    sk_status st = sk_export_csv(fx->cs, &other, out, NULL, NULL, &err);
+    assert_int_equal(st, SK_ERR_MISMATCH);
+    snprintf(path, sizeof path, "%s/unreadable.csv", out);
+    assert_int_not_equal(access(path, F_OK), 0);
+    char *report = NULL;
+    size_t len = 0;
+    assert_int_equal(sk_report(fx->cs, &other, NULL, &report, &len, &err), SK_ERR_MISMATCH);
+}
+
+/* The same store for the end-to-end test, with a study key file the CLI can
+ * unlock. */
+static int make_store_for_cli(const char *dir)
+{
+    const char *pass = getenv("SURVEY_PASSPHRASE");
+    if (!pass || sodium_init() < 0) {
+        fprintf(stderr, "test_export_store make-store: set SURVEY_PASSPHRASE\n");
+        return 1;
+    }
+    fixture *fx = calloc(1, sizeof *fx);
+    snprintf(fx->dir, sizeof fx->dir, "%s", dir);
+    path_in(fx, fx->store, sizeof fx->store, "central.db");
+    char key_path[2200];
+    path_in(fx, key_path, sizeof key_path, "study.key");
+    sk_error err;
+    sk_study_key *key = NULL;
+    if (sk_study_keygen(dir, pass, strlen(pass), NULL, &err) != SK_OK ||
+        sk_study_key_load(key_path, pass, strlen(pass), &key, &err) != SK_OK) {
+        fprintf(stderr, "test_export_store make-store: %s\n", err.message);
+        free(fx);
+        return 1;
+    }
+    fx->key = *key;
+    sk_study_key_free(key);
+    make_store(fx);
+    printf("%s %s %s %s\n", fx->device_hex, fx->good_id[0], fx->good_id[1], fx->good_id[2]);
+    sk_cstore_close(fx->cs);
+    sodium_memzero(&fx->key, sizeof fx->key);
+    free(fx);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "make-store") == 0)
+        return make_store_for_cli(argv[2]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_export_skips_unreadable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_skips_unreadable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_key_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
