@@ -41,14 +41,19 @@ int main(int argc, char **argv)
     sk_study_key *key = sodium_malloc(sizeof *key);
     crypto_box_keypair(key->pub.box_pk, key->box_sk);
     crypto_sign_keypair(key->pub.sign_pk, key->sign_sk);
+    sk_device_key dk;
+    crypto_sign_keypair(dk.pk, dk.sk);
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    sk_device_id(dk.pk, id);
     sk_record_header h;
     memset(&h, 0, sizeof h);
     h.kind = SK_REC_RESPONSE;
+    memcpy(h.device_id, id, sizeof id);
     strcpy(h.form_id, "bench");
     strcpy(h.form_version, "1");
     char payload[1024];
     memset(payload, 'x', sizeof payload);
-    static double seal_t[N], open_t[N];
+    static double seal_t[N], open_t[N], verify_t[N];
     static uint8_t *blobs[N];
     static size_t lens[N];
     sk_error err;
@@ -56,7 +61,8 @@ int main(int argc, char **argv)
         h.seq = (uint64_t)i + 1;
         randombytes_buf(h.record_id, sizeof h.record_id);
         double t0 = now_us();
-        if (sk_record_seal(&h, &key->pub, payload, sizeof payload, &blobs[i], &lens[i], &err) != SK_OK)
+        if (sk_record_seal(&h, &key->pub, &dk, payload, sizeof payload, &blobs[i], &lens[i], &err) !=
+            SK_OK)
             return fprintf(stderr, "%s\n", err.message), 1;
         seal_t[i] = now_us() - t0;
         char *out;
@@ -66,15 +72,16 @@ int main(int argc, char **argv)
             return fprintf(stderr, "%s\n", err.message), 1;
         open_t[i] = now_us() - t0;
         sk_secret_free(out, out_len);
+        t0 = now_us();
+        if (sk_record_verify(blobs[i], lens[i], dk.pk, &err) != SK_OK)
+            return fprintf(stderr, "%s\n", err.message), 1;
+        verify_t[i] = now_us() - t0;
     }
     printf("%-34s %10s %10s %8s\n", "operation (1 KiB payload)", "median us", "p99 us", "runs");
     row("record seal", seal_t, N);
     row("record open", open_t, N);
+    row("record verify (device signature)", verify_t, N);
 
-    sk_device_key dk;
-    crypto_sign_keypair(dk.pk, dk.sk);
-    uint8_t id[SK_DEVICE_ID_SIZE];
-    sk_device_id(dk.pk, id);
     char path[4096];
     snprintf(path, sizeof path, "%s/bench_crypto.skb", dir);
     double t0 = now_us();

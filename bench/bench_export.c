@@ -184,7 +184,7 @@ static void build_store(const char *dir, uint64_t n, sk_study_key **key_out, cha
         snprintf(h.form_version, sizeof h.form_version, "%s", pack->form_version);
         uint8_t *blob = NULL;
         size_t blob_len = 0;
-        if (sk_record_seal(&h, &pack->study, json, json_len, &blob, &blob_len, &err) != SK_OK ||
+        if (sk_record_seal(&h, &pack->study, &dk, json, json_len, &blob, &blob_len, &err) != SK_OK ||
             sk_bundle_writer_add_record(w, blob, blob_len, &err) != SK_OK)
             die("record", &err);
         free(blob);
@@ -195,7 +195,11 @@ static void build_store(const char *dir, uint64_t n, sk_study_key **key_out, cha
         die("bundle finish", &err);
     sk_cstore *cs = NULL;
     sk_merge_stats stats = {0};
+    char fp[SK_FINGERPRINT_SIZE], dev_hex[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_device_fingerprint(dk.pk, fp);
+    /* the researcher enrols the kiosk by its fingerprint: its records are data */
     if (sk_cstore_open(store_path, &cs, &err) != SK_OK ||
+        sk_cstore_device_add(cs, fp, "bench", dev_hex, &err) != SK_OK ||
         sk_cstore_merge(cs, bundle_path, &stats, NULL, NULL, &err) != SK_OK)
         die("merge", &err);
     if (stats.added != n) {

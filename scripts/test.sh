@@ -1,6 +1,8 @@
 #!/bin/sh
 # test.sh - install what is missing, build, and run every test twice:
-# a normal warnings-as-errors build, then under AddressSanitizer + UBSan;
+# a normal warnings-as-errors build, then under AddressSanitizer + UBSan (both
+# with -DSK_TEST_HOOKS=ON); then a release build checked to have no test hooks;
+# then a short libFuzzer run of every reader (scripts/fuzz.sh);
 # then the unit tests of the normal build once more under valgrind.
 #   scripts/test.sh            all three
 #   scripts/test.sh --quick    the normal build only
@@ -15,7 +17,7 @@ export SDL_VIDEODRIVER=${SDL_VIDEODRIVER:-offscreen}   # the kiosk's e2e tests n
 run() { # run BUILD_DIR CMAKE_ARGS...
   dir=$1; shift
   echo "== $dir: configure $*"
-  cmake -S . -B "$dir" -DSK_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -DSK_WERROR=ON -DSK_TEST_HOOKS=ON "$@" >/dev/null
   echo "== $dir: build"
   cmake --build "$dir" -j "$jobs"
   echo "== $dir: test"
@@ -27,6 +29,14 @@ if [ "${1:-}" != "--quick" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run build-asan -DSK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  # A release build (test hooks off, as on a kiosk in the field): the hooks'
+  # variables must be ignored and compiled out (tests/e2e/release_no_hooks.py).
+  echo "== build-release: no test hooks"
+  cmake -S . -B build-release -DSK_WERROR=ON -DSK_TEST_HOOKS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build-release -j "$jobs" --target survey-kiosk survey-sync
+  python3 tests/e2e/release_no_hooks.py build-release/kiosk/survey-kiosk build-release/sync/survey-sync
+  # libFuzzer: every reader for 20 s (clang, build-fuzz; tests/fuzz/README.md).
+  scripts/fuzz.sh 20
   # valgrind: every cmocka unit test (the e2e tests drive binaries already
   # covered by ASan). Definite leaks and memory errors fail; "possibly lost"
   # blocks in children that a test kills or _exit()s on purpose do not.

@@ -4,6 +4,8 @@
 #ifndef SYNC_CMD_H
 #define SYNC_CMD_H
 
+#include <stdio.h>
+
 #include "sk/error.h"
 
 int cmd_keygen(int argc, char **argv);
@@ -15,6 +17,7 @@ int cmd_status(int argc, char **argv);
 int cmd_withdraw(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 
 /* "survey-sync: error: <located message>" on stderr. Returns 1. */
 int sync_fail(const sk_error *err);
@@ -39,5 +42,16 @@ struct sk_study_key;
 int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
                             const char *nothing_done, struct sk_cstore **cs,
                             struct sk_study_key **key);
+
+struct sk_unreadable_list;
+/* One "survey-sync: warning: ..." line on stderr per record that export or
+ * report skipped: device, seq, record id, kind, form and why (escaped: the
+ * reason may quote the record).  (sync/store_key.c) */
+void sync_warn_unreadable(const struct sk_unreadable_list *skipped);
+
+struct sk_cstore_status;
+/* For each new device with held records, one line: its id, label,
+ * fingerprint and the command that accepts it.  (sync/cmd_devices.c) */
+void sync_print_new_devices(FILE *f, const struct sk_cstore_status *st, const char *store);
 
 #endif

@@ -1,6 +1,9 @@
 /* cmd_inspect.c - survey-sync inspect FILE [--key study.key]: what a pack or
  * a bundle holds.  A bundle is read as the core reads it (authenticated
- * first); with --key each record is also opened with the study key. */
+ * first); with --key each record is also opened with the study key.
+ * Every string that comes from the file (form id, version, title, file name,
+ * device label) and the file's own path go through term_put: a signature
+ * proves who made a pack, not that its title is safe to print. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "term.h"
 #include "sk/answers.h"
 #include "sk/bundle.h"
 #include "sk/pack.h"
@@ -30,9 +34,15 @@ static void print_pack(const sk_pack *p, const char *indent)
     sk_hex(p->digest, sizeof p->digest, digest);
     sk_study_fingerprint(&p->study, fp);
     format_time(p->created_ms, when, sizeof when);
-    printf("%sform id:     %s   version: %s\n", indent, p->form_id, p->form_version);
-    printf("%stitle:       %s\n", indent, p->form_title);
-    printf("%sfile:        %s (%zu bytes)\n", indent, p->file_name, p->form_len);
+    printf("%sform id:     ", indent);
+    term_put(stdout, p->form_id);
+    printf("   version: ");
+    term_put(stdout, p->form_version);
+    printf("\n%stitle:       ", indent);
+    term_put(stdout, p->form_title);
+    printf("\n%sfile:        ", indent);
+    term_put(stdout, p->file_name);
+    printf(" (%zu bytes)\n", p->form_len);
     printf("%screated:     %s\n", indent, when);
     printf("%sstudy:       %s\n", indent, fp);
     printf("%sdigest:      %s\n", indent, digest);
@@ -46,7 +56,8 @@ static int inspect_pack(const char *path)
     sk_error_clear(&err);
     if (sk_pack_read(path, &p, &err) != SK_OK)
         return sync_fail(&err);
-    printf("%s: survey pack\n", path);
+    term_put(stdout, path);
+    printf(": survey pack\n");
     print_pack(p, "  ");
     sk_pack_free(p);
     return 0;
@@ -63,6 +74,8 @@ typedef struct bundle_view {
     tally *t;
     size_t n_t;
     uint64_t min_seq, max_seq, n_seq, opened, not_opened;
+    uint8_t device_pk[32];
+    uint64_t signed_ok, signed_bad;   /* records' own device signatures */
 } bundle_view;
 
 static int count(bundle_view *v, const sk_record_header *h)
@@ -104,6 +117,10 @@ static int take_item(bundle_view *v, sk_bundle_item_kind kind, const uint8_t *da
     sk_record_header h;
     if (sk_record_header_parse(data, len, &h, err) != SK_OK)
         return -1;
+    if (sk_record_verify(data, len, v->device_pk, NULL) == SK_OK)
+        v->signed_ok++;
+    else
+        v->signed_bad++;
     if (key) {
         char *payload = NULL;
         size_t plen = 0;
@@ -130,11 +147,18 @@ static int inspect_bundle(const char *path, const sk_study_key *key)
     char dev[2 * SK_DEVICE_ID_SIZE + 1], when[64];
     sk_hex(info.device_id, SK_DEVICE_ID_SIZE, dev);
     format_time(info.created_ms, when, sizeof when);
-    printf("%s: kiosk bundle\n", path);
-    printf("  device:      %s   label: %s\n", dev, info.device_label[0] ? info.device_label : "(none)");
+    term_put(stdout, path);
+    printf(": kiosk bundle\n");
+    printf("  device:      %s   label: ", dev);
+    term_put(stdout, info.device_label[0] ? info.device_label : "(none)");
+    printf("\n");
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_device_fingerprint(info.device_pk, fp);
+    printf("  fingerprint: %s (compare with the kiosk's admin screen)\n", fp);
     printf("  created:     %s\n", when);
     printf("  items:       %" PRIu64 " records, %" PRIu64 " packs\n", info.n_records, info.n_packs);
     bundle_view v = {0};
+    memcpy(v.device_pk, info.device_pk, sizeof v.device_pk);
     sk_bundle_item_kind kind;
     const uint8_t *data;
     size_t len;
@@ -154,15 +178,24 @@ static int inspect_bundle(const char *path, const sk_study_key *key)
         free(v.t);
         return sync_fail(&err);
     }
-    for (size_t i = 0; i < v.n_t; i++)
-        printf("  records:     %" PRIu64 " %s (%s)\n", v.t[i].n, sk_rec_kind_name(v.t[i].kind), v.t[i].form);
+    for (size_t i = 0; i < v.n_t; i++) {
+        /* form holds the records' form id and version, from their headers. */
+        printf("  records:     %" PRIu64 " %s (", v.t[i].n, sk_rec_kind_name(v.t[i].kind));
+        term_put(stdout, v.t[i].form);
+        printf(")\n");
+    }
     if (v.n_seq)
         printf("  sequence:    %" PRIu64 "-%" PRIu64 " (%" PRIu64 " numbered)\n", v.min_seq, v.max_seq, v.n_seq);
     if (key)
         printf("  opened:      %" PRIu64 " of %" PRIu64 " records with the study key\n", v.opened,
                v.opened + v.not_opened);
-    printf("  signature:   ok\n");
+    printf("  signature:   ok (the bundle's, and %" PRIu64 " of %" PRIu64 " records' own)\n",
+           v.signed_ok, v.signed_ok + v.signed_bad);
     free(v.t);
+    if (v.signed_bad)
+        return sync_failf("%s: %" PRIu64 " records are not signed by this bundle's device; a "
+                          "central store refuses this bundle",
+                          path, v.signed_bad);
     return key && v.not_opened ? sync_failf("%s: %" PRIu64 " records do not open with this study key", path,
                                             v.not_opened)
                                : 0;

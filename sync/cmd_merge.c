@@ -1,11 +1,14 @@
 /* cmd_merge.c - survey-sync merge: bring bundles and other central stores
  * into one central store.
  *
- *   survey-sync merge --store central.db FILE...
+ *   survey-sync merge --store central.db [--study study.pub] FILE...
  *
- * One line per input ("FILE: 12 new, 3 already present, 0 conflicts"), a
- * refused input as "survey-sync: error: FILE: ..." (the others still merge),
- * and a total.  A progress bar on stderr only when stderr is a terminal.
+ * --study pins a new store to the study (or checks an existing store's pin);
+ * without it the first pack merged pins it, and the output says so.  One line
+ * per input ("FILE: 12 new, 3 already present, 0 conflicts"), a refused input
+ * as "survey-sync: error: FILE: ..." (the others still merge), a total, and
+ * a line for each device that is new, with its fingerprint and the command
+ * that accepts it.  A progress bar on stderr only when stderr is a terminal.
  * Exit 0 when every input merged, 1 when any was refused, 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,8 +17,9 @@
 
 #include "cmd.h"
 #include "sk/cstore.h"
+#include "sk/keys.h"
 
-static const char usage[] = "merge --store central.db FILE...";
+static const char usage[] = "merge --store central.db [--study study.pub] FILE...";
 
 typedef struct progress_bar {
     const char *name;
@@ -55,9 +59,16 @@ static void clear_progress(progress_bar *bar)
 /* "12 new, 3 already present, 0 conflicts[, ...]" and a newline. */
 static void print_counts(const sk_merge_stats *s)
 {
-    printf("%llu new, %llu already present, %llu conflict%s", (unsigned long long)s->added,
-           (unsigned long long)s->present, (unsigned long long)s->conflicts,
-           s->conflicts == 1 ? "" : "s");
+    printf("%llu new, ", (unsigned long long)s->added);
+    if (s->held)
+        printf("%llu held (device not accepted yet), ", (unsigned long long)s->held);
+    printf("%llu already present, %llu conflict%s", (unsigned long long)s->present,
+           (unsigned long long)s->conflicts, s->conflicts == 1 ? "" : "s");
+    if (s->refused)
+        printf(", %llu refused (device retired)", (unsigned long long)s->refused);
+    if (s->withdrawals_added)
+        printf(", %llu signed withdrawal%s", (unsigned long long)s->withdrawals_added,
+               s->withdrawals_added == 1 ? "" : "s");
     if (s->withdrawn)
         printf(", %llu withdrawn skipped", (unsigned long long)s->withdrawn);
     if (s->packs_added)
@@ -69,6 +80,9 @@ static void print_counts(const sk_merge_stats *s)
 static void add_stats(sk_merge_stats *sum, const sk_merge_stats *s)
 {
     sum->added += s->added;
+    sum->held += s->held;
+    sum->refused += s->refused;
+    sum->withdrawals_added += s->withdrawals_added;
     sum->present += s->present;
     sum->conflicts += s->conflicts;
     sum->withdrawn += s->withdrawn;
@@ -77,11 +91,13 @@ static void add_stats(sk_merge_stats *sum, const sk_merge_stats *s)
 
 int cmd_merge(int argc, char **argv)
 {
-    const char *store = NULL;
+    const char *store = NULL, *study_path = NULL;
     int first_input = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
             store = argv[++i];
+        } else if (strcmp(argv[i], "--study") == 0 && i + 1 < argc) {
+            study_path = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return sync_usage(usage);
         } else {
@@ -93,9 +109,25 @@ int cmd_merge(int argc, char **argv)
         return sync_usage(usage);
 
     sk_error err;
+    sk_study_pub study;
+    if (study_path && sk_study_pub_load(study_path, &study, &err) != SK_OK)
+        return sync_fail(&err);
     sk_cstore *cs = NULL;
     if (sk_cstore_open(store, &cs, &err) != SK_OK)
         return sync_fail(&err);
+    char fp[SK_FINGERPRINT_SIZE];
+    if (study_path) {
+        bool was_pinned = false;
+        sk_study_pub have;
+        if (sk_cstore_study(cs, &have, &was_pinned, &err) != SK_OK ||
+            sk_cstore_pin_study(cs, &study, &err) != SK_OK) {
+            sk_cstore_close(cs);
+            return sync_fail(&err);
+        }
+        sk_study_fingerprint(&study, fp);
+        if (!was_pinned)
+            printf("%s: pinned to study %s (from %s)\n", store, fp, study_path);
+    }
 
     bool tty = isatty(STDERR_FILENO);
     sk_merge_stats total = {0};
@@ -113,6 +145,16 @@ int cmd_merge(int argc, char **argv)
         }
         merged++;
         add_stats(&total, &s);
+        if (s.pinned) {
+            sk_study_pub pinned;
+            bool is_pinned = false;
+            if (sk_cstore_study(cs, &pinned, &is_pinned, &err) == SK_OK && is_pinned) {
+                sk_study_fingerprint(&pinned, fp);
+                printf("%s: pinned to study %s, from the first survey pack in %s; check it is "
+                       "your study's fingerprint (pin it yourself with --study study.pub)\n",
+                       store, fp, argv[i]);
+            }
+        }
         printf("%s: ", argv[i]);
         print_counts(&s);
         if (s.conflicts)
@@ -120,8 +162,13 @@ int cmd_merge(int argc, char **argv)
                    "applied (see survey-sync status)\n",
                    argv[i]);
     }
-    sk_cstore_close(cs);
     printf("total: %u input%s merged, %u refused: ", merged, merged == 1 ? "" : "s", refused);
     print_counts(&total);
+    sk_cstore_status st;
+    if (sk_cstore_status_get(cs, &st, &err) == SK_OK) {
+        sync_print_new_devices(stdout, &st, store);
+        sk_cstore_status_free(&st);
+    }
+    sk_cstore_close(cs);
     return refused ? 1 : 0;
 }

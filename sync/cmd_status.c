@@ -2,10 +2,13 @@
  *
  *   survey-sync status --store central.db [--json]
  *
- * A table per study and form version (one line per device: counts by kind,
- * conflicts, last import), then per device the sequence numbers held and a
- * line for each device with gaps, then the conflicts kept aside.  --json
- * prints the same content as one JSON object.  Exit 0, 1 on failure, 2 usage. */
+ * The study the store is pinned to; a table per form version (one line per
+ * accepted device: counts by kind, conflicts, last import); per device its
+ * state, the sequence numbers held and a line for each device with gaps,
+ * records held back (new device) or unreadable; the conflicts kept aside.
+ * Labels come from bundles (other people's text) and are printed escaped.
+ * --json prints the same content as one JSON object.  Exit 0, 1 on failure,
+ * 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,8 @@
 
 #include "cmd.h"
 #include "sk/cstore.h"
+#include "sk/text.h"
+#include "term.h"
 
 static const char usage[] = "status --store central.db [--json]";
 
@@ -57,46 +62,90 @@ static void print_rows(const sk_cstore_status *st)
         }
         char when[32];
         format_time(r->last_import_ms, when, sizeof when);
+        char *label = term_escape(r->device_label);
         printf("  %-16s  %-16s %8llu %8llu %10llu %8llu %9llu %9llu  %s\n", r->device_id,
-               r->device_label, (unsigned long long)r->finished, (unsigned long long)r->consents,
+               label ? label : "", (unsigned long long)r->finished, (unsigned long long)r->consents,
                (unsigned long long)r->incomplete, (unsigned long long)r->declined,
                (unsigned long long)r->withdrawn, (unsigned long long)r->conflicts, when);
+        free(label);
         prev = r;
     }
 }
 
-static void print_devices(const sk_cstore_status *st)
+static void print_devices(const sk_cstore_status *st, const char *store)
 {
     if (st->n_devices)
         putchar('\n');
     for (size_t i = 0; i < st->n_devices; i++) {
         const sk_device_seq *d = &st->devices[i];
-        printf("device %s '%s': held ", d->device_id, d->device_label);
+        char *label = term_escape(d->device_label);
+        if (d->state == SK_DEV_NEW || d->state == SK_DEV_REJECTED) {
+            if (d->state == SK_DEV_REJECTED)
+                printf("device %s '%s': rejected; its bundles are refused\n", d->device_id,
+                       label ? label : "");
+            free(label);
+            continue; /* a new device's line comes with the advice below */
+        }
+        if (d->state == SK_DEV_ACCEPTED && !d->fingerprint[0]) {
+            printf("device %s '%s': enrolled, no bundle merged yet\n", d->device_id,
+                   label ? label : "");
+            free(label);
+            continue;
+        }
+        if (d->state == SK_DEV_RETIRED)
+            printf("device %s '%s': retired; records after number %llu are refused\n",
+                   d->device_id, label ? label : "", (unsigned long long)d->retired_seq);
+        if (d->unreadable)
+            printf("device %s '%s': %llu record%s could not be read by export or report "
+                   "(listed in unreadable.csv of the last export)\n",
+                   d->device_id, label ? label : "", (unsigned long long)d->unreadable,
+                   d->unreadable == 1 ? "" : "s");
+        printf("device %s '%s': held ", d->device_id, label ? label : "");
         if (d->n_held)
             print_ranges(d->held, d->n_held);
         else
             printf("nothing");
         printf(d->n_missing ? "\n" : ", nothing missing\n");
         if (d->n_missing) {
-            printf("device %s '%s': missing ", d->device_id, d->device_label);
+            printf("device %s '%s': missing ", d->device_id, label ? label : "");
             print_ranges(d->missing, d->n_missing);
             printf(": export again from that kiosk\n");
         }
+        free(label);
     }
+    sync_print_new_devices(stdout, st, store);
 }
 
-static void print_text(const sk_cstore_status *st, const sk_conflict *c, size_t n_conflicts)
+static void print_text(const sk_cstore_status *st, const sk_conflict *c, size_t n_conflicts,
+                       const char *store)
 {
+    if (st->pinned)
+        printf("study %s\n", st->study_fp);
+    else
+        printf("no study pinned yet (the first survey pack merged pins it, or merge --study "
+               "study.pub)\n");
     if (st->n_rows == 0)
-        printf("the store holds no records yet\n");
+        printf("the store holds no records of accepted devices yet\n");
     print_rows(st);
-    print_devices(st);
+    print_devices(st, store);
     if (n_conflicts) {
-        printf("\nconflicts kept aside (same record id, different bytes; not applied):\n");
-        for (size_t i = 0; i < n_conflicts; i++)
-            printf("  record %s from %s\n", c[i].record_id, c[i].source);
+        printf("\nconflicts kept aside (same device and record id, different bytes; not "
+               "applied):\n");
+        for (size_t i = 0; i < n_conflicts; i++) {
+            printf("  device %s record %s from ", c[i].device_id, c[i].record_id);
+            term_put(stdout, c[i].source);
+            putchar('\n');
+        }
     }
     printf("\nwithdrawals recorded: %llu\n", (unsigned long long)st->n_withdrawals);
+}
+
+/* A label as it is (every reader refuses labels that are not UTF-8, and JSON
+ * escapes control characters itself); escaped as on a terminal only if it
+ * is somehow not UTF-8, so that no device ever drops out of the JSON. */
+static char *json_label(const char *label)
+{
+    return sk_utf8_valid(label, strlen(label)) ? strdup(label) : term_escape(label);
 }
 
 static json_t *ranges_json(const sk_seq_range *r, size_t n)
@@ -113,29 +162,42 @@ static json_t *status_json(const sk_cstore_status *st, const sk_conflict *c, siz
     json_t *rows = json_array(), *devices = json_array(), *conflicts = json_array();
     for (size_t i = 0; i < st->n_rows; i++) {
         const sk_status_row *r = &st->rows[i];
+        char *label = json_label(r->device_label);
         json_array_append_new(
             rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                             "study", r->study_fp, "form_id", r->form_id, "form_version",
                             r->form_version, "device_id", r->device_id, "device_label",
-                            r->device_label, "finished", (json_int_t)r->finished, "consents",
+                            label ? label : "", "finished", (json_int_t)r->finished, "consents",
                             (json_int_t)r->consents, "incomplete", (json_int_t)r->incomplete,
                             "declined", (json_int_t)r->declined, "withdrawn",
                             (json_int_t)r->withdrawn, "conflicts", (json_int_t)r->conflicts,
                             "last_import_ms", (json_int_t)r->last_import_ms));
+        free(label);
     }
     for (size_t i = 0; i < st->n_devices; i++) {
         const sk_device_seq *d = &st->devices[i];
-        json_array_append_new(devices, json_pack("{s:s, s:s, s:o, s:o}", "device_id",
-                                                 d->device_id, "device_label", d->device_label,
-                                                 "held", ranges_json(d->held, d->n_held),
-                                                 "missing",
-                                                 ranges_json(d->missing, d->n_missing)));
+        char *label = json_label(d->device_label);
+        json_array_append_new(
+            devices, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "device_id",
+                               d->device_id, "device_label", label ? label : "", "fingerprint",
+                               d->fingerprint, "state", sk_device_state_name(d->state),
+                               "quarantined", (json_int_t)d->quarantined, "unreadable",
+                               (json_int_t)d->unreadable, "retired_seq",
+                               (json_int_t)d->retired_seq, "held",
+                               ranges_json(d->held, d->n_held), "missing",
+                               ranges_json(d->missing, d->n_missing)));
+        free(label);
     }
-    for (size_t i = 0; i < n_conflicts; i++)
-        json_array_append_new(conflicts, json_pack("{s:s, s:s}", "record_id", c[i].record_id,
-                                                   "source", c[i].source));
-    return json_pack("{s:o, s:o, s:o, s:I}", "rows", rows, "devices", devices, "conflicts",
-                     conflicts, "withdrawals", (json_int_t)st->n_withdrawals);
+    for (size_t i = 0; i < n_conflicts; i++) {
+        char *source = term_escape(c[i].source); /* a file name need not be UTF-8 */
+        json_array_append_new(conflicts, json_pack("{s:s, s:s, s:s}", "device_id",
+                                                   c[i].device_id, "record_id", c[i].record_id,
+                                                   "source", source ? source : ""));
+        free(source);
+    }
+    return json_pack("{s:o, s:o, s:o, s:I, s:s?}", "rows", rows, "devices", devices,
+                     "conflicts", conflicts, "withdrawals", (json_int_t)st->n_withdrawals,
+                     "study", st->pinned ? st->study_fp : NULL);
 }
 
 int cmd_status(int argc, char **argv)
@@ -184,7 +246,7 @@ int cmd_status(int argc, char **argv)
         free(text);
         json_decref(j);
     } else {
-        print_text(&st, conflicts, n_conflicts);
+        print_text(&st, conflicts, n_conflicts, store);
     }
     free(conflicts);
     sk_cstore_status_free(&st);

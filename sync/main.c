@@ -18,7 +18,8 @@ static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a pack or bundle holds: inspect FILE [--key study.key]"},
     {"merge", cmd_merge, "merge bundles or stores: merge --store central.db FILE..."},
     {"status", cmd_status, "records, ranges and gaps per device: status --store central.db [--json]"},
-    {"withdraw", cmd_withdraw, "remove a participant's records: withdraw --store central.db CODE"},
+    {"devices", cmd_devices, "trust kiosks: devices list|accept|add|reject|retire --store central.db"},
+    {"withdraw", cmd_withdraw, "remove a participant's records: withdraw --store central.db --key study.key CODE"},
     {"export", cmd_export, "CSV and codebook: export --store central.db --key study.key --out DIR"},
     {"report", cmd_report, "frequency report: report --store central.db --key study.key --out report.html"},
 };

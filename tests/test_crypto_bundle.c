@@ -70,9 +70,11 @@ static void device_from_seed(uint8_t fill, sk_device_key *dk, uint8_t id[SK_DEVI
     sk_device_id(dk->pk, id);
 }
 
-static blob make_record(const sk_study_key *study, const uint8_t id[SK_DEVICE_ID_SIZE], int kind, uint64_t seq,
+static blob make_record(const sk_study_key *study, const sk_device_key *dk, int kind, uint64_t seq,
                         const char *payload)
 {
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    sk_device_id(dk->pk, id);
     sk_record_header h;
     memset(&h, 0, sizeof h);
     h.kind = (uint8_t)kind;
@@ -83,7 +85,7 @@ static blob make_record(const sk_study_key *study, const uint8_t id[SK_DEVICE_ID
     strcpy(h.form_version, "2026.1");
     blob b;
     sk_error err;
-    assert_int_equal(sk_record_seal(&h, &study->pub, payload, strlen(payload), &b.data, &b.len, &err), SK_OK);
+    assert_int_equal(sk_record_seal(&h, &study->pub, dk, payload, strlen(payload), &b.data, &b.len, &err), SK_OK);
     return b;
 }
 
@@ -164,11 +166,11 @@ static void test_round_trip(void **state)
     device_from_seed(7, &dk, id);
     blob items[6] = {
         make_pack(dir, study, "1"),
-        make_record(study, id, SK_REC_CONSENT, 1, "{\"consent\":\"yes\"}"),
-        make_record(study, id, SK_REC_RESPONSE, 2, "{\"q1\":\"Ada\"}"),
+        make_record(study, &dk, SK_REC_CONSENT, 1, "{\"consent\":\"yes\"}"),
+        make_record(study, &dk, SK_REC_RESPONSE, 2, "{\"q1\":\"Ada\"}"),
         make_pack(dir, study, "2"),
-        make_record(study, id, SK_REC_DECLINED, 3, "{}"),
-        make_record(study, id, SK_REC_INCOMPLETE, 4, "{\"q1\":\"half\"}"),
+        make_record(study, &dk, SK_REC_DECLINED, 3, "{}"),
+        make_record(study, &dk, SK_REC_INCOMPLETE, 4, "{\"q1\":\"half\"}"),
     };
     int kinds[6] = {SK_ITEM_PACK, SK_ITEM_RECORD, SK_ITEM_RECORD, SK_ITEM_PACK, SK_ITEM_RECORD, SK_ITEM_RECORD};
     char name[128];
@@ -235,8 +237,8 @@ static void test_tamper_every_byte_and_length(void **state)
     sk_device_key dk;
     uint8_t id[SK_DEVICE_ID_SIZE];
     device_from_seed(9, &dk, id);
-    blob items[2] = {make_record(study, id, SK_REC_RESPONSE, 1, "{\"q\":1}"),
-                     make_record(study, id, SK_REC_CONSENT, 2, "{\"c\":1}")};
+    blob items[2] = {make_record(study, &dk, SK_REC_RESPONSE, 1, "{\"q\":1}"),
+                     make_record(study, &dk, SK_REC_CONSENT, 2, "{\"c\":1}")};
     int kinds[2] = {SK_ITEM_RECORD, SK_ITEM_RECORD};
     char *path = join(dir, "good.skb"), *bad = join(dir, "bad.skb");
     write_bundle(path, &dk, id, items, kinds, 2);
@@ -291,7 +293,7 @@ static void test_changed_between_passes(void **state)
     char *big = malloc(200001);
     memset(big, 'a', 200000);
     big[200000] = '\0';
-    blob items[1] = {make_record(study, id, SK_REC_RESPONSE, 1, big)};
+    blob items[1] = {make_record(study, &dk, SK_REC_RESPONSE, 1, big)};
     free(big);
     int kinds[1] = {SK_ITEM_RECORD};
     char *path = join(dir, "b.skb");
@@ -400,6 +402,89 @@ static void test_forged_device_id(void **state)
     free(dir);
 }
 
+/* Re-sign a bundle's bytes with dk after editing them, as a forger holding
+ * the device key would: only the reader's own header checks can refuse it. */
+static void resign(uint8_t *bytes, size_t len, const sk_device_key *dk)
+{
+    uint8_t h[64];
+    crypto_generichash(h, sizeof h, bytes, len - 64, NULL, 0);
+    crypto_sign_detached(bytes + len - 64, NULL, h, sizeof h, dk->sk);
+}
+
+/* Header rules, each on a correctly signed bundle: format version 2 only,
+ * reserved bytes zero, a UTF-8 label without NUL. */
+static void test_header_rules(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir();
+    sk_study_key *study = make_study();
+    sk_device_key dk;
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    device_from_seed(13, &dk, id);
+    blob items[1] = {make_record(study, &dk, SK_REC_RESPONSE, 1, "{\"q\":1}")};
+    int kinds[1] = {SK_ITEM_RECORD};
+    char *path = join(dir, "h.skb"), *bad = join(dir, "bad.skb");
+    write_bundle(path, &dk, id, items, kinds, 1); /* label "front desk" at offset 49 */
+    blob good;
+    sk_error err;
+    assert_int_equal(sk_read_file(path, 1 << 20, &good.data, &good.len, &err), SK_OK);
+    assert_int_equal(good.data[4], 2);
+    assert_int_equal(good.data[48], 10);
+    assert_memory_equal(good.data + 49, "front desk", 10);
+    static const struct {
+        size_t at;
+        const char *bytes; /* written at `at` */
+        size_t n;
+        sk_status want;
+        const char *what;
+    } cases[] = {
+        {4, "\x01", 1, SK_ERR_UNSUPPORTED, "format version 1"},
+        {4, "\x03", 1, SK_ERR_UNSUPPORTED, "format version 3"},
+        {5, "\x01", 1, SK_ERR_FORMAT, "reserved byte 5"},
+        {6, "\x80", 1, SK_ERR_FORMAT, "reserved byte 6"},
+        {7, "\xff", 1, SK_ERR_FORMAT, "reserved byte 7"},
+        {49, "\xff", 1, SK_ERR_FORMAT, "label: a byte that is never UTF-8"},
+        {49, "\xc0\xa0", 2, SK_ERR_FORMAT, "label: overlong space"},
+        {49, "\xed\xa0\x80", 3, SK_ERR_FORMAT, "label: a surrogate"},
+        {54, "\xe2\x82", 2, SK_ERR_FORMAT, "label: truncated sequence"},
+        {49, "\x80", 1, SK_ERR_FORMAT, "label: stray continuation byte"},
+        {53, "\0", 1, SK_ERR_FORMAT, "label: NUL"},
+        {49, "fr\xc3\xb6n", 5, SK_OK, "label: valid UTF-8 (control case)"},
+    };
+    sk_bundle_info info;
+    blob got[2];
+    int got_kinds[2];
+    size_t n;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint8_t *copy = malloc(good.len);
+        memcpy(copy, good.data, good.len);
+        memcpy(copy + cases[i].at, cases[i].bytes, cases[i].n);
+        resign(copy, good.len, &dk);
+        put_file(bad, copy, good.len);
+        free(copy);
+        sk_status st = read_bundle(bad, &info, got, got_kinds, 2, &n);
+        if (st != cases[i].want)
+            fail_msg("%s: %s, want %s", cases[i].what, sk_status_name(st), sk_status_name(cases[i].want));
+        if (st == SK_OK) {
+            assert_string_equal(info.device_label, "fr\xc3\xb6n desk");
+            for (size_t k = 0; k < n; k++)
+                free(got[k].data);
+        } else {
+            assert_int_equal(n, 0);
+        }
+    }
+    /* the writer refuses a label that is not UTF-8 */
+    sk_bundle_writer *w = NULL;
+    assert_int_equal(sk_bundle_writer_open(bad, id, "bad \xff label", dk.pk, &w, &err), SK_ERR_ARG);
+    assert_null(w);
+    free(good.data);
+    free(items[0].data);
+    free(path);
+    free(bad);
+    free(dir);
+    sk_study_key_free(study);
+}
+
 static blob golden_file(const char *name)
 {
     char path[4096];
@@ -427,6 +512,17 @@ static void test_golden_bundle(void **state)
     device_from_seed(0x42, &dk, id);
     assert_memory_equal(info.device_pk, dk.pk, 32);
     assert_memory_equal(info.device_id, id, SK_DEVICE_ID_SIZE);
+    /* the device's fingerprint as its admin screen shows it */
+    blob fp_file = golden_file("device_fingerprint.txt");
+    char fp[SK_FINGERPRINT_SIZE], line[SK_FINGERPRINT_SIZE + 1];
+    sk_device_fingerprint(dk.pk, fp);
+    snprintf(line, sizeof line, "%s\n", fp);
+    assert_int_equal(fp_file.len, strlen(line));
+    assert_memory_equal(fp_file.data, line, fp_file.len);
+    free(fp_file.data);
+    uint8_t fp_bytes[SK_FINGERPRINT_BYTES];
+    assert_true(sk_fingerprint_decode(fp, fp_bytes));
+    assert_memory_equal(fp_bytes, id, SK_DEVICE_ID_SIZE); /* its first 8 bytes are the id */
     const char *names[3] = {"pack.bin", "record.bin", "wrapped_draft.bin"};
     const int want_kinds[3] = {SK_ITEM_PACK, SK_ITEM_RECORD, SK_ITEM_RECORD};
     for (int i = 0; i < 3; i++) {
@@ -434,6 +530,8 @@ static void test_golden_bundle(void **state)
         assert_int_equal(kinds[i], want_kinds[i]);
         assert_int_equal(got[i].len, want.len);
         assert_memory_equal(got[i].data, want.data, want.len);
+        if (kinds[i] == SK_ITEM_RECORD)
+            assert_int_equal(sk_record_verify(got[i].data, got[i].len, dk.pk, NULL), SK_OK);
         free(want.data);
         free(got[i].data);
     }
@@ -448,10 +546,12 @@ static int write_golden(void)
     setenv("SK_PWHASH_FAST", "1", 1);
     sk_error err;
     const char *pass = "golden passphrase";
-    if (sk_study_keygen(dir, pass, strlen(pass), NULL, &err) != SK_OK)
-        return fprintf(stderr, "%s\n", err.message), 1;
     sk_study_key *key = NULL;
     snprintf(path, sizeof path, "%s/study.key", dir);
+    /* the study key is kept when it exists: only the vectors are remade */
+    struct stat sb;
+    if (stat(path, &sb) != 0 && sk_study_keygen(dir, pass, strlen(pass), NULL, &err) != SK_OK)
+        return fprintf(stderr, "%s\n", err.message), 1;
     if (sk_study_key_load(path, pass, strlen(pass), &key, &err) != SK_OK)
         return 1;
     char hex[129];
@@ -481,25 +581,26 @@ static int write_golden(void)
     sk_wcode_tag("G01D-EN00-C0DE-2026", h.withdraw_tag);
     const char *payload = "{\"golden\":\"response\",\"q1\":\"yes\"}";
     blob rec, draft, wrapped, pack;
-    if (sk_record_seal(&h, &key->pub, payload, strlen(payload), &rec.data, &rec.len, &err) != SK_OK)
+    if (sk_record_seal(&h, &key->pub, &dk, payload, strlen(payload), &rec.data, &rec.len, &err) != SK_OK)
         return 1;
     h.kind = SK_REC_DRAFT;
     h.seq = 0;
     memset(h.withdraw_tag, 0, sizeof h.withdraw_tag);
     memset(h.record_id, 0xB0, sizeof h.record_id);
-    if (sk_record_seal(&h, &key->pub, "{\"golden\":\"draft\"}", 18, &draft.data, &draft.len, &err) != SK_OK)
+    if (sk_record_seal(&h, &key->pub, &dk, "{\"golden\":\"draft\"}", 18, &draft.data, &draft.len, &err) != SK_OK)
         return 1;
     h.kind = SK_REC_INCOMPLETE;
     h.seq = 8;
     memset(h.record_id, 0xC0, sizeof h.record_id);
-    if (sk_record_wrap_draft(&h, &key->pub, draft.data, draft.len, &wrapped.data, &wrapped.len, &err) != SK_OK)
+    if (sk_record_wrap_draft(&h, &key->pub, &dk, draft.data, draft.len, &wrapped.data, &wrapped.len, &err) != SK_OK)
         return 1;
     snprintf(path, sizeof path, "%s/record.bin", dir);
     sk_write_file_atomic(path, rec.data, rec.len, 0644, 0, &err);
     snprintf(path, sizeof path, "%s/wrapped_draft.bin", dir);
     sk_write_file_atomic(path, wrapped.data, wrapped.len, 0644, 0, &err);
     snprintf(path, sizeof path, "%s/pack.bin", dir);
-    if (sk_pack_write(path, key, "golden_basic", "2026.1", "Golden pack", "golden.md", (const uint8_t *)form_text,
+    /* the pack format did not change with records v2: an existing pack.bin is kept */
+    if (stat(path, &sb) != 0 && sk_pack_write(path, key, "golden_basic", "2026.1", "Golden pack", "golden.md", (const uint8_t *)form_text,
                       sizeof form_text - 1, &err) != SK_OK)
         return 1;
     assert_int_equal(sk_read_file(path, 1 << 20, &pack.data, &pack.len, &err), SK_OK);
@@ -515,8 +616,26 @@ static int write_golden(void)
             return 1;
     if (sk_bundle_writer_finish(w, &dk, &err) != SK_OK)
         return 1;
+    /* a withdrawal statement signed by the study key */
+    uint8_t tag[SK_TAG_SIZE], statement[SK_WITHDRAWAL_SIZE];
+    sk_wcode_tag("G01D-EN00-C0DE-2026", tag);
+    sk_withdrawal_sign(key, tag, 1763856000000, statement);
+    snprintf(path, sizeof path, "%s/withdrawal.bin", dir);
+    if (sk_write_file_atomic(path, statement, sizeof statement, 0644, 0, &err) != SK_OK)
+        return 1;
+    /* the golden device's fingerprint, as its admin screen shows it */
+    char fp[SK_FINGERPRINT_SIZE], line[SK_FINGERPRINT_SIZE + 1];
+    sk_device_fingerprint(dk.pk, fp);
+    int line_len = snprintf(line, sizeof line, "%s\n", fp);
+    snprintf(path, sizeof path, "%s/device_fingerprint.txt", dir);
+    if (sk_write_file_atomic(path, line, (size_t)line_len, 0644, 0, &err) != SK_OK)
+        return 1;
+    free(rec.data);
+    free(draft.data);
+    free(wrapped.data);
+    free(pack.data);
     sk_hex(id, 8, hex);
-    printf("golden vectors written to %s (device id %s)\n", dir, hex);
+    printf("golden vectors written to %s (device id %s, fingerprint %s)\n", dir, hex, fp);
     sk_study_key_free(key);
     return 0;
 }
@@ -532,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),           cmocka_unit_test(test_tamper_every_byte_and_length),
         cmocka_unit_test(test_changed_between_passes), cmocka_unit_test(test_writer_checks),
         cmocka_unit_test(test_forged_device_id),     cmocka_unit_test(test_golden_bundle),
+        cmocka_unit_test(test_header_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

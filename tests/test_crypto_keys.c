@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "sk/bundle.h"
 #include "sk/keys.h"
 
 static const char pass[] = "correct horse battery staple";
@@ -228,6 +229,72 @@ static void test_fingerprint(void **state)
     assert_string_not_equal(fp, again);
 }
 
+/* A device fingerprint read aloud and typed back: sk_fingerprint_decode gives
+ * the bytes sk_device_fingerprint showed (BLAKE2b-256(pk), first 10 bytes,
+ * the first 8 of which are the device id), however carelessly typed. */
+static void test_fingerprint_decode(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        uint8_t pk[32], sk[64], id[SK_DEVICE_ID_SIZE], h[32], got[SK_FINGERPRINT_BYTES];
+        crypto_sign_keypair(pk, sk);
+        char fp[SK_FINGERPRINT_SIZE];
+        sk_device_fingerprint(pk, fp);
+        assert_int_equal(strlen(fp), 19);
+        crypto_generichash(h, sizeof h, pk, sizeof pk, NULL, 0);
+        assert_true(sk_fingerprint_decode(fp, got));
+        assert_memory_equal(got, h, SK_FINGERPRINT_BYTES);
+        sk_device_id(pk, id);
+        assert_memory_equal(got, id, SK_DEVICE_ID_SIZE);
+        /* lowercase, no dashes, spaces */
+        char typed[64];
+        size_t j = 0;
+        for (const char *c = fp; *c; c++) {
+            if (*c == '-') {
+                typed[j++] = ' ';
+                continue;
+            }
+            typed[j++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+        }
+        typed[j] = '\0';
+        memset(got, 0, sizeof got);
+        assert_true(sk_fingerprint_decode(typed, got));
+        assert_memory_equal(got, h, SK_FINGERPRINT_BYTES);
+    }
+    static const struct {
+        const char *typed;
+        const char *want_hex; /* NULL: refused */
+    } cases[] = {
+        {"0000-0000-0000-0000", "00000000000000000000"},
+        {"OOOO-oooo-0000-0000", "00000000000000000000"},   /* O read as 0 */
+        {"1111-IIII-llll-LLLL", "08421084210842108421"},     /* I, L read as 1 */
+        {"ZZZZ-ZZZZ-ZZZZ-ZZZZ", "ffffffffffffffffffff"},
+        {"ZZZZ-ZZZZ-ZZZZ-ZZZ", NULL},      /* 15 symbols */
+        {"ZZZZ-ZZZZ-ZZZZ-ZZZZZ", NULL},    /* 17 symbols */
+        {"ZZZZ-ZZZZ-ZZZZ-ZZZU", NULL},     /* U is not in the alphabet */
+        {"ZZZZ_ZZZZ_ZZZZ_ZZZZ", NULL},
+        {"ZZZZ-ZZZZ-ZZZZ-ZZZ\xc3\xa9", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint8_t got[SK_FINGERPRINT_BYTES];
+        memset(got, 0xEE, sizeof got);
+        bool ok = sk_fingerprint_decode(cases[i].typed, got);
+        if (!cases[i].want_hex) {
+            if (ok)
+                fail_msg("decoded '%s'", cases[i].typed);
+            assert_int_equal(got[0], 0xEE); /* untouched */
+            continue;
+        }
+        if (!ok)
+            fail_msg("refused '%s'", cases[i].typed);
+        char hex[2 * SK_FINGERPRINT_BYTES + 1];
+        sk_hex(got, sizeof got, hex);
+        assert_string_equal(hex, cases[i].want_hex);
+    }
+    assert_false(sk_fingerprint_decode(NULL, (uint8_t[SK_FINGERPRINT_BYTES]){0}));
+}
+
 static void test_hex(void **state)
 {
     (void)state;
@@ -335,7 +402,7 @@ int main(void)
         cmocka_unit_test(test_refuses_overwrite),      cmocka_unit_test(test_damaged_key_file),
         cmocka_unit_test(test_default_cost_stored),    cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_hex),                    cmocka_unit_test(test_write_file_atomic),
-        cmocka_unit_test(test_golden_key_file),
+        cmocka_unit_test(test_golden_key_file),        cmocka_unit_test(test_fingerprint_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

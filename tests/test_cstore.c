@@ -87,11 +87,29 @@ typedef struct kiosk {
     size_t n_codes;
 } kiosk;
 
+/* When set (test_cstore --make-bundles), studies are made as files with
+ * sk_study_keygen in key_dir/<form id>/ (passphrase KEY_PASS) so that
+ * survey-sync can be given study.key and study.pub. */
+static char key_dir[2048];
+#define KEY_PASS "sync merge passphrase"
+
 static void study_make(study *s, const char *form_id, const char *version)
 {
     memset(s, 0, sizeof *s);
-    crypto_box_keypair(s->key.pub.box_pk, s->key.box_sk);
-    crypto_sign_keypair(s->key.pub.sign_pk, s->key.sign_sk);
+    if (key_dir[0]) {
+        char dir[2200], path[2300];
+        snprintf(dir, sizeof dir, "%s/%s", key_dir, form_id);
+        snprintf(path, sizeof path, "%s/study.key", dir);
+        sk_error kerr;
+        sk_study_key *loaded = NULL;
+        assert_int_equal(sk_study_keygen(dir, KEY_PASS, strlen(KEY_PASS), NULL, &kerr), SK_OK);
+        assert_int_equal(sk_study_key_load(path, KEY_PASS, strlen(KEY_PASS), &loaded, &kerr), SK_OK);
+        s->key = *loaded;
+        sk_study_key_free(loaded);
+    } else {
+        crypto_box_keypair(s->key.pub.box_pk, s->key.box_sk);
+        crypto_sign_keypair(s->key.pub.sign_pk, s->key.sign_sk);
+    }
     snprintf(s->form_id, sizeof s->form_id, "%s", form_id);
     snprintf(s->version, sizeof s->version, "%s", version);
     char path[2200], name[64];
@@ -131,8 +149,8 @@ static rec *seal(kiosk *k, const study *s, int kind, const uint8_t *tag)
     char payload[64];
     int n = snprintf(payload, sizeof payload, "{\"seq\":%zu}", k->n);
     sk_error err;
-    assert_int_equal(sk_record_seal(&r->h, &s->key.pub, payload, (size_t)n, &r->blob, &r->len,
-                                    &err),
+    assert_int_equal(sk_record_seal(&r->h, &s->key.pub, &k->key, payload, (size_t)n, &r->blob,
+                                    &r->len, &err),
                      SK_OK);
     return r;
 }
@@ -281,6 +299,33 @@ static sk_status merge_refused(const char *store, const char *input, sk_error *e
     return rc;
 }
 
+/* Enrol k by the fingerprint its admin screen shows (accepted from the start). */
+static void enrol(const char *store, const kiosk *k)
+{
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    char fp[SK_FINGERPRINT_SIZE], id[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_device_fingerprint(k->key.pk, fp);
+    if (sk_cstore_device_add(cs, fp, k->label, id, &err) != SK_OK)
+        fail_msg("enrolling %s: %s", k->label, err.message);
+    assert_string_equal(id, k->hex);
+    sk_cstore_close(cs);
+}
+
+/* Accept a device seen in a bundle; returns the records released. */
+static uint64_t accept_device(const char *store, const kiosk *k)
+{
+    sk_cstore *cs = NULL;
+    sk_error err;
+    uint64_t n = 0;
+    assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
+    if (sk_cstore_device_accept(cs, k->hex, &n, &err) != SK_OK)
+        fail_msg("accepting %s: %s", k->label, err.message);
+    sk_cstore_close(cs);
+    return n;
+}
+
 /* ---- a shared world: one study, three kiosks, bundles ------------------ */
 
 static study the_study;
@@ -288,6 +333,18 @@ static kiosk kiosks[3];
 enum { B_K1A, B_K1B, B_K1ALL, B_K2A, B_K2B, B_K3ALL, N_BUNDLES };
 static char bundles[N_BUNDLES][2200];
 static size_t total_records;
+
+static void enrol_all(const char *store)
+{
+    for (int i = 0; i < 3; i++)
+        enrol(store, &kiosks[i]);
+}
+
+/* Beside the world: a second study with its own kiosk and bundle (pinning),
+ * and a kiosk enrolled before its first bundle (devices add). */
+static study other_study;
+static kiosk other_kiosk, late_kiosk;
+static char other_bundle[2200], late_bundle[2200];
 
 static int world_setup(void **state)
 {
@@ -317,6 +374,15 @@ static int world_setup(void **state)
         bundle(bundles[i], &kiosks[plan[i].k], &the_study, plan[i].first, plan[i].last);
     }
     total_records = kiosks[0].n + kiosks[1].n + kiosks[2].n;
+    study_make(&other_study, "baseline", "1");
+    kiosk_make(&other_kiosk, "Other-Study-Pi");
+    sittings(&other_kiosk, &other_study, "FD"); /* 3 records */
+    tmp_path(other_bundle, sizeof other_bundle, "k4other.skb");
+    bundle(other_bundle, &other_kiosk, &other_study, 1, 100);
+    kiosk_make(&late_kiosk, "Late-Laptop");
+    sittings(&late_kiosk, &the_study, "FI"); /* 3 records */
+    tmp_path(late_bundle, sizeof late_bundle, "k5late.skb");
+    bundle(late_bundle, &late_kiosk, &the_study, 1, 100);
     return 0;
 }
 
@@ -324,7 +390,10 @@ static void world_free(void)
 {
     for (int i = 0; i < 3; i++)
         kiosk_free(&kiosks[i]);
+    kiosk_free(&other_kiosk);
+    kiosk_free(&late_kiosk);
     free(the_study.pack);
+    free(other_study.pack);
 }
 
 static int world_teardown(void **state)
@@ -342,8 +411,10 @@ static void test_merge_counts_and_idempotence(void **state)
     (void)state;
     char store[2200];
     fresh_store(store, sizeof store, "counts.db");
+    enrol_all(store);
     sk_merge_stats s = merge_ok(store, bundles[B_K1A]);
     assert_int_equal(s.added, 9);
+    assert_int_equal(s.held, 0);
     assert_int_equal(s.present, 0);
     assert_int_equal(s.packs_added, 1);
     s = merge_ok(store, bundles[B_K1B]); /* overlaps 8-9 */
@@ -376,6 +447,7 @@ static void test_order_free(void **state)
     (void)state;
     char ref[2200];
     fresh_store(ref, sizeof ref, "order-ref.db");
+    enrol_all(ref);
     for (int i = 0; i < N_BUNDLES; i++)
         merge_ok(ref, bundles[i]);
     assert_int_equal(count(ref, "SELECT count(*) FROM records"), (int64_t)total_records);
@@ -390,6 +462,7 @@ static void test_order_free(void **state)
         shuffle(order, N_BUNDLES * 2, &seed);
         char store[2200];
         fresh_store(store, sizeof store, "order.db");
+        enrol_all(store);
         uint64_t added = 0;
         for (int i = 0; i < N_BUNDLES * 2; i++)
             added += merge_ok(store, bundles[order[i]]).added;
@@ -408,6 +481,8 @@ static void test_store_into_store(void **state)
     fresh_store(whole, sizeof whole, "whole.db");
     fresh_store(a, sizeof a, "part-a.db");
     fresh_store(b, sizeof b, "part-b.db");
+    enrol_all(whole);
+    enrol_all(a); /* b enrols nobody: enrolment does not travel either way */
     for (int i = 0; i < N_BUNDLES; i++)
         merge_ok(whole, bundles[i]);
     merge_ok(a, bundles[B_K1A]);
@@ -415,8 +490,10 @@ static void test_store_into_store(void **state)
     merge_ok(b, bundles[B_K1B]);
     merge_ok(b, bundles[B_K2B]);
     merge_ok(b, bundles[B_K3ALL]);
+    assert_int_equal(count(b, "SELECT count(*) FROM records"), 9 + 6 + 7); /* held in b */
     sk_merge_stats s = merge_ok(a, b);
     assert_int_equal(s.added, total_records - 9 - 6);
+    assert_int_equal(s.held, 0);
     assert_int_equal(s.present, 2 + 2); /* the overlaps 8-9 and 5-6 */
     uint8_t want[32], got[32];
     content_digest(whole, want);
@@ -561,14 +638,15 @@ static void test_conflict_kept_aside(void **state)
     char store[2200], path[2200];
     fresh_store(store, sizeof store, "conflict.db");
     merge_ok(store, bundles[B_K3ALL]);
-    kiosk forged = kiosks[2]; /* same device and key, record 3 resealed */
+    assert_int_equal(accept_device(store, &kiosks[2]), 7);
+    kiosk forged = kiosks[2]; /* same device and key, record 3 resealed and signed by it */
     forged.n = 0;
     rec *orig = &kiosks[2].recs[2];
     sk_error err;
     rec *r = &forged.recs[forged.n++];
     r->h = orig->h;
-    assert_int_equal(sk_record_seal(&r->h, &the_study.key.pub, "{\"other\":1}", 11, &r->blob,
-                                    &r->len, &err),
+    assert_int_equal(sk_record_seal(&r->h, &the_study.key.pub, &kiosks[2].key, "{\"other\":1}", 11,
+                                    &r->blob, &r->len, &err),
                      SK_OK);
     tmp_path(path, sizeof path, "conflict.skb");
     bundle(path, &forged, &the_study, 1, 100);
@@ -588,6 +666,7 @@ static void test_conflict_kept_aside(void **state)
     char hex[2 * SK_RECORD_ID_SIZE + 1];
     sk_hex(orig->h.record_id, SK_RECORD_ID_SIZE, hex);
     assert_string_equal(list[0].record_id, hex);
+    assert_string_equal(list[0].device_id, kiosks[2].hex);
     assert_non_null(strstr(list[0].source, "conflict.skb"));
     free(list);
     sk_cstore_status st;
@@ -636,7 +715,7 @@ static void test_device_key_mismatch(void **state)
     sk_error err;
     assert_int_equal(merge_refused(store, bundles[B_K2B], &err), SK_ERR_MISMATCH);
     assert_non_null(strstr(err.message, kiosks[1].hex));
-    assert_non_null(strstr(err.message, "is known with another key"));
+    assert_non_null(strstr(err.message, "is enrolled with another key"));
     assert_non_null(strstr(err.file, "k2b.skb"));
     full_digest(store, after);
     assert_memory_equal(after, before, sizeof before);
@@ -693,7 +772,7 @@ static sk_status withdraw(const char *store, const char *typed, uint64_t *n, sk_
     assert_true(sk_wcode_normalize(typed, code));
     sk_cstore *cs = NULL;
     assert_int_equal(sk_cstore_open(store, &cs, err), SK_OK);
-    sk_status st = sk_cstore_withdraw(cs, code, n, err);
+    sk_status st = sk_cstore_withdraw(cs, &the_study.key, code, n, err);
     sk_cstore_close(cs);
     return st;
 }
@@ -705,6 +784,8 @@ static void test_withdraw(void **state)
     char store[2200], other[2200];
     fresh_store(store, sizeof store, "withdraw.db");
     fresh_store(other, sizeof other, "withdraw-other.db");
+    enrol(store, &kiosks[0]);
+    enrol(other, &kiosks[0]);
     merge_ok(store, bundles[B_K1ALL]);
     merge_ok(other, bundles[B_K1ALL]);
     kiosk *k = &kiosks[0];
@@ -743,9 +824,37 @@ static void test_withdraw(void **state)
     full_digest(store, after);
     assert_memory_equal(after, before, sizeof before);
 
+    /* The statement kept is signed by the study key, for that tag. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT tag, statement FROM withdrawals", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    uint8_t tag[SK_TAG_SIZE], stated[SK_TAG_SIZE];
+    sk_wcode_tag(k->codes[1], tag);
+    assert_memory_equal(sqlite3_column_blob(q, 0), tag, SK_TAG_SIZE);
+    assert_int_equal(sk_withdrawal_verify(sqlite3_column_blob(q, 1),
+                                          (size_t)sqlite3_column_bytes(q, 1), &the_study.key.pub,
+                                          stated, NULL, &err),
+                     SK_OK);
+    assert_memory_equal(stated, tag, SK_TAG_SIZE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+
+    /* Only the store's study key withdraws: another key changes nothing. */
+    sk_cstore *ocs = NULL;
+    assert_int_equal(sk_cstore_open(store, &ocs, &err), SK_OK);
+    assert_int_equal(sk_cstore_withdraw(ocs, &other_study.key, k->codes[2], &n, &err),
+                     SK_ERR_MISMATCH);
+    sk_cstore_close(ocs);
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+
     /* The withdrawal travels: merging this store into one that still holds
      * the sitting removes it there too. */
     s = merge_ok(other, store);
+    assert_int_equal(s.withdrawals_added, 1);
     assert_false(has_record(other, &k->recs[2]));
     assert_false(has_record(other, &k->recs[3]));
     assert_int_equal(count(other, "SELECT count(*) FROM records"), 14);
@@ -772,6 +881,8 @@ static void test_status_gaps(void **state)
     (void)state;
     char store[2200], path[2200];
     fresh_store(store, sizeof store, "gaps.db");
+    enrol(store, &kiosks[0]);
+    enrol(store, &kiosks[1]);
     static const struct {
         uint64_t first, last;
     } parts[] = {{1, 2}, {5, 5}, {9, 12}, {14, 16}};
@@ -874,6 +985,7 @@ static void test_forms_and_records(void **state)
     (void)state;
     char store[2200];
     fresh_store(store, sizeof store, "forms.db");
+    enrol_all(store);
     for (int i = 0; i < N_BUNDLES; i++)
         merge_ok(store, bundles[i]);
     sk_cstore *cs = NULL;
@@ -881,13 +993,20 @@ static void test_forms_and_records(void **state)
     assert_int_equal(sk_cstore_open(store, &cs, &err), SK_OK);
     sk_cstore_form *forms = NULL;
     size_t n = 0;
-    assert_int_equal(sk_cstore_forms(cs, &forms, &n, &err), SK_OK);
+    assert_int_equal(sk_cstore_forms(cs, NULL, &forms, &n, &err), SK_OK);
     assert_int_equal(n, 1);
     assert_string_equal(forms[0].form_id, "followup");
     assert_string_equal(forms[0].form_version, "2026.1");
     assert_memory_equal(forms[0].pack->study.box_pk, the_study.key.pub.box_pk, 32);
     sk_cstore_forms_free(forms, n);
     sk_cstore_forms_free(NULL, 0);
+    /* the same asked with the study's key; none for another study */
+    assert_int_equal(sk_cstore_forms(cs, &the_study.key.pub, &forms, &n, &err), SK_OK);
+    assert_int_equal(n, 1);
+    sk_cstore_forms_free(forms, n);
+    assert_int_equal(sk_cstore_forms(cs, &other_study.key.pub, &forms, &n, &err), SK_OK);
+    assert_int_equal(n, 0);
+    sk_cstore_forms_free(forms, n);
 
     walk w = {.ordered = true};
     assert_int_equal(sk_cstore_foreach_record(cs, "followup", "2026.1", on_record, &w, &err),
@@ -931,6 +1050,568 @@ static void test_not_a_store(void **state)
     assert_null(cs);
 }
 
+/* ---- the trust model: study pinning, enrolment, verified store merges --- */
+
+static sk_cstore *open_store(const char *path)
+{
+    sk_cstore *cs = NULL;
+    sk_error err;
+    assert_int_equal(sk_cstore_open(path, &cs, &err), SK_OK);
+    return cs;
+}
+
+static bool pinned_to(const char *path, const study *want)
+{
+    sk_cstore *cs = open_store(path);
+    sk_study_pub pub;
+    bool pinned = false;
+    sk_error err;
+    assert_int_equal(sk_cstore_study(cs, &pub, &pinned, &err), SK_OK);
+    sk_cstore_close(cs);
+    return pinned && want && memcmp(&pub, &want->key.pub, sizeof pub) == 0;
+}
+
+static bool is_pinned(const char *path)
+{
+    sk_cstore *cs = open_store(path);
+    sk_study_pub pub;
+    bool pinned = true;
+    sk_error err;
+    assert_int_equal(sk_cstore_study(cs, &pub, &pinned, &err), SK_OK);
+    sk_cstore_close(cs);
+    return pinned;
+}
+
+/* A store belongs to one study: pinned explicitly or by its first pack; a
+ * pack of any other study makes the whole input refused, store unchanged. */
+static void test_study_pinning(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    sk_error err;
+    uint8_t before[32], after[32];
+
+    /* explicit: pin, pin again (same study: fine), another study refused */
+    fresh_store(store, sizeof store, "pin-explicit.db");
+    assert_false(is_pinned(store));
+    sk_cstore *cs = open_store(store);
+    assert_int_equal(sk_cstore_pin_study(cs, &other_study.key.pub, &err), SK_OK);
+    assert_int_equal(sk_cstore_pin_study(cs, &other_study.key.pub, &err), SK_OK);
+    assert_int_equal(sk_cstore_pin_study(cs, &the_study.key.pub, &err), SK_ERR_MISMATCH);
+    sk_cstore_close(cs);
+    assert_true(pinned_to(store, &other_study));
+    full_digest(store, before);
+    assert_int_equal(merge_refused(store, bundles[B_K1A], &err), SK_ERR_MISMATCH);
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_study_fingerprint(&the_study.key.pub, fp);
+    assert_non_null(strstr(err.message, fp));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+    assert_true(pinned_to(store, &other_study));
+    sk_merge_stats s = merge_ok(store, other_bundle); /* its own study merges */
+    assert_false(s.pinned);
+    assert_int_equal(s.held, 3);
+
+    /* by the first pack */
+    fresh_store(store, sizeof store, "pin-first.db");
+    s = merge_ok(store, bundles[B_K1A]);
+    assert_true(s.pinned);
+    assert_true(pinned_to(store, &the_study));
+    s = merge_ok(store, bundles[B_K2A]);
+    assert_false(s.pinned);
+    full_digest(store, before);
+    assert_int_equal(merge_refused(store, other_bundle, &err), SK_ERR_MISMATCH);
+    assert_non_null(strstr(err.file, "k4other.skb"));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+    cs = open_store(store);
+    assert_int_equal(sk_cstore_pin_study(cs, &other_study.key.pub, &err), SK_ERR_MISMATCH);
+    assert_int_equal(sk_cstore_pin_study(cs, &the_study.key.pub, &err), SK_OK);
+    sk_cstore_close(cs);
+
+    /* one input with packs of two studies: refused whole, even in a fresh
+     * store that its first pack would have pinned */
+    tmp_path(path, sizeof path, "two-studies.skb");
+    sk_bundle_writer *w = NULL;
+    unlink(path);
+    assert_int_equal(sk_bundle_writer_open(path, kiosks[0].id, kiosks[0].label, kiosks[0].key.pk,
+                                           &w, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, the_study.pack, the_study.pack_len, &err), SK_OK);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(sk_bundle_writer_add_record(w, kiosks[0].recs[i].blob,
+                                                     kiosks[0].recs[i].len, &err),
+                         SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, other_study.pack, other_study.pack_len, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_finish(w, &kiosks[0].key, &err), SK_OK);
+    fresh_store(store, sizeof store, "pin-two.db");
+    sk_cstore_close(open_store(store));
+    full_digest(store, before);
+    assert_int_equal(merge_refused(store, path, &err), SK_ERR_MISMATCH);
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+    assert_false(is_pinned(store));
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 0);
+    assert_int_equal(count(store, "SELECT count(*) FROM devices"), 0);
+
+    /* a store of another study merged into this one: refused whole */
+    char src[2200];
+    fresh_store(src, sizeof src, "pin-src-other.db");
+    merge_ok(src, other_bundle);
+    fresh_store(store, sizeof store, "pin-dst.db");
+    merge_ok(store, bundles[B_K3ALL]);
+    full_digest(store, before);
+    assert_int_equal(merge_refused(store, src, &err), SK_ERR_MISMATCH);
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+}
+
+static const sk_device_seq *find_seq(const sk_cstore_status *st, const kiosk *k)
+{
+    for (size_t i = 0; i < st->n_devices; i++)
+        if (strcmp(st->devices[i].device_id, k->hex) == 0)
+            return &st->devices[i];
+    return NULL;
+}
+
+static uint64_t readable_records(const char *store)
+{
+    sk_cstore *cs = open_store(store);
+    walk w = {.ordered = true};
+    sk_error err;
+    assert_int_equal(sk_cstore_foreach_record(cs, NULL, NULL, on_record, &w, &err), SK_OK);
+    sk_cstore_close(cs);
+    return w.n;
+}
+
+/* A device seen for the first time is new and its records are held; accept
+ * releases them, reject deletes them and refuses the device from then on. */
+static void test_held_accept_reject(void **state)
+{
+    (void)state;
+    char store[2200];
+    sk_error err;
+    fresh_store(store, sizeof store, "held.db");
+    sk_merge_stats s = merge_ok(store, bundles[B_K1A]);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.held, 9);
+    assert_int_equal(s.packs_added, 1);
+    s = merge_ok(store, bundles[B_K1A]); /* again: present, whatever the state */
+    assert_int_equal(s.held, 0);
+    assert_int_equal(s.present, 9);
+
+    sk_cstore *cs = open_store(store);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_rows, 0); /* held records are not data */
+    assert_true(st.pinned);
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_study_fingerprint(&the_study.key.pub, fp);
+    assert_string_equal(st.study_fp, fp);
+    const sk_device_seq *d = find_seq(&st, &kiosks[0]);
+    assert_non_null(d);
+    assert_int_equal(d->state, SK_DEV_NEW);
+    assert_string_equal(sk_device_state_name(d->state), "new");
+    assert_int_equal(d->quarantined, 9);
+    sk_device_fingerprint(kiosks[0].key.pk, fp);
+    assert_string_equal(d->fingerprint, fp);
+    assert_string_equal(d->device_label, "Durham-Pi-1");
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+    assert_int_equal(readable_records(store), 0);
+
+    /* accept: found by its fingerprint, typed carelessly */
+    char typed[64], id[2 * SK_DEVICE_ID_SIZE + 1];
+    size_t j = 0;
+    for (const char *c = fp; *c; c++)
+        if (*c != '-')
+            typed[j++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    typed[j] = '\0';
+    cs = open_store(store);
+    assert_int_equal(sk_cstore_device_find(cs, typed, id, &err), SK_OK);
+    assert_string_equal(id, kiosks[0].hex);
+    char prefix[8];
+    snprintf(prefix, sizeof prefix, "%.6s", kiosks[0].hex);
+    assert_int_equal(sk_cstore_device_find(cs, prefix, id, &err), SK_OK);
+    assert_string_equal(id, kiosks[0].hex);
+    assert_int_equal(sk_cstore_device_find(cs, "0123456789abcdef", id, &err), SK_ERR_NOTFOUND);
+    uint64_t n = 0;
+    assert_int_equal(sk_cstore_device_accept(cs, "0123456789abcdef", &n, &err), SK_ERR_NOTFOUND);
+    assert_int_equal(sk_cstore_device_accept(cs, kiosks[0].hex, &n, &err), SK_OK);
+    assert_int_equal(n, 9);
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_rows, 1);
+    assert_int_equal(find_seq(&st, &kiosks[0])->state, SK_DEV_ACCEPTED);
+    assert_int_equal(find_seq(&st, &kiosks[0])->quarantined, 0);
+    sk_cstore_status_free(&st);
+    /* an accepted device cannot be rejected (retire it instead) */
+    assert_int_equal(sk_cstore_device_reject(cs, kiosks[0].hex, &n, &err), SK_ERR_STATE);
+    sk_cstore_close(cs);
+    assert_int_equal(readable_records(store), 9);
+    s = merge_ok(store, bundles[B_K1B]);
+    assert_int_equal(s.added, 7);
+    assert_int_equal(s.present, 2);
+    assert_int_equal(s.held, 0);
+
+    /* reject: held records deleted, later inputs refused, store unchanged */
+    s = merge_ok(store, bundles[B_K2A]);
+    assert_int_equal(s.held, 6);
+    cs = open_store(store);
+    assert_int_equal(sk_cstore_device_reject(cs, kiosks[1].hex, &n, &err), SK_OK);
+    assert_int_equal(n, 6);
+    assert_int_equal(sk_cstore_device_retire(cs, kiosks[1].hex, &n, &err), SK_ERR_STATE);
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(find_seq(&st, &kiosks[1])->state, SK_DEV_REJECTED);
+    assert_int_equal(st.n_rows, 1);
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE device = '%s'", kiosks[1].hex);
+    assert_int_equal(count(store, sql), 0);
+    uint8_t before[32], after[32];
+    full_digest(store, before);
+    assert_int_equal(merge_refused(store, bundles[B_K2B], &err), SK_ERR_STATE);
+    assert_non_null(strstr(err.message, kiosks[1].hex));
+    full_digest(store, after);
+    assert_memory_equal(after, before, sizeof before);
+    assert_int_equal(readable_records(store), 16);
+}
+
+/* Retire (lost or stolen kiosk): what came stays, anything newer is refused. */
+static void test_retire(void **state)
+{
+    (void)state;
+    char store[2200];
+    sk_error err;
+    fresh_store(store, sizeof store, "retire.db");
+    enrol(store, &kiosks[0]);
+    merge_ok(store, bundles[B_K1A]); /* 1-9 */
+    sk_cstore *cs = open_store(store);
+    uint64_t last = 0;
+    assert_int_equal(sk_cstore_device_retire(cs, kiosks[0].hex, &last, &err), SK_OK);
+    assert_int_equal(last, 9);
+    assert_int_equal(sk_cstore_device_retire(cs, kiosks[0].hex, &last, &err), SK_OK); /* again */
+    assert_int_equal(last, 9);
+    uint64_t n = 0;
+    assert_int_equal(sk_cstore_device_accept(cs, kiosks[0].hex, &n, &err), SK_ERR_STATE);
+    assert_int_equal(sk_cstore_device_reject(cs, kiosks[0].hex, &n, &err), SK_ERR_STATE);
+    sk_cstore_close(cs);
+    sk_merge_stats s = merge_ok(store, bundles[B_K1B]); /* 8-16 */
+    assert_int_equal(s.present, 2);
+    assert_int_equal(s.refused, 7);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 9);
+    assert_int_equal(readable_records(store), 9); /* what came before stays data */
+    cs = open_store(store);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    const sk_device_seq *d = find_seq(&st, &kiosks[0]);
+    assert_int_equal(d->state, SK_DEV_RETIRED);
+    assert_int_equal(d->retired_seq, 9);
+    assert_int_equal(st.n_rows, 1);
+    sk_cstore_status_free(&st);
+    /* a new device cannot be retired: it is rejected instead */
+    sk_cstore_close(cs);
+    merge_ok(store, bundles[B_K2A]);
+    cs = open_store(store);
+    assert_int_equal(sk_cstore_device_retire(cs, kiosks[1].hex, &last, &err), SK_ERR_STATE);
+    sk_cstore_close(cs);
+}
+
+/* Enrolled by fingerprint before its first bundle: accepted from the start. */
+static void test_device_add(void **state)
+{
+    (void)state;
+    char store[2200];
+    sk_error err;
+    fresh_store(store, sizeof store, "add.db");
+    sk_cstore *cs = open_store(store);
+    char fp[SK_FINGERPRINT_SIZE], id[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_device_fingerprint(late_kiosk.key.pk, fp);
+    assert_int_equal(sk_cstore_device_add(cs, fp, "Late-Laptop", id, &err), SK_OK);
+    assert_string_equal(id, late_kiosk.hex);
+    assert_int_equal(sk_cstore_device_add(cs, fp, NULL, id, &err), SK_ERR_EXISTS);
+    assert_int_equal(sk_cstore_device_add(cs, "not a fingerprint", NULL, id, &err), SK_ERR_ARG);
+    assert_int_equal(sk_cstore_device_add(cs, "AAAA-BBBB-CCCC-DDD", NULL, id, &err), SK_ERR_ARG);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_int_equal(st.n_devices, 1);
+    assert_int_equal(st.devices[0].state, SK_DEV_ACCEPTED);
+    assert_string_equal(st.devices[0].fingerprint, ""); /* enrolled, never seen */
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+    sk_merge_stats s = merge_ok(store, late_bundle);
+    assert_int_equal(s.added, 3);
+    assert_int_equal(s.held, 0);
+    assert_int_equal(readable_records(store), 3);
+    cs = open_store(store);
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    assert_string_equal(st.devices[0].fingerprint, fp);
+    assert_int_equal(st.devices[0].state, SK_DEV_ACCEPTED);
+    sk_cstore_status_free(&st);
+    /* a device already seen cannot be added again */
+    merge_ok(store, bundles[B_K3ALL]);
+    sk_device_fingerprint(kiosks[2].key.pk, fp);
+    assert_int_equal(sk_cstore_device_add(cs, fp, NULL, id, &err), SK_ERR_EXISTS);
+    sk_cstore_close(cs);
+}
+
+/* Records are keyed by (device, record id): a second device that reuses a
+ * record id is not a conflict, and never replaces the first device's record. */
+static void test_keyed_by_device(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "keyed.db");
+    enrol_all(store);
+    merge_ok(store, bundles[B_K1A]);
+    kiosk reuser;
+    kiosk_make(&reuser, "Reuser");
+    enrol(store, &reuser);
+    rec *r = &reuser.recs[reuser.n++];
+    r->h = kiosks[0].recs[0].h; /* kiosk 1's record id ... */
+    memcpy(r->h.device_id, reuser.id, SK_DEVICE_ID_SIZE); /* ... under its own device */
+    sk_error err;
+    assert_int_equal(sk_record_seal(&r->h, &the_study.key.pub, &reuser.key, "{\"mine\":1}", 10,
+                                    &r->blob, &r->len, &err),
+                     SK_OK);
+    tmp_path(path, sizeof path, "reuser.skb");
+    bundle(path, &reuser, &the_study, 1, 100);
+    sk_merge_stats s = merge_ok(store, path);
+    assert_int_equal(s.added, 1);
+    assert_int_equal(s.conflicts, 0);
+    assert_int_equal(s.present, 0);
+    char hex[2 * SK_RECORD_ID_SIZE + 1], sql[200];
+    sk_hex(r->h.record_id, SK_RECORD_ID_SIZE, hex);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE record_id = x'%s'", hex);
+    assert_int_equal(count(store, sql), 2); /* both kept */
+    assert_int_equal(count(store, "SELECT count(*) FROM conflicts"), 0);
+    assert_int_equal(readable_records(store), 10);
+    /* and the other way round: kiosk 1's record is still its own bytes */
+    snprintf(sql, sizeof sql,
+             "SELECT length(blob) FROM records WHERE record_id = x'%s' AND device = '%s'", hex,
+             kiosks[0].hex);
+    assert_int_equal(count(store, sql), (int64_t)kiosks[0].recs[0].len);
+    kiosk_free(&reuser);
+}
+
+/* Replace the blob of one record row of src (by device and seq) with edit(blob). */
+typedef void (*blob_edit)(uint8_t *blob, size_t len);
+
+static void edit_record_row(const char *path, const char *table, const kiosk *k, uint64_t seq,
+                            blob_edit edit)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT rowid, blob FROM %s WHERE device = '%s' ORDER BY %s LIMIT 1 OFFSET %llu",
+             table, k->hex, strcmp(table, "records") == 0 ? "seq" : "rowid",
+             (unsigned long long)(strcmp(table, "records") == 0 ? seq - 1 : 0));
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t rowid = sqlite3_column_int64(s, 0);
+    size_t len = (size_t)sqlite3_column_bytes(s, 1);
+    uint8_t *b = malloc(len);
+    memcpy(b, sqlite3_column_blob(s, 1), len);
+    sqlite3_finalize(s);
+    edit(b, len);
+    snprintf(sql, sizeof sql, "UPDATE %s SET blob = ?1 WHERE rowid = ?2", table);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_blob(s, 1, b, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, rowid);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(b);
+}
+
+static void flip_signature(uint8_t *b, size_t len) { b[len - 10] ^= 0x01; }
+static void flip_ciphertext(uint8_t *b, size_t len) { b[len - 64 - 20] ^= 0x01; }
+/* signed by kiosk 2's key, header still naming kiosk 1 */
+static void resign_by_kiosk2(uint8_t *b, size_t len)
+{
+    crypto_sign_detached(b + len - 64, NULL, b, len - 64, kiosks[1].key.sk);
+}
+
+/* A store file carries no signature: every record in it (and every kept
+ * conflict) must carry its device's signature, or the store is refused
+ * whole and this store is unchanged. */
+static void test_store_records_verified(void **state)
+{
+    (void)state;
+    char src[2200], dst[2200], conflict_path[2200];
+    sk_error err;
+    fresh_store(dst, sizeof dst, "verify-dst.db");
+    enrol_all(dst);
+    merge_ok(dst, bundles[B_K3ALL]);
+    uint8_t before[32], after[32];
+    full_digest(dst, before);
+    static const struct {
+        const char *what;
+        const char *table;
+        int kiosk;
+        uint64_t seq;
+        blob_edit edit;
+        sk_status want;
+    } cases[] = {
+        {"a record's signature altered", "records", 0, 3, flip_signature, SK_ERR_AUTH},
+        {"a record's ciphertext altered", "records", 0, 9, flip_ciphertext, SK_ERR_AUTH},
+        {"a record signed by another device's key", "records", 0, 5, resign_by_kiosk2, SK_ERR_AUTH},
+        {"the last record of another device altered", "records", 1, 6, flip_signature, SK_ERR_AUTH},
+        {"a kept conflict without its device's signature", "conflicts", 2, 0, flip_signature,
+         SK_ERR_FORMAT},
+    };
+    /* a conflict to keep aside in the source: kiosk 3's record 3, other bytes */
+    kiosk forged = kiosks[2];
+    forged.n = 0;
+    rec *r = &forged.recs[forged.n++];
+    r->h = kiosks[2].recs[2].h;
+    assert_int_equal(sk_record_seal(&r->h, &the_study.key.pub, &kiosks[2].key, "{\"x\":2}", 7,
+                                    &r->blob, &r->len, &err),
+                     SK_OK);
+    tmp_path(conflict_path, sizeof conflict_path, "verify-conflict.skb");
+    bundle(conflict_path, &forged, &the_study, 1, 100);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fresh_store(src, sizeof src, "verify-src.db");
+        enrol_all(src);
+        merge_ok(src, bundles[B_K1A]);
+        merge_ok(src, bundles[B_K2A]);
+        merge_ok(src, bundles[B_K3ALL]);
+        assert_int_equal(merge_ok(src, conflict_path).conflicts, 1);
+        edit_record_row(src, cases[i].table, &kiosks[cases[i].kiosk], cases[i].seq, cases[i].edit);
+        sk_status st = merge_refused(dst, src, &err);
+        if (st != cases[i].want)
+            fail_msg("%s: %s (%s), want %s", cases[i].what, sk_status_name(st), err.message,
+                     sk_status_name(cases[i].want));
+        assert_non_null(strstr(err.file, "verify-src.db"));
+        full_digest(dst, after);
+        assert_memory_equal(after, before, sizeof before);
+    }
+    /* the same store unedited merges */
+    fresh_store(src, sizeof src, "verify-src.db");
+    merge_ok(src, bundles[B_K1A]);
+    merge_ok(src, bundles[B_K2A]);
+    sk_merge_stats s = merge_ok(dst, src);
+    assert_int_equal(s.added, 15);
+    free(r->blob);
+}
+
+/* A withdrawal in a store is taken only with a statement signed by the
+ * pinned study, for that tag; otherwise the store is refused whole. */
+static void test_store_withdrawals_verified(void **state)
+{
+    (void)state;
+    char src[2200], dst[2200], sql[600];
+    sk_error err;
+    const kiosk *k = &kiosks[0];
+    uint8_t tag0[SK_TAG_SIZE], tag1[SK_TAG_SIZE], other_st[SK_WITHDRAWAL_SIZE];
+    sk_wcode_tag(k->codes[0], tag0);
+    sk_wcode_tag(k->codes[1], tag1);
+    char tag0_hex[2 * SK_TAG_SIZE + 1], tag1_hex[2 * SK_TAG_SIZE + 1];
+    char other_hex[2 * SK_WITHDRAWAL_SIZE + 1];
+    sk_hex(tag0, SK_TAG_SIZE, tag0_hex);
+    sk_hex(tag1, SK_TAG_SIZE, tag1_hex);
+    sk_withdrawal_sign(&other_study.key, tag0, 1763856000000, other_st);
+    sk_hex(other_st, SK_WITHDRAWAL_SIZE, other_hex);
+    fresh_store(dst, sizeof dst, "wverify-dst.db");
+    enrol_all(dst);
+    merge_ok(dst, bundles[B_K1ALL]);
+    uint8_t before[32], after[32];
+    full_digest(dst, before);
+    const char *edits[4];
+    char e_other[400], e_swap[200], e_extra[400];
+    snprintf(e_other, sizeof e_other, "UPDATE withdrawals SET statement = x'%s'", other_hex);
+    snprintf(e_swap, sizeof e_swap, "UPDATE withdrawals SET tag = x'%s'", tag1_hex);
+    snprintf(e_extra, sizeof e_extra,
+             "INSERT INTO withdrawals(tag, time_ms, statement) SELECT x'%s', time_ms, statement"
+             " FROM withdrawals",
+             tag1_hex);
+    edits[0] = "UPDATE withdrawals SET statement = zeroblob(96)"; /* no statement */
+    edits[1] = e_other; /* signed by another study */
+    edits[2] = e_swap;  /* a statement for another sitting */
+    edits[3] = e_extra; /* a second withdrawal borrowing the first one's statement */
+    for (size_t i = 0; i < 4; i++) {
+        fresh_store(src, sizeof src, "wverify-src.db");
+        enrol_all(src);
+        merge_ok(src, bundles[B_K1ALL]);
+        uint64_t n = 0;
+        assert_int_equal(withdraw(src, k->codes[0], &n, &err), SK_OK);
+        assert_int_equal(n, 2);
+        if (i == 2) /* the removed rows follow the tag, as an editor would do */
+            exec_sql(src, "PRAGMA foreign_keys=OFF");
+        snprintf(sql, sizeof sql, "PRAGMA foreign_keys=OFF; %s;", edits[i]);
+        exec_sql(src, sql);
+        sk_status st = merge_refused(dst, src, &err);
+        if (st != SK_ERR_AUTH && st != SK_ERR_FORMAT)
+            fail_msg("edit %zu: %s: %s", i, sk_status_name(st), err.message);
+        assert_non_null(strstr(err.message, "withdrawal"));
+        full_digest(dst, after);
+        assert_memory_equal(after, before, sizeof before);
+    }
+    /* the genuine statement travels */
+    fresh_store(src, sizeof src, "wverify-src.db");
+    merge_ok(src, bundles[B_K1ALL]);
+    uint64_t n = 0;
+    assert_int_equal(withdraw(src, k->codes[0], &n, &err), SK_OK);
+    sk_merge_stats s = merge_ok(dst, src);
+    assert_int_equal(s.withdrawals_added, 1);
+    assert_false(has_record(dst, &k->recs[0]));
+    assert_false(has_record(dst, &k->recs[1]));
+    assert_int_equal(count(dst, "SELECT count(*) FROM records"), 14);
+}
+
+/* A bundle correctly signed by its device but with non-zero reserved header
+ * bytes or a label that is not UTF-8 is refused, store unchanged. */
+static void test_bundle_header_refused(void **state)
+{
+    (void)state;
+    char store[2200], bad[2200];
+    sk_error err;
+    fresh_store(store, sizeof store, "header.db");
+    merge_ok(store, bundles[B_K2A]);
+    uint8_t before[32], after[32];
+    full_digest(store, before);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(sk_read_file(bundles[B_K3ALL], 1 << 24, &data, &len, &err), SK_OK);
+    /* label "Leeds-Laptop" starts at offset 49 */
+    assert_memory_equal(data + 49, "Leeds-Laptop", 12);
+    static const struct {
+        size_t at;
+        const char *bytes;
+        size_t n;
+        const char *what;
+    } cases[] = {
+        {5, "\x01", 1, "reserved byte 5"},
+        {7, "\x80", 1, "reserved byte 7"},
+        {49, "\xff", 1, "label byte FF"},
+        {53, "\xc0\xad", 2, "label with an overlong '-'"},
+        {55, "\xed\xb0\x80", 3, "label with a surrogate"},
+    };
+    tmp_path(bad, sizeof bad, "header-bad.skb");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, data, len);
+        memcpy(copy + cases[i].at, cases[i].bytes, cases[i].n);
+        uint8_t h[64];
+        crypto_generichash(h, sizeof h, copy, len - 64, NULL, 0);
+        crypto_sign_detached(copy + len - 64, NULL, h, sizeof h, kiosks[2].key.sk);
+        FILE *f = fopen(bad, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(copy, 1, len, f), len);
+        fclose(f);
+        free(copy);
+        sk_status st = merge_refused(store, bad, &err);
+        if (st != SK_ERR_FORMAT)
+            fail_msg("%s: %s: %s", cases[i].what, sk_status_name(st), err.message);
+        full_digest(store, after);
+        assert_memory_equal(after, before, sizeof before);
+    }
+    free(data);
+}
+
 /* `test_cstore --make-bundles DIR`: write the world's bundles to DIR and a
  * manifest (for tests/e2e/sync_merge.py, which drives survey-sync):
  *   bundle NAME PATH / device LABEL HEX / code LABEL CONSENT_SEQ CODE */
@@ -938,6 +1619,9 @@ static int make_bundles(const char *dir)
 {
     mkdir(dir, 0755);
     setenv("SK_TEST_TMP", dir, 1); /* the bundles go to DIR/cstore-PID/ */
+    setenv("SK_PWHASH_FAST", "1", 1);
+    snprintf(key_dir, sizeof key_dir, "%s/keys-%ld", dir, (long)getpid());
+    mkdir(key_dir, 0755);
     if (world_setup(NULL) != 0)
         return 1;
     char path[2200];
@@ -949,6 +1633,18 @@ static int make_bundles(const char *dir)
         const char *name = strrchr(bundles[i], '/') + 1;
         fprintf(f, "bundle %.*s %s\n", (int)(strlen(name) - 4), name, bundles[i]);
     }
+    fprintf(f, "bundle k4other %s\nbundle k5late %s\n", other_bundle, late_bundle);
+    /* study DIR PASSPHRASE: DIR holds study.key and study.pub */
+    fprintf(f, "study followup %s/followup %s\n", key_dir, KEY_PASS);
+    fprintf(f, "study baseline %s/baseline %s\n", key_dir, KEY_PASS);
+    const kiosk *all[5] = {&kiosks[0], &kiosks[1], &kiosks[2], &other_kiosk, &late_kiosk};
+    for (int k = 0; k < 5; k++) {
+        char fp[SK_FINGERPRINT_SIZE];
+        sk_device_fingerprint(all[k]->key.pk, fp);
+        fprintf(f, "fingerprint %s %s\n", all[k]->label, fp);
+    }
+    fprintf(f, "device %s %s\ndevice %s %s\n", other_kiosk.label, other_kiosk.hex,
+            late_kiosk.label, late_kiosk.hex);
     for (int k = 0; k < 3; k++) {
         fprintf(f, "device %s %s\n", kiosks[k].label, kiosks[k].hex);
         size_t c = 0;
@@ -980,6 +1676,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_status_gaps),
         cmocka_unit_test(test_forms_and_records),
         cmocka_unit_test(test_not_a_store),
+        cmocka_unit_test(test_study_pinning),
+        cmocka_unit_test(test_held_accept_reject),
+        cmocka_unit_test(test_retire),
+        cmocka_unit_test(test_device_add),
+        cmocka_unit_test(test_keyed_by_device),
+        cmocka_unit_test(test_store_records_verified),
+        cmocka_unit_test(test_store_withdrawals_verified),
+        cmocka_unit_test(test_bundle_header_refused),
     };
     return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }

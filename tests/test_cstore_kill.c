@@ -82,7 +82,7 @@ static void make_inputs(void)
             strcpy(h.form_version, "1");
             uint8_t *blob = NULL;
             size_t len = 0;
-            assert_int_equal(sk_record_seal(&h, &key.pub, payload, sizeof payload - 1, &blob,
+            assert_int_equal(sk_record_seal(&h, &key.pub, &dev[d], payload, sizeof payload - 1, &blob,
                                             &len, &err),
                              SK_OK);
             assert_int_equal(sk_bundle_writer_add_record(w, blob, len, &err), SK_OK);

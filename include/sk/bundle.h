@@ -18,10 +18,6 @@
 #include "sk/keys.h"
 #include "sk/record.h"
 
-typedef struct sk_device_key {
-    uint8_t pk[32];
-    uint8_t sk[64];
-} sk_device_key;
 
 #define SK_LABEL_MAX 64
 

@@ -8,6 +8,7 @@
 #ifndef SK_KEYS_H
 #define SK_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,14 @@ typedef struct sk_study_key {
     uint8_t box_sk[32];
     uint8_t sign_sk[64];
 } sk_study_key;
+
+/* A kiosk's own Ed25519 key pair: it signs every record the kiosk writes and
+ * every bundle it exports.  `sk` is libsodium's 64-byte secret key (seed ||
+ * pk).  Kept in guarded memory by its owner. */
+typedef struct sk_device_key {
+    uint8_t pk[32];
+    uint8_t sk[64];
+} sk_device_key;
 
 /* "K7QF-3M9X-T2RD-8HWA"-style, easy to read aloud and compare; NUL-terminated. */
 #define SK_FINGERPRINT_SIZE 24
@@ -46,6 +55,12 @@ sk_status sk_study_pub_load(const char *path, sk_study_pub *out, sk_error *err);
 
 /* The fingerprint of a study's public keys. */
 void sk_study_fingerprint(const sk_study_pub *pub, char out[SK_FINGERPRINT_SIZE]);
+
+/* A fingerprint is 10 bytes shown as 16 base32 symbols.  Decode one typed by
+ * a person (case, dashes and spaces ignored, O/I/L read as 0/1/1, as for
+ * withdrawal codes).  false when it cannot be one; out set only on success. */
+#define SK_FINGERPRINT_BYTES 10
+bool sk_fingerprint_decode(const char *typed, uint8_t out[SK_FINGERPRINT_BYTES]);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void sk_hex(const uint8_t *bytes, size_t n, char *out);

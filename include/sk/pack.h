@@ -11,6 +11,10 @@
 #include "sk/error.h"
 #include "sk/keys.h"
 
+/* The largest pack file any reader accepts: 32 MiB of questionnaire plus
+ * room for the header and signature (docs/FORMATS.md). */
+#define SK_PACK_FILE_MAX ((size_t)(32u << 20) + 4096u)
+
 typedef struct sk_pack {
     sk_study_pub study;
     char *form_id, *form_version, *form_title;

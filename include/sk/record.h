@@ -1,9 +1,11 @@
-/* sk/record.h - sealed records and withdrawal codes.
+/* sk/record.h - sealed records, withdrawal codes and signed withdrawals.
  *
  * A record is a clear header (only what merging needs) and a payload (the
  * answers JSON, see sk/answers.h) encrypted with a fresh key that is sealed to
- * the study's X25519 key; the header is the AEAD's associated data.  The kiosk
- * can seal but never open.  Byte layout: docs/FORMATS.md.
+ * the study's X25519 key; the header is the AEAD's associated data.  The
+ * writing kiosk signs every record with its device key (format v2), so a
+ * record carries its proof into any bundle or store it is copied to.  The
+ * kiosk can seal but never open.  Byte layout: docs/FORMATS.md.
  */
 #ifndef SK_RECORD_H
 #define SK_RECORD_H
@@ -40,10 +42,13 @@ typedef struct sk_record_header {
     uint8_t withdraw_tag[SK_TAG_SIZE];      /* sk_wcode_tag of the sitting's code; zeros = none */
 } sk_record_header;
 
-/* Seal payload under h (version is set by this call) to the study key.
- * *out is malloc'd, owned by the caller. */
-sk_status sk_record_seal(const sk_record_header *h, const sk_study_pub *study, const void *payload,
-                         size_t len, uint8_t **out, size_t *out_len, sk_error *err);
+/* Seal payload under h (version is set by this call) to the study key and
+ * sign the result with the device key; h->device_id must be the id of
+ * device->pk (SK_ERR_ARG otherwise).  *out is malloc'd, owned by the caller;
+ * out-parameters are set only on success. */
+sk_status sk_record_seal(const sk_record_header *h, const sk_study_pub *study,
+                         const sk_device_key *device, const void *payload, size_t len,
+                         uint8_t **out, size_t *out_len, sk_error *err);
 
 /* A sitting's draft key: saving an answer re-seals the whole draft, and an
  * X25519 sealed box per save would be most of a save's cost.  The drafts of one
@@ -59,22 +64,31 @@ sk_status sk_draft_key_new(const sk_study_pub *study, sk_draft_key **out, sk_err
 void sk_draft_key_free(sk_draft_key *dk);
 /* As sk_record_seal for a DRAFT record (h->kind must be SK_REC_DRAFT). */
 sk_status sk_record_seal_draft(const sk_record_header *h, const sk_draft_key *dk,
-                               const void *payload, size_t len, uint8_t **out, size_t *out_len,
-                               sk_error *err);
+                               const sk_device_key *device, const void *payload, size_t len,
+                               uint8_t **out, size_t *out_len, sk_error *err);
 
 /* Make an INCOMPLETE record from a sealed DRAFT the kiosk can no longer read
  * (crash recovery): the draft blob becomes the payload of a record with
  * header h.  sk_record_open unwraps it. */
 sk_status sk_record_wrap_draft(const sk_record_header *h, const sk_study_pub *study,
-                               const uint8_t *draft, size_t draft_len, uint8_t **out,
-                               size_t *out_len, sk_error *err);
+                               const sk_device_key *device, const uint8_t *draft,
+                               size_t draft_len, uint8_t **out, size_t *out_len, sk_error *err);
 
 /* Read the clear header without any key.  SK_ERR_FORMAT when malformed. */
 sk_status sk_record_header_parse(const uint8_t *blob, size_t len, sk_record_header *out,
                                  sk_error *err);
 
+/* Check a record's device signature with the public key of the device its
+ * header names.  No study key needed: the central store verifies every record
+ * it takes, from a bundle or from another store.  SK_ERR_MISMATCH when
+ * device_pk is not the key of the header's device id, SK_ERR_AUTH when the
+ * signature does not verify, SK_ERR_FORMAT / SK_ERR_UNSUPPORTED when the
+ * record cannot be parsed. */
+sk_status sk_record_verify(const uint8_t *blob, size_t len, const uint8_t device_pk[32],
+                           sk_error *err);
+
 /* Open with the study key: verifies the header, decrypts, unwraps a wrapped
- * draft.  *payload is NUL-terminated, release with sk_secret_free.
+ * draft.  (It does not check the device signature: see sk_record_verify.)  *payload is NUL-terminated, release with sk_secret_free.
  * SK_ERR_AUTH when the record was altered or sealed to another study. */
 sk_status sk_record_open(const uint8_t *blob, size_t len, const sk_study_key *key,
                          sk_record_header *hdr, char **payload, size_t *payload_len,
@@ -91,5 +105,19 @@ bool sk_wcode_normalize(const char *typed, char out[SK_WCODE_SIZE]);
 void sk_wcode_tag(const char *canonical, uint8_t tag[SK_TAG_SIZE]);
 
 const char *sk_rec_kind_name(int kind);    /* "consent", "response", ... */
+
+/* A withdrawal statement: "the sitting with this tag is withdrawn", signed by
+ * the study key, so that a withdrawal can travel from store to store and no
+ * one without the study key can withdraw anything.  96 bytes
+ * (docs/FORMATS.md, "Withdrawal statements"). */
+#define SK_WITHDRAWAL_SIZE 96
+void sk_withdrawal_sign(const sk_study_key *key, const uint8_t tag[SK_TAG_SIZE], int64_t time_ms,
+                        uint8_t out[SK_WITHDRAWAL_SIZE]);
+/* Verify with the study's public key; on success *tag and *time_ms (either may
+ * be NULL) are set.  SK_ERR_FORMAT for bytes that are not a statement,
+ * SK_ERR_UNSUPPORTED for a newer version, SK_ERR_AUTH when the signature is
+ * not the study's. */
+sk_status sk_withdrawal_verify(const uint8_t *bytes, size_t len, const sk_study_pub *study,
+                               uint8_t tag[SK_TAG_SIZE], int64_t *time_ms, sk_error *err);
 
 #endif

@@ -230,9 +230,12 @@ sk_status sk_answers_to_json(const sk_answers *a, int section_filter, char **out
     return SK_OK;
 }
 
-static sk_status take_meta(json_t *root, const char *key, char **field)
+/* A string, null or absent (both NULL); another type is malformed. */
+static sk_status take_meta(json_t *root, const char *key, char **field, sk_error *err)
 {
     json_t *v = json_object_get(root, key);
+    if (v && !json_is_string(v) && !json_is_null(v))
+        return sk_error_set(err, SK_ERR_FORMAT, "the payload's %s is neither text nor null", key);
     return sk_answers_set_meta(field, json_is_string(v) ? json_string_value(v) : NULL);
 }
 
@@ -260,12 +263,18 @@ sk_status sk_answers_from_json(const char *json, size_t len, sk_answers *out, sk
                           (long long)json_integer_value(ver));
         goto done;
     }
-    if ((st = take_meta(root, "sitting", &tmp.sitting_id)) || (st = take_meta(root, "form_id", &tmp.form_id)) ||
-        (st = take_meta(root, "form_version", &tmp.form_version)) ||
-        (st = take_meta(root, "language", &tmp.language)))
+    if ((st = take_meta(root, "sitting", &tmp.sitting_id, err)) ||
+        (st = take_meta(root, "form_id", &tmp.form_id, err)) ||
+        (st = take_meta(root, "form_version", &tmp.form_version, err)) ||
+        (st = take_meta(root, "language", &tmp.language, err)))
         goto done;
-    tmp.started_ms = json_integer_value(json_object_get(root, "started"));
-    tmp.finished_ms = json_integer_value(json_object_get(root, "finished"));
+    json_t *started = json_object_get(root, "started"), *finished = json_object_get(root, "finished");
+    if ((started && !json_is_integer(started)) || (finished && !json_is_integer(finished))) {
+        st = sk_error_set(err, SK_ERR_FORMAT, "the payload's started or finished time is not an integer");
+        goto done;
+    }
+    tmp.started_ms = json_integer_value(started);   /* absent: 0 */
+    tmp.finished_ms = json_integer_value(finished);
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) {
@@ -274,6 +283,11 @@ sk_status sk_answers_from_json(const char *json, size_t len, sk_answers *out, sk
         if (json_unpack(o, "{s:s, s:s, s:s, s:I, s:I}", "name", &name, "value", &value, "section",
                         &section, "changed", &changed, "dwell_ms", &dwell) != 0) {
             st = sk_error_set(err, SK_ERR_FORMAT, "answer %zu of the payload is malformed", i + 1);
+            goto done;
+        }
+        if (strcmp(section, "consent") != 0 && strcmp(section, "response") != 0) {
+            st = sk_error_set(err, SK_ERR_FORMAT, "answer %zu of the payload has an unknown section",
+                              i + 1);
             goto done;
         }
         sk_section sec = strcmp(section, "consent") == 0 ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE;

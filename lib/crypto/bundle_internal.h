@@ -4,7 +4,7 @@
 #define SK_BUNDLE_INTERNAL_H
 
 #define BUNDLE_MAGIC "SKBN"
-#define BUNDLE_VERSION 1
+#define BUNDLE_VERSION 2 /* 2: every record item is a signed v2 record */
 /* One item (a pack or a record) is at most this many bytes: bounds the
  * reader's memory whatever the file says. */
 #define BUNDLE_ITEM_MAX (64u << 20)

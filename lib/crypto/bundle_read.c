@@ -16,6 +16,7 @@
 #include "bundle_internal.h"
 #include "crypto_internal.h"
 #include "sk/bundle.h"
+#include "sk/text.h"
 
 struct sk_bundle_reader {
     FILE *f;
@@ -81,6 +82,14 @@ static sk_status read_header(sk_bundle_reader *r, sk_bundle_info *info, sk_error
         !take(r, info->device_label, label_len) || memchr(info->device_label, 0, label_len) ||
         !take(r, created, sizeof created))
         return fail(err, SK_ERR_FORMAT, r->path, truncated);
+    if (fixed[5] || fixed[6] || fixed[7])
+        return fail(err, SK_ERR_FORMAT, r->path,
+                    "the bundle's reserved header bytes are not zero; it was not written by "
+                    "survey-kiosk");
+    if (!sk_utf8_valid(info->device_label, label_len))
+        return fail(err, SK_ERR_FORMAT, r->path,
+                    "the bundle's device label is not valid UTF-8; it was not written by "
+                    "survey-kiosk");
     memcpy(info->device_id, fixed + 8, SK_DEVICE_ID_SIZE);
     memcpy(info->device_pk, fixed + 16, 32);
     info->device_label[label_len] = '\0';
@@ -96,6 +105,11 @@ static sk_status peek_header(sk_bundle_reader *r, uint8_t pk[32], uint8_t id[SK_
     uint8_t fixed[48];
     if (fread(fixed, 1, sizeof fixed, r->f) != sizeof fixed || memcmp(fixed, BUNDLE_MAGIC, 4) != 0)
         return fail(err, SK_ERR_FORMAT, r->path, truncated);
+    if (fixed[4] < BUNDLE_VERSION)
+        return sk_error_set_at(err, SK_ERR_UNSUPPORTED, r->path, NULL, 0, NULL,
+                               "the bundle has format version %u, from an older survey-kiosk whose "
+                               "records are not signed; update that kiosk and export again",
+                               fixed[4]);
     if (fixed[4] != BUNDLE_VERSION)
         return sk_error_set_at(err, SK_ERR_UNSUPPORTED, r->path, NULL, 0, NULL,
                                "the bundle has format version %u, which this build cannot read; "

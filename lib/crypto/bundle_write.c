@@ -15,6 +15,7 @@
 #include "crypto_internal.h"
 #include "sk/answers.h"
 #include "sk/bundle.h"
+#include "sk/text.h"
 
 struct sk_bundle_writer {
     FILE *f;
@@ -78,6 +79,9 @@ sk_status sk_bundle_writer_open(const char *path, const uint8_t device_id[SK_DEV
     if (label_len > SK_LABEL_MAX)
         return sk_error_set_at(err, SK_ERR_ARG, path, NULL, 0, NULL,
                                "the device label is longer than %d bytes; shorten it", SK_LABEL_MAX);
+    if (!sk_utf8_valid(label, label_len))
+        return sk_error_set_at(err, SK_ERR_ARG, path, NULL, 0, NULL,
+                               "the device label is not valid UTF-8; set it again");
     uint8_t expect[SK_DEVICE_ID_SIZE];
     sk_device_id(device_pk, expect);
     if (memcmp(expect, device_id, SK_DEVICE_ID_SIZE) != 0)
@@ -93,7 +97,11 @@ sk_status sk_bundle_writer_open(const char *path, const uint8_t device_id[SK_DEV
     }
     int fd = sk_temp_beside(path, w->tmp, sizeof w->tmp, err);
     /* bundles are meant to be copied and shared: readable like any document */
-    if (fd < 0 || fchmod(fd, 0644) != 0 || !(w->f = fdopen(fd, "wb"))) {
+    /* A bundle holds only sealed records: readable as the user's umask allows
+     * (mkstemp made it 0600). */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd < 0 || fchmod(fd, 0666 & ~mask) != 0 || !(w->f = fdopen(fd, "wb"))) {
         if (fd >= 0) {
             close(fd);
             unlink(w->tmp);

@@ -9,6 +9,7 @@
 #include "crypto_internal.h"
 #include "sk/answers.h"
 #include "sk/pack.h"
+#include "sk/text.h"
 #include "sk/record.h"
 
 #define PACK_MAGIC "SKPK"
@@ -17,12 +18,18 @@
 #define PACK_FILE_NAME_MAX 255
 #define PACK_FORM_MAX (32u << 20)
 /* The largest pack file a reader accepts. */
-#define PACK_FILE_MAX (PACK_FORM_MAX + 4096u)
+#define PACK_FILE_MAX SK_PACK_FILE_MAX
+_Static_assert(SK_PACK_FILE_MAX == PACK_FORM_MAX + 4096u, "pack limits");
 
 static bool bad_file_name(const char *name)
 {
     return !name[0] || strchr(name, '/') || strchr(name, '\\') || strcmp(name, ".") == 0 ||
            strcmp(name, "..") == 0;
+}
+
+static bool utf8(const char *s)
+{
+    return sk_utf8_valid(s, strlen(s));
 }
 
 sk_status sk_pack_write(const char *out_path, const sk_study_key *key, const char *form_id,
@@ -38,7 +45,8 @@ sk_status sk_pack_write(const char *out_path, const sk_study_key *key, const cha
     size_t id_len = strlen(form_id), ver_len = strlen(form_version), title_len = strlen(form_title),
            name_len = strlen(base);
     if (id_len == 0 || id_len > SK_FORM_ID_MAX || ver_len > SK_FORM_VERSION_MAX ||
-        title_len > PACK_TITLE_MAX || name_len > PACK_FILE_NAME_MAX || bad_file_name(base))
+        title_len > PACK_TITLE_MAX || name_len > PACK_FILE_NAME_MAX || bad_file_name(base) ||
+        !utf8(form_id) || !utf8(form_version) || !utf8(form_title) || !utf8(base))
         return sk_error_set_at(err, SK_ERR_ARG, out_path, NULL, 0, NULL,
                                "the form id (1-%d bytes), version (up to %d), title (up to %d) or file "
                                "name (up to %d) does not fit in a pack; shorten it",
@@ -107,10 +115,20 @@ sk_status sk_pack_parse(const uint8_t *buf, size_t len, sk_pack **out, sk_error 
     uint32_t form_len;
     if (!sk_take(&c, 4, &p) || memcmp(p, PACK_MAGIC, 4) != 0 || !sk_take_u8(&c, &version))
         return sk_error_set(err, SK_ERR_FORMAT, "this is not a survey pack (made by survey-sync pack)");
-    if (version != PACK_VERSION)
+    if (version < PACK_VERSION)
+        return sk_error_set(err, SK_ERR_UNSUPPORTED,
+                            "the survey pack has format version %u, from an older release that "
+                            "this build no longer reads; make the pack again with survey-sync pack",
+                            version);
+    if (version > PACK_VERSION)
         return sk_error_set(err, SK_ERR_UNSUPPORTED,
                             "the survey pack has format version %u, which this build cannot read; "
                             "update the software",
+                            version);
+    if (version != PACK_VERSION)
+        return sk_error_set(err, SK_ERR_UNSUPPORTED,
+                            "the survey pack has format version %u, from an older release that "
+                            "this build no longer reads; make the pack again with survey-sync pack",
                             version);
     sk_pack *pk = calloc(1, sizeof *pk);
     if (!pk)
@@ -129,6 +147,11 @@ sk_status sk_pack_parse(const uint8_t *buf, size_t len, sk_pack **out, sk_error 
         st = sk_error_set(err, SK_ERR_AUTH,
                           "the survey pack's signature does not verify: it was altered or damaged; "
                           "get the pack again from the research team");
+    if (st == SK_OK && !(utf8(pk->form_id) && utf8(pk->form_version) && utf8(pk->form_title) &&
+                         utf8(pk->file_name)))
+        st = sk_error_set(err, SK_ERR_FORMAT,
+                          "the survey pack's form id, version, title or file name is not valid "
+                          "UTF-8; it was not made by survey-sync pack");
     if (st == SK_OK && !(pk->form_bytes = malloc(form_len ? form_len : 1)))
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory");
     if (st != SK_OK) {

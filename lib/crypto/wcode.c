@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "crypto_internal.h"
+#include "sk/keys.h"
 #include "sk/record.h"
 
 /* Domain separation: the BLAKE2b key for tags (31 ASCII bytes, no NUL). */
@@ -66,4 +67,23 @@ void sk_wcode_tag(const char *canonical, uint8_t tag[SK_TAG_SIZE])
 {
     crypto_generichash(tag, SK_TAG_SIZE, (const unsigned char *)canonical, strlen(canonical),
                        (const unsigned char *)tag_key, sizeof tag_key - 1);
+}
+
+bool sk_fingerprint_decode(const char *typed, uint8_t out[SK_FINGERPRINT_BYTES])
+{
+    char canon[SK_WCODE_SIZE];
+    if (!sk_wcode_normalize(typed, canon))
+        return false;
+    uint8_t bytes[SK_FINGERPRINT_BYTES] = {0};
+    size_t bit = 0;
+    for (const char *p = canon; *p; p++) {
+        if (*p == '-')
+            continue;
+        int v = symbol_value(*p);
+        for (int b = 4; b >= 0; b--, bit++) /* most significant bit first */
+            if (v & (1 << b))
+                bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+    }
+    memcpy(out, bytes, sizeof bytes);
+    return true;
 }

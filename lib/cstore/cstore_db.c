@@ -16,21 +16,35 @@ static const char *const settings =
     "PRAGMA foreign_keys=ON;"
     "PRAGMA secure_delete=ON;";
 
+/* Schema 2 (docs/FORMATS.md, "The central store").  Records, conflicts and
+ * withdrawn records are keyed by (device, record id): a record id is the
+ * kiosk's random choice, and keying by it alone let a new device squat a
+ * genuine id.  Device rows hold the enrolment state; meta holds the pinned
+ * study. */
 static const char *const schema =
+    "CREATE TABLE meta("
+    "  key TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL);"
     "CREATE TABLE devices("
     "  id TEXT PRIMARY KEY,"
-    "  pk BLOB NOT NULL,"
+    "  pk BLOB,"
+    "  fp BLOB NOT NULL,"
     "  label TEXT NOT NULL,"
-    "  first_import_ms INTEGER NOT NULL,"
-    "  last_import_ms INTEGER NOT NULL);"
+    "  state INTEGER NOT NULL DEFAULT 0,"
+    "  retired_seq INTEGER,"
+    "  state_ms INTEGER NOT NULL DEFAULT 0,"
+    "  first_import_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_import_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE imports("
     "  id INTEGER PRIMARY KEY,"
     "  source TEXT NOT NULL,"
     "  time_ms INTEGER NOT NULL,"
     "  added INTEGER NOT NULL DEFAULT 0,"
+    "  held INTEGER NOT NULL DEFAULT 0,"
     "  present INTEGER NOT NULL DEFAULT 0,"
     "  conflicts INTEGER NOT NULL DEFAULT 0,"
     "  withdrawn INTEGER NOT NULL DEFAULT 0,"
+    "  refused INTEGER NOT NULL DEFAULT 0,"
     "  packs_added INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE packs("
     "  digest BLOB PRIMARY KEY,"
@@ -41,37 +55,42 @@ static const char *const schema =
     "  import_id INTEGER NOT NULL);"
     "CREATE INDEX packs_form ON packs(form_id, form_version);"
     "CREATE TABLE records("
-    "  record_id BLOB PRIMARY KEY,"
     "  device TEXT NOT NULL REFERENCES devices(id),"
+    "  record_id BLOB NOT NULL,"
     "  seq INTEGER NOT NULL,"
     "  kind INTEGER NOT NULL,"
     "  form_id TEXT NOT NULL,"
     "  form_version TEXT NOT NULL,"
     "  wtag BLOB,"
     "  blob BLOB NOT NULL,"
-    "  import_id INTEGER NOT NULL);"
+    "  import_id INTEGER NOT NULL,"
+    "  unreadable TEXT,"
+    "  PRIMARY KEY(device, record_id));"
     "CREATE INDEX records_device_seq ON records(device, seq);"
     "CREATE INDEX records_form ON records(form_id, form_version, device, seq);"
     "CREATE INDEX records_wtag ON records(wtag) WHERE wtag IS NOT NULL;"
     "CREATE TABLE conflicts("
     "  id INTEGER PRIMARY KEY,"
+    "  device TEXT NOT NULL,"
     "  record_id BLOB NOT NULL,"
     "  source TEXT NOT NULL,"
     "  blob BLOB NOT NULL,"
     "  blob_hash BLOB NOT NULL,"
     "  time_ms INTEGER NOT NULL,"
-    "  UNIQUE(record_id, blob_hash));"
+    "  UNIQUE(device, record_id, blob_hash));"
     "CREATE TABLE withdrawals("
     "  tag BLOB PRIMARY KEY,"
-    "  time_ms INTEGER NOT NULL);"
+    "  time_ms INTEGER NOT NULL,"
+    "  statement BLOB NOT NULL);"
     "CREATE TABLE withdrawn_records("
-    "  record_id BLOB PRIMARY KEY,"
-    "  tag BLOB NOT NULL REFERENCES withdrawals(tag),"
     "  device TEXT NOT NULL,"
+    "  record_id BLOB NOT NULL,"
+    "  tag BLOB NOT NULL REFERENCES withdrawals(tag),"
     "  seq INTEGER NOT NULL,"
     "  kind INTEGER NOT NULL,"
     "  form_id TEXT NOT NULL,"
-    "  form_version TEXT NOT NULL);"
+    "  form_version TEXT NOT NULL,"
+    "  PRIMARY KEY(device, record_id));"
     "CREATE INDEX withdrawn_device_seq ON withdrawn_records(device, seq);";
 
 sk_status cstore_db_error(sqlite3 *db, int rc, const char *path, const char *what, sk_error *err)
@@ -169,6 +188,11 @@ sk_status cstore_check_schema(sqlite3 *db, const char *path, sk_error *err)
                                "the store was written by a newer survey-sync (schema %lld); "
                                "update survey-sync",
                                (long long)version);
+    if (version == 1)
+        return sk_error_set_at(err, SK_ERR_UNSUPPORTED, path, NULL, 0, NULL,
+                               "the store was made by survey-sync before records were signed "
+                               "(schema 1); make a new store and merge the kiosks' new bundles "
+                               "into it");
     if (version != CSTORE_SCHEMA_VERSION)
         return sk_error_set_at(err, SK_ERR_FORMAT, path, NULL, 0, NULL,
                                "the store has an unknown schema version %lld; check the file",

@@ -9,7 +9,7 @@
 
 /* Pass 2: stream the items into the open transaction. */
 static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bundle_info *info,
-                              sk_error *err)
+                              const cstore_device *dev, sk_error *err)
 {
     for (;;) {
         sk_bundle_item_kind kind;
@@ -29,7 +29,7 @@ static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bun
             sk_record_header h;
             st = cstore_check_header(m->source, data, len, info->device_id, &h, err);
             if (st == SK_OK)
-                st = cstore_take_record(m, &h, data, len, err);
+                st = cstore_take_record(m, dev, &h, data, len, err);
         }
         if (st != SK_OK)
             return st;
@@ -55,11 +55,12 @@ static sk_status merge_bundle(cstore_merge *m, sk_error *err)
     }
     char device[2 * SK_DEVICE_ID_SIZE + 1];
     sk_hex(info.device_id, SK_DEVICE_ID_SIZE, device);
+    cstore_device dev;
     st = cstore_merge_begin(m, err);
     if (st == SK_OK)
-        st = cstore_pin_device(m, device, info.device_pk, info.device_label, err);
+        st = cstore_pin_device(m, device, info.device_pk, info.device_label, &dev, err);
     if (st == SK_OK)
-        st = stream_items(m, r, &info, err);
+        st = stream_items(m, r, &info, &dev, err);
     if (st == SK_OK) {
         /* The commit point: nothing is kept unless every byte we stored was
          * the signed one. */

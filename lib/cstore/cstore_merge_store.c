@@ -1,20 +1,36 @@
 /* cstore_merge_store.c - merging another central store into this one.
  *
- * Trust: a central store is the research team's own file (made by
- * survey-sync merge from bundles it authenticated), so it carries no
- * signature of its own.  It is still checked before anything is applied: it
- * must be a central store of this schema and pass PRAGMA quick_check; every
- * pack's signature is verified again; every record stays sealed, and its clear
- * header is parsed and must agree with the row that holds it.  Devices follow
- * the same pinning rule as bundles, and its withdrawals apply here too. */
+ * Trust: a store file carries no signature of its own, and anyone can write
+ * one, so nothing in it is believed for being there.  It must be a central
+ * store of this schema and pass PRAGMA quick_check; every pack's signature is
+ * verified and must be the pinned study's; every device's id must belong to
+ * its key; every record (and every conflicting copy) must carry a valid
+ * signature of the device it names; every withdrawal must carry a statement
+ * signed by the pinned study.  Enrolment does not travel: a device this store
+ * has not accepted is held here whatever the other store decided.  What it
+ * says a withdrawal removed (withdrawn_records) is taken only for withdrawals
+ * whose statement verified; it is what lets status count those numbers as
+ * accounted for (docs/FORMATS.md says what that trusts). */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cstore_internal.h"
+#include "sk/text.h"
+
+/* A device of the source store, as this store sees it. */
+typedef struct source_device {
+    cstore_device dev;
+    bool rejected;           /* rejected here: its records are refused */
+} source_device;
 
 typedef struct source_db {
     sqlite3 *db;
     const char *path;
+    source_device *devices;  /* sorted by id */
+    size_t n_devices;
 } source_db;
 
 static sk_status src_fail(source_db *src, int rc, sk_error *err)
@@ -25,7 +41,7 @@ static sk_status src_fail(source_db *src, int rc, sk_error *err)
 static sk_status bad_row(source_db *src, const char *what, sk_error *err)
 {
     return sk_error_set_at(err, SK_ERR_FORMAT, src->path, NULL, 0, NULL,
-                           "the store holds %s that does not check out; it was not merged "
+                           "the store holds %s; nothing in it was merged "
                            "(merge the bundles it came from instead)",
                            what);
 }
@@ -71,27 +87,70 @@ static sk_status count_records(source_db *src, uint64_t *n, sk_error *err)
     return rc == SQLITE_ROW ? SK_OK : src_fail(src, rc, err);
 }
 
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const source_device *)a)->dev.hex, ((const source_device *)b)->dev.hex);
+}
+
+static const source_device *find_device(const source_db *src, const char *hex)
+{
+    source_device key;
+    snprintf(key.dev.hex, sizeof key.dev.hex, "%s", hex ? hex : "");
+    return bsearch(&key, src->devices, src->n_devices, sizeof key, by_id);
+}
+
+/* Take every device that has a key (a row enrolled by fingerprint alone has
+ * no records) under this store's rules; a device rejected here is noted, and
+ * its records are refused one by one, not the whole store. */
 static sk_status copy_devices(cstore_merge *m, source_db *src, sk_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT id, pk, label FROM devices", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(src->db,
+                                "SELECT id, pk, label FROM devices WHERE pk IS NOT NULL ORDER BY id",
+                                -1, &s, NULL);
     if (rc != SQLITE_OK)
         return src_fail(src, rc, err);
     sk_status st = SK_OK;
+    size_t cap = 0;
     while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(s, 0);
         const char *label = (const char *)sqlite3_column_text(s, 2);
         uint8_t raw[SK_DEVICE_ID_SIZE], derived[SK_DEVICE_ID_SIZE];
         bool ok = id && label && strlen(id) == 2 * SK_DEVICE_ID_SIZE &&
-                  sk_unhex(id, raw, sizeof raw) == SK_OK && sqlite3_column_bytes(s, 1) == 32;
+                  sk_unhex(id, raw, sizeof raw) == SK_OK && sqlite3_column_bytes(s, 1) == 32 &&
+                  strlen(label) <= SK_LABEL_MAX && sk_utf8_valid(label, strlen(label));
         if (ok) { /* the same rule as a bundle: the id belongs to the key */
             sk_device_id(sqlite3_column_blob(s, 1), derived);
             ok = memcmp(raw, derived, sizeof raw) == 0;
         }
-        if (!ok)
-            st = bad_row(src, "a device whose id does not belong to its key", err);
-        else
-            st = cstore_pin_device(m, id, sqlite3_column_blob(s, 1), label, err);
+        if (!ok) {
+            st = bad_row(src, "a device whose id does not belong to its key, or whose label is "
+                              "not UTF-8 text", err);
+            break;
+        }
+        if (src->n_devices == cap) {
+            size_t ncap = cap ? 2 * cap : 16;
+            source_device *grown = realloc(src->devices, ncap * sizeof *grown);
+            if (!grown) {
+                st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the devices");
+                break;
+            }
+            src->devices = grown;
+            cap = ncap;
+        }
+        source_device *d = &src->devices[src->n_devices];
+        memset(d, 0, sizeof *d);
+        st = cstore_pin_device(m, id, sqlite3_column_blob(s, 1), label, &d->dev, err);
+        if (st == SK_ERR_STATE) { /* rejected here */
+            snprintf(d->dev.hex, sizeof d->dev.hex, "%s", id);
+            memcpy(d->dev.pk, sqlite3_column_blob(s, 1), 32);
+            d->rejected = true;
+            if (err)
+                sk_error_clear(err);
+            st = SK_OK;
+        }
+        if (st == SK_OK)
+            src->n_devices++;
     }
     sqlite3_finalize(s);
     if (st == SK_OK && rc != SQLITE_DONE)
@@ -115,21 +174,44 @@ static sk_status copy_packs(cstore_merge *m, source_db *src, sk_error *err)
     return st;
 }
 
-/* Its withdrawals apply here (removing our copies), and what they removed
- * there is remembered here so that status counts those numbers. */
+/* Its withdrawals apply here (removing our copies) when their statements
+ * verify with this store's study; what they removed there is remembered here
+ * so that status counts those numbers. */
 static sk_status copy_withdrawals(cstore_merge *m, source_db *src, sk_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT tag, time_ms FROM withdrawals", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(src->db, "SELECT tag, time_ms, statement FROM withdrawals", -1,
+                                &s, NULL);
     if (rc != SQLITE_OK)
         return src_fail(src, rc, err);
     sk_status st = SK_OK;
     while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 0) != SK_TAG_SIZE)
-            st = bad_row(src, "a withdrawal", err);
-        else
-            st = cstore_withdraw_tag(m->cs, sqlite3_column_blob(s, 0), sqlite3_column_int64(s, 1),
-                                     NULL, err);
+        uint8_t tag[SK_TAG_SIZE];
+        int64_t time_ms = 0;
+        if (!m->pinned) {
+            st = sk_error_set_at(err, SK_ERR_STATE, src->path, NULL, 0, NULL,
+                                 "the store holds withdrawals but this store has no study yet to "
+                                 "check them with; merge with --study study.pub");
+            break;
+        }
+        st = sk_withdrawal_verify(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+                                  &m->study, tag, &time_ms, err);
+        if (st == SK_OK && (sqlite3_column_bytes(s, 0) != SK_TAG_SIZE ||
+                            memcmp(sqlite3_column_blob(s, 0), tag, SK_TAG_SIZE) != 0))
+            st = sk_error_set(err, SK_ERR_AUTH, "its statement is for another sitting");
+        if (st != SK_OK) {
+            char why[400];
+            snprintf(why, sizeof why, "%.399s", err ? err->message : "");
+            st = sk_error_set_at(err, st, src->path, NULL, 0, NULL,
+                                 "the store holds a withdrawal whose statement does not check "
+                                 "out (%s); nothing in it was merged",
+                                 why);
+            break;
+        }
+        bool added = false;
+        st = cstore_withdraw_tag(m->cs, tag, time_ms, sqlite3_column_blob(s, 2), NULL, &added,
+                                 err);
+        m->stats.withdrawals_added += added;
     }
     sqlite3_finalize(s);
     if (st == SK_OK && rc != SQLITE_DONE)
@@ -139,13 +221,14 @@ static sk_status copy_withdrawals(cstore_merge *m, source_db *src, sk_error *err
 
     sqlite3_stmt *ins = NULL;
     st = cstore_prepare(m->cs->db, m->cs->path,
-                        "INSERT OR IGNORE INTO withdrawn_records(record_id, tag, device, seq, kind,"
-                        " form_id, form_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT OR IGNORE INTO withdrawn_records(device, record_id, tag, seq, kind,"
+                        " form_id, form_version) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+                        " WHERE EXISTS (SELECT 1 FROM withdrawals WHERE tag = ?3)",
                         &ins, err);
     if (st != SK_OK)
         return st;
     rc = sqlite3_prepare_v2(src->db,
-                            "SELECT record_id, tag, device, seq, kind, form_id, form_version"
+                            "SELECT device, record_id, tag, seq, kind, form_id, form_version"
                             " FROM withdrawn_records",
                             -1, &s, NULL);
     if (rc != SQLITE_OK) {
@@ -172,7 +255,7 @@ static bool header_matches_row(sqlite3_stmt *s, const sk_record_header *h)
 {
     char device[2 * SK_DEVICE_ID_SIZE + 1];
     sk_hex(h->device_id, SK_DEVICE_ID_SIZE, device);
-    const char *row_device = (const char *)sqlite3_column_text(s, 1);
+    const char *row_device = (const char *)sqlite3_column_text(s, 7);
     const char *row_form = (const char *)sqlite3_column_text(s, 4);
     const char *row_version = (const char *)sqlite3_column_text(s, 5);
     return sqlite3_column_bytes(s, 0) == SK_RECORD_ID_SIZE &&
@@ -187,8 +270,8 @@ static sk_status copy_records(cstore_merge *m, source_db *src, sk_error *err)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(src->db,
-                                "SELECT record_id, device, seq, kind, form_id, form_version, blob"
-                                " FROM records ORDER BY rowid",
+                                "SELECT record_id, device, seq, kind, form_id, form_version, blob,"
+                                " device FROM records ORDER BY device, seq",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
         return src_fail(src, rc, err);
@@ -200,8 +283,13 @@ static sk_status copy_records(cstore_merge *m, source_db *src, sk_error *err)
         st = cstore_check_header(src->path, blob, len, NULL, &h, err);
         if (st == SK_OK && !header_matches_row(s, &h))
             st = bad_row(src, "a record whose header differs from its row", err);
-        if (st == SK_OK)
-            st = cstore_take_record(m, &h, blob, len, err);
+        const source_device *d = st == SK_OK ? find_device(src, (const char *)sqlite3_column_text(s, 1)) : NULL;
+        if (st == SK_OK && !d)
+            st = bad_row(src, "a record of a device it does not list", err);
+        if (st == SK_OK && d->rejected)
+            m->stats.refused++;
+        else if (st == SK_OK)
+            st = cstore_take_record(m, &d->dev, &h, blob, len, err);
         if (st == SK_OK)
             cstore_merge_tick(m);
     }
@@ -215,19 +303,25 @@ static sk_status copy_records(cstore_merge *m, source_db *src, sk_error *err)
 static sk_status copy_conflicts(cstore_merge *m, source_db *src, sk_error *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT record_id, source, blob FROM conflicts", -1, &s,
-                                NULL);
+    int rc = sqlite3_prepare_v2(src->db, "SELECT record_id, source, blob, device FROM conflicts",
+                                -1, &s, NULL);
     if (rc != SQLITE_OK)
         return src_fail(src, rc, err);
     sk_status st = SK_OK;
     while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *source = (const char *)sqlite3_column_text(s, 1);
-        if (sqlite3_column_bytes(s, 0) != SK_RECORD_ID_SIZE || !source)
-            st = bad_row(src, "a conflict", err);
-        else
-            st = cstore_take_conflict(m, sqlite3_column_blob(s, 0), source,
-                                      sqlite3_column_blob(s, 2),
-                                      (size_t)sqlite3_column_bytes(s, 2), false, err);
+        const uint8_t *blob = sqlite3_column_blob(s, 2);
+        size_t len = (size_t)sqlite3_column_bytes(s, 2);
+        const source_device *d = find_device(src, (const char *)sqlite3_column_text(s, 3));
+        sk_record_header h;
+        if (sqlite3_column_bytes(s, 0) != SK_RECORD_ID_SIZE || !source || !d ||
+            sk_record_header_parse(blob, len, &h, NULL) != SK_OK ||
+            memcmp(h.record_id, sqlite3_column_blob(s, 0), SK_RECORD_ID_SIZE) != 0)
+            st = bad_row(src, "a conflicting copy that is not a record of the device it names", err);
+        else if (sk_record_verify(blob, len, d->dev.pk, NULL) != SK_OK)
+            st = bad_row(src, "a conflicting record without its device's signature", err);
+        else if (!d->rejected)
+            st = cstore_take_conflict(m, d->dev.hex, h.record_id, source, blob, len, false, err);
     }
     sqlite3_finalize(s);
     if (st == SK_OK && rc != SQLITE_DONE)
@@ -249,9 +343,9 @@ sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
     }
     st = cstore_merge_begin(m, err);
     if (st == SK_OK)
-        st = copy_devices(m, &src, err);
+        st = copy_packs(m, &src, err); /* first: the first pack may pin the study */
     if (st == SK_OK)
-        st = copy_packs(m, &src, err);
+        st = copy_devices(m, &src, err);
     if (st == SK_OK)
         st = copy_withdrawals(m, &src, err);
     if (st == SK_OK)
@@ -265,5 +359,6 @@ sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
     if (st != SK_OK)
         cstore_rollback(m->cs->db);
     sqlite3_close_v2(src.db);
+    free(src.devices);
     return st;
 }

@@ -20,22 +20,42 @@ void sk_cstore_forms_free(sk_cstore_form *forms, size_t n)
     free(forms);
 }
 
-/* One pack per (form id, version): the first one imported.  Two studies
- * reusing one form id and version is not supported by export. */
-sk_status sk_cstore_forms(sk_cstore *cs, sk_cstore_form **out, size_t *n, sk_error *err)
+/* One pack per (form id, version) of the study: the first one imported.
+ * Packs are filtered by the study fingerprint column and then checked by
+ * their parsed keys, so a pack of another study is never used. */
+sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_form **out,
+                          size_t *n, sk_error *err)
 {
     if (!cs || !out || !n)
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_forms needs a store and out pointers");
+    sk_study_pub want;
+    bool pinned = false;
+    sk_status st = SK_OK;
+    if (study) {
+        want = *study;
+    } else {
+        st = cstore_study_get(cs, &want, &pinned, err);
+        if (st != SK_OK)
+            return st;
+        if (!pinned) { /* no study, no packs */
+            *out = NULL;
+            *n = 0;
+            return SK_OK;
+        }
+    }
+    char fp[SK_FINGERPRINT_SIZE];
+    sk_study_fingerprint(&want, fp);
     sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path,
-                                  "SELECT form_id, form_version, bytes FROM packs p"
-                                  " WHERE rowid = (SELECT min(rowid) FROM packs q"
-                                  "   WHERE q.form_id = p.form_id"
-                                  "   AND q.form_version = p.form_version)"
-                                  " ORDER BY form_id, form_version",
-                                  &s, err);
+    st = cstore_prepare(cs->db, cs->path,
+                        "SELECT form_id, form_version, bytes FROM packs p"
+                        " WHERE study_fp = ?1 AND rowid = (SELECT min(rowid) FROM packs q"
+                        "   WHERE q.form_id = p.form_id AND q.form_version = p.form_version"
+                        "   AND q.study_fp = ?1)"
+                        " ORDER BY form_id, form_version",
+                        &s, err);
     if (st != SK_OK)
         return st;
+    sqlite3_bind_text(s, 1, fp, -1, SQLITE_TRANSIENT);
     sk_cstore_form *forms = NULL;
     size_t count = 0, cap = 0;
     int rc = SQLITE_DONE;
@@ -56,6 +76,10 @@ sk_status sk_cstore_forms(sk_cstore *cs, sk_cstore_form **out, size_t *n, sk_err
         copy_text(f->form_version, sizeof f->form_version, sqlite3_column_text(s, 1));
         st = sk_pack_parse(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), &f->pack,
                            err);
+        if (st == SK_OK && memcmp(&f->pack->study, &want, sizeof want) != 0) {
+            sk_pack_free(f->pack);
+            continue; /* a fingerprint collision at most: never use it */
+        }
         if (st == SK_OK)
             count++;
         else
@@ -80,9 +104,13 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
         return sk_error_set(err, SK_ERR_ARG,
                             "sk_cstore_foreach_record needs a store, a callback, and both or "
                             "neither of form id and version");
+    /* Accepted and retired devices only: a new device's records are held. */
     const char *sql = form_id ? "SELECT blob FROM records WHERE form_id = ?1 AND form_version = ?2"
+                                " AND device IN (SELECT id FROM devices WHERE state IN (1, 3))"
                                 " ORDER BY device, seq"
-                              : "SELECT blob FROM records ORDER BY device, seq";
+                              : "SELECT blob FROM records"
+                                " WHERE device IN (SELECT id FROM devices WHERE state IN (1, 3))"
+                                " ORDER BY device, seq";
     sqlite3_stmt *s = NULL;
     sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
     if (st != SK_OK)
@@ -121,7 +149,8 @@ sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_er
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_conflicts needs a store and out pointers");
     sqlite3_stmt *s = NULL;
     sk_status st = cstore_prepare(cs->db, cs->path,
-                                  "SELECT record_id, source FROM conflicts ORDER BY time_ms, id",
+                                  "SELECT record_id, source, device FROM conflicts"
+                                  " ORDER BY time_ms, id",
                                   &s, err);
     if (st != SK_OK)
         return st;
@@ -144,6 +173,7 @@ sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_er
         if (sqlite3_column_bytes(s, 0) == SK_RECORD_ID_SIZE)
             sk_hex(sqlite3_column_blob(s, 0), SK_RECORD_ID_SIZE, c->record_id);
         copy_text(c->source, sizeof c->source, sqlite3_column_text(s, 1));
+        copy_text(c->device_id, sizeof c->device_id, sqlite3_column_text(s, 2));
     }
     if (st == SK_OK && rc != SQLITE_DONE)
         st = cstore_db_error(cs->db, rc, cs->path, "listing the conflicts", err);

@@ -4,24 +4,28 @@
  * A withdrawn record's number counts as held (it was received, then removed
  * on the participant's request), so withdrawal never shows up as a gap.
  * Sequence numbers are streamed in order from two indexes and merged, so
- * memory grows with the number of ranges, never with the number of records. */
+ * memory grows with the number of ranges, never with the number of records.
+ * The per-form rows count only devices the researcher accepted (or retired);
+ * every device is listed with its state and what it has held back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cstore_internal.h"
+#include "sk/bundle.h"
 
 static const char *const sql_rows =
     "WITH counts AS ("
     "  SELECT form_id, form_version, device, sum(kind = 2) AS fin, sum(kind = 1) AS cons,"
     "         sum(kind = 3) AS inc, sum(kind = 4) AS decl, 0 AS wd"
-    "  FROM records GROUP BY form_id, form_version, device"
+    "  FROM records WHERE device IN (SELECT id FROM devices WHERE state IN (1, 3))"
+    "  GROUP BY form_id, form_version, device"
     "  UNION ALL"
     "  SELECT form_id, form_version, device, 0, 0, 0, 0, count(DISTINCT tag)"
     "  FROM withdrawn_records GROUP BY form_id, form_version, device"
     "), conf AS ("
     "  SELECT r.form_id, r.form_version, r.device, count(DISTINCT c.record_id) AS n"
-    "  FROM conflicts c JOIN records r ON r.record_id = c.record_id"
+    "  FROM conflicts c JOIN records r ON r.device = c.device AND r.record_id = c.record_id"
     "  GROUP BY r.form_id, r.form_version, r.device"
     ")"
     "SELECT coalesce((SELECT min(study_fp) FROM packs p WHERE p.form_id = c.form_id"
@@ -172,8 +176,13 @@ static sk_status device_ranges(sk_cstore *cs, sqlite3_stmt *held_q, sqlite3_stmt
 static sk_status read_devices(sk_cstore *cs, sk_cstore_status *out, sk_error *err)
 {
     sqlite3_stmt *dev = NULL, *held = NULL, *gone = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, "SELECT id, label FROM devices ORDER BY id",
-                                  &dev, err);
+    sk_status st = cstore_prepare(
+        cs->db, cs->path,
+        "SELECT id, label, pk, state, coalesce(retired_seq, 0),"
+        " (SELECT count(*) FROM records r WHERE r.device = d.id AND d.state NOT IN (1, 3)),"
+        " (SELECT count(*) FROM records r WHERE r.device = d.id AND r.unreadable IS NOT NULL)"
+        " FROM devices d ORDER BY id",
+        &dev, err);
     if (st == SK_OK)
         st = cstore_prepare(cs->db, cs->path,
                             "SELECT seq FROM records WHERE device = ?1 ORDER BY seq", &held, err);
@@ -194,6 +203,12 @@ static sk_status read_devices(sk_cstore *cs, sk_cstore_status *out, sk_error *er
         memset(d, 0, sizeof *d);
         copy_text(d->device_id, sizeof d->device_id, sqlite3_column_text(dev, 0));
         copy_text(d->device_label, sizeof d->device_label, sqlite3_column_text(dev, 1));
+        if (sqlite3_column_bytes(dev, 2) == 32)
+            sk_device_fingerprint(sqlite3_column_blob(dev, 2), d->fingerprint);
+        d->state = sqlite3_column_int(dev, 3);
+        d->retired_seq = (uint64_t)sqlite3_column_int64(dev, 4);
+        d->quarantined = (uint64_t)sqlite3_column_int64(dev, 5);
+        d->unreadable = (uint64_t)sqlite3_column_int64(dev, 6);
         st = device_ranges(cs, held, gone, d, err);
     }
     if (st == SK_OK && rc != SQLITE_DONE)
@@ -242,7 +257,12 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
     sk_status st = cstore_exec(cs->db, cs->path, "BEGIN", err);
     if (st != SK_OK)
         return st;
-    st = read_rows(cs, &res, err);
+    sk_study_pub study;
+    st = cstore_study_get(cs, &study, &res.pinned, err);
+    if (st == SK_OK && res.pinned)
+        sk_study_fingerprint(&study, res.study_fp);
+    if (st == SK_OK)
+        st = read_rows(cs, &res, err);
     if (st == SK_OK)
         st = read_devices(cs, &res, err);
     if (st == SK_OK)

@@ -1,6 +1,9 @@
 /* cstore_take.c - taking one device, pack or record into the store: the rules
- * every merge shares (pinning, already present, conflict, withdrawn). */
+ * every merge shares (study pinning, device enrolment, the record's own
+ * signature, already present, conflict, withdrawn, quarantine). */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -10,12 +13,13 @@
 static const char *const sql_ins_record =
     "INSERT INTO records(record_id, device, seq, kind, form_id, form_version, wtag, blob,"
     " import_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-    " ON CONFLICT(record_id) DO NOTHING";
-static const char *const sql_get_blob = "SELECT blob FROM records WHERE record_id = ?1";
+    " ON CONFLICT(device, record_id) DO NOTHING";
+static const char *const sql_get_blob =
+    "SELECT blob FROM records WHERE device = ?2 AND record_id = ?1";
 static const char *const sql_is_withdrawn = "SELECT 1 FROM withdrawals WHERE tag = ?1";
 static const char *const sql_ins_conflict =
-    "INSERT OR IGNORE INTO conflicts(record_id, source, blob, blob_hash, time_ms)"
-    " VALUES(?1, ?2, ?3, ?4, ?5)";
+    "INSERT OR IGNORE INTO conflicts(record_id, source, blob, blob_hash, time_ms, device)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
 static const char *const sql_ins_pack =
     "INSERT OR IGNORE INTO packs(digest, study_fp, form_id, form_version, bytes, import_id)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
@@ -25,12 +29,25 @@ static sk_status db_fail(cstore_merge *m, int rc, const char *what, sk_error *er
     return cstore_db_error(m->cs->db, rc, m->cs->path, what, err);
 }
 
+void cstore_format_time(int64_t ms, char *out, size_t size)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    snprintf(out, size, "an earlier date");
+    if (gmtime_r(&secs, &tm))
+        strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
 sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
 {
     sqlite3 *db = m->cs->db;
     const char *path = m->cs->path;
     m->now_ms = sk_now_ms();
-    sk_status st = cstore_prepare(db, path, sql_ins_record, &m->ins_record, err);
+    sk_status st = cstore_study_get(m->cs, &m->study, &m->pinned, err);
+    if (st == SK_OK)
+        st = cstore_verifier_new(&m->verifier, err);
+    if (st == SK_OK)
+        st = cstore_prepare(db, path, sql_ins_record, &m->ins_record, err);
     if (st == SK_OK)
         st = cstore_prepare(db, path, sql_get_blob, &m->get_blob, err);
     if (st == SK_OK)
@@ -58,11 +75,13 @@ sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
 sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
 {
     sk_status st = SK_OK;
-    if (ok) {
+    if (ok && m->verifier)
+        st = cstore_verifier_wait(m->verifier, m->source, err);
+    if (ok && st == SK_OK) {
         sqlite3_stmt *s = NULL;
         st = cstore_prepare(m->cs->db, m->cs->path,
                             "UPDATE imports SET added=?1, present=?2, conflicts=?3, withdrawn=?4,"
-                            " packs_added=?5 WHERE id=?6",
+                            " packs_added=?5, held=?7, refused=?8 WHERE id=?6",
                             &s, err);
         if (st == SK_OK) {
             sqlite3_bind_int64(s, 1, (int64_t)m->stats.added);
@@ -71,6 +90,8 @@ sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
             sqlite3_bind_int64(s, 4, (int64_t)m->stats.withdrawn);
             sqlite3_bind_int64(s, 5, (int64_t)m->stats.packs_added);
             sqlite3_bind_int64(s, 6, m->import_id);
+            sqlite3_bind_int64(s, 7, (int64_t)m->stats.held);
+            sqlite3_bind_int64(s, 8, (int64_t)m->stats.refused);
             int rc = sqlite3_step(s);
             if (rc != SQLITE_DONE)
                 st = db_fail(m, rc, "recording the import", err);
@@ -83,38 +104,69 @@ sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
     sqlite3_finalize(m->ins_conflict);
     sqlite3_finalize(m->ins_pack);
     m->ins_record = m->get_blob = m->is_withdrawn = m->ins_conflict = m->ins_pack = NULL;
+    cstore_verifier_free(m->verifier);
+    m->verifier = NULL;
     return st;
 }
 
+static void device_fp(const uint8_t pk[32], uint8_t fp[SK_FINGERPRINT_BYTES])
+{
+    uint8_t h[32];
+    crypto_generichash(h, sizeof h, pk, 32, NULL, 0);
+    memcpy(fp, h, SK_FINGERPRINT_BYTES);
+}
+
+static sk_status key_mismatch(cstore_merge *m, const char *device_hex, sk_error *err)
+{
+    return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
+                           "device %s is enrolled with another key; this %s is not from that "
+                           "kiosk, so nothing in it was merged",
+                           device_hex, m->from_store ? "store holds a device that" : "bundle");
+}
+
 sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8_t pk[32],
-                            const char *label, sk_error *err)
+                            const char *label, cstore_device *dev, sk_error *err)
 {
     sqlite3 *db = m->cs->db;
     sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(db, m->cs->path, "SELECT pk FROM devices WHERE id = ?1", &s, err);
+    sk_status st = cstore_prepare(db, m->cs->path,
+                                  "SELECT pk, fp, state, retired_seq, state_ms FROM devices"
+                                  " WHERE id = ?1",
+                                  &s, err);
     if (st != SK_OK)
         return st;
+    uint8_t fp[SK_FINGERPRINT_BYTES];
+    device_fp(pk, fp);
     sqlite3_bind_text(s, 1, device_hex, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     bool known = rc == SQLITE_ROW;
-    bool same = known && sqlite3_column_bytes(s, 0) == 32 &&
-                sodium_memcmp(sqlite3_column_blob(s, 0), pk, 32) == 0;
+    bool has_pk = known && sqlite3_column_type(s, 0) != SQLITE_NULL;
+    bool same = known && (has_pk ? sqlite3_column_bytes(s, 0) == 32 &&
+                                       sodium_memcmp(sqlite3_column_blob(s, 0), pk, 32) == 0
+                                 : sqlite3_column_bytes(s, 1) == SK_FINGERPRINT_BYTES &&
+                                       sodium_memcmp(sqlite3_column_blob(s, 1), fp, sizeof fp) == 0);
+    int state = known ? sqlite3_column_int(s, 2) : SK_DEV_NEW;
+    uint64_t retired_seq = known ? (uint64_t)sqlite3_column_int64(s, 3) : 0;
+    int64_t state_ms = known ? sqlite3_column_int64(s, 4) : 0;
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(m, rc, "looking up a device", err);
-    if (known && !same && m->from_store)
-        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
-                               "device %s is known with another key; this store holds a "
-                               "different kiosk under that id, so nothing in it was merged",
-                               device_hex);
     if (known && !same)
-        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
-                               "device %s is known with another key; this bundle is not from "
-                               "that kiosk, so nothing in it was merged",
-                               device_hex);
-    const char *sql = known ? "UPDATE devices SET label = ?3, last_import_ms = ?4 WHERE id = ?1"
-                            : "INSERT INTO devices(id, pk, label, first_import_ms, last_import_ms)"
-                              " VALUES(?1, ?2, ?3, ?4, ?4)";
+        return key_mismatch(m, device_hex, err);
+    if (state == SK_DEV_REJECTED) {
+        char when[40];
+        cstore_format_time(state_ms, when, sizeof when);
+        return sk_error_set_at(err, SK_ERR_STATE, m->source, NULL, 0, NULL,
+                               "device %s was rejected on %s; nothing in this input was merged "
+                               "(survey-sync devices accept %s would trust it after all)",
+                               device_hex, when, device_hex);
+    }
+    const char *sql = !known ? "INSERT INTO devices(id, pk, fp, label, state, state_ms,"
+                               " first_import_ms, last_import_ms)"
+                               " VALUES(?1, ?2, ?5, ?3, 0, ?4, ?4, ?4)"
+                      : has_pk ? "UPDATE devices SET label = ?3, last_import_ms = ?4 WHERE id = ?1"
+                               : "UPDATE devices SET pk = ?2, label = ?3, first_import_ms = ?4,"
+                                 " last_import_ms = ?4 WHERE id = ?1";
     st = cstore_prepare(db, m->cs->path, sql, &s, err);
     if (st != SK_OK)
         return st;
@@ -122,10 +174,17 @@ sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8
     sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, label, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, m->now_ms);
+    if (sqlite3_bind_parameter_count(s) >= 5)
+        sqlite3_bind_blob(s, 5, fp, sizeof fp, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return db_fail(m, rc, "recording a device", err);
+    memset(dev, 0, sizeof *dev);
+    snprintf(dev->hex, sizeof dev->hex, "%s", device_hex);
+    memcpy(dev->pk, pk, 32);
+    dev->state = state;
+    dev->retired_seq = retired_seq;
     return SK_OK;
 }
 
@@ -139,11 +198,16 @@ sk_status cstore_check_header(const char *source, const uint8_t *blob, size_t le
     }
     char id[2 * SK_RECORD_ID_SIZE + 1];
     sk_hex(h->record_id, SK_RECORD_ID_SIZE, id);
-    if (h->kind < SK_REC_CONSENT || h->kind > SK_REC_DECLINED || h->seq == 0)
+    if (h->kind < SK_REC_CONSENT || h->kind > SK_REC_DECLINED)
         return sk_error_set_at(err, SK_ERR_FORMAT, source, NULL, 0, NULL,
-                               "record %s is a draft or of an unknown kind (%d) and cannot be "
-                               "merged; export again from the kiosk",
-                               id, h->kind);
+                               "record %s is a %s record, which never leaves a kiosk; nothing "
+                               "in this input was merged",
+                               id, sk_rec_kind_name(h->kind));
+    if (h->seq == 0)
+        return sk_error_set_at(err, SK_ERR_FORMAT, source, NULL, 0, NULL,
+                               "record %s (%s) has no sequence number (0), which a kiosk never "
+                               "writes for a finished record; nothing in this input was merged",
+                               id, sk_rec_kind_name(h->kind));
     if (device && memcmp(device, h->device_id, SK_DEVICE_ID_SIZE) != 0) {
         char dev[2 * SK_DEVICE_ID_SIZE + 1];
         sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
@@ -173,9 +237,9 @@ static int withdrawn(cstore_merge *m, const sk_record_header *h, int *rc)
     return res;
 }
 
-sk_status cstore_take_conflict(cstore_merge *m, const uint8_t id[SK_RECORD_ID_SIZE],
-                               const char *source, const uint8_t *blob, size_t len, bool counted,
-                               sk_error *err)
+sk_status cstore_take_conflict(cstore_merge *m, const char *device_hex,
+                               const uint8_t id[SK_RECORD_ID_SIZE], const char *source,
+                               const uint8_t *blob, size_t len, bool counted, sk_error *err)
 {
     uint8_t hash[32];
     crypto_generichash(hash, sizeof hash, blob, len, NULL, 0);
@@ -186,6 +250,7 @@ sk_status cstore_take_conflict(cstore_merge *m, const uint8_t id[SK_RECORD_ID_SI
     sqlite3_bind_blob64(s, 3, blob, len, SQLITE_STATIC);
     sqlite3_bind_blob(s, 4, hash, sizeof hash, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, m->now_ms);
+    sqlite3_bind_text(s, 6, device_hex, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
@@ -195,13 +260,14 @@ sk_status cstore_take_conflict(cstore_merge *m, const uint8_t id[SK_RECORD_ID_SI
     return SK_OK;
 }
 
-/* The id is held already: same bytes (present) or a conflict. */
-static sk_status compare_held(cstore_merge *m, const sk_record_header *h, const uint8_t *blob,
-                              size_t len, sk_error *err)
+/* The (device, id) is held already: same bytes (present) or a conflict. */
+static sk_status compare_held(cstore_merge *m, const char *device, const sk_record_header *h,
+                              const uint8_t *blob, size_t len, sk_error *err)
 {
     sqlite3_stmt *s = m->get_blob;
     sqlite3_reset(s);
     sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, device, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(s);
@@ -214,12 +280,18 @@ static sk_status compare_held(cstore_merge *m, const sk_record_header *h, const 
         m->stats.present++;
         return SK_OK;
     }
-    return cstore_take_conflict(m, h->record_id, m->source, blob, len, true, err);
+    return cstore_take_conflict(m, device, h->record_id, m->source, blob, len, true, err);
 }
 
-sk_status cstore_take_record(cstore_merge *m, const sk_record_header *h, const uint8_t *blob,
-                             size_t len, sk_error *err)
+sk_status cstore_take_record(cstore_merge *m, const cstore_device *dev, const sk_record_header *h,
+                             const uint8_t *blob, size_t len, sk_error *err)
 {
+    /* The record's own proof: signed by the device it names, whatever
+     * carried it here (a bundle, or a store that has no signature).  Checked
+     * beside the merge; cstore_merge_end refuses the input if it fails. */
+    sk_status st = cstore_verifier_submit(m->verifier, dev, blob, len, err);
+    if (st != SK_OK)
+        return st;
     int rc = SQLITE_OK;
     int w = withdrawn(m, h, &rc);
     if (w < 0)
@@ -228,8 +300,11 @@ sk_status cstore_take_record(cstore_merge *m, const sk_record_header *h, const u
         m->stats.withdrawn++;
         return SK_OK;
     }
-    char device[2 * SK_DEVICE_ID_SIZE + 1];
-    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, device);
+    if (dev->state == SK_DEV_RETIRED && h->seq > dev->retired_seq) {
+        m->stats.refused++;
+        return SK_OK;
+    }
+    const char *device = dev->hex;
     sqlite3_stmt *s = m->ins_record;
     sqlite3_reset(s);
     sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
@@ -249,10 +324,13 @@ sk_status cstore_take_record(cstore_merge *m, const sk_record_header *h, const u
     if (rc != SQLITE_DONE)
         return db_fail(m, rc, "storing a record", err);
     if (sqlite3_changes(m->cs->db) == 1) {
-        m->stats.added++;
+        if (dev->state == SK_DEV_ACCEPTED || dev->state == SK_DEV_RETIRED)
+            m->stats.added++;
+        else
+            m->stats.held++;
         return SK_OK;
     }
-    return compare_held(m, h, blob, len, err);
+    return compare_held(m, device, h, blob, len, err);
 }
 
 sk_status cstore_take_pack(cstore_merge *m, const uint8_t *bytes, size_t len, sk_error *err)
@@ -265,6 +343,25 @@ sk_status cstore_take_pack(cstore_merge *m, const uint8_t *bytes, size_t len, sk
     }
     char fp[SK_FINGERPRINT_SIZE];
     sk_study_fingerprint(&pack->study, fp);
+    if (m->pinned && sodium_memcmp(&m->study, &pack->study, sizeof m->study) != 0) {
+        char want[SK_FINGERPRINT_SIZE];
+        sk_study_fingerprint(&m->study, want);
+        sk_pack_free(pack);
+        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
+                               "a survey pack in it is signed by study %s, but this store belongs "
+                               "to study %s; nothing in it was merged",
+                               fp, want);
+    }
+    if (!m->pinned) {
+        st = cstore_study_set(m->cs, &pack->study, err);
+        if (st != SK_OK) {
+            sk_pack_free(pack);
+            return st;
+        }
+        m->study = pack->study;
+        m->pinned = true;
+        m->stats.pinned = true;
+    }
     sqlite3_stmt *s = m->ins_pack;
     sqlite3_reset(s);
     sqlite3_bind_blob(s, 1, pack->digest, sizeof pack->digest, SQLITE_STATIC);

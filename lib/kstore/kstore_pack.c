@@ -36,11 +36,22 @@ sk_status sk_kstore_install_pack(sk_kstore *ks, const char *path, sk_pack **inst
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_install_pack: NULL argument");
     uint8_t *bytes = NULL;
     size_t len = 0;
-    sk_status s = sk_read_file(path, (size_t)256 << 20, &bytes, &len, err);
+    sk_status s = sk_read_file(path, SK_PACK_FILE_MAX, &bytes, &len, err);
     if (s != SK_OK)
         return s;
+    s = sk_kstore_install_pack_mem(ks, bytes, len, path, installed, err);
+    free(bytes);
+    return s;
+}
+
+sk_status sk_kstore_install_pack_mem(sk_kstore *ks, const uint8_t *bytes, size_t len,
+                                     const char *name, sk_pack **installed, sk_error *err)
+{
+    if (!ks || (!bytes && len))
+        return sk_error_set(err, SK_ERR_ARG, "sk_kstore_install_pack_mem: NULL argument");
+    const char *path = name ? name : "the survey pack";
     sk_pack *p = NULL;
-    s = sk_pack_parse(bytes, len, &p, err);
+    sk_status s = sk_pack_parse(bytes, len, &p, err);
     if (s == SK_ERR_AUTH || s == SK_ERR_FORMAT) {
         sk_error_set_at(err, s, path, NULL, 0, NULL,
                         "this survey pack is damaged or was not signed by a study key; make "
@@ -59,7 +70,6 @@ sk_status sk_kstore_install_pack(sk_kstore *ks, const char *path, sk_pack **inst
     }
     if (s != SK_OK) {
         sk_pack_free(p);
-        free(bytes);
         return s;
     }
     sqlite3_stmt *st = NULL;
@@ -81,7 +91,6 @@ sk_status sk_kstore_install_pack(sk_kstore *ks, const char *path, sk_pack **inst
             s = ks_db_error(ks, rc, "installing the pack", err);
         sqlite3_finalize(st);
     }
-    free(bytes);
     if (s != SK_OK) {
         sk_pack_free(p);
         return s;

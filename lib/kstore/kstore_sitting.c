@@ -39,7 +39,7 @@ static sk_status seal_answers(sk_kstore *ks, const sk_record_header *h, const sk
     sk_status s = sk_answers_to_json(a, section, &json, &json_len, err);
     if (s != SK_OK)
         return s;
-    s = sk_record_seal(h, &ks->study, json, json_len, blob, len, err);
+    s = sk_record_seal(h, &ks->study, ks->key, json, json_len, blob, len, err);
     sk_secret_free(json, json_len);
     return s;
 }
@@ -110,7 +110,7 @@ sk_status sk_sitting_save(sk_sitting *si, const sk_answers *draft, sk_error *err
     size_t json_len = 0;
     sk_status s = sk_answers_to_json(draft, -1, &json, &json_len, err);
     if (s == SK_OK)
-        s = sk_record_seal_draft(&h, si->dk, json, json_len, &blob, &len, err);
+        s = sk_record_seal_draft(&h, si->dk, si->ks->key, json, json_len, &blob, &len, err);
     sk_secret_free(json, json_len);
     if (s != SK_OK)
         return s;
@@ -292,7 +292,7 @@ sk_status ks_recover_drafts(sk_kstore *ks, sk_error *err)
                (const char *)sqlite3_column_text(st, 2), seq, &h);
         uint8_t *blob = NULL;
         size_t len = 0;
-        s = sk_record_wrap_draft(&h, &ks->study, sqlite3_column_blob(st, 3),
+        s = sk_record_wrap_draft(&h, &ks->study, ks->key, sqlite3_column_blob(st, 3),
                                  (size_t)sqlite3_column_bytes(st, 3), &blob, &len, err);
         if (s == SK_OK)
             s = ks_insert_record(ks, &h, blob, len, err);

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
 
 KIOSK, SYNC, SO, FORM = sys.argv[1:5]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "disk_full")
@@ -141,6 +141,7 @@ def main():
     central = os.path.join(cdir, "central.db")
     bundles = sorted(glob.glob(os.path.join(out, "*.skb")))
     check(run(SYNC, "merge", "--store", central, bundles[0]).returncode == 0, "first merge")
+    check(len(accept_devices(SYNC, central)) == 1, "the kiosk accepted after its first bundle")
     before = run(SYNC, "status", "--store", central, "--json").stdout
     p = run(SYNC, "merge", "--store", central, *bundles[1:], full=cdir, after=0)
     check(p.returncode == 1 and "full" in p.stderr, "merge on a full disk is refused: %r" % p.stderr)

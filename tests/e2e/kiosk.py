@@ -173,3 +173,25 @@ def summary(ui):
     if not ui:
         return "(none)"
     return "%s [%s]" % (ui.get("screen"), ", ".join(w["id"] for w in ui.get("widgets", [])[:40]))
+
+
+def accept_devices(sync_bin, store):
+    """Accept every device the store holds as "new", the way a researcher does
+    after comparing each fingerprint with its kiosk's admin screen: `devices
+    list --json`, then `devices accept ID` for each new one.  Returns the ids
+    accepted."""
+    p = subprocess.run([sync_bin, "devices", "list", "--store", store, "--json"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise KioskError("survey-sync devices list failed (%d): %s" % (p.returncode, p.stderr))
+    accepted = []
+    for d in json.loads(p.stdout):
+        if d["state"] != "new":
+            continue
+        q = subprocess.run([sync_bin, "devices", "accept", d["device_id"], "--store", store],
+                           capture_output=True, text=True)
+        if q.returncode != 0:
+            raise KioskError("survey-sync devices accept %s failed (%d): %s"
+                             % (d["device_id"], q.returncode, q.stderr))
+        accepted.append(d["device_id"])
+    return accepted

@@ -71,8 +71,12 @@ def main():
         check("install" in labels(k).lower(), "the no-pack screen says how to install")
         k.key("Ctrl+Alt+a")
         check(k.screen() == "admin-pin", "Ctrl+Alt+A asks for a PIN")
-        pin(k, "2468")       # first use: choose ...
-        pin(k, "2468")       # ... and confirm
+        pin(k, "2468")       # too short: PINs have 6 to 12 digits
+        msg = [w["label"] for w in k.ui()["widgets"] if w["id"] == "admin/message"]
+        check(k.screen() == "admin-pin" and msg and "6 to 12" in msg[0],
+              "a 4-digit PIN is refused: %s" % msg)
+        pin(k, "246813")     # first use (windowed, not kiosk mode): choose ...
+        pin(k, "246813")     # ... and confirm
         k.wait_screen("admin")
         k.tap("admin/install")
         k.wait_screen("admin-install")
@@ -86,6 +90,7 @@ def main():
                 break
             if k.has("admin/back"):
                 k.tap("admin/back")
+        k.reveal("admin/close")
         k.tap("admin/close")
         k.wait_screen("welcome")
     finally:
@@ -108,10 +113,10 @@ def main():
         k.send("wait 10")
         k.wait_screen("admin-pin", timeout=10)
         k.send("up 5 5")
-        pin(k, "1111")
+        pin(k, "111111")
         msg = [w["label"] for w in k.ui()["widgets"] if w["id"] == "admin/message"]
         check(k.screen() == "admin-pin" and msg, "a wrong PIN is refused: %s" % msg)
-        for _ in range(4):
+        for _ in range(6):
             k.tap("pin/backspace")
         k.tap("pin/2")
         k.tap("pin/4")
@@ -119,10 +124,11 @@ def main():
         check(not any("24" in (l or "") or "24" in (v or "") for _, l, v in shown),
               "the PIN digits are never shown: %s" % shown)
         check(k.widget("pin")["value"] == "2", "the PIN field counts digits only")
-        k.tap("pin/6")
-        k.tap("pin/8")
+        for d in "6813":
+            k.tap("pin/" + d)
         k.tap("pin/ok")
         k.wait_screen("admin")
+        k.reveal("admin/close")
         k.tap("admin/close")
         # a finished and a declined sitting
         k.tap("start")
@@ -144,7 +150,7 @@ def main():
         k.tap("decline")
         k.wait_screen("welcome", timeout=30)
         k.key("Ctrl+Alt+a")
-        pin(k, "2468")
+        pin(k, "246813")
         k.wait_screen("admin")
         counts = k.widget("admin/counts")["label"]
         check(re.search(r"\b1\b.*finished", counts, re.I) or "Finished: 1" in counts or "1 finished" in counts,
@@ -205,29 +211,37 @@ def main():
     bundles = glob.glob(os.path.join(stick, "*.skb"))
     if bundles:
         p = run(SYNC, "merge", "--store", os.path.join(TMP, "central.db"), *bundles)
-        check("new" in p.stdout, "survey-sync merges the stick's bundle: %s" % p.stdout)
+        check("held (device not accepted yet)" in p.stdout and "is new" in p.stdout,
+              "survey-sync merges the stick's bundle, held until accepted: %s" % p.stdout)
+        from kiosk import accept_devices  # noqa: E402
+        check(len(accept_devices(SYNC, os.path.join(TMP, "central.db"))) == 1,
+              "the researcher accepts the kiosk")
+        st = run(SYNC, "status", "--store", os.path.join(TMP, "central.db")).stdout
+        check("'Durham-Pi-2': held 1-" in st, "its records are data once accepted: %s" % st)
         st = run(SYNC, "status", "--store", os.path.join(TMP, "central.db")).stdout
         check("Durham-Pi-2" in st, "the label travels with the bundle: %s" % st)
     # 4. Change the PIN; the old one stops working; Quit from the menu.
     k = Kiosk(KIOSK, data, env=env)
     try:
         k.key("Ctrl+Alt+a")
-        pin(k, "2468")
+        pin(k, "246813")
         k.wait_screen("admin")
         k.reveal("admin/pin")
         k.tap("admin/pin")
-        pin(k, "1357")
-        pin(k, "1357")
+        pin(k, "13579")      # a new PIN needs 6 digits too
+        check(k.screen() == "admin-pin" and "6 to 12" in labels(k), "a 5-digit new PIN is refused")
+        pin(k, "135790")
+        pin(k, "135790")
         k.wait_screen("admin")
         check("changed" in labels(k), "the PIN change is confirmed")
         k.reveal("admin/close")
         k.tap("admin/close")
         k.key("Ctrl+Alt+a")
-        pin(k, "2468")
+        pin(k, "246813")
         check(k.screen() == "admin-pin", "the old PIN no longer opens the menu")
-        for _ in range(4):
+        for _ in range(6):
             k.tap("pin/backspace")
-        pin(k, "1357")
+        pin(k, "135790")
         k.wait_screen("admin")
         q = k.reveal("admin/quit")
         k.w.write("tap %d %d\n" % (q["x"] + q["w"] // 2, q["y"] + q["h"] // 2))  # no frame follows

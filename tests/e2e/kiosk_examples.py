@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
 
 KIOSK, SYNC, EXAMPLES = sys.argv[1:4]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_examples")
@@ -241,6 +241,7 @@ def main():
         run(KIOSK, "--data", data, "--export", out)
         store = os.path.join(TMP, name + ".db")
         run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
+        check(len(accept_devices(SYNC, store)) == 1, "%s: the kiosk accepted after merging" % name)
         csvdir = os.path.join(TMP, name + "-csv")
         run(SYNC, "export", "--store", store, "--key", key, "--out", csvdir)
         rows = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])

@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_flows")
@@ -372,6 +372,7 @@ def verify(data, sittings):
     check(len(bundles) == 1, "one bundle written: %s" % bundles)
     store = os.path.join(TMP, "central.db")
     run(SYNC, "merge", "--store", store, *bundles)
+    check(len(accept_devices(SYNC, store)) == 1, "the kiosk is accepted after its first merge")
     csvdir = os.path.join(TMP, "csv")
     run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
         "--out", csvdir)

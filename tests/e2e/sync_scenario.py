@@ -26,6 +26,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kiosk import accept_devices  # noqa: E402
+
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "sync_scenario")
@@ -299,6 +302,13 @@ def main():
     rng.shuffle(second)
     sync("merge", "--store", other, *second)
     sync("merge", "--store", central, other)
+    # Every kiosk is new to each store: its records are held until accepted.
+    j = json.loads(sync("status", "--store", central, "--json", expect=None).stdout)
+    check(j["rows"] == [] and all(d["state"] == "new" and d["quarantined"] > 0
+                                  for d in j["devices"]),
+          "before accepting, every device is new and its records held: %r" % j["devices"])
+    check(len(accept_devices(SYNC, central)) == len(j["devices"]),
+          "the researcher accepts every device after comparing fingerprints")
 
     # Refused inputs: the store is unchanged by them, the good one still merges.
     p = sync("merge", "--store", central, tampered, b3a, expect=1)
@@ -315,8 +325,8 @@ def main():
     withdrawn = [finished[1], finished[6]]
     for s in withdrawn:
         typed = s["code"].replace("-", "").lower()
-        sync("withdraw", "--store", central, typed)
-    sync("withdraw", "--store", central, "AAAA-BBBB-CCCC-DDDD", expect=1)
+        sync("withdraw", "--store", central, "--key", key, typed)
+    sync("withdraw", "--store", central, "--key", key, "AAAA-BBBB-CCCC-DDDD", expect=1)
     # An old bundle with the withdrawn records must not bring them back.
     sync("merge", "--store", central, b1all, b2a)
     for s in withdrawn:

@@ -141,16 +141,17 @@ static int cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* A sealed response record of `device` with the given answers. */
-static sk_status forge_record(const sk_pack *pack, const uint8_t device[SK_DEVICE_ID_SIZE],
-                              uint64_t seq, const uint8_t record_id[SK_RECORD_ID_SIZE],
+/* A sealed response record of the device whose key is `key` (it signs the
+ * record, as a kiosk does) with the given answers. */
+static sk_status forge_record(const sk_pack *pack, const sk_device_key *key, uint64_t seq,
+                              const uint8_t record_id[SK_RECORD_ID_SIZE],
                               const char *role, const char *years, uint8_t **blob, size_t *len,
                               sk_error *err)
 {
     sk_record_header h = {0};
     h.kind = SK_REC_RESPONSE;
     memcpy(h.record_id, record_id, SK_RECORD_ID_SIZE);
-    memcpy(h.device_id, device, SK_DEVICE_ID_SIZE);
+    sk_device_id(key->pk, h.device_id);
     h.seq = seq;
     snprintf(h.form_id, sizeof h.form_id, "%s", pack->form_id);
     snprintf(h.form_version, sizeof h.form_version, "%s", pack->form_version);
@@ -168,7 +169,7 @@ static sk_status forge_record(const sk_pack *pack, const uint8_t device[SK_DEVIC
     size_t json_len = 0;
     sk_status st = sk_answers_to_json(&a, -1, &json, &json_len, err);
     if (st == SK_OK)
-        st = sk_record_seal(&h, &pack->study, json, json_len, blob, len, err);
+        st = sk_record_seal(&h, &pack->study, key, json, json_len, blob, len, err);
     sk_secret_free(json, json_len);
     sk_answers_free(&a);
     return st;
@@ -236,9 +237,9 @@ static int cmd_forge(char **argv)
     snprintf(first, sizeof first, "%s/forged-first.skb", outdir);
     snprintf(conflict, sizeof conflict, "%s/forged-conflict.skb", outdir);
     snprintf(mismatch, sizeof mismatch, "%s/forged-mismatch.skb", outdir);
-    if (forge_record(pack, device, 1, rid, "management", "7", &r1, &l1, &err) != SK_OK ||
-        forge_record(pack, device, 1, rid, "clinical", "9", &r1b, &l1b, &err) != SK_OK ||
-        forge_record(pack, device, 2, rid2, "data", "3", &r2, &l2, &err) != SK_OK ||
+    if (forge_record(pack, &key_a, 1, rid, "management", "7", &r1, &l1, &err) != SK_OK ||
+        forge_record(pack, &key_a, 1, rid, "clinical", "9", &r1b, &l1b, &err) != SK_OK ||
+        forge_record(pack, &key_a, 2, rid2, "data", "3", &r2, &l2, &err) != SK_OK ||
         forge_bundle(first, &key_a, NULL, pack_bytes, pack_len, r1, l1, &err) != SK_OK ||
         forge_bundle(conflict, &key_a, NULL, pack_bytes, pack_len, r1b, l1b, &err) != SK_OK ||
         forge_bundle(mismatch, &key_b, device, pack_bytes, pack_len, r2, l2, &err) != SK_OK)
