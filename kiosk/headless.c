@@ -131,17 +131,6 @@ static int pin_error(const char *msg)
     return 1;
 }
 
-static bool pin_ok(const char *pin)
-{
-    size_t n = strlen(pin);
-    if (n < SK_PIN_MIN || n > SK_PIN_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (pin[i] < '0' || pin[i] > '9')
-            return false;
-    return true;
-}
-
 /* Read the PIN (twice from a terminal, once from a pipe) into pin. */
 static int read_pin(char *pin, char *again)
 {
@@ -159,7 +148,7 @@ static int read_pin(char *pin, char *again)
     int rc = 0;
     if (!prompt(tty, "New admin PIN (6 to 12 digits): ", pin)) {
         rc = pin_error("no PIN was typed, or the line is too long");
-    } else if (pin_ok(pin)) { /* a PIN that breaks the rules is refused at once (caller) */
+    } else if (sk_kstore_pin_valid(pin)) { /* a PIN that breaks the rules is refused at once (caller) */
         if (!prompt(tty, "The same PIN again: ", again))
             rc = pin_error("no PIN was typed, or the line is too long");
         else if (strlen(pin) != strlen(again) || sodium_memcmp(pin, again, strlen(pin)) != 0)
@@ -183,7 +172,7 @@ int kiosk_set_pin(const char *data_dir)
     memset(pin, 0, PIN_LINE);
     memset(again, 0, PIN_LINE);
     rc = read_pin(pin, again);
-    if (rc == 0 && !pin_ok(pin))
+    if (rc == 0 && !sk_kstore_pin_valid(pin))
         rc = pin_error("the PIN must be 6 to 12 digits (0-9 only); nothing was changed");
     if (rc != 0)
         goto out;

@@ -107,6 +107,8 @@ typedef struct sk_pin_result {
 } sk_pin_result;
 
 bool sk_kstore_has_pin(sk_kstore *ks);   /* false also when the store cannot be read */
+/* true when pin follows the rules (digits only, SK_PIN_MIN..SK_PIN_MAX). */
+bool sk_kstore_pin_valid(const char *pin);
 /* Set or replace the PIN (digits only, SK_PIN_MIN..SK_PIN_MAX, else SK_ERR_ARG)
  * and clear the failure count and any delay.  The caller keeps and wipes pin. */
 sk_status sk_kstore_set_pin(sk_kstore *ks, const char *pin, sk_error *err);

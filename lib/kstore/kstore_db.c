@@ -339,8 +339,10 @@ sk_status sk_kstore_counts_get(sk_kstore *ks, sk_kstore_counts *out, sk_error *e
 
 /* ---- admin PIN ------------------------------------------------------------- */
 
-static bool pin_valid(const char *pin)
+bool sk_kstore_pin_valid(const char *pin)
 {
+    if (!pin)
+        return false;
     size_t n = strlen(pin);
     if (n < SK_PIN_MIN || n > SK_PIN_MAX)
         return false;
@@ -379,7 +381,7 @@ sk_status sk_kstore_set_pin(sk_kstore *ks, const char *pin, sk_error *err)
 {
     if (!ks || !pin)
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_set_pin: NULL argument");
-    if (!pin_valid(pin))
+    if (!pin || !sk_kstore_pin_valid(pin))
         return sk_error_set(err, SK_ERR_ARG, "the PIN must be %d to %d digits (0-9 only)",
                             SK_PIN_MIN, SK_PIN_MAX);
     char hash[crypto_pwhash_STRBYTES];
