@@ -48,6 +48,11 @@ typedef struct sk_bundle_writer sk_bundle_writer;
 sk_status sk_bundle_writer_open(const char *path, const uint8_t device_id[SK_DEVICE_ID_SIZE],
                                 const char *device_label, const uint8_t device_pk[32],
                                 sk_bundle_writer **out, sk_error *err);
+/* As sk_bundle_writer_open with the header's created_ms given, so that a
+ * caller can name the file after the same time (sk_bundle_file_name). */
+sk_status sk_bundle_writer_open_at(const char *path, const uint8_t device_id[SK_DEVICE_ID_SIZE],
+                                   const char *device_label, const uint8_t device_pk[32],
+                                   int64_t created_ms, sk_bundle_writer **out, sk_error *err);
 sk_status sk_bundle_writer_add_pack(sk_bundle_writer *w, const uint8_t *pack, size_t len,
                                     sk_error *err);
 sk_status sk_bundle_writer_add_record(sk_bundle_writer *w, const uint8_t *record, size_t len,

@@ -72,6 +72,14 @@ sk_status sk_bundle_writer_open(const char *path, const uint8_t device_id[SK_DEV
                                 const char *device_label, const uint8_t device_pk[32],
                                 sk_bundle_writer **out, sk_error *err)
 {
+    return sk_bundle_writer_open_at(path, device_id, device_label, device_pk, sk_now_ms(), out,
+                                    err);
+}
+
+sk_status sk_bundle_writer_open_at(const char *path, const uint8_t device_id[SK_DEVICE_ID_SIZE],
+                                   const char *device_label, const uint8_t device_pk[32],
+                                   int64_t created_ms, sk_bundle_writer **out, sk_error *err)
+{
     if (!path || !device_id || !device_pk || !out)
         return sk_error_set(err, SK_ERR_ARG, "a bundle needs a path, a device id and a device key");
     const char *label = device_label ? device_label : "";
@@ -121,7 +129,7 @@ sk_status sk_bundle_writer_open(const char *path, const uint8_t device_id[SK_DEV
     put(w, device_pk, 32);
     put_u8(w, (uint8_t)label_len);
     put(w, label, label_len);
-    put_u64(w, (uint64_t)sk_now_ms());
+    put_u64(w, (uint64_t)created_ms);
     *out = w;
     return SK_OK;
 }

@@ -59,11 +59,14 @@ sk_status sk_kstore_export(sk_kstore *ks, const char *outdir, bool all, char *pa
 {
     if (!ks || !outdir || !n_records)
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_export: NULL argument");
+    sk_status s = ks_need_lock(ks, "export records", err);
+    if (s != SK_OK)
+        return s;
     sqlite3_stmt *st;
-    sk_status s = ks_prepare(ks,
-                             "SELECT COUNT(*), MIN(seq), MAX(seq) FROM records WHERE ? OR "
-                             "exported_ms IS NULL",
-                             &st, err);
+    s = ks_prepare(ks,
+                   "SELECT COUNT(*), MIN(seq), MAX(seq) FROM records WHERE ? OR "
+                   "exported_ms IS NULL",
+                   &st, err);
     if (s != SK_OK)
         return s;
     sqlite3_bind_int(st, 1, all);
@@ -84,10 +87,11 @@ sk_status sk_kstore_export(sk_kstore *ks, const char *outdir, bool all, char *pa
         return sk_error_set_at(err, SK_ERR_IO, outdir, NULL, 0, NULL,
                                "cannot create the export folder: %s", strerror(errno));
     char name[128], path[4096 + 160];
-    sk_bundle_file_name(ks->device_id, first, last, sk_now_ms(), name, sizeof name);
+    int64_t now = sk_now_ms(); /* the header's time and the name's are one */
+    sk_bundle_file_name(ks->device_id, first, last, now, name, sizeof name);
     snprintf(path, sizeof path, "%s/%s", outdir, name);
     sk_bundle_writer *w = NULL;
-    s = sk_bundle_writer_open(path, ks->device_id, ks->label, ks->key->pk, &w, err);
+    s = sk_bundle_writer_open_at(path, ks->device_id, ks->label, ks->key->pk, now, &w, err);
     if (s != SK_OK)
         return s;
     /* A read transaction keeps the set of records stable while we stream it. */
