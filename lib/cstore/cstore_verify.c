@@ -7,7 +7,8 @@
  * verify it; before the transaction commits, the merge waits for every
  * verification and rolls everything back if one failed.  Nothing unverified
  * is ever committed.  Memory stays bounded: the queue holds at most
- * QUEUE_ITEMS records and QUEUE_BYTES bytes, and the merge waits for room. */
+ * QUEUE_ITEMS records and QUEUE_BYTES bytes; when it is full the merge
+ * thread verifies the oldest record itself. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ struct cstore_verifier {
     pthread_t threads[MAX_THREADS];
     int n_threads;
     pthread_mutex_t mu;
-    pthread_cond_t has_work, has_room, idle;
+    pthread_cond_t has_work, idle;
     vjob ring[QUEUE_ITEMS];
     size_t head, count, bytes;
     int busy;
@@ -55,6 +56,28 @@ static void note_failure(cstore_verifier *v, sk_status st, const vjob *j, const 
              e->message);
 }
 
+/* Take the oldest job and verify it; called with the lock held, which is
+ * released during the verification itself. */
+static void run_one(cstore_verifier *v)
+{
+    vjob j = v->ring[v->head];
+    v->head = (v->head + 1) % QUEUE_ITEMS;
+    v->count--;
+    v->bytes -= j.len;
+    v->busy++;
+    bool skip = v->failed; /* the input is refused already: no need to look further */
+    pthread_mutex_unlock(&v->mu);
+    sk_error e;
+    sk_status st = skip ? SK_OK : sk_record_verify(j.blob, j.len, j.pk, &e);
+    pthread_mutex_lock(&v->mu);
+    if (st != SK_OK)
+        note_failure(v, st, &j, &e);
+    free(j.blob);
+    v->busy--;
+    if (v->count == 0 && v->busy == 0)
+        pthread_cond_broadcast(&v->idle);
+}
+
 static void *worker(void *arg)
 {
     cstore_verifier *v = arg;
@@ -64,23 +87,7 @@ static void *worker(void *arg)
             pthread_cond_wait(&v->has_work, &v->mu);
         if (v->count == 0 && v->stop)
             break;
-        vjob j = v->ring[v->head];
-        v->head = (v->head + 1) % QUEUE_ITEMS;
-        v->count--;
-        v->bytes -= j.len;
-        v->busy++;
-        pthread_cond_signal(&v->has_room);
-        bool skip = v->failed; /* the input is refused already: no need to look further */
-        pthread_mutex_unlock(&v->mu);
-        sk_error e;
-        sk_status st = skip ? SK_OK : sk_record_verify(j.blob, j.len, j.pk, &e);
-        pthread_mutex_lock(&v->mu);
-        if (st != SK_OK)
-            note_failure(v, st, &j, &e);
-        free(j.blob);
-        v->busy--;
-        if (v->count == 0 && v->busy == 0)
-            pthread_cond_broadcast(&v->idle);
+        run_one(v);
     }
     pthread_mutex_unlock(&v->mu);
     return NULL;
@@ -93,12 +100,13 @@ sk_status cstore_verifier_new(cstore_verifier **out, sk_error *err)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the merge");
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->has_work, NULL);
-    pthread_cond_init(&v->has_room, NULL);
     pthread_cond_init(&v->idle, NULL);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    /* One core: verifying inline is fastest.  Otherwise a worker per core;
-     * the merge thread mostly waits on SQLite and the disk. */
-    int want = cpus > 1 ? (int)(cpus < MAX_THREADS ? cpus : MAX_THREADS) : 0;
+    /* One core: verifying inline is fastest.  Otherwise a worker for every
+     * core but one; the merge thread, between its inserts, verifies too
+     * whenever the queue is full (cstore_verifier_submit), so no core idles
+     * while records wait. */
+    int want = cpus > 1 ? (int)(cpus - 1 < MAX_THREADS ? cpus - 1 : MAX_THREADS) : 0;
     for (int i = 0; i < want; i++) {
         if (pthread_create(&v->threads[i], NULL, worker, v) != 0)
             break; /* fewer threads, or inline when none started */
@@ -126,7 +134,7 @@ sk_status cstore_verifier_submit(cstore_verifier *v, const cstore_device *dev, c
     memcpy(copy, blob, len);
     pthread_mutex_lock(&v->mu);
     while (v->count == QUEUE_ITEMS || (v->count > 0 && v->bytes + len > QUEUE_BYTES))
-        pthread_cond_wait(&v->has_room, &v->mu);
+        run_one(v); /* full: the workers are behind, so help them */
     vjob *j = &v->ring[(v->head + v->count) % QUEUE_ITEMS];
     j->blob = copy;
     j->len = len;
@@ -167,7 +175,6 @@ void cstore_verifier_free(cstore_verifier *v)
         free(v->ring[(v->head + i) % QUEUE_ITEMS].blob);
     pthread_mutex_destroy(&v->mu);
     pthread_cond_destroy(&v->has_work);
-    pthread_cond_destroy(&v->has_room);
     pthread_cond_destroy(&v->idle);
     free(v);
 }
