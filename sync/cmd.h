@@ -1,12 +1,15 @@
 /* cmd.h - survey-sync's commands, one cmd_<name>() per file, dispatched from
  * the table in main.c (as git's builtin/).  Each returns the exit status:
- * 0 success, 1 failure, 2 usage. */
+ * 0 success, 1 failure, 2 usage; status also SYNC_EXIT_GAPS. */
 #ifndef SYNC_CMD_H
 #define SYNC_CMD_H
 
 #include <stdio.h>
 
 #include "sk/error.h"
+
+/* survey-sync status: the store is readable but some device has gaps (README). */
+enum { SYNC_EXIT_GAPS = 3 };
 
 int cmd_keygen(int argc, char **argv);
 int cmd_check(int argc, char **argv);

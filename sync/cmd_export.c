@@ -6,7 +6,10 @@
  * Prints each file written.  A record that cannot be read is skipped, named
  * in a warning and in DIR/unreadable.csv, and the export still succeeds.
  * --raw writes text cells exactly as recorded, without the ' that keeps a
- * spreadsheet from running "=..." as a formula.  Exit 0 on success, 1 on
+ * spreadsheet from running "=..." as a formula.  Answers of identifying
+ * questions go only to *_identifiers.csv; free text whose quotation clause
+ * was not ticked stays out of *_text.csv, and a line says how many (the
+ * codebook says which question and why).  Exit 0 on success, 1 on
  * failure (wrong passphrase, a key of another study, disk full), 2 usage. */
 #include <errno.h>
 #include <stdio.h>
@@ -74,7 +77,9 @@ int cmd_export(int argc, char **argv)
     sk_error err;
     size_t n_files = 0;
     sk_unreadable_list skipped = {0};
+    size_t left_out = 0;
     opts.unreadable = &skipped;
+    opts.quotes_left_out = &left_out;
     sk_status st = sk_export_csv(cs, key, out, &opts, &n_files, &err);
     sk_study_key_free(key);
     sk_cstore_close(cs);
@@ -88,6 +93,11 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "; %zu record%s could not be read (see unreadable.csv)", skipped.n,
                 skipped.n == 1 ? "" : "s");
     fputc('\n', stderr);
+    if (left_out)
+        fprintf(stderr,
+                "survey-sync: %zu free-text answer%s left out of the *_text.csv files: no "
+                "quotation consent in the same sitting (see the note column of the codebook)\n",
+                left_out, left_out == 1 ? "" : "s");
     sk_unreadable_list_free(&skipped);
     return 0;
 }

@@ -6,7 +6,10 @@
  *                      [--passphrase-file F]
  *
  * A response that cannot be read is left out of the counts, named in a
- * warning and listed in the report itself; the report is still made. */
+ * warning and listed in the report itself; the report is still made.
+ * Answers of identifying questions are never shown; free text of a question
+ * with quote_consent is listed only where that clause was ticked in the same
+ * sitting, with "N answers left out" and why (docs/XLSFORM.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,8 +7,10 @@
  * state, the sequence numbers held and a line for each device with gaps,
  * records held back (new device) or unreadable; the conflicts kept aside.
  * Labels come from bundles (other people's text) and are printed escaped.
- * --json prints the same content as one JSON object.  Exit 0, 1 on failure,
- * 2 usage. */
+ * --json prints the same content as one JSON object.  Exit 0; 3 when any
+ * device has gaps (records missing from its sequence), so that a script
+ * that merges and then exports notices before it analyses an incomplete
+ * data set (the report is still printed); 1 on failure, 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +111,11 @@ static void print_devices(const sk_cstore_status *st, const char *store)
         if (d->n_missing) {
             printf("device %s '%s': missing ", d->device_id, label ? label : "");
             print_ranges(d->missing, d->n_missing);
-            printf(": export again from that kiosk\n");
+            /* A plain kiosk export writes only what it has not exported before,
+             * so it cannot bring back records that were exported once and lost
+             * on the way: --all exports every record again. */
+            printf(": on that kiosk run survey-kiosk --data DIR --export DIR --all, then merge "
+                   "that bundle here\n");
         }
         free(label);
     }
@@ -248,7 +254,10 @@ int cmd_status(int argc, char **argv)
     } else {
         print_text(&st, conflicts, n_conflicts, store);
     }
+    bool gaps = false;
+    for (size_t i = 0; i < st.n_devices; i++)
+        gaps |= st.devices[i].n_missing > 0;
     free(conflicts);
     sk_cstore_status_free(&st);
-    return rc;
+    return rc ? rc : gaps ? SYNC_EXIT_GAPS : 0;
 }

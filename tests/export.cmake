@@ -29,3 +29,13 @@ add_test(NAME test_export_sync_safety
                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_export_store>)
 set_tests_properties(test_export_sync_safety PROPERTIES
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+
+# Issue 13, ethics: sitting_id joins consent and responses, identifiers kept
+# apart, quotation consent honoured, consents counted, status exits 3 on gaps.
+add_test(NAME test_export_sync_ethics
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_ethics.py
+                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/export/ethics.md
+                 $<TARGET_FILE:survey-kiosk>)
+set_tests_properties(test_export_sync_ethics PROPERTIES
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")

@@ -1,7 +1,7 @@
 /* test_export.c - the export module's building blocks: RFC 4180 quoting,
  * formula defusing, output file modes under the umask, frequencies as
- * "59% (24/41)", summary statistics, histograms, HTML escaping and the SVG
- * charts. */
+ * "59% (24/41)", summary statistics, histograms, HTML escaping, the SVG
+ * charts, and what the participant agreed to (consent given, quotation). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -362,6 +362,134 @@ static void test_iso_time(void **state)
     assert_string_equal(t, "");
 }
 
+/* ---- ethics.c: consent given, quotation consent -------------------- */
+
+static const char ethics_md[] =
+    "| survey |             |             |                   |          |            |               |\n"
+    "|        | type        | name        | label             | required | appearance | quote_consent |\n"
+    "|        | begin group | c           | Consent           |          | consent    |               |\n"
+    "|        | acknowledge | agree_data  | Use my answers.   | yes      |            |               |\n"
+    "|        | acknowledge | agree_quote | You may quote me. | no       |            |               |\n"
+    "|        | text        | signer      | Your name         |          |            |               |\n"
+    "|        | end group   |             |                   |          |            |               |\n"
+    "|        | text        | role        | Your role         |          |            |               |\n"
+    "|        | text        | comments    | Anything else?    |          | multiline  | agree_quote   |\n";
+
+static sk_form *ethics_form(void)
+{
+    sk_form *form = NULL;
+    sk_diags diags;
+    sk_diags_init(&diags);
+    assert_int_equal(sk_form_load_mem(ethics_md, sizeof ethics_md - 1, "ethics.md", &form, &diags,
+                                      NULL),
+                     SK_OK);
+    sk_diags_free(&diags);
+    return form;
+}
+
+/* "name=value;name=value" with c: for a consent-section answer. */
+static void fill(sk_answers *a, const char *spec, const char *sitting)
+{
+    sk_answers_init(a);
+    if (sitting)
+        assert_int_equal(sk_answers_set_meta(&a->sitting_id, sitting), SK_OK);
+    char *copy = strdup(spec), *save = NULL;
+    for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+        sk_section section = SK_SECTION_RESPONSE;
+        if (strncmp(item, "c:", 2) == 0) {
+            section = SK_SECTION_CONSENT;
+            item += 2;
+        }
+        char *eq = strchr(item, '=');
+        *eq = '\0';
+        assert_int_equal(sk_answers_set(a, item, eq + 1, section, 1), SK_OK);
+    }
+    free(copy);
+}
+
+/* Consent is given when every required clause is ticked, whatever became of
+ * the sitting afterwards. */
+static void test_consent_given(void **state)
+{
+    (void)state;
+    sk_form *form = ethics_form();
+    static const struct {
+        const char *answers;
+        bool given;
+    } cases[] = {
+        {"c:agree_data=yes;c:agree_quote=no", true},            /* consent record */
+        {"c:agree_data=yes;c:agree_quote=yes;role=x", true},    /* abandoned after consent */
+        {"c:agree_data=yes", true},                              /* abandoned at once */
+        {"c:agree_data=no;c:agree_quote=yes", false},           /* declined */
+        {"c:agree_quote=yes;c:signer=Jo", false},               /* left on the consent page */
+        {"role=x", false},                                       /* no consent answers */
+        {"", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sk_answers a;
+        fill(&a, cases[i].answers, "s1");
+        if (ethics_consent_given(form, &a) != cases[i].given)
+            fail_msg("case %zu (%s): expected %s", i, cases[i].answers,
+                     cases[i].given ? "given" : "not given");
+        sk_answers_free(&a);
+    }
+    sk_form_free(form);
+}
+
+/* A free-text answer is quoted only when its clause was ticked in the same
+ * sitting: in the consent record just before it (same device, same sitting
+ * id), or in the incomplete record itself. */
+static void test_quote_verdicts(void **state)
+{
+    (void)state;
+    sk_form *form = ethics_form();
+    int comments = sk_form_find(form, "comments"), role = sk_form_find(form, "role");
+    assert_true(ethics_form_quotes(form));
+    static const struct {
+        const char *consent, *consent_sitting, *consent_device; /* NULL consent: no record */
+        const char *response, *sitting, *device;
+        int q;   /* 0 comments, 1 role */
+        quote_verdict want;
+    } cases[] = {
+        {"c:agree_data=yes;c:agree_quote=yes", "s1", "d1", "comments=x", "s1", "d1", 0, QUOTE_OK},
+        {"c:agree_data=yes;c:agree_quote=no", "s1", "d1", "comments=x", "s1", "d1", 0,
+         QUOTE_NOT_AGREED},
+        {"c:agree_data=yes", "s1", "d1", "comments=x", "s1", "d1", 0, QUOTE_NOT_AGREED},
+        /* another sitting's consent, or another device's, is no consent */
+        {"c:agree_data=yes;c:agree_quote=yes", "s0", "d1", "comments=x", "s1", "d1", 0,
+         QUOTE_NO_CONSENT},
+        {"c:agree_data=yes;c:agree_quote=yes", "s1", "d2", "comments=x", "s1", "d1", 0,
+         QUOTE_NO_CONSENT},
+        {NULL, NULL, NULL, "comments=x", "s1", "d1", 0, QUOTE_NO_CONSENT},
+        /* an incomplete record carries its own clauses */
+        {NULL, NULL, NULL, "c:agree_quote=yes;comments=x", "s1", "d1", 0, QUOTE_OK},
+        {"c:agree_quote=yes", "s1", "d1", "c:agree_quote=no;comments=x", "s1", "d1", 0,
+         QUOTE_NOT_AGREED},
+        /* a question without quote_consent is always quoted */
+        {NULL, NULL, NULL, "role=x", "s1", "d1", 1, QUOTE_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        consent_memo memo = {0};
+        if (cases[i].consent) {
+            sk_answers c;
+            fill(&c, cases[i].consent, cases[i].consent_sitting);
+            assert_true(consent_memo_note(&memo, form, cases[i].consent_device, &c));
+            sk_answers_free(&c);
+        }
+        sk_answers a;
+        fill(&a, cases[i].response, cases[i].sitting);
+        quote_verdict got = ethics_quote(form, cases[i].q ? role : comments, cases[i].device, &a,
+                                         &memo);
+        if (got != cases[i].want)
+            fail_msg("case %zu: verdict %d, want %d", i, (int)got, (int)cases[i].want);
+        sk_answers_free(&a);
+        consent_memo_free(&memo);
+    }
+    assert_string_not_equal(ethics_verdict_reason(QUOTE_NOT_AGREED), "");
+    assert_string_not_equal(ethics_verdict_reason(QUOTE_NO_CONSENT), "");
+    sk_form_free(form);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_histogram),        cmocka_unit_test(test_html_escape),
         cmocka_unit_test(test_svg_bars),         cmocka_unit_test(test_svg_diverging),
         cmocka_unit_test(test_svg_histogram),    cmocka_unit_test(test_iso_time),
+        cmocka_unit_test(test_consent_given),    cmocka_unit_test(test_quote_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,14 @@ static const broken_case cases[] = {
     {"letter.txt", SK_ERR_FORMAT, "", "not a spreadsheet"},
     {"truncated.xlsx", SK_ERR_FORMAT, "", "cannot be read as .xlsx"},
     {"unclosed_quote.csv", SK_ERR_FORMAT, "", "never closed"},
+    /* The ethics columns: a quotation clause must be a consent clause and only
+     * free text is quoted; identifying is yes or empty (docs/XLSFORM.md). */
+    {"quote_consent_unknown_clause.md", SK_ERR_INVALID, "survey:5:E",
+     "quote_consent 'agree_quoted' is not a clause of the consent section"},
+    {"quote_consent_not_clause.md", SK_ERR_INVALID, "survey:6:E",
+     "quote_consent 'role' is not a clause of the consent section"},
+    {"quote_consent_not_text.md", SK_ERR_INVALID, "survey:5:E", "quote_consent on 'years' (integer)"},
+    {"identifying_bad_value.md", SK_ERR_INVALID, "survey:2:D", "identifying is 'maybe'"},
     /* found by fuzzing (tests/fuzz/regressions/README.md) */
     {"duplicate_label_column.md", SK_ERR_INVALID, "survey:1:D",
      "the column 'label' appears twice (also column C)"},
@@ -149,6 +157,44 @@ static void test_every_problem_reported(void **state)
     sk_diags_free(&diags);
 }
 
+/* A valid form with both columns: the model says which clause a quotation
+ * depends on and which answers identify the participant. */
+static void test_ethics_columns(void **state)
+{
+    (void)state;
+    static const char md[] =
+        "| survey |             |             |                   |            |               |             |\n"
+        "|        | type        | name        | label             | appearance | quote_consent | identifying |\n"
+        "|        | begin group | c           | Consent           | consent    |               |             |\n"
+        "|        | acknowledge | agree_quote | You may quote me. |            |               |             |\n"
+        "|        | end group   |             |                   |            |               |             |\n"
+        "|        | text        | comments    | Anything else?    | multiline  | agree_quote   |             |\n"
+        "|        | text        | email       | Your e-mail       |            |               | yes         |\n"
+        "|        | text        | other       | Other             |            |               | no          |\n";
+    sk_form *form = NULL;
+    sk_diags diags;
+    sk_diags_init(&diags);
+    sk_status st = sk_form_load_mem(md, sizeof md - 1, "ethics.md", &form, &diags, NULL);
+    if (st != SK_OK && diags.n)
+        fail_msg("%s", diags.items[0].message);
+    assert_int_equal(st, SK_OK);
+    int comments = sk_form_find(form, "comments"), email = sk_form_find(form, "email");
+    int other = sk_form_find(form, "other"), clause = sk_form_find(form, "agree_quote");
+    assert_int_equal(form->q[comments].quote_clause, clause);
+    assert_string_equal(form->q[comments].quote_consent, "agree_quote");
+    assert_false(form->q[comments].identifying);
+    assert_true(form->q[email].identifying);
+    assert_int_equal(form->q[email].quote_clause, -1);
+    assert_false(form->q[other].identifying);
+    assert_string_equal(form->q[other].quote_consent, "");
+    char *dump = sk_form_dump(form);
+    assert_non_null(strstr(dump, " identifying"));
+    assert_non_null(strstr(dump, " quote_consent=agree_quote"));
+    free(dump);
+    sk_form_free(form);
+    sk_diags_free(&diags);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -168,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_broken_table),
         cmocka_unit_test(test_every_problem_reported),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_ethics_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,10 +67,19 @@ typedef struct sk_export_opts {
     /* Out, may be NULL: the records skipped because they could not be read
      * (they are also written to unreadable.csv).  See sk_unreadable_list. */
     sk_unreadable_list *unreadable;
+    /* Out, may be NULL: how many free-text answers were kept out of _text.csv
+     * because their question's quote_consent clause was not ticked in the
+     * same sitting (or that sitting's consent could not be read).  The
+     * codebook says how many per question and why. */
+    size_t *quotes_left_out;
 } sk_export_opts;
 
 /* Writes into outdir, per form version <id>-v<version>: _responses.csv (wide),
- * _codebook.csv, _consent.csv, _text.csv (long-format free text); and once,
+ * _codebook.csv, _consent.csv, _text.csv (long-format free text, only the
+ * answers that may be quoted: docs/XLSFORM.md, "Quotation consent and
+ * identifiers"), _identifiers.csv (only when the form marks questions
+ * identifying: their answers, keyed by sitting_id, and nowhere else); a
+ * sitting_id column joins a sitting's consent and response rows; and once,
  * unreadable.csv: device, seq, record_id, kind, reason of every record that
  * could not be read (only the header row when there are none, so an old list
  * never stays behind).  *n_files (may be NULL) gets the number of files
@@ -88,8 +97,11 @@ typedef struct sk_report_opts {
     const char *language;  /* added: language code or name, resolved per form; overrides lang */
     /* Out, may be NULL: the response records left out of the counts because
      * they could not be read (the report lists them in a section of its own).
-     * The report reads only finished responses; consents, declined and
-     * incomplete sittings are counted from their clear headers. */
+     * The report's tables are of finished responses; "Consents" counts every
+     * sitting that gave consent, whether it finished or was abandoned after
+     * consent (so incomplete records are opened); declined and incomplete
+     * sittings are counted from their clear headers.  Identifying questions
+     * are never shown; free text is listed only where it may be quoted. */
     sk_unreadable_list *unreadable;
 } sk_report_opts;
 

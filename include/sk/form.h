@@ -83,6 +83,15 @@ typedef struct sk_question {
         *read_only_src, *default_value;
     struct sk_expr *relevant, *constraint, *calculation, *choice_filter, *required, *read_only;
     double range_start, range_end, range_step; /* range: from parameters (defaults 1, 10, 1) */
+    /* Ethics columns (docs/XLSFORM.md).  quote_consent: the name of the
+     * consent clause on which quoting this free-text answer depends ("" when
+     * none; only on questionnaire text questions); quote_clause is that
+     * clause's index, -1 when none.  identifying: the answer identifies the
+     * participant (an e-mail address, a name); export keeps it apart from the
+     * research data and the report never shows it. */
+    char *quote_consent;
+    int quote_clause;
+    bool identifying;
     unsigned row;
 } sk_question;
 

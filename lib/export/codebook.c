@@ -1,13 +1,17 @@
 /* codebook.c - what every exported column means: variable, label, type,
- * choices with their labels, relevance, required, constraint, and the file
- * the column is in.  Written from the form alone. */
+ * choices with their labels, relevance, required, constraint, the file the
+ * column is in, and a note: how the column is handled for the participant's
+ * protection (identifying, quoted only with consent, how many answers were
+ * kept out of _text.csv and why).  Written from the form and the counts of
+ * the export's pass. */
+#include <stdio.h>
 #include <string.h>
 
 #include "export_internal.h"
 
-static void row(csv_writer *w, const char *var, const char *label, const char *type,
-                const char *choices, const char *relevant, const char *required,
-                const char *constraint, const char *file)
+static void row_note(csv_writer *w, const char *var, const char *label, const char *type,
+                     const char *choices, const char *relevant, const char *required,
+                     const char *constraint, const char *file, const char *note)
 {
     csv_field(w, var);
     csv_field(w, label);
@@ -17,7 +21,38 @@ static void row(csv_writer *w, const char *var, const char *label, const char *t
     csv_field(w, required);
     csv_field(w, constraint);
     csv_field(w, file);
+    csv_field(w, note);
     csv_end_row(w);
+}
+
+static void row(csv_writer *w, const char *var, const char *label, const char *type,
+                const char *choices, const char *relevant, const char *required,
+                const char *constraint, const char *file)
+{
+    row_note(w, var, label, type, choices, relevant, required, constraint, file, "");
+}
+
+/* What the note column says about a question: identifying, or quoted only
+ * with a clause (and how many answers that kept out of _text.csv). */
+static void ethics_note(const sk_form *form, int qi, const size_t *left_out, xbuf *out)
+{
+    const sk_question *q = &form->q[qi];
+    if (q->identifying) {
+        xb_put(out, "identifying: written only to _identifiers.csv (keyed by sitting_id), "
+                    "never to the responses, consent or text files, never in the report");
+        return;
+    }
+    if (q->quote_clause < 0)
+        return;
+    xb_printf(out, "quoted (in _text.csv and the report) only where the consent clause %s was "
+                   "ticked in the same sitting; every answer is in _responses.csv",
+              form->q[q->quote_clause].name);
+    size_t not_agreed = left_out ? left_out[(size_t)qi * QUOTE_VERDICTS + QUOTE_NOT_AGREED] : 0;
+    size_t no_consent = left_out ? left_out[(size_t)qi * QUOTE_VERDICTS + QUOTE_NO_CONSENT] : 0;
+    xb_printf(out, ". Left out of _text.csv: %zu (%s)", not_agreed,
+              ethics_verdict_reason(QUOTE_NOT_AGREED));
+    if (no_consent)
+        xb_printf(out, "; %zu (%s)", no_consent, ethics_verdict_reason(QUOTE_NO_CONSENT));
 }
 
 /* The relevance that applies: the question's own and every enclosing group's. */
@@ -36,7 +71,8 @@ static void relevance(const sk_form *form, int qi, xbuf *out)
     }
 }
 
-static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, const char *file)
+static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, const char *file,
+                          const size_t *left_out)
 {
     const sk_question *q = &form->q[qi];
     const sk_choice_list *list = sk_form_choices(form, qi);
@@ -46,11 +82,14 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
     else
         snprintf(type, sizeof type, "%s", sk_qtype_name(q->type));
 
-    xbuf choices, rel;
+    xbuf choices, rel, note;
     xb_init(&choices);
     xb_init(&rel);
+    xb_init(&note);
     xb_put(&choices, "");
     xb_put(&rel, "");
+    xb_put(&note, "");
+    ethics_note(form, qi, left_out, &note);
     for (size_t c = 0; list && c < list->n; c++)
         xb_printf(&choices, "%s%s=%s", c ? "; " : "", list->choices[c].name,
                   sk_form_text(form, list->choices[c].label, lang));
@@ -58,15 +97,17 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
         xb_printf(&choices, "start=%g end=%g step=%g", q->range_start, q->range_end,
                   q->range_step);
     relevance(form, qi, &rel);
-    bool ok = !choices.nomem && !rel.nomem;
+    bool ok = !choices.nomem && !rel.nomem && !note.nomem;
     if (ok) {
         const char *label = sk_form_text(form, q->label, lang);
         if (q->type == SK_Q_CALCULATE && !*label)
             label = q->calculation_src;
         char column[1024];
         export_column_name(q->name, column, sizeof column);
-        row(w, column, label, type, choices.s, rel.s, q->required_src, q->constraint_src, file);
-        if (q->type == SK_Q_SELECT_MULTIPLE)
+        row_note(w, column, label, type, choices.s, rel.s, q->required_src, q->constraint_src,
+                 file, note.s);
+        /* An identifying question is one column of _identifiers.csv, as recorded. */
+        if (q->type == SK_Q_SELECT_MULTIPLE && !q->identifying)
             for (size_t c = 0; list && c < list->n; c++) {
                 char var[256], lab[1024];
                 snprintf(var, sizeof var, "%s/%s", q->name, list->choices[c].name);
@@ -75,7 +116,7 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
                 row(w, var, lab, "0/1", "1=selected; 0=not selected (empty: not asked)", rel.s,
                     "", "", file);
             }
-        if (q->type == SK_Q_SIGNATURE && q->in_consent) {
+        if (q->type == SK_Q_SIGNATURE && q->in_consent && !q->identifying) {
             char var[256];
             snprintf(var, sizeof var, "%s_strokes", q->name);
             row(w, var, "Number of strokes in the drawn signature", "integer", "", rel.s, "", "",
@@ -84,6 +125,7 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
     }
     xb_free(&choices);
     xb_free(&rel);
+    xb_free(&note);
     return ok;
 }
 
@@ -105,17 +147,23 @@ static void formula_note(csv_writer *w)
             "note", "", "", "", "", "all");
 }
 
-sk_status codebook_write(const sk_form *form, int lang, bool raw, FILE *f, sk_error *err)
+sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *left_out, FILE *f,
+                         sk_error *err)
 {
     csv_writer w;
     csv_init(&w, f);
     /* Labels, choices and expressions come from the questionnaire: defused
      * like any other text cell. */
     w.raw = raw;
-    row(&w, "variable", "label", "type", "choices", "relevance", "required", "constraint", "file");
+    row_note(&w, "variable", "label", "type", "choices", "relevance", "required", "constraint",
+             "file", "note");
     formula_note(&w);
     static const char *const meta[][3] = {
         {"record_id", "Record identifier (random, 32 hex digits)", "text"},
+        {"sitting_id",
+         "Sitting identifier (random, 32 hex digits): the same in a sitting's consent row, "
+         "response row and identifiers row, so join them on it",
+         "text"},
         {"device_id", "Kiosk that collected the record (16 hex digits)", "text"},
         {"seq", "The kiosk's sequence number of the record", "integer"},
         {"kind", "response (finished), incomplete (abandoned or recovered), consent or declined",
@@ -129,14 +177,29 @@ sk_status codebook_write(const sk_form *form, int lang, bool raw, FILE *f, sk_er
     };
     for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
         row(&w, meta[i][0], meta[i][1], meta[i][2], "", "", "", "", "responses");
+    row(&w, "sitting_id", "Sitting identifier: the same as in the sitting's response row",
+        "text", "", "", "", "", "consent");
     row(&w, "time", "When consent was given or declined (ISO 8601, UTC)", "dateTime", "", "", "",
         "", "consent");
+    bool any_identifying = false;
+    for (size_t i = 0; i < form->n_q; i++)
+        any_identifying |= form->q[i].identifying && is_answer_question(&form->q[i]);
+    if (any_identifying)
+        row_note(&w, "sitting_id",
+                 "Sitting identifier: the key of the identifiers file, the same as in the "
+                 "sitting's response and consent rows",
+                 "text", "", "", "", "", "identifiers",
+                 "keep _identifiers.csv apart from the research data; share the other files "
+                 "without it");
 
     bool nomem = false;
     for (size_t i = 0; i < form->n_q && !nomem; i++)
         if (is_answer_question(&form->q[i]))
             nomem = !question_rows(&w, form, lang, (int)i,
-                                   form->q[i].in_consent ? "consent" : "responses");
+                                   form->q[i].identifying ? "identifiers"
+                                   : form->q[i].in_consent ? "consent"
+                                                           : "responses",
+                                   left_out);
     nomem = nomem || w.nomem;
     if (nomem)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the codebook of %s",

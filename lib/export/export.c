@@ -4,8 +4,13 @@
  * writes three files side by side; the codebook comes from the form alone:
  *   <id>-v<version>_responses.csv   one row per finished or incomplete sitting
  *   <id>-v<version>_consent.csv     consent and declined records
- *   <id>-v<version>_text.csv        free-text answers in long format (NVivo, MAXQDA)
- *   <id>-v<version>_codebook.csv    (codebook.c)
+ *   <id>-v<version>_text.csv        free-text answers in long format (NVivo, MAXQDA),
+ *                                   only those the participant agreed may be quoted
+ *   <id>-v<version>_identifiers.csv answers of questions marked identifying, keyed
+ *                                   by sitting_id (only when the form has any), so
+ *                                   that the other files can be shared without them
+ *   <id>-v<version>_codebook.csv    (codebook.c; written after the pass, as it
+ *                                   says how many answers were left out of _text)
  * and once per run unreadable.csv, the records that could not be read: one
  * damaged record is skipped and listed rather than costing the researcher the
  * whole export.  All files of a run are committed only after every record
@@ -18,19 +23,23 @@
 #include "sk/export.h"
 #include "sk/record.h"
 
-enum { F_RESPONSES, F_CONSENT, F_TEXT, F_CODEBOOK, F_COUNT };
+enum { F_RESPONSES, F_CONSENT, F_TEXT, F_IDENT, F_CODEBOOK, F_COUNT };
 static const char *const file_suffix[F_COUNT] = {"_responses.csv", "_consent.csv", "_text.csv",
-                                                 "_codebook.csv"};
+                                                 "_identifiers.csv", "_codebook.csv"};
 
 typedef struct export_run {
     const sk_study_key *key;
     const sk_export_opts *opts;
     const sk_form *form;
     int lang;
-    csv_writer csv[F_TEXT + 1];
+    csv_writer csv[F_IDENT + 1];
     int *resp_q, *consent_q;   /* question indices with a column, in form order */
+    int *ident_q;              /* identifying questions: only in _identifiers.csv */
     bool *resp_numeric;        /* [n_resp]: the column holds numbers (numeric_column) */
-    size_t n_resp, n_consent;
+    size_t n_resp, n_consent, n_ident;
+    consent_memo memo;         /* the last consent record, for quotation consent */
+    size_t *left_out;          /* [n_q * QUOTE_VERDICTS]: answers kept out of _text.csv */
+    size_t *total_left_out;    /* opts->quotes_left_out, may be NULL */
     sk_unreadable_list *skipped;
 } export_run;
 
@@ -137,12 +146,6 @@ static size_t stroke_count(const char *strokes)
     return n;
 }
 
-static bool is_yes(const char *v)
-{
-    return v && (strcmp(v, "yes") == 0 || strcmp(v, "OK") == 0 || strcmp(v, "true") == 0 ||
-                 strcmp(v, "1") == 0);
-}
-
 static const char *language_code(const export_run *x, const sk_answers *a)
 {
     int lang = a->language ? sk_form_lang(x->form, a->language) : x->form->default_lang;
@@ -172,8 +175,8 @@ static void record_ids(const sk_record_header *h, char rid[2 * SK_RECORD_ID_SIZE
 static void write_headers(export_run *x)
 {
     csv_writer *w = &x->csv[F_RESPONSES];
-    static const char *const meta[] = {"record_id", "device_id", "seq",      "kind",
-                                       "started",   "finished",  "language", "duration_s"};
+    static const char *const meta[] = {"record_id", "sitting_id", "device_id", "seq",     "kind",
+                                       "started",   "finished",   "language",  "duration_s"};
     for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
         csv_field(w, meta[i]);
     for (size_t i = 0; i < x->n_resp; i++) {
@@ -189,7 +192,8 @@ static void write_headers(export_run *x)
     csv_end_row(w);
 
     w = &x->csv[F_CONSENT];
-    static const char *const cmeta[] = {"record_id", "device_id", "seq", "kind", "time"};
+    static const char *const cmeta[] = {"record_id", "sitting_id", "device_id", "seq", "kind",
+                                        "time"};
     for (size_t i = 0; i < sizeof cmeta / sizeof *cmeta; i++)
         csv_field(w, cmeta[i]);
     for (size_t i = 0; i < x->n_consent; i++) {
@@ -208,6 +212,19 @@ static void write_headers(export_run *x)
     for (size_t i = 0; i < sizeof tmeta / sizeof *tmeta; i++)
         csv_field(w, tmeta[i]);
     csv_end_row(w);
+
+    if (!x->n_ident)
+        return;
+    w = &x->csv[F_IDENT];
+    static const char *const imeta[] = {"sitting_id", "record_id", "device_id", "seq", "kind"};
+    for (size_t i = 0; i < sizeof imeta / sizeof *imeta; i++)
+        csv_field(w, imeta[i]);
+    for (size_t i = 0; i < x->n_ident; i++) {
+        char column[1024];
+        export_column_name(x->form->q[x->ident_q[i]].name, column, sizeof column);
+        csv_field(w, column);
+    }
+    csv_end_row(w);
 }
 
 /* ---- rows ------------------------------------------------------------ */
@@ -219,6 +236,7 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
     char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
     record_ids(h, rid, dev);
     csv_field(w, rid);
+    csv_field(w, a->sitting_id);
     csv_field(w, dev);
     csv_fieldf(w, "%llu", (unsigned long long)h->seq);
     csv_field(w, kind_name(h->kind));
@@ -277,12 +295,20 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
     if (nomem || w->nomem)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing record %s", rid);
 
-    /* Free text, one row per non-empty answer. */
+    /* Free text, one row per non-empty answer the participant agreed may be
+     * quoted (responses.csv keeps every answer: quoting is not analysis). */
     for (size_t i = 0; i < x->n_resp; i++) {
         const sk_question *q = &x->form->q[x->resp_q[i]];
         const char *v = sk_answers_get(a, q->name);
         if (q->type != SK_Q_TEXT || !v || !*v)
             continue;
+        quote_verdict verdict = ethics_quote(x->form, x->resp_q[i], dev, a, &x->memo);
+        if (verdict != QUOTE_OK) {
+            x->left_out[(size_t)x->resp_q[i] * QUOTE_VERDICTS + verdict]++;
+            if (x->total_left_out)
+                ++*x->total_left_out;
+            continue;
+        }
         csv_writer *tw = &x->csv[F_TEXT];
         csv_field(tw, rid);
         csv_field(tw, dev);
@@ -310,6 +336,7 @@ static void consent_row(export_run *x, const sk_record_header *h, const sk_answe
     char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
     record_ids(h, rid, dev);
     csv_field(w, rid);
+    csv_field(w, a->sitting_id);
     csv_field(w, dev);
     csv_fieldf(w, "%llu", (unsigned long long)h->seq);
     csv_field(w, kind_name(h->kind));
@@ -319,7 +346,7 @@ static void consent_row(export_run *x, const sk_record_header *h, const sk_answe
         const sk_question *q = &x->form->q[x->consent_q[i]];
         const char *v = sk_answers_get(a, q->name);
         if (q->type == SK_Q_ACKNOWLEDGE) {
-            csv_field(w, is_yes(v) ? "yes" : "no");
+            csv_field(w, ethics_is_yes(v) ? "yes" : "no");
         } else if (q->type == SK_Q_SIGNATURE) {
             /* Strokes stay out of the CSV: a drawn signature is identifying. */
             size_t n = v ? stroke_count(v) : 0;
@@ -329,6 +356,27 @@ static void consent_row(export_run *x, const sk_record_header *h, const sk_answe
             csv_field(w, v);
         }
     }
+    csv_end_row(w);
+}
+
+/* The identifying answers of a record, if it holds any, keyed by sitting. */
+static void identifiers_row(export_run *x, const sk_record_header *h, const sk_answers *a)
+{
+    bool any = false;
+    for (size_t i = 0; i < x->n_ident && !any; i++)
+        any = sk_answers_find(a, x->form->q[x->ident_q[i]].name) != NULL;
+    if (!any)
+        return;
+    csv_writer *w = &x->csv[F_IDENT];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
+    record_ids(h, rid, dev);
+    csv_field(w, a->sitting_id);
+    csv_field(w, rid);
+    csv_field(w, dev);
+    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
+    csv_field(w, kind_name(h->kind));
+    for (size_t i = 0; i < x->n_ident; i++)
+        csv_field(w, sk_answers_get(a, x->form->q[x->ident_q[i]].name));
     csv_end_row(w);
 }
 
@@ -357,13 +405,22 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
         if (st == SK_OK && has_consent_answers(x, &a))
             consent_row(x, &h, &a);
         break;
-    case SK_REC_CONSENT:
+    case SK_REC_CONSENT: {
+        consent_row(x, &h, &a);
+        char dev[2 * SK_DEVICE_ID_SIZE + 1];
+        sk_hex(h.device_id, SK_DEVICE_ID_SIZE, dev);
+        if (!consent_memo_note(&x->memo, x->form, dev, &a))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading consent");
+        break;
+    }
     case SK_REC_DECLINED:
         consent_row(x, &h, &a);
         break;
     default:
         break;   /* drafts never leave a kiosk; a newer kind is not ours to guess */
     }
+    if (st == SK_OK && x->n_ident && h.kind >= SK_REC_CONSENT && h.kind <= SK_REC_DECLINED)
+        identifiers_row(x, &h, &a);
     sk_answers_free(&a);
     return st != SK_OK;
 }
@@ -376,12 +433,16 @@ static sk_status plan_columns(export_run *x)
     x->resp_q = calloc(f->n_q + 1, sizeof *x->resp_q);
     x->consent_q = calloc(f->n_q + 1, sizeof *x->consent_q);
     x->resp_numeric = calloc(f->n_q + 1, sizeof *x->resp_numeric);
-    if (!x->resp_q || !x->consent_q || !x->resp_numeric)
+    x->ident_q = calloc(f->n_q + 1, sizeof *x->ident_q);
+    x->left_out = calloc(f->n_q * QUOTE_VERDICTS + 1, sizeof *x->left_out);
+    if (!x->resp_q || !x->consent_q || !x->resp_numeric || !x->ident_q || !x->left_out)
         return SK_ERR_NOMEM;
     for (size_t i = 0; i < f->n_q; i++) {
         if (!is_answer_question(&f->q[i]))
             continue;
-        if (f->q[i].in_consent)
+        if (f->q[i].identifying)
+            x->ident_q[x->n_ident++] = (int)i;
+        else if (f->q[i].in_consent)
             x->consent_q[x->n_consent++] = (int)i;
         else
             x->resp_q[x->n_resp++] = (int)i;
@@ -404,7 +465,8 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
                              const char *outdir, const sk_export_opts *opts, outfile *files,
                              sk_unreadable_list *skipped, sk_error *err)
 {
-    export_run x = {.key = key, .opts = opts, .skipped = skipped};
+    export_run x = {.key = key, .opts = opts, .skipped = skipped,
+                    .total_left_out = opts->quotes_left_out};
     sk_form *form = NULL;
     sk_status st = export_check_study(cf, key, err);
     if (st == SK_OK)
@@ -419,22 +481,27 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
     char base[160];
     base_name(base, sizeof base, cf->form_id, cf->form_version);
     for (int i = 0; i < F_COUNT && st == SK_OK; i++) {
+        if (i == F_IDENT && !x.n_ident)
+            continue;   /* no identifying questions: no file to keep apart */
         char path[4096];
         snprintf(path, sizeof path, "%s/%s%s", outdir, base, file_suffix[i]);
         st = outfile_open(&files[i], path, err);
         if (st == SK_OK && opts->excel_bom)
             fputs("\xEF\xBB\xBF", files[i].f);
-        if (st == SK_OK && i <= F_TEXT) {
+        if (st == SK_OK && i != F_CODEBOOK) {
             csv_init(&x.csv[i], files[i].f);
             x.csv[i].raw = opts->raw;
         }
     }
-    if (st == SK_OK)
-        st = codebook_write(form, x.lang, opts->raw, files[F_CODEBOOK].f, err);
     if (st == SK_OK) {
         write_headers(&x);
         st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
     }
+    if (st == SK_OK)
+        st = codebook_write(form, x.lang, opts->raw, x.left_out, files[F_CODEBOOK].f, err);
+    consent_memo_free(&x.memo);
+    free(x.ident_q);
+    free(x.left_out);
     free(x.resp_q);
     free(x.consent_q);
     free(x.resp_numeric);
@@ -453,6 +520,8 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
     sk_unreadable_list own = {0};
     sk_unreadable_list *skipped = opts->unreadable ? opts->unreadable : &own;
     skipped->n = 0;
+    if (opts->quotes_left_out)
+        *opts->quotes_left_out = 0;
     sk_cstore_form *forms = NULL;
     size_t n_forms = 0;
     sk_status st = export_forms(cs, key, &forms, &n_forms, err);

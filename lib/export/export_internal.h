@@ -140,8 +140,47 @@ void export_column_name(const char *question, char *out, size_t size);
 /* Resolve a language given by code or name (NULL = use index), for one form. */
 sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err);
 /* codebook.c: the codebook CSV of a form, labels in language lang; raw as
- * the export's (its first row explains the ' before formula-like text). */
-sk_status codebook_write(const sk_form *form, int lang, bool raw, FILE *f, sk_error *err);
+ * the export's (its first row explains the ' before formula-like text).
+ * left_out (may be NULL): [n_q * QUOTE_VERDICTS] free-text answers kept out
+ * of _text.csv, by question and reason, said in the question's note. */
+sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *left_out, FILE *f,
+                         sk_error *err);
+/* ---- ethics.c: consent given, quotation consent (docs/XLSFORM.md). */
+/* A consent clause value that means ticked: yes (also OK, true, 1). */
+bool ethics_is_yes(const char *v);
+/* Did this sitting give consent?  a holds its consent answers (a consent or
+ * incomplete record): every required clause ticked, or, when no clause is
+ * required, a consent answer and then an answer to the questionnaire.
+ * Declining never does (a declined record has a required clause unticked). */
+bool ethics_consent_given(const sk_form *f, const sk_answers *a);
+/* Does some question of f depend on a quotation clause? */
+bool ethics_form_quotes(const sk_form *f);
+
+/* The clauses ticked in the last consent record met (see ethics.c for why
+ * one is enough). */
+typedef struct consent_memo {
+    bool valid;
+    char device[33];
+    char sitting[33];
+    bool *ticked;        /* [n_q], by question index */
+} consent_memo;
+/* Remember the consent record a (of device_hex).  false when out of memory. */
+bool consent_memo_note(consent_memo *m, const sk_form *f, const char *device_hex,
+                       const sk_answers *a);
+void consent_memo_free(consent_memo *m);
+
+typedef enum quote_verdict {
+    QUOTE_OK,            /* no clause needed, or ticked in the same sitting */
+    QUOTE_NOT_AGREED,    /* the clause was not ticked */
+    QUOTE_NO_CONSENT,    /* no readable consent record of the same sitting */
+    QUOTE_VERDICTS
+} quote_verdict;
+/* May question qi's answer in record a (response or incomplete) be quoted? */
+quote_verdict ethics_quote(const sk_form *f, int qi, const char *device_hex, const sk_answers *a,
+                           const consent_memo *m);
+/* Why an answer was left out, one phrase ("" for QUOTE_OK). */
+const char *ethics_verdict_reason(quote_verdict v);
+
 /* ---- unreadable.c: records skipped instead of stopping the run. */
 struct sk_unreadable_list;
 struct sk_cstore_form;

@@ -99,6 +99,8 @@ void tally_summary_line(const form_tally *t, const qtally *qt, char *out, size_t
     size_t total = t->n_cols - 1;
     const char *what = qt->kind == TK_MULTI    ? "; shares of respondents, several answers each"
                        : qt->kind == TK_NUMBER ? ""
+                       : qt->kind == TK_TEXT && q->quote_clause >= 0
+                           ? "; listed where the participant agreed to be quoted"
                        : qt->kind == TK_TEXT   ? "; answers listed"
                                                : "";
     snprintf(out, size, "%s, asked %zu, answered %zu%s", sk_qtype_name(q->type),

@@ -22,7 +22,7 @@ static const char css[] =
     "svg .bar{fill:#2166ac}svg .track{fill:#eee}svg .axis{stroke:#333;stroke-width:1}"
     "ul.answers{max-height:24em;overflow:auto;border:1px solid #ddd;padding:.5em 2em;"
     "white-space:pre-wrap}"
-    ".by{color:#666;font-size:.9em}"
+    ".by{color:#666;font-size:.9em}.src{color:#777;font-size:.85em;white-space:nowrap}"
     ".unreadable{border:2px solid #b2182b;padding:0 1em .6em;margin:1em 0}"
     ".unreadable h2{border-color:#b2182b;color:#b2182b;margin-top:.6em}"
     ".unreadable td{white-space:normal;text-align:left}";
@@ -124,9 +124,32 @@ static void texts_html(xbuf *b, const form_tally *t, const qtally *qt)
             xb_put(b, "]</span> ");
         }
         xb_html(b, qt->texts[i].value);
-        xb_put(b, "</li>\n");
+        /* Where the quote came from, so it can be traced (and withdrawn). */
+        xb_put(b, " <span class=\"src\">(record <code>");
+        xb_html(b, qt->texts[i].record_id);
+        xb_put(b, "</code>, ");
+        xb_html(b, qt->texts[i].lang ? qt->texts[i].lang : "language unknown");
+        xb_put(b, ")</span></li>\n");
     }
     xb_put(b, "</ul>\n");
+}
+
+/* "N left out: why", so nobody takes the list for every answer given. */
+static void left_out_html(xbuf *b, const form_tally *t, const qtally *qt)
+{
+    int clause = t->form->q[qt->q].quote_clause;
+    if (clause < 0)
+        return;
+    for (int v = QUOTE_NOT_AGREED; v < QUOTE_VERDICTS; v++) {
+        if (v != QUOTE_NOT_AGREED && !qt->left_out[v])
+            continue;
+        xb_printf(b, "<p class=\"meta leftout\">%zu answer%s left out: ", qt->left_out[v],
+                  qt->left_out[v] == 1 ? "" : "s");
+        xb_html(b, ethics_verdict_reason((quote_verdict)v));
+        xb_put(b, " (<code>");
+        xb_html(b, t->form->q[clause].name);
+        xb_put(b, "</code>).</p>\n");
+    }
 }
 
 static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
@@ -143,6 +166,7 @@ static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
     xb_put(b, "</p>\n");
     if (qt->kind == TK_TEXT) {
         texts_html(b, t, qt);
+        left_out_html(b, t, qt);
         return;
     }
     rtable r;
@@ -196,7 +220,7 @@ static void unreadable_html(xbuf *b, const sk_unreadable_list *skipped)
         return;
     xb_printf(b,
               "<section class=\"unreadable\">\n<h2>Records that could not be read</h2>\n"
-              "<p>%zu response record%s could not be read and %s left out of every count "
+              "<p>%zu record%s could not be read and %s left out of every count "
               "below. The other records are counted as usual.</p>\n"
               "<table><thead><tr><th>Device</th><th>Seq</th><th>Record</th><th>Form</th>"
               "<th>Kind</th><th>Reason</th></tr></thead><tbody>\n",

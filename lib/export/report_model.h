@@ -6,6 +6,7 @@
 #include "export_internal.h"
 #include "sk/cstore.h"
 #include "sk/export.h"
+#include "sk/record.h"
 
 typedef enum tally_kind {
     TK_CHOICE,  /* select_one, acknowledge: one answer out of a list */
@@ -17,6 +18,8 @@ typedef enum tally_kind {
 typedef struct text_item {
     char *value;
     size_t col;          /* the --by column it belongs to */
+    char record_id[2 * SK_RECORD_ID_SIZE + 1];   /* hex, so a quote can be traced */
+    const char *lang;    /* language code (the form's, or as recorded: owned by the tally) */
 } text_item;
 
 /* One question's counts.  Arrays indexed [col] have n_cols entries; the last
@@ -30,6 +33,7 @@ typedef struct qtally {
     dvec *nums;
     text_item *texts;
     size_t n_texts, cap_texts;
+    size_t left_out[QUOTE_VERDICTS];  /* answers not listed: no quotation consent */
 } qtally;
 
 typedef struct form_tally {
@@ -42,6 +46,10 @@ typedef struct form_tally {
     bool no_answer_used; /* some response did not answer the --by question */
     qtally *qs;
     size_t n_qs;
+    bool quotes;         /* some question depends on a quotation clause */
+    consent_memo memo;   /* the last consent record read (ethics.c) */
+    char **langs;        /* languages recorded that the form does not name */
+    size_t n_langs;
 } form_tally;
 
 /* Count one form version's records into *out.  A response that cannot be

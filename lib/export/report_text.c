@@ -75,8 +75,16 @@ static void question_text(xbuf *b, const form_tally *t, const qtally *qt)
                 xb_put(b, "] ");
             }
             put_clean(b, qt->texts[i].value, "\n    ");
-            xb_put(b, "\n");
+            xb_printf(b, " (record %s, ", qt->texts[i].record_id);
+            put_clean(b, qt->texts[i].lang ? qt->texts[i].lang : "language unknown", " ");
+            xb_put(b, ")\n");
         }
+        int clause = q->quote_clause;
+        for (int v = QUOTE_NOT_AGREED; clause >= 0 && v < QUOTE_VERDICTS; v++)
+            if (v == QUOTE_NOT_AGREED || qt->left_out[v])
+                xb_printf(b, "  %zu answer%s left out: %s (%s).\n", qt->left_out[v],
+                          qt->left_out[v] == 1 ? "" : "s",
+                          ethics_verdict_reason((quote_verdict)v), t->form->q[clause].name);
         return;
     }
     rtable r;

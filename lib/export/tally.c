@@ -14,8 +14,8 @@
 
 static bool tallied(const sk_question *q, tally_kind *kind)
 {
-    if (q->in_consent)
-        return false;   /* consent answers (names, signatures) are not reported */
+    if (q->in_consent || q->identifying)
+        return false;   /* consent answers (names, signatures) and identifiers are not reported */
     switch (q->type) {
     case SK_Q_SELECT_ONE:
     case SK_Q_ACKNOWLEDGE: *kind = TK_CHOICE; return true;
@@ -78,6 +78,10 @@ void tally_free(form_tally *t)
     for (size_t i = 0; i < t->n_qs; i++)
         qtally_free(t, &t->qs[i]);
     free(t->qs);
+    for (size_t i = 0; i < t->n_langs; i++)
+        free(t->langs[i]);
+    free(t->langs);
+    consent_memo_free(&t->memo);
     sk_form_free(t->form);
     memset(t, 0, sizeof *t);
 }
@@ -91,8 +95,33 @@ static int choice_index(const sk_form *f, int qi, const char *name)
     return -1;
 }
 
-/* Add one answer to column col and to the total. */
-static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
+/* The language code of a sitting, as export writes it; a language the form
+ * does not name is kept (once) in the tally so the items can point at it. */
+static const char *sitting_lang(form_tally *t, const sk_answers *a)
+{
+    const sk_form *f = t->form;
+    int lang = a->language ? sk_form_lang(f, a->language) : f->default_lang;
+    if (lang >= 0)
+        return f->lang_codes[lang];
+    for (size_t i = 0; i < t->n_langs; i++)
+        if (strcmp(t->langs[i], a->language) == 0)
+            return t->langs[i];
+    char **langs = realloc(t->langs, (t->n_langs + 1) * sizeof *langs);
+    if (!langs)
+        return NULL;
+    t->langs = langs;
+    if (!(langs[t->n_langs] = strdup(a->language)))
+        return NULL;
+    return langs[t->n_langs++];
+}
+
+typedef struct text_src {
+    const char *rid, *lang;
+} text_src;
+
+/* Add one answer to column col and to the total.  src: where a listed
+ * (text) answer came from. */
+static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v, const text_src *src)
 {
     const sk_form *f = t->form;
     size_t total = t->n_cols - 1;
@@ -133,8 +162,11 @@ static bool count_answer(form_tally *t, qtally *qt, size_t col, const char *v)
         char *copy = strdup(v);
         if (!copy)
             return false;
-        qt->texts[qt->n_texts].value = copy;
-        qt->texts[qt->n_texts++].col = col;
+        text_item *item = &qt->texts[qt->n_texts++];
+        item->value = copy;
+        item->col = col;
+        snprintf(item->record_id, sizeof item->record_id, "%s", src->rid);
+        item->lang = src->lang;
     }
     return true;
 }
@@ -160,9 +192,15 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
     sk_answers copy;
     sk_answers_init(&copy);
     sk_run *run = NULL;
-    char dev[2 * SK_DEVICE_ID_SIZE + 1];
+    char dev[2 * SK_DEVICE_ID_SIZE + 1], rid[2 * SK_RECORD_ID_SIZE + 1];
     sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
-    sk_status st = sk_answers_copy(&copy, a);
+    sk_hex(h->record_id, SK_RECORD_ID_SIZE, rid);
+    text_src src = {rid, sitting_lang(t, a)};
+    sk_status st = src.lang || !a->language
+                       ? SK_OK
+                       : sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
+    if (st == SK_OK)
+        st = sk_answers_copy(&copy, a);
     if (st == SK_OK)
         st = sk_run_new(f, &copy, t->lang, dev, &run, err);
     if (st == SK_OK)
@@ -176,7 +214,20 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
         qt->asked[col]++;
         if (col != t->n_cols - 1)
             qt->asked[t->n_cols - 1]++;
-        if (answered && !count_answer(t, qt, col, v))
+        if (!answered)
+            continue;
+        if (qt->kind == TK_TEXT) {
+            /* Counted as answered either way; listed only when it may be quoted. */
+            quote_verdict verdict = ethics_quote(f, qt->q, dev, a, &t->memo);
+            if (verdict != QUOTE_OK) {
+                qt->answered[col]++;
+                if (col != t->n_cols - 1)
+                    qt->answered[t->n_cols - 1]++;
+                qt->left_out[verdict]++;
+                continue;
+            }
+        }
+        if (!count_answer(t, qt, col, v, &src))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
     }
     sk_run_free(run);
@@ -193,9 +244,17 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     tally_run *r = user;
     form_tally *t = r->t;
     switch (hdr->kind) {
-    case SK_REC_CONSENT: t->consents++; return 0;
+    case SK_REC_CONSENT:
+        t->consents++;
+        if (!t->quotes)
+            return 0;   /* opened only when a quotation depends on its clauses */
+        break;
     case SK_REC_DECLINED: t->declined++; return 0;
-    case SK_REC_INCOMPLETE: t->incomplete++; return 0;
+    case SK_REC_INCOMPLETE:
+        t->incomplete++;
+        if (t->form->consent_group < 0)
+            return 0;
+        break;   /* opened: was consent given before the sitting was abandoned? */
     case SK_REC_RESPONSE: break;
     default: return 0;
     }
@@ -204,7 +263,15 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     sk_answers_init(&a);
     bool ok = false;
     sk_status st = export_open_record(blob, len, r->key, hdr, &a, &h, r->skipped, &ok, err);
-    if (st == SK_OK && ok) {
+    if (st == SK_OK && ok && hdr->kind == SK_REC_CONSENT) {
+        char dev[2 * SK_DEVICE_ID_SIZE + 1];
+        sk_hex(h.device_id, SK_DEVICE_ID_SIZE, dev);
+        if (!consent_memo_note(&t->memo, t->form, dev, &a))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading consent");
+    } else if (st == SK_OK && ok && hdr->kind == SK_REC_INCOMPLETE) {
+        if (ethics_consent_given(t->form, &a))
+            t->consents++;
+    } else if (st == SK_OK && ok) {
         sk_error why;
         sk_error_clear(&why);
         st = tally_response(t, &h, &a, &why);
@@ -249,6 +316,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
             t->n_by = sk_form_choices(f, t->by_q)->n;
     }
     t->n_cols = t->by_q >= 0 ? t->n_by + 2 : 1;
+    t->quotes = ethics_form_quotes(f);
     t->qs = st == SK_OK ? calloc(f->n_q + 1, sizeof *t->qs) : NULL;
     if (st == SK_OK && !t->qs)
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory preparing the report");

@@ -20,7 +20,7 @@ enum field {
     F_UNKNOWN = -1,
     F_TYPE, F_NAME, F_LABEL, F_HINT, F_REQUIRED, F_REQUIRED_MESSAGE, F_RELEVANT, F_CONSTRAINT,
     F_CONSTRAINT_MESSAGE, F_APPEARANCE, F_DEFAULT, F_CALCULATION, F_READ_ONLY, F_CHOICE_FILTER,
-    F_PARAMETERS, F_LIST_NAME, F_MEDIA, F_EXTRA
+    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_LIST_NAME, F_MEDIA, F_EXTRA
 };
 
 typedef struct alias {
@@ -36,7 +36,8 @@ static const alias survey_columns[] = {
     {"jr:constraintmsg", F_CONSTRAINT_MESSAGE}, {"appearance", F_APPEARANCE},
     {"default", F_DEFAULT}, {"calculation", F_CALCULATION}, {"read_only", F_READ_ONLY},
     {"readonly", F_READ_ONLY}, {"choice_filter", F_CHOICE_FILTER},
-    {"parameters", F_PARAMETERS}, {NULL, F_UNKNOWN}};
+    {"parameters", F_PARAMETERS}, {"quote_consent", F_QUOTE_CONSENT},
+    {"identifying", F_IDENTIFYING}, {NULL, F_UNKNOWN}};
 
 static const alias choices_columns[] = {
     {"list_name", F_LIST_NAME}, {"name", F_NAME}, {"label", F_LABEL}, {NULL, F_UNKNOWN}};
@@ -504,8 +505,9 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     q->required_message = texts(c);
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
                              &q->choice_filter_src, &q->required_src, &q->read_only_src};
-    const char *name = NULL, *appearance = NULL, *parameters = NULL;
+    const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
     unsigned name_col = 0;
+    q->quote_clause = -1;
     for (size_t i = 0; i < h->n; i++) {
         const column *col = &h->cols[i];
         const char *v = wb_cell_text(r, col->col);
@@ -528,6 +530,11 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_APPEARANCE: appearance = v; qc->appearance_col = col->col; break;
         case F_DEFAULT: q->default_value = v ? xstrdup(c, v) : NULL; qc->default_col = col->col; break;
         case F_PARAMETERS: parameters = v; qc->parameters_col = col->col; break;
+        case F_QUOTE_CONSENT:
+            q->quote_consent = v ? xstrdup(c, v) : NULL;
+            qc->quote_consent_col = col->col;
+            break;
+        case F_IDENTIFYING: identifying = v; qc->identifying_col = col->col; break;
         default: break;
         }
     }
@@ -536,6 +543,19 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
             *srcs[i] = xstrdup(c, "");
     if (!q->default_value)
         q->default_value = xstrdup(c, "");
+    if (!q->quote_consent)
+        q->quote_consent = xstrdup(c, "");
+    /* identifying decides where an answer may be written: a value we do not
+     * understand must not silently leave an e-mail address in the data. */
+    if (identifying && *identifying) {
+        if (strcasecmp(identifying, "yes") == 0 || strcasecmp(identifying, "true") == 0)
+            q->identifying = true;
+        else if (strcasecmp(identifying, "no") != 0 && strcasecmp(identifying, "false") != 0)
+            form_problem(c, "survey", r->row, qc->identifying_col,
+                         "identifying is '%s'; write yes (the answer identifies the "
+                         "participant) or leave it empty",
+                         identifying);
+    }
 
     if (type == SK_Q_END_GROUP) {
         q->name = xstrdup(c, "");

@@ -267,6 +267,51 @@ static void check_consent(form_ctx *c)
     }
 }
 
+/* quote_consent and identifying (docs/XLSFORM.md, "Quotation consent and
+ * identifiers").  Both decide what leaves the researcher's machine, so a
+ * mistake is refused here rather than guessed at export: a clause name that
+ * names nothing would otherwise let no answer (or every answer) through. */
+static void check_ethics(form_ctx *c)
+{
+    sk_form *f = &c->f->pub;
+    for (size_t i = 0; i < f->n_q; i++) {
+        sk_question *q = &f->q[i];
+        const q_cols *qc = &c->qcols[i];
+        if (q->identifying &&
+            (q->type == SK_Q_NOTE || q->type == SK_Q_BEGIN_GROUP || q->type == SK_Q_END_GROUP))
+            form_problem(c, "survey", q->row, qc->identifying_col,
+                         "identifying on a %s row, which holds no answer; mark the questions "
+                         "whose answers identify the participant",
+                         sk_qtype_name(q->type));
+        if (!q->quote_consent || !*q->quote_consent)
+            continue;
+        if (q->type != SK_Q_TEXT || q->in_consent) {
+            form_problem(c, "survey", q->row, qc->quote_consent_col,
+                         "quote_consent on '%s' (%s%s); only free-text questions of the "
+                         "questionnaire are quoted, so only they take a quotation clause",
+                         q->name, q->in_consent ? "in the consent section, " : "",
+                         sk_qtype_name(q->type));
+            continue;
+        }
+        if (q->identifying) {
+            form_problem(c, "survey", q->row, qc->quote_consent_col,
+                         "'%s' is both identifying and quoted (quote_consent); identifying "
+                         "answers are never quoted, so remove one of the two",
+                         q->name);
+            continue;
+        }
+        int k = sk_form_find(f, q->quote_consent);
+        if (k < 0 || !f->q[k].in_consent || f->q[k].type != SK_Q_ACKNOWLEDGE) {
+            form_problem(c, "survey", q->row, qc->quote_consent_col,
+                         "quote_consent '%s' is not a clause of the consent section; name "
+                         "an acknowledge row inside the group with appearance consent",
+                         q->quote_consent);
+            continue;
+        }
+        q->quote_clause = k;
+    }
+}
+
 static int add_page(form_ctx *c, int group, bool consent)
 {
     sk_form *f = &c->f->pub;
@@ -333,5 +378,6 @@ void form_check(form_ctx *c)
         return;
     order_calculations(c);
     check_consent(c);
+    check_ethics(c);
     build_pages(c);
 }

@@ -165,6 +165,11 @@ char *sk_form_dump(const sk_form *f)
             put(&o, " list=%s", f->lists[q->list].name);
         if (q->in_consent)
             put(&o, " consent");
+        /* Only when set, so the golden dumps of forms without them stay as they are. */
+        if (q->identifying)
+            put(&o, " identifying");
+        if (q->quote_consent && *q->quote_consent)
+            put(&o, " quote_consent=%s", q->quote_consent);
         put(&o, " appearance=");
         put_appearance(&o, q->appearance);
         put(&o, "\n");

@@ -57,7 +57,7 @@ extern const char *const form_expr_column[EX_COUNT];
  * kept beside the model while checking. */
 typedef struct q_cols {
     unsigned col[EX_COUNT];
-    unsigned appearance_col, parameters_col, default_col;
+    unsigned appearance_col, parameters_col, default_col, quote_consent_col, identifying_col;
 } q_cols;
 
 /* name_index */

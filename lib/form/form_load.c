@@ -53,6 +53,7 @@ void form_question_free(sk_question *q, size_t n_langs)
     free(q->required_src);
     free(q->read_only_src);
     free(q->default_value);
+    free(q->quote_consent);
     sk_expr_free(q->relevant);
     sk_expr_free(q->constraint);
     sk_expr_free(q->calculation);

@@ -106,11 +106,12 @@ def main():
     check(p.stderr == "", "no progress bar when stderr is not a terminal")
 
     # Held records are not data: no status rows until the devices are accepted.
-    p = sync("status", "--store", central)
+    # (Durham-Pi-2 sent 5-10 only: a gap, so status exits 3.)
+    p = sync("status", "--store", central, expect=3)
     check(p.stdout.splitlines()[0].startswith("study "), "status names the study: " + p.stdout)
     check("the store holds no records of accepted devices yet" in p.stdout,
           "held records are not in status rows")
-    j = json.loads(sync("status", "--store", central, "--json").stdout)
+    j = json.loads(sync("status", "--store", central, "--json", expect=3).stdout)
     check(j["rows"] == [], "status --json has no rows for held records")
     check({d["device_label"]: (d["state"], d["quarantined"]) for d in j["devices"]}
           == {"Durham-Pi-1": ("new", 9), "Durham-Pi-2": ("new", 6)},
@@ -140,13 +141,15 @@ def main():
           "both devices accepted")
 
     # Status: kiosk 2 sent 5-10 only, so 1-4 are missing.
-    p = sync("status", "--store", central)
-    want = ("device %s 'Durham-Pi-2': missing 1-4: export again from that kiosk"
-            % devices["Durham-Pi-2"])
+    # A gap makes status exit 3 (README), so a script notices; the advice is
+    # the export that brings back records already exported once (--all).
+    p = sync("status", "--store", central, expect=3)
+    want = ("device %s 'Durham-Pi-2': missing 1-4: on that kiosk run survey-kiosk --data DIR "
+            "--export DIR --all, then merge that bundle here" % devices["Durham-Pi-2"])
     check(want in p.stdout.splitlines(), "status gap line for Durham-Pi-2")
     check("device %s 'Durham-Pi-1': held 1-9, nothing missing" % devices["Durham-Pi-1"]
           in p.stdout, "status held line for Durham-Pi-1")
-    j = json.loads(sync("status", "--store", central, "--json").stdout)
+    j = json.loads(sync("status", "--store", central, "--json", expect=3).stdout)
     gaps = {d["device_label"]: d["missing"] for d in j["devices"]}
     check(gaps == {"Durham-Pi-1": [], "Durham-Pi-2": [[1, 4]]}, "status --json gaps: %r" % gaps)
     check(sum(r["finished"] for r in j["rows"]) == 6, "status --json finished count (3 + 3)")
