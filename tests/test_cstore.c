@@ -715,7 +715,7 @@ static void test_device_key_mismatch(void **state)
     sk_error err;
     assert_int_equal(merge_refused(store, bundles[B_K2B], &err), SK_ERR_MISMATCH);
     assert_non_null(strstr(err.message, kiosks[1].hex));
-    assert_non_null(strstr(err.message, "is enrolled with another key"));
+    assert_non_null(strstr(err.message, "is known here with another key"));
     assert_non_null(strstr(err.file, "k2b.skb"));
     full_digest(store, after);
     assert_memory_equal(after, before, sizeof before);

@@ -118,10 +118,15 @@ static void device_fp(const uint8_t pk[32], uint8_t fp[SK_FINGERPRINT_BYTES])
 
 static sk_status key_mismatch(cstore_merge *m, const char *device_hex, sk_error *err)
 {
+    if (m->from_store)
+        return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
+                               "the store holds device %s with another key than the one known "
+                               "here; nothing in it was merged",
+                               device_hex);
     return sk_error_set_at(err, SK_ERR_MISMATCH, m->source, NULL, 0, NULL,
-                           "device %s is enrolled with another key; this %s is not from that "
-                           "kiosk, so nothing in it was merged",
-                           device_hex, m->from_store ? "store holds a device that" : "bundle");
+                           "device %s is known here with another key; this bundle is not from "
+                           "that kiosk, so nothing in it was merged",
+                           device_hex);
 }
 
 sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8_t pk[32],

@@ -247,6 +247,10 @@ def main():
         rows = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
                 if r["kind"] == "response"]
         check(len(rows) == len(sittings), "%s: %d responses, want %d" % (name, len(rows), len(sittings)))
+        # Answers to questions marked identifying live in *_identifiers.csv
+        # only, joined to the response by sitting_id.
+        idfiles = glob.glob(os.path.join(csvdir, "*_identifiers.csv"))
+        ident = {r["sitting_id"]: r for r in read_csv(idfiles[0])} if idfiles else {}
         for lang, given in sittings:
             mine = [r for r in rows if lang is None or r["language"] == lang]
             check(len(mine) == 1, "%s: one response in %s" % (name, lang))
@@ -254,6 +258,8 @@ def main():
                 if not mine:
                     break
                 got = mine[0].get(q)
+                if got is None and q in ident.get(mine[0].get("sitting_id"), {}):
+                    got = ident[mine[0]["sitting_id"]][q]
                 if isinstance(v, set):
                     check(got is not None and set(got.split()) == v,
                           "%s (%s): %s = %r, want %s" % (name, lang, q, got, sorted(v)))
