@@ -12,6 +12,7 @@
 
 #define LONG_PRESS_MS 3000
 #define SETUP_POLL_MS 2000
+#define APP_LOCK_WAIT_MS 5000
 
 const char *screen_name(screen s)
 {
@@ -660,7 +661,17 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         a->keyboard_used = true;
         a->composition[0] = '\0';
         ui_event ev = {.kind = UI_EV_TEXT};
-        snprintf(ev.text, sizeof ev.text, "%s", e->text.text);
+        size_t n = (size_t)snprintf(ev.text, sizeof ev.text, "%s", e->text.text);
+        /* An IME commit longer than 31 bytes arrives as several events queued
+         * one right after another: take them as one input, so that a text box
+         * takes the whole commit or refuses it whole.  Only events next to
+         * each other: typed keys have key events between them. */
+        SDL_Event more;
+        while (n + SDL_TEXTINPUTEVENT_TEXT_SIZE < sizeof ev.text &&
+               SDL_PeepEvents(&more, 1, SDL_PEEKEVENT, SDL_FIRSTEVENT, SDL_LASTEVENT) == 1 &&
+               more.type == SDL_TEXTINPUT &&
+               SDL_PeepEvents(&more, 1, SDL_GETEVENT, SDL_TEXTINPUT, SDL_TEXTINPUT) == 1)
+            n += (size_t)snprintf(ev.text + n, sizeof ev.text - n, "%s", more.text.text);
         input_event(a, &ev);
         break;
     }
@@ -719,7 +730,11 @@ int app_run(const app_options *opt)
     sk_error err;
     int status = 1;
     char msg[700];
-    if (sk_kstore_open(opt->data_dir, &a->ks, &err) != SK_OK) {
+    /* One kiosk per data folder: a second one is refused here with "another
+     * survey-kiosk is using DIR (pid N)" after waiting as long as --export
+     * does for a kiosk that is just quitting (docs/KIOSK.md). */
+    sk_kstore_open_opts open_opts = {.wait_ms = APP_LOCK_WAIT_MS};
+    if (sk_kstore_open_with(opt->data_dir, &open_opts, &a->ks, &err) != SK_OK) {
         sk_error_format(&err, msg, sizeof msg);
         fprintf(stderr, "survey-kiosk: error: %s\n", msg);
         free(a);

@@ -14,6 +14,13 @@
 
 #define PIN_LINE 64 /* room for a too-long line to be seen as too long */
 
+/* --install and --export wait this long for the data folder's lock (see
+ * docs/KIOSK.md, "One kiosk per data folder"): long enough for another
+ * --install/--export from the same script, or a kiosk that was just told to
+ * quit and is writing its last record, to let go; a running kiosk holds the
+ * lock for its life, so after this the administrator is told which pid. */
+#define HEADLESS_LOCK_WAIT_MS 5000
+
 static int fail(const sk_error *err)
 {
     char buf[1200];
@@ -26,7 +33,8 @@ int kiosk_install(const char *data_dir, const char *pack_path)
 {
     sk_kstore *ks = NULL;
     sk_error err;
-    if (sk_kstore_open(data_dir, &ks, &err) != SK_OK)
+    sk_kstore_open_opts opts = {.wait_ms = HEADLESS_LOCK_WAIT_MS};
+    if (sk_kstore_open_with(data_dir, &opts, &ks, &err) != SK_OK)
         return fail(&err);
     sk_pack *p = NULL;
     int rc = 0;
@@ -48,7 +56,8 @@ int kiosk_export(const char *data_dir, const char *out_dir, bool all)
 {
     sk_kstore *ks = NULL;
     sk_error err;
-    if (sk_kstore_open(data_dir, &ks, &err) != SK_OK)
+    sk_kstore_open_opts opts = {.wait_ms = HEADLESS_LOCK_WAIT_MS};
+    if (sk_kstore_open_with(data_dir, &opts, &ks, &err) != SK_OK)
         return fail(&err);
     char path[4096];
     uint64_t n = 0;
@@ -178,7 +187,10 @@ int kiosk_set_pin(const char *data_dir)
         goto out;
     sk_kstore *ks = NULL;
     sk_error err;
-    if (sk_kstore_open(data_dir, &ks, &err) != SK_OK) {
+    /* A kiosk on its set-up screen holds the folder and waits for this PIN:
+     * open without the lock then (PIN only, no recovery; kstore.h). */
+    sk_kstore_open_opts opts = {.pin_only = true};
+    if (sk_kstore_open_with(data_dir, &opts, &ks, &err) != SK_OK) {
         rc = fail(&err);
         goto out;
     }

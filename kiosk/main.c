@@ -35,6 +35,10 @@ static void usage(FILE *f)
             "  --set-pin       set or replace the admin PIN (6 to 12 digits): typed twice\n"
             "                  without echo, or one line on standard input from a script\n"
             "\n"
+            "One survey-kiosk at a time uses a data folder (DIR/kiosk.lock): a second\n"
+            "kiosk, --install or --export waits up to 5 s for it, then exits 1 naming the\n"
+            "process that has it.  --set-pin works beside a running kiosk.\n"
+            "\n"
             "Environment: SURVEY_KIOSK_FONT_DIR (bundled fonts).\n");
 #ifdef SK_TEST_HOOKS
     fputs("Test build (SK_TEST_HOOKS, never for a kiosk in the field): SURVEY_KIOSK_UIMAP,\n"

@@ -4,6 +4,8 @@ sk_unit_test(test_kstore_crash ${CMAKE_CURRENT_SOURCE_DIR}/test_kstore_crash.c s
 set_tests_properties(test_kstore_crash PROPERTIES TIMEOUT 600)
 # The admin PIN's delay after wrong PINs (the clock is passed in: no sleeping).
 sk_unit_test(test_kstore_pin ${CMAKE_CURRENT_SOURCE_DIR}/test_kstore_pin.c sk_kstore PkgConfig::SQLITE)
+# One process per data folder (DIR/kiosk.lock): refusal with the pid, SIGKILL, recovery.
+sk_unit_test(test_kstore_lock ${CMAKE_CURRENT_SOURCE_DIR}/test_kstore_lock.c sk_kstore PkgConfig::SQLITE)
 # survey-kiosk --install / --export as an administrator runs them (real binaries).
 add_test(NAME test_kstore_headless
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_headless.py

@@ -31,10 +31,46 @@ typedef struct sk_kstore_counts {
 } sk_kstore_counts;
 
 /* Open (creating DIR and kiosk.db on first use, with a new device identity).
- * Any draft left by a crash becomes an INCOMPLETE record here.
- * *out set only on success. */
+ * *out set only on success.
+ *
+ * One process per data folder: before it touches kiosk.db, open takes an
+ * exclusive lock on DIR/kiosk.lock (SK_KSTORE_LOCK_FILE: flock(2), the file
+ * opened O_CLOEXEC, the holder's pid written into it) and holds it until
+ * sk_kstore_close.  While another process (or another open in this one)
+ * holds it, open fails with SK_ERR_STATE and the sentence "another
+ * survey-kiosk is using DIR (pid N); close it first" (no "(pid N)" if the
+ * holder has not written it yet), and touches nothing.  The kernel drops the
+ * lock when its holder ends, however it ends (SIGKILL, a power cut): a lock
+ * file left behind never blocks.  Only then, under the lock, does any draft
+ * left by a crash become an INCOMPLETE record, so recovery can never wrap the
+ * live draft of a sitting another process is running.  The lock is advisory
+ * (survey-kiosk processes respect it; a file copy does not), and fork(2)
+ * shares it with the child: close the store in a child, never reopen it there
+ * while the parent has it open. */
+#define SK_KSTORE_LOCK_FILE "kiosk.lock"
 sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err);
-void sk_kstore_close(sk_kstore *ks);   /* NULL is a no-op */
+
+typedef struct sk_kstore_open_opts {
+    /* Wait up to this long for another process to let go of the folder before
+     * failing as above (0: at once).  Polled, so a wait ends as soon as the
+     * holder exits. */
+    int64_t wait_ms;
+    /* When another process holds the folder, open it anyway WITHOUT the lock
+     * and without recovering drafts, for the admin PIN and settings only
+     * (sk_kstore_set_pin: `survey-kiosk --set-pin`, which a kiosk waiting on
+     * its set-up screen polls for).  Such a store refuses sittings, installs
+     * and exports with SK_ERR_STATE.  When the lock is free it is taken as
+     * usual.  An unlocked open of a store that has no device identity yet
+     * (the holder is still creating it) fails like a refused lock. */
+    bool pin_only;
+} sk_kstore_open_opts;
+/* sk_kstore_open with options (opts NULL = sk_kstore_open). */
+sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, sk_kstore **out,
+                              sk_error *err);
+/* true when ks holds its folder's lock (false only for a pin_only open that
+ * found the folder in use). */
+bool sk_kstore_locked(const sk_kstore *ks);
+void sk_kstore_close(sk_kstore *ks);   /* NULL is a no-op; releases the lock last */
 
 const char *sk_kstore_device_id(const sk_kstore *ks);    /* 16 lowercase hex digits */
 const char *sk_kstore_device_label(const sk_kstore *ks); /* "" until set */

@@ -185,10 +185,29 @@ static sk_status private_file(const char *path, bool create, sk_error *err)
     return s;
 }
 
+/* A pin_only open without the lock found a store its holder is still
+ * creating or upgrading: it must not create or upgrade it itself. */
+static sk_status not_ready(const char *dir, sk_error *err)
+{
+    return sk_error_set(err, SK_ERR_STATE,
+                        "another survey-kiosk is using %s and is still setting up its store; "
+                        "try again in a moment",
+                        dir);
+}
+
 sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
+{
+    return sk_kstore_open_with(dir, NULL, out, err);
+}
+
+sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, sk_kstore **out,
+                              sk_error *err)
 {
     if (!dir || !out)
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_open: NULL argument");
+    sk_kstore_open_opts o = {0};
+    if (opts)
+        o = *opts;
     if (sodium_init() < 0)
         return sk_error_set(err, SK_ERR_STATE, "libsodium could not be initialised");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -197,14 +216,25 @@ sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
     sk_kstore *ks = calloc(1, sizeof *ks);
     if (!ks)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening the kiosk store");
+    ks->lock_fd = -1;
     ks->key = sodium_malloc(sizeof *ks->key);
     if (!ks->key) {
         free(ks);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening the kiosk store");
     }
+    /* The lock first: nothing below (file modes, schema, device, recovery)
+     * runs while another process has the folder. */
+    bool busy = false;
+    sk_status s = ks_lock_take(ks, dir, o.wait_ms, &busy, err);
+    if (s != SK_OK && !(busy && o.pin_only)) {
+        sodium_free(ks->key);
+        free(ks);
+        return s;
+    }
+    bool locked = s == SK_OK;
     snprintf(ks->path, sizeof ks->path, "%s/kiosk.db", dir);
     char side[sizeof ks->path + 8];
-    sk_status s = private_file(ks->path, true, err);
+    s = private_file(ks->path, locked, err);
     snprintf(side, sizeof side, "%s-wal", ks->path);
     if (s == SK_OK)
         s = private_file(side, false, err);
@@ -212,13 +242,17 @@ sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
     if (s == SK_OK)
         s = private_file(side, false, err);
     if (s != SK_OK) {
+        ks_lock_release(ks);
         sodium_free(ks->key);
         free(ks);
         return s;
     }
     int rc = sqlite3_open_v2(ks->path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
                              NULL);
-    s = rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "opening the kiosk store", err);
+    if (rc != SQLITE_OK && !locked)
+        s = not_ready(dir, err); /* no kiosk.db yet: its holder is creating it */
+    else
+        s = rc == SQLITE_OK ? SK_OK : ks_db_error(ks, rc, "opening the kiosk store", err);
     if (s == SK_OK) {
         sqlite3_busy_timeout(ks->db, 5000);
         /* Durable at every commit; deleted pages zeroed; temporary data never on disk. */
@@ -227,14 +261,35 @@ sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
                     "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=ON;",
                     "setting up the store", err);
     }
+    if (s == SK_OK && !locked) {
+        /* Without the lock: read only a store that is complete, change no schema. */
+        sqlite3_stmt *st;
+        s = ks_prepare(ks, "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'device')",
+                       &st, err);
+        if (s == SK_OK) {
+            bool ready = sqlite3_step(st) == SQLITE_ROW &&
+                         sqlite3_column_int(st, 0) == KSTORE_SCHEMA_VERSION &&
+                         sqlite3_column_int(st, 1) == 1;
+            sqlite3_finalize(st);
+            if (!ready)
+                s = not_ready(dir, err);
+        }
+        if (s == SK_OK && ks_prepare(ks, "SELECT 1 FROM device", &st, err) == SK_OK) {
+            bool has_device = sqlite3_step(st) == SQLITE_ROW;
+            sqlite3_finalize(st);
+            if (!has_device)
+                s = not_ready(dir, err);
+        }
+    }
     if (s == SK_OK)
         s = setup_schema(ks, err);
     if (s == SK_OK)
         s = load_device(ks, err);
     if (s == SK_OK)
         s = ks_load_study(ks, err);
-    if (s == SK_OK)
-        s = ks_recover_drafts(ks, err);
+    if (s == SK_OK && locked)
+        s = ks_recover_drafts(ks, err); /* only ever under the lock: see kstore.h */
     if (s != SK_OK) {
         sk_kstore_close(ks);
         return s;
@@ -243,12 +298,15 @@ sk_status sk_kstore_open(const char *dir, sk_kstore **out, sk_error *err)
     return SK_OK;
 }
 
+bool sk_kstore_locked(const sk_kstore *ks) { return ks && ks->lock_fd >= 0; }
+
 void sk_kstore_close(sk_kstore *ks)
 {
     if (!ks)
         return;
     sqlite3_finalize(ks->save_stmt);
     sqlite3_close(ks->db);
+    ks_lock_release(ks); /* last: the next process finds kiosk.db closed */
     sodium_free(ks->key);
     sodium_memzero(ks, sizeof *ks);
     free(ks);

@@ -11,6 +11,8 @@
  * and it protects the integrity of bundles, not the answers (those are sealed to the
  * study key, which the kiosk never holds).  That is why kiosk.db, -wal and -shm
  * are mode 0600 (sk_kstore_open).
+ * DIR/kiosk.lock (kstore_lock.c) is the one-process-per-folder lock, taken
+ * before kiosk.db is opened and dropped after it is closed.
  */
 #ifndef SK_KSTORE_INTERNAL_H
 #define SK_KSTORE_INTERNAL_H
@@ -32,6 +34,7 @@ struct sk_kstore {
     bool has_study;          /* a pack is installed: study is its public key */
     sk_study_pub study;
     sqlite3_stmt *save_stmt;  /* the draft upsert, prepared once: it runs at every answer */
+    int lock_fd;              /* DIR/kiosk.lock with our flock, or -1 (opened PIN-only) */
 };
 
 /* sqlite result -> status with a sentence naming the store. */
@@ -47,6 +50,14 @@ sk_status ks_insert_record(sk_kstore *ks, const sk_record_header *h, const uint8
                            size_t len, sk_error *err);
 /* Turn drafts left by a crash into INCOMPLETE records (kstore_sitting.c). */
 sk_status ks_recover_drafts(sk_kstore *ks, sk_error *err);
+/* Take DIR/kiosk.lock (kstore_lock.c), waiting up to wait_ms; sets ks->lock_fd.
+ * When another process holds it: SK_ERR_STATE with "another survey-kiosk is
+ * using DIR (pid N); close it first" and *busy true. */
+sk_status ks_lock_take(sk_kstore *ks, const char *dir, int64_t wait_ms, bool *busy, sk_error *err);
+/* Drop the lock (after kiosk.db is closed). */
+void ks_lock_release(sk_kstore *ks);
+/* SK_OK when ks holds the folder's lock; else SK_ERR_STATE saying it cannot `doing`. */
+sk_status ks_need_lock(const sk_kstore *ks, const char *doing, sk_error *err);
 /* Load the study key of the installed packs into ks (kstore_pack.c). */
 sk_status ks_load_study(sk_kstore *ks, sk_error *err);
 

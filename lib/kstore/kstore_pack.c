@@ -49,6 +49,9 @@ sk_status sk_kstore_install_pack_mem(sk_kstore *ks, const uint8_t *bytes, size_t
 {
     if (!ks || (!bytes && len))
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_install_pack_mem: NULL argument");
+    sk_status locked = ks_need_lock(ks, "install a survey pack", err);
+    if (locked != SK_OK)
+        return locked;
     const char *path = name ? name : "the survey pack";
     sk_pack *p = NULL;
     sk_status s = sk_pack_parse(bytes, len, &p, err);

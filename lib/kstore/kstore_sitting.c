@@ -63,8 +63,11 @@ sk_status sk_kstore_sitting_start(sk_kstore *ks, sk_answers *draft, sk_sitting *
 {
     if (!ks || !draft || !out)
         return sk_error_set(err, SK_ERR_ARG, "sk_kstore_sitting_start: NULL argument");
+    sk_status s = ks_need_lock(ks, "start a sitting", err);
+    if (s != SK_OK)
+        return s;
     sk_pack *p = NULL;
-    sk_status s = sk_kstore_current_pack(ks, &p, err);
+    s = sk_kstore_current_pack(ks, &p, err);
     if (s != SK_OK)
         return s;
     sk_sitting *si = calloc(1, sizeof *si);
@@ -261,6 +264,8 @@ sk_status sk_sitting_abandon(sk_sitting *si, const sk_answers *draft, sk_error *
     return close_as(si, draft, SK_REC_INCOMPLETE, -1, err);
 }
 
+/* Called by sk_kstore_open only while it holds DIR/kiosk.lock: any draft here
+ * then belongs to a process that has ended, never to a live sitting. */
 sk_status ks_recover_drafts(sk_kstore *ks, sk_error *err)
 {
     sqlite3_stmt *st;
