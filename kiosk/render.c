@@ -5,6 +5,7 @@
 
 #include <SDL.h>
 #include <SDL_ttf.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,8 @@ int rn_text_width(rn *r, rn_style st, int px, const char *s, size_t len)
         int w = 0, h = 0;
         TTF_SizeUTF8(font, run, &w, &h);
         total += w;
+        /* Participants' text (a long answer is measured in long runs): wiped. */
+        sodium_memzero(run, n);
         if (run != buf)
             free(run);
         i += n;
@@ -357,6 +360,7 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
         memcpy(run, s + i, n);
         run[n] = '\0';
         SDL_Surface *part = TTF_RenderUTF8_Blended(font, run, white);
+        sodium_memzero(run, n);
         free(run);
         if (part) {
             /* Align baselines when the fallback font's ascent differs. */

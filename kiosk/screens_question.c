@@ -5,7 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <SDL_clipboard.h>
+#include <SDL_keycode.h>
+#include <sodium.h>
+
 #include "question.h"
+
+/* The default length of a text answer when the form sets none: far above
+ * what a person types at a kiosk (a long free-text answer is 2,000
+ * characters), so it never cuts one, yet bounded so the answer store and the
+ * screen never meet an unbounded one (docs/KIOSK.md). */
+#define SK_TEXT_MAX_CHARS 10000
+/* Bytes, whatever the characters: 4 bytes is the longest UTF-8 code point. */
+#define SK_TEXT_MAX_BYTES (4 * SK_TEXT_MAX_CHARS + 4)
 
 #define MAX_CHOICES 512
 
@@ -88,6 +100,73 @@ static bool valid_number(const char *s, bool decimal)
     return true;
 }
 
+/* The most characters (code points, as string-length() counts them) a text
+ * answer may hold: the form's own `string-length(.) <= N` (or `< N`) when its
+ * constraint says so, else SK_TEXT_MAX_CHARS.  Only a plain conjunction is
+ * read: under "or" the limit may not apply, and the form's constraint still
+ * has the last word when the page is checked. */
+static size_t text_limit(const sk_question *qq)
+{
+    size_t limit = SK_TEXT_MAX_CHARS;
+    const char *c = qq->constraint_src;
+    if (!c || strstr(c, " or "))
+        return limit;
+    for (const char *p = c; (p = strstr(p, "string-length(")) != NULL;) {
+        p += strlen("string-length(");
+        while (*p == ' ')
+            p++;
+        if (*p == '.')
+            p++;
+        while (*p == ' ')
+            p++;
+        if (*p != ')')
+            continue;
+        p++;
+        while (*p == ' ')
+            p++;
+        bool le = strncmp(p, "<=", 2) == 0, lt = !le && *p == '<';
+        if (!le && !lt)
+            continue;
+        p += le ? 2 : 1;
+        char *end;
+        unsigned long long n = strtoull(p, &end, 10);
+        if (end == p)
+            continue;
+        if (lt)
+            n = n > 0 ? n - 1 : 0;
+        if (n < limit)
+            limit = (size_t)n;
+        p = end;
+    }
+    return limit;
+}
+
+/* 10000 -> "10,000". */
+static void group_digits(size_t v, char *out, size_t size)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%zu", v), j = 0;
+    for (int i = 0; i < n && (size_t)j + 2 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            out[j++] = ',';
+        out[j++] = tmp[i];
+    }
+    out[j] = '\0';
+}
+
+/* Ctrl+V, Shift+Insert or the Paste key in the focused box: the clipboard's
+ * text, to be added as one input (NULL otherwise).  SDL_free the result. */
+static char *paste_request(const ui *u, const char *id)
+{
+    if (u->drawing || u->ev.kind != UI_EV_KEY || !ui_focused(u, id))
+        return NULL;
+    bool ctrl = (u->ev.mod & KMOD_CTRL) != 0, shift = (u->ev.mod & KMOD_SHIFT) != 0;
+    if (!((u->ev.key == SDLK_v && ctrl) || (u->ev.key == SDLK_INSERT && shift) ||
+          u->ev.key == SDLK_PASTE))
+        return NULL;
+    return SDL_HasClipboardText() ? SDL_GetClipboardText() : NULL;
+}
+
 static int text_input(app *a, int q, int x, int y, int w)
 {
     ui *u = &a->ui;
@@ -100,9 +179,11 @@ static int text_input(app *a, int q, int x, int y, int w)
     if (numeric && w > u->target * 6)
         w = u->target * 6;
     krect r = {x, ui_scroll_y(u, y), w, h};
-    char out[2048];
+    size_t limit = numeric ? 64 : text_limit(qq);
+    char *out = NULL, *clip = paste_request(u, qq->name);
     const char *comp = ui_focused(u, qq->name) ? a->composition : NULL;
-    if (ui_textbox(u, qq->name, app_q_text(a, qq->label), r, val, multi, comp, out, sizeof out)) {
+    if (ui_textbox_ex(u, qq->name, app_q_text(a, qq->label), r, val, multi, comp, limit,
+                      SK_TEXT_MAX_BYTES, clip, &out)) {
         if (qq->type == SK_Q_DECIMAL)
             for (char *c = out; *c; c++)
                 if (*c == ',')
@@ -110,9 +191,44 @@ static int text_input(app *a, int q, int x, int y, int w)
         if (!numeric || valid_number(out, qq->type == SK_Q_DECIMAL))
             app_set_answer(a, q, out);
     }
+    if (out) {
+        sodium_memzero(out, strlen(out));
+        free(out);
+    }
+    if (clip) {
+        sodium_memzero(clip, strlen(clip));
+        SDL_free(clip);
+    }
     note_field(a, qq->name,
                qq->type == SK_Q_INTEGER ? FIELD_INTEGER
                : qq->type == SK_Q_DECIMAL ? FIELD_DECIMAL : FIELD_TEXT);
+    if (numeric)
+        return h;
+    /* Near the limit, a counter; after a refused input, why nothing was added. */
+    val = sk_answers_get(&a->answers, qq->name); /* the edit above may have replaced it */
+    size_t used = val ? tw_cp_count(val, strlen(val)) : 0;
+    int sh = rn_line_height(a->r, RN_REGULAR, u->px_small);
+    char id[UI_ID_MAX];
+    if (strcmp(u->refused, qq->name) == 0) {
+        const char *msg = app_str(a, "text_full");
+        int mh = ui_text_height(u, msg, w, RN_BOLD, u->px_small);
+        snprintf(id, sizeof id, "%s/limit", qq->name);
+        h += u->pad / 4;
+        ui_text(u, id, "alert", msg, (krect){x, ui_scroll_y(u, y + h), w, mh}, RN_BOLD,
+                u->px_small, u->th->error);
+        h += mh;
+    }
+    if (limit > 0 && used * 10 >= limit * 9) {
+        char n1[32], n2[32], text[80];
+        group_digits(used, n1, sizeof n1);
+        group_digits(limit, n2, sizeof n2);
+        snprintf(text, sizeof text, "%s / %s", n1, n2);
+        snprintf(id, sizeof id, "%s/count", qq->name);
+        h += u->pad / 4;
+        ui_text(u, id, "text", text, (krect){x, ui_scroll_y(u, y + h), w, sh}, RN_REGULAR,
+                u->px_small, used >= limit ? u->th->error : u->th->muted);
+        h += sh;
+    }
     return h;
 }
 

@@ -63,6 +63,12 @@ static const kstr_entry table[] = {
     {"hour", "Hour", "Heure", "Stunde", "Hora", "Awr", "时"},
     {"minute", "Minute", "Minute", "Minute", "Minuto", "Munud", "分"},
     {"language", "Language", "Langue", "Sprache", "Idioma", "Iaith", "语言"},
+    {"text_full", "That is more than this answer can hold; nothing was added.",
+     "C'est plus que cette réponse ne peut contenir ; rien n'a été ajouté.",
+     "Das ist mehr, als diese Antwort fassen kann; nichts wurde hinzugefügt.",
+     "Es más de lo que cabe en esta respuesta; no se ha añadido nada.",
+     "Mae hynny'n fwy nag y gall yr ateb hwn ei ddal; ni ychwanegwyd dim.",
+     "超出了此回答可容纳的长度，未添加任何内容。"},
 };
 
 const char *kstr(const char *lang_code, const char *key)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "textwrap.h"
 
 struct testhook {
     char *uimap, *uimap_tmp;
@@ -104,14 +105,25 @@ static void push_key(const char *spec)
     SDL_PushEvent(&e);
 }
 
-/* SDL_TEXTINPUT carries at most 31 bytes: split at character boundaries. */
+/* SDL_TEXTINPUT carries at most 31 bytes: split between grapheme clusters
+ * (textwrap.h), so an emoji sequence or a flag arrives in one event, as a
+ * keyboard or input method sends it; a cluster longer than that, at code points. */
 static void push_text(const char *s)
 {
     size_t len = strlen(s);
     while (len > 0) {
-        size_t n = len < SDL_TEXTINPUTEVENT_TEXT_SIZE - 1 ? len : SDL_TEXTINPUTEVENT_TEXT_SIZE - 1;
-        while (n < len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+        size_t max = SDL_TEXTINPUTEVENT_TEXT_SIZE - 1, n = 0;
+        while (n < len) {
+            size_t next = tw_cluster_next(s, len, n);
+            if (next > max)
+                break;
+            n = next;
+        }
+        if (n == 0) {
+            n = len < max ? len : max;
+            while (n < len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                n--;
+        }
         SDL_Event e;
         memset(&e, 0, sizeof e);
         e.type = SDL_TEXTINPUT;
@@ -120,6 +132,62 @@ static void push_text(const char *s)
         s += n;
         len -= n;
     }
+}
+
+/* An IME commit as an input method delivers it: the pre-edit text first
+ * (SDL_TEXTEDITING, shown underlined, not stored), then the committed text
+ * (SDL_TEXTINPUT, split as SDL splits it). */
+static void push_ime(const char *s)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_TEXTEDITING;
+    size_t n = strlen(s);
+    if (n > SDL_TEXTEDITINGEVENT_TEXT_SIZE - 1) {
+        n = SDL_TEXTEDITINGEVENT_TEXT_SIZE - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(e.edit.text, s, n);
+    e.edit.length = (Sint32)n;
+    SDL_PushEvent(&e);
+    push_text(s);
+}
+
+/* A paste: the text goes on the clipboard, then Ctrl+V, as a person does it. */
+static void push_paste(const char *s)
+{
+    if (SDL_SetClipboardText(s) != 0)
+        fprintf(stderr, "survey-kiosk: error: SURVEY_KIOSK_INPUT: cannot set the clipboard: %s\n",
+                SDL_GetError());
+    push_key("Ctrl+V");
+}
+
+/* The contents of a file (a paste longer than is handy on one line). */
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
 }
 
 static void drag(testhook *t, bool finger, int x1, int y1, int x2, int y2)
@@ -168,6 +236,18 @@ static bool run_line(testhook *t, char *line)
         push_key(rest);
     } else if (strcmp(cmd, "text") == 0) {
         push_text(rest);
+    } else if (strcmp(cmd, "ime") == 0) {
+        push_ime(rest);
+    } else if (strcmp(cmd, "paste") == 0) {
+        push_paste(rest);
+    } else if (strcmp(cmd, "paste-file") == 0 && *rest) {
+        char *text = read_all(rest);
+        if (!text) {
+            fprintf(stderr, "survey-kiosk: error: SURVEY_KIOSK_INPUT: cannot read %s\n", rest);
+            return true;
+        }
+        push_paste(text);
+        free(text);
     } else if (strcmp(cmd, "wheel") == 0 && sscanf(rest, "%d", &y1) == 1) {
         SDL_Event e;
         memset(&e, 0, sizeof e);
@@ -197,8 +277,10 @@ static bool run_line(testhook *t, char *line)
 static int reader(void *arg)
 {
     testhook *t = arg;
-    char line[4096];
-    while (!SDL_AtomicGet(&t->stop) && fgets(line, sizeof line, t->in)) {
+    /* Lines of any length: a "text" or "paste" line may carry thousands of characters. */
+    char *line = NULL;
+    size_t cap = 0;
+    while (!SDL_AtomicGet(&t->stop) && getline(&line, &cap, t->in) > 0) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#')
             continue;
@@ -210,6 +292,7 @@ static int reader(void *arg)
         push_user(t->ev.line_done, NULL, NULL);
         SDL_SemWait(t->line_sem);
     }
+    free(line);
     SDL_AtomicSet(&t->finished, 1);
     return 0;
 }

@@ -30,4 +30,19 @@ bool tw_is_cjk(uint32_t cp);
 size_t tw_wrap(const char *text, int max_w, tw_measure_fn measure, void *ctx, tw_line *lines,
                size_t max_lines);
 
+/* Characters: tw_cp_count counts Unicode code points (what the form's
+ * string-length() counts, so the kiosk's limit and the form's constraint
+ * agree).  Grapheme clusters (what a person sees as one character) are
+ * approximated: a code point with the combining marks, variation selectors,
+ * emoji skin-tone modifiers, tag characters and keycaps after it, joined by
+ * zero-width joiners to the next code point; two regional indicators make one
+ * flag; CR LF is one.  Enough never to split an emoji sequence, a flag or an
+ * accented letter; not the whole of UAX #29 (Hangul jamo, Indic conjuncts). */
+size_t tw_cp_count(const char *s, size_t len);
+/* The end of the grapheme cluster that starts at byte i of s[0, len). */
+size_t tw_cluster_next(const char *s, size_t len, size_t i);
+/* The start of the last grapheme cluster of s[0, len) (0 when len is 0). */
+size_t tw_cluster_prev(const char *s, size_t len);
+size_t tw_cluster_count(const char *s, size_t len);
+
 #endif

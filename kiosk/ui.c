@@ -2,10 +2,13 @@
 #include "ui.h"
 
 #include <SDL_keycode.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_LINES 256
+
+static void wrap_caches_free(ui *u);
 
 static char *dup_or_null(const char *s)
 {
@@ -35,6 +38,7 @@ void ui_free(ui *u)
     list_clear(&u->prev);
     free(u->cur.items);
     free(u->prev.items);
+    wrap_caches_free(u);
 }
 
 void ui_layout_metrics(ui *u, int w, int h, float text_scale, const ktheme *th)
@@ -66,6 +70,8 @@ void ui_reset(ui *u)
     u->focus_ring = u->focus_moved = false;
     u->pointer_down = u->dragging = false;
     u->scroll = u->content_h = u->prev_content_h = 0;
+    u->refused[0] = '\0';
+    wrap_caches_free(u);
 }
 
 void ui_set_focus(ui *u, const char *id)
@@ -624,38 +630,268 @@ void ui_utf8_pop(char *buf)
     buf[n] = '\0';
 }
 
-bool ui_textbox(ui *u, const char *id, const char *label, krect r, const char *value,
-                bool multiline, const char *composition, char *out, size_t size)
+/* ---- text boxes ---- */
+
+static uint64_t fnv64(const char *s, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static void wrap_cache_drop(ui_wrap_cache *c)
+{
+    if (c->hash)
+        sodium_memzero(c->hash, c->cap * sizeof *c->hash); /* derived from an answer */
+    free(c->lines);
+    free(c->hash);
+    memset(c, 0, sizeof *c);
+}
+
+static void wrap_caches_free(ui *u)
+{
+    if (!u->wraps)
+        return;
+    for (size_t i = 0; i < UI_WRAP_CACHES; i++)
+        wrap_cache_drop(&u->wraps[i]);
+    free(u->wraps);
+    u->wraps = NULL;
+}
+
+/* The line breaks of text[0, len) (NUL-terminated) at width w for box id.
+ * Lines whose bytes are unchanged since the last frame are kept; wrapping
+ * restarts one line before the first changed one (a shorter word at the
+ * start of a line may move back up), so typing or Backspace at the end
+ * re-wraps two lines, whatever the length of the entry.  Returns NULL (the
+ * caller falls back to a full wrap) when memory is short. */
+static const tw_line *wrapped(ui *u, const char *id, const char *text, size_t len, int w, int px,
+                              size_t *n_out)
+{
+    if (!u->wraps && !(u->wraps = calloc(UI_WRAP_CACHES, sizeof *u->wraps)))
+        return NULL;
+    ui_wrap_cache *c = NULL, *victim = &u->wraps[0];
+    for (size_t i = 0; i < UI_WRAP_CACHES; i++) {
+        if (strcmp(u->wraps[i].id, id) == 0) {
+            c = &u->wraps[i];
+            break;
+        }
+        if (u->wraps[i].used < victim->used)
+            victim = &u->wraps[i];
+    }
+    if (!c) {
+        c = victim;
+        wrap_cache_drop(c);
+        snprintf(c->id, sizeof c->id, "%s", id);
+    }
+    c->used = ++u->wrap_tick;
+    if (c->width != w || c->px != px)
+        c->n = 0;
+    /* The first line that is not known to be the same. */
+    size_t k = 0;
+    while (k < c->n) {
+        size_t start = c->lines[k].start;
+        size_t end = k + 1 < c->n ? c->lines[k + 1].start : c->len;
+        bool last = k + 1 == c->n;
+        if (end > len || fnv64(text + start, end - start) != c->hash[k] || (last && len != c->len))
+            break;
+        k++;
+    }
+    if (k == c->n && c->n > 0) {
+        *n_out = c->n;
+        return c->lines;
+    }
+    size_t from = k > 0 ? k - 1 : 0;
+    size_t off = from > 0 ? c->lines[from].start : 0;
+    /* Wrap the rest, growing the array until it holds every line.  Room for
+     * a line per 8 bytes first, so a long paste is wrapped once, not once to
+     * count and again to fill. */
+    size_t guess = from + (len - off) / 8 + 16;
+    if (c->cap < guess) {
+        tw_line *nl = realloc(c->lines, guess * sizeof *nl);
+        if (nl)
+            c->lines = nl;
+        uint64_t *nh = realloc(c->hash, guess * sizeof *nh);
+        if (nh)
+            c->hash = nh;
+        if (!nl || !nh) {
+            wrap_cache_drop(c);
+            return NULL;
+        }
+        c->cap = guess;
+    }
+    for (;;) {
+        size_t room = c->cap > from ? c->cap - from : 0;
+        size_t m = rn_wrap(u->r, RN_REGULAR, px, text + off, w, room ? c->lines + from : NULL,
+                           room);
+        if (from + m <= c->cap) {
+            c->n = from + m;
+            break;
+        }
+        size_t cap = (from + m) * 2 + 16;
+        tw_line *nl = realloc(c->lines, cap * sizeof *nl);
+        if (nl)
+            c->lines = nl;
+        uint64_t *nh = realloc(c->hash, cap * sizeof *nh);
+        if (nh)
+            c->hash = nh;
+        if (!nl || !nh) {
+            wrap_cache_drop(c);
+            return NULL;
+        }
+        c->cap = cap;
+    }
+    for (size_t i = from; i < c->n; i++)
+        c->lines[i].start += off;
+    for (size_t i = from; i < c->n; i++) {
+        size_t end = i + 1 < c->n ? c->lines[i + 1].start : len;
+        c->hash[i] = fnv64(text + c->lines[i].start, end - c->lines[i].start);
+    }
+    c->len = len;
+    c->width = w;
+    c->px = px;
+    *n_out = c->n;
+    return c->lines;
+}
+
+/* The text cursor: a bar after the last character, so it is never part of
+ * the measured or cached text. */
+static void draw_cursor(ui *u, int x, int y, int lh)
+{
+    int cw = (int)(2 * u->s) > 2 ? (int)(2 * u->s) : 2;
+    rn_fill(u->r, (krect){x + 1, y + lh / 8, cw, lh - lh / 4}, u->th->text);
+}
+
+static void textbox_draw(ui *u, const char *id, krect in, krect r, const char *text, size_t len,
+                         bool multiline, bool focused)
+{
+    const ktheme *t = u->th;
+    int px = u->px_body;
+    int lh = rn_line_height(u->r, RN_REGULAR, px);
+    krect clip = in;
+    if (u->in_scroll) {
+        /* stay inside the scroll view as well */
+        int x1 = clip.x > u->view.x ? clip.x : u->view.x;
+        int y1 = clip.y > u->view.y ? clip.y : u->view.y;
+        int x2 = clip.x + clip.w < u->view.x + u->view.w ? clip.x + clip.w : u->view.x + u->view.w;
+        int y2 = clip.y + clip.h < u->view.y + u->view.h ? clip.y + clip.h : u->view.y + u->view.h;
+        clip = (krect){x1, y1, x2 > x1 ? x2 - x1 : 0, y2 > y1 ? y2 - y1 : 0};
+    }
+    int cursor_w = focused ? (int)(2 * u->s) + 3 : 0;
+    rn_clip(u->r, &clip);
+    if (multiline) {
+        size_t n = 0;
+        const tw_line *lines = wrapped(u, id, text, len, in.w - cursor_w, px, &n);
+        tw_line one;
+        if (!lines) {
+            /* Out of memory for the cache: show the last paragraph's start rather than nothing. */
+            size_t m = rn_wrap(u->r, RN_REGULAR, px, text, in.w - cursor_w, &one, 1);
+            (void)m;
+            lines = &one;
+            n = 1;
+        }
+        /* Show the last lines: that is where typing happens. */
+        size_t vis = in.h / lh > 0 ? (size_t)(in.h / lh) : 1;
+        size_t first = n > vis ? n - vis : 0;
+        for (size_t i = first; i < n; i++)
+            rn_text(u->r, RN_REGULAR, px, t->text, in.x, in.y + (int)(i - first) * lh,
+                    text + lines[i].start, lines[i].len);
+        if (focused && n > 0) {
+            const tw_line *l = &lines[n - 1];
+            int x = in.x + rn_text_width(u->r, RN_REGULAR, px, text + l->start, l->len);
+            draw_cursor(u, x, in.y + (int)(n - 1 - first) * lh, lh);
+        }
+    } else {
+        /* Show the end of a long entry: walk back one grapheme cluster at a
+         * time, measuring only what fits (O(visible), not O(length)). */
+        int avail = in.w - cursor_w, acc = 0;
+        size_t start = len;
+        while (start > 0) {
+            size_t p = tw_cluster_prev(text, start);
+            int cw = rn_text_width(u->r, RN_REGULAR, px, text + p, start - p);
+            if (acc + cw > avail && start < len)
+                break;
+            acc += cw;
+            start = p;
+            if (acc > avail)
+                break;
+        }
+        int y = r.y + (r.h - lh) / 2;
+        rn_text(u->r, RN_REGULAR, px, t->text, in.x, y, text + start, len - start);
+        if (focused) {
+            int x = in.x + rn_text_width(u->r, RN_REGULAR, px, text + start, len - start);
+            if (x > in.x + in.w - cursor_w)
+                x = in.x + in.w - cursor_w;
+            draw_cursor(u, x, y, lh);
+        }
+    }
+    rn_clip(u->r, u->in_scroll ? &u->view : NULL);
+}
+
+/* Typed or pasted text as it may be stored: no control characters; in a
+ * one-line box a line break or tab becomes a space, in a multi-line box a
+ * tab becomes a space and CR LF / CR a line break. */
+static char *clean_input(const char *s, bool multiline)
+{
+    size_t n = strlen(s);
+    char *o = malloc(n + 1);
+    if (!o)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r') {
+            if (s[i + 1] == '\n')
+                continue;
+            c = '\n';
+        }
+        if (c == '\n')
+            o[j++] = multiline ? '\n' : ' ';
+        else if (c == '\t')
+            o[j++] = ' ';
+        else if (c >= 0x20 && c != 0x7F)
+            o[j++] = (char)c;
+    }
+    o[j] = '\0';
+    return o;
+}
+
+static void wipe_free(char *s, size_t n)
+{
+    if (!s)
+        return;
+    /* Participants' text: wiped before the memory goes back. */
+    sodium_memzero(s, n);
+    free(s);
+}
+
+bool ui_textbox_ex(ui *u, const char *id, const char *label, krect r, const char *value,
+                   bool multiline, const char *composition, size_t max_chars, size_t max_bytes,
+                   const char *paste, char **out)
 {
     if (!value)
         value = "";
+    *out = NULL;
     bool focused = ui_focused(u, id);
+    size_t have = strlen(value);
     if (u->drawing) {
         const ktheme *t = u->th;
+        if (!focused && strcmp(u->refused, id) == 0)
+            u->refused[0] = '\0';
         int thick = focused ? (int)(3 * u->s) : (int)(2 * u->s);
         if (thick < 1)
             thick = 1;
         rn_box(u->r, r, u->radius / 2, t->surface, thick, focused ? t->primary : t->border);
         krect in = {r.x + u->pad, r.y + u->pad / 2, r.w - 2 * u->pad, r.h - u->pad};
-        char shown[1024];
-        snprintf(shown, sizeof shown, "%s%s%s", value, composition ? composition : "",
-                 focused ? "|" : "");
-        if (multiline) {
-            rn_clip(u->r, &(krect){in.x, in.y, in.w, in.h});
-            ui_text(u, NULL, NULL, shown, in, RN_REGULAR, u->px_body, t->text);
-            rn_clip(u->r, u->in_scroll ? &u->view : NULL);
-        } else {
-            /* Show the end of a long entry: that is where typing happens. */
-            const char *p = shown;
-            while (*p && rn_text_width(u->r, RN_REGULAR, u->px_body, p, strlen(p)) > in.w) {
-                p++;
-                while (((unsigned char)*p & 0xC0) == 0x80)
-                    p++;
-            }
-            int lh = rn_line_height(u->r, RN_REGULAR, u->px_body);
-            rn_text(u->r, RN_REGULAR, u->px_body, t->text, in.x, r.y + (r.h - lh) / 2, p,
-                    strlen(p));
+        size_t clen = composition ? strlen(composition) : 0;
+        char *shown = clen ? malloc(have + clen + 1) : NULL;
+        if (shown) {
+            memcpy(shown, value, have);
+            memcpy(shown + have, composition, clen + 1);
         }
+        textbox_draw(u, id, in, r, shown ? shown : value, shown ? have + clen : have, multiline,
+                     focused);
+        wipe_free(shown, have + clen);
         if (composition && *composition) {
             int lh = rn_line_height(u->r, RN_REGULAR, u->px_body);
             rn_fill(u->r, (krect){in.x, r.y + (r.h + lh) / 2, in.w / 3, 2}, t->primary);
@@ -665,25 +901,70 @@ bool ui_textbox(ui *u, const char *id, const char *label, krect r, const char *v
             ui_last(u)->multiline = multiline;
         return false;
     }
-    if (!focused || size == 0)
+    if (!focused)
         return false;
-    if (u->ev.kind == UI_EV_TEXT) {
-        size_t have = strlen(value), add = strlen(u->ev.text);
-        if (have + add + 1 > size)
+    const char *add = NULL;
+    if (paste)
+        add = paste;
+    else if (u->ev.kind == UI_EV_TEXT)
+        add = u->ev.text;
+    else if (u->ev.kind == UI_EV_KEY && multiline &&
+             (u->ev.key == SDLK_RETURN || u->ev.key == SDLK_KP_ENTER))
+        add = "\n";
+    if (u->ev.kind == UI_EV_KEY && u->ev.key == SDLK_BACKSPACE && !paste) {
+        if (!*value)
             return false;
-        memcpy(out, value, have);
-        memcpy(out + have, u->ev.text, add + 1);
+        size_t cut = tw_cluster_prev(value, have);
+        char *o = malloc(cut + 1);
+        if (!o)
+            return false;
+        memcpy(o, value, cut);
+        o[cut] = '\0';
+        u->refused[0] = '\0';
+        *out = o;
         return true;
     }
-    if (u->ev.kind == UI_EV_KEY && u->ev.key == SDLK_BACKSPACE && *value) {
-        snprintf(out, size, "%s", value);
-        ui_utf8_pop(out);
-        return true;
+    if (!add)
+        return false;
+    char *clean = clean_input(add, multiline);
+    if (!clean)
+        return false;
+    size_t n = strlen(clean);
+    if (n == 0) {
+        wipe_free(clean, 0);
+        return false;
     }
-    if (u->ev.kind == UI_EV_KEY && multiline && u->ev.key == SDLK_RETURN &&
-        strlen(value) + 2 <= size) {
-        snprintf(out, size, "%s\n", value);
-        return true;
+    /* Whole or nothing: an input that would go over the limit is refused as
+     * one piece, so an answer never has a hole where a piece was dropped. */
+    if (have + n > max_bytes || tw_cp_count(value, have) + tw_cp_count(clean, n) > max_chars) {
+        snprintf(u->refused, sizeof u->refused, "%s", id);
+        wipe_free(clean, n);
+        return false;
     }
-    return false;
+    char *o = malloc(have + n + 1);
+    if (!o) {
+        wipe_free(clean, n);
+        return false;
+    }
+    memcpy(o, value, have);
+    memcpy(o + have, clean, n + 1);
+    wipe_free(clean, n);
+    u->refused[0] = '\0';
+    *out = o;
+    return true;
+}
+
+bool ui_textbox(ui *u, const char *id, const char *label, krect r, const char *value,
+                bool multiline, const char *composition, char *out, size_t size)
+{
+    char *o = NULL;
+    if (size == 0)
+        return false;
+    bool changed = ui_textbox_ex(u, id, label, r, value, multiline, composition, (size_t)-1,
+                                 size - 1, NULL, &o);
+    if (changed && o) {
+        snprintf(out, size, "%s", o);
+        wipe_free(o, strlen(o));
+    }
+    return changed;
 }

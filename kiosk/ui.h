@@ -58,7 +58,10 @@ typedef struct ui_event {
     bool touch;              /* from a finger rather than a mouse */
     int key;                 /* SDL_Keycode */
     unsigned mod;            /* SDL_Keymod */
-    char text[64];
+    /* UI_EV_TEXT: one typed key, or one whole IME commit (SDL splits a commit
+     * into events of at most 31 bytes; app.c joins them again so that the
+     * commit is taken or refused whole). */
+    char text[1024];
 } ui_event;
 
 /* Keys the ui layer understands (SDL keycodes, copied so ui.c stays free of SDL). */
@@ -102,7 +105,29 @@ typedef struct ui {
     int scroll, content_h, prev_content_h;
 
     ui_list cur, prev;       /* widgets of this draw pass / the last one */
+
+    /* The text box whose last input was refused for length ("" = none): its
+     * message shows until the next accepted edit or the box loses focus. */
+    char refused[UI_ID_MAX];
+    /* Line breaks of recently drawn multi-line boxes (see ui_wrap_cache). */
+    struct ui_wrap_cache *wraps;
+    unsigned wrap_tick;
 } ui;
+
+/* A cache of one multi-line box's line breaks, so a keystroke re-wraps only
+ * its last lines, not the whole entry.  It is derived data, checked against
+ * the value every frame (a hash per line), not a second copy of the answer:
+ * it holds offsets and hashes, never the text. */
+typedef struct ui_wrap_cache {
+    char id[UI_ID_MAX];
+    int width, px;
+    size_t len;              /* bytes of the text the lines were computed for */
+    tw_line *lines;
+    uint64_t *hash;          /* per line: FNV-1a of its bytes up to the next line's start */
+    size_t n, cap;
+    unsigned used;
+} ui_wrap_cache;
+#define UI_WRAP_CACHES 4
 
 void ui_init(ui *u, rn *r);
 void ui_free(ui *u);
@@ -155,8 +180,24 @@ int ui_text_centered(ui *u, const char *id, const char *role, const char *text, 
 int ui_text_height(ui *u, const char *text, int w, rn_style st, int px);
 /* One line, no wrap, centered in r when center is set, ellipsis when too long. */
 void ui_label(ui *u, const char *text, krect r, rn_style st, int px, kcolor c, bool center);
-/* A text field showing value (the answer); edits go to out (size bytes) and
- * return true.  composition: IME pre-edit text to show, or NULL. */
+/* A text field showing value (the answer).  composition: IME pre-edit text
+ * to show, or NULL.  An edit returns true with the whole new value in *out
+ * (malloc'd: the caller wipes it with sodium_memzero and frees it).
+ *
+ * Every input (a typed or on-screen key, an IME commit, a paste, Return in a
+ * multi-line box) is one unit: taken whole when the value stays within
+ * max_chars code points and max_bytes bytes, else refused whole (nothing
+ * added) and u->refused names the box, so the screen can say so.  Backspace
+ * removes the last grapheme cluster (textwrap.h), so an emoji sequence or a
+ * flag goes as one.  paste: text to insert as one input in this input pass
+ * (the caller reads the clipboard; ui.c stays free of SDL), or NULL.
+ * Drawing measures only what is on screen (one-line: the visible end;
+ * multi-line: cached line breaks, re-wrapped from the edit on). */
+bool ui_textbox_ex(ui *u, const char *id, const char *label, krect r, const char *value,
+                   bool multiline, const char *composition, size_t max_chars, size_t max_bytes,
+                   const char *paste, char **out);
+/* The same for a short field with a fixed buffer: edits go to out (size
+ * bytes, so at most size - 1 bytes of text) and return true. */
 bool ui_textbox(ui *u, const char *id, const char *label, krect r, const char *value,
                 bool multiline, const char *composition, char *out, size_t size);
 /* Delete the last UTF-8 character of buf. */

@@ -42,3 +42,21 @@ add_test(NAME test_kiosk_security
                  ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
 set_tests_properties(test_kiosk_security PROPERTIES TIMEOUT 600
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+# One kiosk per data folder (a second kiosk, --export and --install refused
+# with the holder's pid; SIGKILL leaves no stale lock) and the kiosk's own
+# timeouts: thank-you / declined screens, an idle timeout below 15 s.
+add_test(NAME test_kiosk_lock
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_lock.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
+set_tests_properties(test_kiosk_lock PROPERTIES TIMEOUT 600
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+# Long and limited free text (issue 15): typed, IME, on-screen keyboard and
+# pasted text at and over a form's string-length limit and the 10,000 default,
+# refused whole, stored exactly as shown (checked in the exported CSV).
+add_test(NAME test_kiosk_text
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/kiosk_text.py
+                 $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_text.md)
+set_tests_properties(test_kiosk_text PROPERTIES TIMEOUT 600
+                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")

@@ -105,12 +105,85 @@ static void test_utf8_decoding(void **state)
     assert_true(n >= 1 && n <= 3);
 }
 
+/* A word of 3,000 characters (emoji typed without spaces) wraps as the
+ * character-by-character rule says: every line as long as fits, measured
+ * in O(log n) steps per line (see fit_chars). */
+static int calls;
+static int counting_measure(void *ctx, const char *s, size_t len)
+{
+    calls++;
+    return measure(ctx, s, len);
+}
+
+static void test_long_word(void **state)
+{
+    (void)state;
+    static char text[3 * 3000 + 1];
+    for (size_t i = 0; i < 3000; i++)
+        memcpy(text + 3 * i, "\xC3\xA9x", 3); /* "éx": no space, no CJK: one word */
+    text[3 * 3000] = '\0';
+    static tw_line lines[2000];
+    calls = 0;
+    size_t n = tw_wrap(text, 200, counting_measure, NULL, lines, 2000);
+    assert_true(n > 10 && n < 2000);
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(lines[k].start, at);
+        assert_true(measure(NULL, text + lines[k].start, lines[k].len) <= 200);
+        size_t end = lines[k].start + lines[k].len;
+        if (k + 1 < n) {
+            /* one more character would not have fitted */
+            uint32_t cp;
+            size_t l = tw_utf8_next(text + end, strlen(text + end), &cp);
+            assert_true(measure(NULL, text + lines[k].start, lines[k].len + l) > 200);
+        }
+        at = end;
+    }
+    assert_int_equal(at, strlen(text));
+    assert_true(calls < (int)n * 40); /* not one measurement per character */
+}
+
+static void test_clusters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *text;
+        size_t clusters, last; /* cluster count, byte length of the last cluster */
+    } c[] = {
+        {"ASCII", "abc", 3, 1},
+        {"combining acute", "e\xCC\x81", 1, 3},
+        {"skin tone", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", 1, 8},
+        {"ZWJ family", "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+         1, 18},
+        {"two flags", "\xF0\x9F\x87\xAC\xF0\x9F\x87\xA7\xF0\x9F\x87\xAF\xF0\x9F\x87\xB5", 2, 8},
+        {"three regional indicators", "\xF0\x9F\x87\xAC\xF0\x9F\x87\xA7\xF0\x9F\x87\xAF", 2, 4},
+        {"keycap", "1\xEF\xB8\x8F\xE2\x83\xA3", 1, 7},
+        {"letter then emoji with tone",
+         "a\xF0\x9F\x91\xA9\xF0\x9F\x8F\xBE\xE2\x80\x8D\xF0\x9F\x92\xBB", 2, 15},
+        {"Chinese", "\xE4\xBD\xA0\xE5\xA5\xBD", 2, 3},
+        {"line break", "a\nb", 3, 1},
+        {"empty", "", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        size_t len = strlen(c[i].text);
+        if (tw_cluster_count(c[i].text, len) != c[i].clusters)
+            fail_msg("%s: %zu clusters, want %zu", c[i].name, tw_cluster_count(c[i].text, len),
+                     c[i].clusters);
+        size_t prev = tw_cluster_prev(c[i].text, len);
+        if (len - prev != c[i].last)
+            fail_msg("%s: last cluster %zu bytes, want %zu", c[i].name, len - prev, c[i].last);
+    }
+    assert_int_equal(tw_cp_count("a\xE4\xBD\xA0\xF0\x9F\x98\x80", 8), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrap_cases),
         cmocka_unit_test(test_count_without_room),
         cmocka_unit_test(test_utf8_decoding),
+        cmocka_unit_test(test_long_word),
+        cmocka_unit_test(test_clusters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
