@@ -86,6 +86,7 @@ typedef struct cstore_merge {
     bool pinned;             /* study holds the store's study */
     sk_study_pub study;
     sk_merge_stats stats;
+    bool any_withdrawals;    /* false: no record can be withdrawn, skip the lookup */
     sqlite3_stmt *ins_record, *get_blob, *is_withdrawn, *ins_conflict, *ins_pack;
     cstore_verifier *verifier;
     sk_progress_fn progress;
@@ -131,6 +132,9 @@ sk_status cstore_take_pack(cstore_merge *m, const uint8_t *bytes, size_t len, sk
  * belongs to that device. */
 sk_status cstore_check_header(const char *source, const uint8_t *blob, size_t len,
                               const uint8_t *device, sk_record_header *h, sk_error *err);
+
+/* Read again whether the store holds any withdrawal (after taking some). */
+sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err);
 
 /* Count one item and call the progress callback about every 1%. */
 void cstore_merge_tick(cstore_merge *m);

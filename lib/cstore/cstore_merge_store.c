@@ -348,6 +348,8 @@ sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
         st = copy_devices(m, &src, err);
     if (st == SK_OK)
         st = copy_withdrawals(m, &src, err);
+    if (st == SK_OK) /* the withdrawals just taken refuse the records below */
+        st = cstore_merge_count_withdrawals(m, err);
     if (st == SK_OK)
         st = copy_records(m, &src, err);
     if (st == SK_OK)

@@ -56,6 +56,8 @@ sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
         st = cstore_prepare(db, path, sql_ins_conflict, &m->ins_conflict, err);
     if (st == SK_OK)
         st = cstore_prepare(db, path, sql_ins_pack, &m->ins_pack, err);
+    if (st == SK_OK)
+        st = cstore_merge_count_withdrawals(m, err);
     if (st != SK_OK)
         return st;
     sqlite3_stmt *s = NULL;
@@ -229,10 +231,23 @@ static bool tag_is_zero(const uint8_t tag[SK_TAG_SIZE])
     return sodium_is_zero(tag, SK_TAG_SIZE);
 }
 
+sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    sk_status st = cstore_prepare(m->cs->db, m->cs->path, "SELECT EXISTS (SELECT 1 FROM withdrawals)",
+                                  &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = sqlite3_step(s);
+    m->any_withdrawals = rc == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? SK_OK : db_fail(m, rc, "checking withdrawals", err);
+}
+
 /* Is this record's sitting withdrawn?  1 yes, 0 no, -1 error (rc set). */
 static int withdrawn(cstore_merge *m, const sk_record_header *h, int *rc)
 {
-    if (tag_is_zero(h->withdraw_tag))
+    if (!m->any_withdrawals || tag_is_zero(h->withdraw_tag))
         return 0;
     sqlite3_reset(m->is_withdrawn);
     sqlite3_bind_blob(m->is_withdrawn, 1, h->withdraw_tag, SK_TAG_SIZE, SQLITE_STATIC);

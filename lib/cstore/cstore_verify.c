@@ -150,7 +150,9 @@ sk_status cstore_verifier_submit(cstore_verifier *v, const cstore_device *dev, c
 sk_status cstore_verifier_wait(cstore_verifier *v, const char *source, sk_error *err)
 {
     pthread_mutex_lock(&v->mu);
-    while (v->count > 0 || v->busy > 0)
+    while (v->count > 0) /* help with what is left rather than wait for it */
+        run_one(v);
+    while (v->busy > 0)
         pthread_cond_wait(&v->idle, &v->mu);
     bool failed = v->failed;
     pthread_mutex_unlock(&v->mu);
