@@ -11,10 +11,11 @@ pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsql
       libzip-dev libexpat1-dev libjansson-dev libcmocka-dev fonts-dejavu-core"
 case "$what" in
   build) ;;
-  # Tests: Python 3 drives the kiosk end to end; a CJK font so Chinese renders;
-  # valgrind checks the unit tests once more; clang and its libFuzzer runtime
-  # run the fuzz harnesses (scripts/fuzz.sh).
-  test) pkgs="$pkgs python3 fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
+  # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)
+  # is the independent reader/writer of our formats (tests/e2e/skformat.py);
+  # a CJK font so Chinese renders; valgrind checks the unit tests once more;
+  # clang and its libFuzzer runtime run the fuzz harnesses (scripts/fuzz.sh).
+  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
   # Demo: a CJK font for the Chinese version of the example survey.
   demo) pkgs="$pkgs fonts-wqy-microhei" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;
