@@ -11,16 +11,7 @@ if(NOT SK_TEST_HOOKS)
   message(STATUS "SK_TEST_HOOKS is OFF: the trust end-to-end tests are not registered")
   return()
 endif()
-add_test(NAME test_trust_independent_reader
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/independent_reader.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk>
-                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md
-                 ${CMAKE_CURRENT_SOURCE_DIR}/golden/crypto)
-set_tests_properties(test_trust_independent_reader PROPERTIES TIMEOUT 300
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
-add_test(NAME test_trust_attacks
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/attacks.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk>
-                 ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
-set_tests_properties(test_trust_attacks PROPERTIES TIMEOUT 300
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;SDL_VIDEODRIVER=offscreen")
+sk_e2e_test(test_trust_independent_reader 300 independent_reader.py
+            $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md ${CMAKE_CURRENT_SOURCE_DIR}/golden/crypto)
+sk_e2e_test(test_trust_attacks 300 attacks.py
+            $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)
