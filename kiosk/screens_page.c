@@ -70,7 +70,7 @@ void scr_page(app *a)
     const sk_page *p = &f->pages[a->page];
     int page = a->page;
 
-    krect content = app_header(a, f->title, !p->consent);
+    krect content = app_header(a, sk_form_title(f, a->lang), !p->consent);
     int osk = osk_height(a);
     int footer = osk ? 0 : u->target + 2 * u->pad;
     krect view = {0, content.y, u->w, u->h - content.y - footer - osk};

@@ -29,6 +29,10 @@ TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_examples")
 ENV = dict(os.environ, SURVEY_PASSPHRASE="examples e2e", SK_PWHASH_FAST="1")
 INTERACTIVE = {"button", "radio", "checkbox", "textbox", "slider", "combobox", "option"}
 failures = []
+# Titles the welcome screen must show, by form and language (settings
+# form_title and form_title::LANGUAGE).
+TITLES = {("nhsda-alumni", "en"): "NHS Digital Academy alumni impact survey",
+          ("nhsda-alumni", "zh"): "NHS 数字学院校友影响调查"}
 
 
 def check(cond, what):
@@ -179,6 +183,10 @@ class Walker:
         k.wait_screen("welcome")
         if k.has("lang/" + lang):
             k.tap("lang/" + lang)
+        want = TITLES.get((self.form, lang))
+        if want:
+            got = k.widget("title")["label"]
+            check(got == want, "%s (%s): the welcome title is %r, not %r" % (self.form, lang, want, got))
         k.tap("start")
         for _ in range(80):
             scr = k.screen()
