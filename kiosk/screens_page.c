@@ -48,6 +48,10 @@ static void on_next(app *a, const sk_page *p)
         if (bad >= 0) {
             u->scroll = a->q_y[bad] - u->pad;
             ui_scroll_by(u, 0);
+            /* The message appears in the draw pass, below the question (and
+             * at 800x480 often below the fold): draw_frame scrolls it in. */
+            a->refused_q = bad + 1;
+            a->refused_msg_h = 0;
         }
         return;
     }
