@@ -217,6 +217,7 @@ void app_goto_page(app *a, int page)
     a->page = page;
     a->page_entered_ms = now;
     a->show_errors = false;
+    a->refused_q = 0;
     page_screen(a);
 }
 
@@ -378,6 +379,25 @@ static void metrics(app *a)
     ui_layout_metrics(&a->ui, w, h, a->text_scale, app_theme(a));
 }
 
+/* After a refused Next: scroll so that the question's message is in view
+ * (with as much of the question above it as fits), once.  True when the
+ * scroll changed and the frame must be drawn again. */
+static bool scroll_to_refusal(app *a)
+{
+    ui *u = &a->ui;
+    if (!a->refused_q || !a->refused_msg_h)
+        return false;
+    a->refused_q = 0;
+    int before = u->scroll;
+    int bottom = a->refused_msg_y + a->refused_msg_h + u->pad;
+    if (bottom - u->scroll > u->view.h)
+        u->scroll = bottom - u->view.h;
+    if (a->refused_msg_y - u->pad < u->scroll)  /* a message taller than the view */
+        u->scroll = a->refused_msg_y - u->pad;
+    ui_scroll_by(u, 0);
+    return u->scroll != before;
+}
+
 static void draw_frame(app *a)
 {
     metrics(a);
@@ -388,6 +408,12 @@ static void draw_frame(app *a)
     run_screen(a);
     ui_draw_end(&a->ui);
     (void)before;
+    if (scroll_to_refusal(a)) {
+        rn_begin(a->r, a->ui.th->bg);
+        ui_draw_begin(&a->ui);
+        run_screen(a);
+        ui_draw_end(&a->ui);
+    }
     if (!a->field_seen) {
         a->field = FIELD_NONE;
         a->osk_visible = false;
@@ -576,6 +602,17 @@ static void pointer(app *a, ui_event_kind kind, int x, int y, bool touch)
 }
 
 /* Returns true when the event needs a new frame. */
+/* A key on a physical keyboard: the person types, so a keypad opened by a
+ * touch or click (number, date, time) goes away rather than cover Back and
+ * Next.  The full keyboard of a text box stays until Done or Escape: someone
+ * may tap a letter on it after a stray key press. */
+static void physical_key(app *a)
+{
+    a->keyboard_used = true;
+    if (a->osk_visible && a->field != FIELD_TEXT && a->field != FIELD_NONE)
+        a->osk_visible = false;
+}
+
 static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, int *lines)
 {
     int w, h;
@@ -635,7 +672,7 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         break;
     }
     case SDL_KEYDOWN: {
-        a->keyboard_used = true;
+        physical_key(a);
         SDL_Keycode k = e->key.keysym.sym;
         Uint16 mod = e->key.keysym.mod;
         if (k == SDLK_a && (mod & KMOD_CTRL) && (mod & KMOD_ALT)) {
@@ -658,7 +695,7 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         break;
     }
     case SDL_TEXTINPUT: {
-        a->keyboard_used = true;
+        physical_key(a);
         a->composition[0] = '\0';
         ui_event ev = {.kind = UI_EV_TEXT};
         size_t n = (size_t)snprintf(ev.text, sizeof ev.text, "%s", e->text.text);

@@ -71,6 +71,9 @@ typedef struct app {
     int64_t page_entered_ms;
     bool show_errors;        /* a Next was refused: show required messages */
     int *q_y;                /* per question: content y of its block in the last frame */
+    int refused_q;           /* 1 + the question a refused Next stopped at, until its
+                                message is scrolled into view; 0: none */
+    int refused_msg_y, refused_msg_h; /* that message, content coordinates (draw pass) */
     int dd_q;                /* question whose drop-down is open this frame, or -1 */
     krect dd_anchor;         /* its combo box, window pixels */
     char wcode[SK_WCODE_SIZE];

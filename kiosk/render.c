@@ -23,6 +23,20 @@ static const char *const cjk_fonts[] = {
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
 };
 
+/* Fonts for symbols and emoji (drawn in one colour: SDL_ttf renders the
+ * outlines), tried after the CJK font.  Symbola (fonts-symbola) covers the
+ * emoji blocks; the Windows ones are on every Windows 10/11 laptop. */
+static const char *const symbol_fonts[] = {
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
+    "/usr/share/fonts/truetype/noto/NotoEmoji-Regular.ttf",
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola.ttf",
+    "C:\\Windows\\Fonts\\seguiemj.ttf",
+    "C:\\Windows\\Fonts\\seguisym.ttf",
+};
+
+/* Fallbacks, in the order a missing glyph tries them. */
+enum { FB_CJK, FB_SYMBOLS, N_FALLBACKS };
+
 #define MAX_FONTS 24                  /* (style, size) pairs kept open */
 #define TEXT_CACHE_ENTRIES 768
 #define TEXT_CACHE_BYTES (4u << 20)   /* pixel bytes kept in cached lines: a few full screens at 1080p (bench_kiosk) */
@@ -30,8 +44,9 @@ static const char *const cjk_fonts[] = {
 typedef struct font_slot {
     rn_style style;
     int px;
-    TTF_Font *main, *fallback; /* fallback: NULL until a glyph needs it */
-    bool fallback_tried;
+    TTF_Font *main;
+    TTF_Font *fallback[N_FALLBACKS]; /* NULL until a glyph needs it */
+    bool fallback_tried[N_FALLBACKS];
     unsigned last_used;
 } font_slot;
 
@@ -49,7 +64,7 @@ struct rn {
     SDL_Window *win;
     SDL_Renderer *ren;
     char main_path[2][1024];
-    const char *fallback_path;
+    const char *fallback_path[N_FALLBACKS];  /* NULL: none installed */
     font_slot fonts[MAX_FONTS];
     size_t n_fonts;
     text_entry cache[TEXT_CACHE_ENTRIES];
@@ -58,6 +73,18 @@ struct rn {
     bool missing_glyphs;
     const char *warning;
 };
+
+static const char *first_existing(const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        FILE *f = fopen(paths[i], "rb");
+        if (f) {
+            fclose(f);
+            return paths[i];
+        }
+    }
+    return NULL;
+}
 
 rn *rn_create(const rn_options *opt, char *err, size_t err_size)
 {
@@ -84,14 +111,9 @@ rn *rn_create(const rn_options *opt, char *err, size_t err_size)
         }
         fclose(f);
     }
-    for (size_t i = 0; i < sizeof cjk_fonts / sizeof cjk_fonts[0] && !r->fallback_path; i++) {
-        FILE *f = fopen(cjk_fonts[i], "rb");
-        if (f) {
-            fclose(f);
-            r->fallback_path = cjk_fonts[i];
-        }
-    }
-    if (!r->fallback_path)
+    r->fallback_path[FB_CJK] = first_existing(cjk_fonts, sizeof cjk_fonts / sizeof cjk_fonts[0]);
+    r->fallback_path[FB_SYMBOLS] = first_existing(symbol_fonts, sizeof symbol_fonts / sizeof symbol_fonts[0]);
+    if (!r->fallback_path[FB_CJK])
         r->warning = "No font for Chinese, Japanese or Korean is installed: such text would "
                      "show as boxes. Install fonts-wqy-microhei or fonts-noto-cjk.";
     if (TTF_Init() != 0) {
@@ -142,8 +164,9 @@ void rn_destroy(rn *r)
     rn_forget_text(r);
     for (size_t i = 0; i < r->n_fonts; i++) {
         TTF_CloseFont(r->fonts[i].main);
-        if (r->fonts[i].fallback)
-            TTF_CloseFont(r->fonts[i].fallback);
+        for (int k = 0; k < N_FALLBACKS; k++)
+            if (r->fonts[i].fallback[k])
+                TTF_CloseFont(r->fonts[i].fallback[k]);
     }
     if (r->ren)
         SDL_DestroyRenderer(r->ren);
@@ -180,7 +203,7 @@ const char *rn_font_warning(const rn *r)
 {
     if (r->missing_glyphs)
         return "Some characters of this survey are in no installed font and show as boxes. "
-               "Install fonts-noto-core or fonts-noto-cjk.";
+               "Install fonts-noto-core, fonts-noto-cjk or fonts-symbola (emoji).";
     return r->warning;
 }
 
@@ -210,8 +233,9 @@ static font_slot *get_font(rn *r, rn_style st, int px)
         /* Cached lines keep no font pointer, so closing an old size is safe. */
         f = oldest;
         TTF_CloseFont(f->main);
-        if (f->fallback)
-            TTF_CloseFont(f->fallback);
+        for (int k = 0; k < N_FALLBACKS; k++)
+            if (f->fallback[k])
+                TTF_CloseFont(f->fallback[k]);
     }
     f->style = st;
     f->px = px;
@@ -219,25 +243,65 @@ static font_slot *get_font(rn *r, rn_style st, int px)
     TTF_SetFontHinting(main, TTF_HINTING_LIGHT);
     /* The CJK fallback (several MB) is opened the first time a glyph needs it:
      * a Latin-only survey never pays its start-up time or memory. */
-    f->fallback = NULL;
-    f->fallback_tried = false;
+    memset(f->fallback, 0, sizeof f->fallback);
+    memset(f->fallback_tried, 0, sizeof f->fallback_tried);
     f->last_used = r->tick;
     return f;
 }
 
-static TTF_Font *fallback_font(rn *r, font_slot *f)
+static TTF_Font *fallback_font(rn *r, font_slot *f, int k)
 {
-    if (!f->fallback && !f->fallback_tried && r->fallback_path) {
-        f->fallback_tried = true;
-        f->fallback = TTF_OpenFont(r->fallback_path, f->px);
-        if (f->fallback && f->style == RN_BOLD)
-            TTF_SetFontStyle(f->fallback, TTF_STYLE_BOLD);
+    if (!f->fallback[k] && !f->fallback_tried[k] && r->fallback_path[k]) {
+        f->fallback_tried[k] = true;
+        f->fallback[k] = TTF_OpenFont(r->fallback_path[k], f->px);
+        if (f->fallback[k] && f->style == RN_BOLD)
+            TTF_SetFontStyle(f->fallback[k], TTF_STYLE_BOLD);
     }
-    return f->fallback;
+    return f->fallback[k];
+}
+
+/* Which font draws cp: 0 the main font, 1 + k fallback k; 0 (a box) when none
+ * has it.  Variation selectors and the zero-width joiner take the font of
+ * what is around them: they are not glyphs of their own. */
+static int font_for(rn *r, font_slot *f, uint32_t cp)
+{
+    if (cp < 0x80 || TTF_GlyphIsProvided32(f->main, cp))
+        return 0;
+    for (int k = 0; k < N_FALLBACKS; k++) {
+        TTF_Font *fb = fallback_font(r, f, k);
+        if (fb && TTF_GlyphIsProvided32(fb, cp))
+            return 1 + k;
+    }
+    r->missing_glyphs = true;
+    return 0;
+}
+
+static bool joins_neighbours(uint32_t cp)
+{
+    return cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x1F3FB && cp <= 0x1F3FF);
+}
+
+/* Copy s[0, n) to dst (n + 1 bytes) as it is drawn, NUL-terminated: without
+ * the joiners, variation selectors and skin-tone modifiers, which SDL_ttf
+ * (no text shaping, one colour) would draw as boxes or swatches beside the
+ * emoji they modify.  The answer itself keeps them. */
+static void copy_drawable(char *dst, const char *s, size_t n)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t l = tw_utf8_next(s + i, n - i, &cp);
+        if (!joins_neighbours(cp)) {
+            memcpy(dst + o, s + i, l);
+            o += l;
+        }
+        i += l;
+    }
+    dst[o] = '\0';
 }
 
 /* The next run of s[0, len) drawn with one font: returns its byte length and
- * which font (main or fallback). */
+ * which font (main or a fallback). */
 static size_t next_run(rn *r, font_slot *f, const char *s, size_t len, TTF_Font **font)
 {
     size_t i = 0;
@@ -245,21 +309,18 @@ static size_t next_run(rn *r, font_slot *f, const char *s, size_t len, TTF_Font 
     while (i < len) {
         uint32_t cp;
         size_t l = tw_utf8_next(s + i, len - i, &cp);
-        int w = 0;
-        if (cp >= 0x80 && !TTF_GlyphIsProvided32(f->main, cp)) {
-            TTF_Font *fb = fallback_font(r, f);
-            if (fb && TTF_GlyphIsProvided32(fb, cp))
-                w = 1;
-            else
-                r->missing_glyphs = true;
+        if (which != -1 && joins_neighbours(cp)) {
+            i += l;
+            continue;
         }
+        int w = font_for(r, f, cp);
         if (which == -1)
             which = w;
         else if (w != which)
             break;
         i += l;
     }
-    *font = which == 1 ? f->fallback : f->main;
+    *font = which >= 1 ? f->fallback[which - 1] : f->main;
     return i;
 }
 
@@ -283,8 +344,7 @@ int rn_text_width(rn *r, rn_style st, int px, const char *s, size_t len)
         char *run = n < sizeof buf ? buf : malloc(n + 1);
         if (!run)
             break;
-        memcpy(run, s + i, n);
-        run[n] = '\0';
+        copy_drawable(run, s + i, n);
         int w = 0, h = 0;
         TTF_SizeUTF8(font, run, &w, &h);
         total += w;
@@ -357,8 +417,7 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
         char *run = malloc(n + 1);
         if (!run)
             break;
-        memcpy(run, s + i, n);
-        run[n] = '\0';
+        copy_drawable(run, s + i, n);
         SDL_Surface *part = TTF_RenderUTF8_Blended(font, run, white);
         sodium_memzero(run, n);
         free(run);

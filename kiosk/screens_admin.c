@@ -255,8 +255,12 @@ void scr_admin(app *a)
     sk_kstore_counts k = {0};
     sk_error err;
     if (u->drawing && sk_kstore_counts_get(a->ks, &k, &err) == SK_OK) {
+        /* Sittings (people) and records (what a bundle carries: a sitting
+         * writes one for its consent and one for its answers) are different
+         * counts: each is named. */
         snprintf(text, sizeof text,
-                 "Finished: %llu    Incomplete: %llu    Declined: %llu    Not yet exported: %llu",
+                 "Sittings: %llu finished, %llu incomplete, %llu declined.    "
+                 "Records not yet exported: %llu",
                  (unsigned long long)k.finished, (unsigned long long)k.incomplete,
                  (unsigned long long)k.declined, (unsigned long long)k.not_exported);
         y = row(a, "admin/counts", text, x, y, w, false);

@@ -129,7 +129,7 @@ void scr_welcome(app *a)
     const ktheme *t = u->th;
     const sk_form *f = a->form;
     int y = u->h / 6;
-    y = centred_text(a, "title", "text", f->title, y, RN_BOLD, u->px_huge, t->text);
+    y = centred_text(a, "title", "text", sk_form_title(f, a->lang), y, RN_BOLD, u->px_huge, t->text);
     krect start = centred_button(u, y + u->pad, 40);
     start.h = u->target * 3 / 2;
     if (ui_button(u, "start", app_str(a, "start"), start, UI_PRIMARY | UI_LARGE)) {

@@ -48,6 +48,10 @@ static void on_next(app *a, const sk_page *p)
         if (bad >= 0) {
             u->scroll = a->q_y[bad] - u->pad;
             ui_scroll_by(u, 0);
+            /* The message appears in the draw pass, below the question (and
+             * at 800x480 often below the fold): draw_frame scrolls it in. */
+            a->refused_q = bad + 1;
+            a->refused_msg_h = 0;
         }
         return;
     }
@@ -70,7 +74,7 @@ void scr_page(app *a)
     const sk_page *p = &f->pages[a->page];
     int page = a->page;
 
-    krect content = app_header(a, f->title, !p->consent);
+    krect content = app_header(a, sk_form_title(f, a->lang), !p->consent);
     int osk = osk_height(a);
     int footer = osk ? 0 : u->target + 2 * u->pad;
     krect view = {0, content.y, u->w, u->h - content.y - footer - osk};

@@ -318,6 +318,10 @@ static int message(app *a, int q, int x, int y, int w)
     int h = ui_text_height(u, text, w, RN_BOLD, u->px_body);
     ui_text(u, id, "alert", text, (krect){x, ui_scroll_y(u, y), w, h}, RN_BOLD, u->px_body,
             u->th->error);
+    if (u->drawing && a->refused_q == q + 1) {
+        a->refused_msg_y = y;
+        a->refused_msg_h = h;
+    }
     return h + u->pad / 2;
 }
 

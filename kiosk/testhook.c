@@ -406,6 +406,9 @@ void testhook_frame(testhook *t, const app *a)
     json_object_set_new(root, "theme", json_string(u->th->name));
     json_object_set_new(root, "text_scale", json_real(u->text_scale));
     json_object_set_new(root, "focus", u->focus[0] ? json_string(u->focus) : json_null());
+    /* what the admin screen would warn about fonts (boxes instead of glyphs) */
+    const char *fw = rn_font_warning(a->r);
+    json_object_set_new(root, "font_warning", fw ? json_string(fw) : json_null());
     for (size_t i = 0; i < u->prev.n; i++) {
         const ui_widget *w = &u->prev.items[i];
         if (w->r.w <= 0 || w->r.h <= 0)

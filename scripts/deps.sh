@@ -13,11 +13,12 @@ case "$what" in
   build) ;;
   # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)
   # is the independent reader/writer of our formats (tests/e2e/skformat.py);
-  # a CJK font so Chinese renders; valgrind checks the unit tests once more;
+  # a CJK font so Chinese renders and Symbola so emoji do; valgrind checks the unit tests once more;
   # clang and its libFuzzer runtime run the fuzz harnesses (scripts/fuzz.sh).
-  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
-  # Demo: a CJK font for the Chinese version of the example survey.
-  demo) pkgs="$pkgs fonts-wqy-microhei" ;;
+  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei fonts-symbola valgrind clang libclang-rt-14-dev" ;;
+  # Demo: a CJK font for the Chinese version of the example survey, and a
+  # font with emoji (Symbola) so answers with emoji are not drawn as boxes.
+  demo) pkgs="$pkgs fonts-wqy-microhei fonts-symbola" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;
 esac
 

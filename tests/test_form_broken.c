@@ -47,6 +47,7 @@ static const broken_case cases[] = {
     {"two_consent.md", SK_ERR_INVALID, "survey:5:D", "at most one consent section"},
     {"calculate_without_calculation.md", SK_ERR_INVALID, "survey:2:A", "has no calculation"},
     {"bad_setting.md", SK_ERR_INVALID, "settings:2:A", "kiosk_idle_timeout must be"},
+    {"title_unknown_language.md", SK_ERR_INVALID, "settings:1:B", "form_title::Deutsch (de) names a language"},
     {"unknown_type_x.xlsx", SK_ERR_INVALID, "survey:4:A", "'barcode' is not supported"},
     {"undefined_ref_x.xlsx", SK_ERR_INVALID, "survey:4:D", "${nope}"},
     {"not_a_form.png", SK_ERR_FORMAT, "", "not a spreadsheet"},

@@ -108,6 +108,8 @@ typedef struct sk_page {
 
 typedef struct sk_form {
     char *title;             /* settings form_title, else the file name without extension */
+    char **titles;           /* [n_langs] form_title::LANGUAGE, entries may be NULL; NULL when
+                                no title is translated (use sk_form_title) */
     char *id;                /* settings form_id, else the file name without extension */
     char *version;           /* settings version, else "1" */
     char *source_name;       /* the file name the form was loaded from (no directory) */
@@ -157,6 +159,10 @@ int sk_form_lang(const sk_form *form, const char *lang);
 
 /* texts[lang], else texts[default_lang], else the first non-NULL entry, else "". */
 const char *sk_form_text(const sk_form *form, char *const *texts, int lang);
+
+/* The form's title in language lang: form_title::LANGUAGE when the settings
+ * sheet translates it, else form_title (never NULL). */
+const char *sk_form_title(const sk_form *form, int lang);
 
 /* Short name of a type as XLSForm writes it ("select_one", "begin_group", ...). */
 const char *sk_qtype_name(sk_qtype t);

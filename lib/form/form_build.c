@@ -822,8 +822,10 @@ static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default
         if (!v)
             continue;
         if (strcmp(key, "form_title") == 0) {
-            free(f->title);
-            f->title = xstrdup(c, v);
+            if (!lang || !*lang) {  /* form_title::LANGUAGE: build_titles */
+                free(f->title);
+                f->title = xstrdup(c, v);
+            }
         } else if (strcmp(key, "form_id") == 0) {
             free(f->id);
             f->id = xstrdup(c, v);
@@ -879,6 +881,42 @@ static void collect_languages(form_ctx *c, const wb_sheet *survey, const wb_shee
     }
     if (c->f->pub.n_langs == 0)
         lang_index(c, "default");
+}
+
+/* form_title::LANGUAGE columns of the settings sheet: the title in each
+ * language (the kiosk's welcome screen shows the participant's).  Read once
+ * every language is known, so titles[] has n_langs entries; a language the
+ * survey sheet does not have is a problem (a typo would otherwise hide). */
+static void build_titles(form_ctx *c, const wb_sheet *sh)
+{
+    sk_form *f = &c->f->pub;
+    if (sh->n < 2)
+        return;
+    const wb_row *hr = &sh->rows[0], *vr = &sh->rows[1];
+    for (size_t i = 0; i < hr->n; i++) {
+        char key[64];
+        const char *lang;
+        split_header(hr->cells[i].text, key, sizeof key, &lang);
+        const char *v = wb_cell_text(vr, hr->cells[i].col);
+        if (strcmp(key, "form_title") != 0 || !lang || !*lang || !v)
+            continue;
+        int l = sk_form_lang(f, lang);
+        if (l < 0) {
+            form_problem(c, "settings", hr->row, hr->cells[i].col,
+                         "form_title::%s names a language the survey sheet has no labels in; "
+                         "use one of its languages",
+                         lang);
+            continue;
+        }
+        if (!f->titles && !(f->titles = calloc(f->n_langs, sizeof *f->titles))) {
+            c->nomem = 1;
+            return;
+        }
+        free(f->titles[l]);
+        f->titles[l] = xstrdup(c, v);
+        if (!f->title)  /* only translated titles: the first is the pack's title */
+            f->title = xstrdup(c, v);
+    }
 }
 
 static void resolve_lists(form_ctx *c, const char (*lists)[128], int have_choices)
@@ -953,6 +991,8 @@ void form_build(form_ctx *c, const wb_workbook *wb)
     build_survey(c, survey, &lists);
     resolve_lists(c, (const char (*)[128])lists, choices != NULL);
     free(lists);
+    if (settings)
+        build_titles(c, settings);
     if (default_language) {
         f->default_lang = sk_form_lang(f, default_language);
         if (f->default_lang < 0) {

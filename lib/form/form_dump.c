@@ -53,6 +53,15 @@ int sk_form_lang(const sk_form *form, const char *lang)
     return -1;
 }
 
+const char *sk_form_title(const sk_form *form, int lang)
+{
+    if (!form)
+        return "";
+    if (form->titles && lang >= 0 && (size_t)lang < form->n_langs && form->titles[lang])
+        return form->titles[lang];
+    return form->title ? form->title : "";
+}
+
 const char *sk_form_text(const sk_form *form, char *const *texts, int lang)
 {
     if (!form || !texts)

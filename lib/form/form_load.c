@@ -95,6 +95,10 @@ void form_free_impl(form_impl *f)
         free(p->pages[i].q);
     free(p->pages);
     free(p->calc_order);
+    if (p->titles)
+        for (size_t i = 0; i < p->n_langs; i++)
+            free(p->titles[i]);
+    free(p->titles);
     free(p->title);
     free(p->id);
     free(p->version);

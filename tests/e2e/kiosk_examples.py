@@ -29,6 +29,10 @@ TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_examples")
 ENV = dict(os.environ, SURVEY_PASSPHRASE="examples e2e", SK_PWHASH_FAST="1")
 INTERACTIVE = {"button", "radio", "checkbox", "textbox", "slider", "combobox", "option"}
 failures = []
+# Titles the welcome screen must show, by form and language (settings
+# form_title and form_title::LANGUAGE).
+TITLES = {("nhsda-alumni", "en"): "NHS Digital Academy alumni impact survey",
+          ("nhsda-alumni", "zh"): "NHS 数字学院校友影响调查"}
 
 
 def check(cond, what):
@@ -72,12 +76,38 @@ class Walker:
         self.given = {}      # question -> value (single) or set (multiple)
         self.consent = {}
         self.seen = set()
+        self.refused = set()
 
     def page_widgets(self):
         return self.k.ui()["widgets"]
 
+    def refusal_in_view(self):
+        """A refused Next on a long page (the NHSDA training options, whose
+        constraint message comes after ten options): the message is scrolled
+        into view between the header and the footer, not left below the fold."""
+        k = self.k
+        k.reveal("training/none")
+        k.tap("training/none")
+        k.reveal("training/msc")
+        k.tap("training/msc")
+        k.tap("next")
+        ui = k.ui()
+        msgs = [w for w in ui["widgets"] if w["id"] == "training/message"]
+        top = max([w["y"] + w["h"] for w in ui["widgets"] if w["id"] in ("title", "progress")] or [0])
+        bottom = k.widget("next", ui)["y"]
+        check(msgs and msgs[0]["y"] >= top and msgs[0]["y"] + msgs[0]["h"] <= bottom,
+              "%s: after a refused Next the constraint message is in view (%d..%d): %r"
+              % (self.form, top, bottom, msgs))
+        k.reveal("training/none")
+        k.tap("training/none")
+        print("refused Next on %s: message at %r" % (self.form, msgs and (msgs[0]["y"], msgs[0]["h"])))
+
     def fill_page(self):
         k = self.k
+        if self.form == "nhsda-alumni" and "training" not in self.refused and any(
+                w["id"].startswith("training/") for w in k.ui()["widgets"]):
+            self.refused.add("training")
+            self.refusal_in_view()
         done_q = set()
         for _ in range(60):  # scroll through long pages
             ui = k.ui()
@@ -179,6 +209,10 @@ class Walker:
         k.wait_screen("welcome")
         if k.has("lang/" + lang):
             k.tap("lang/" + lang)
+        want = TITLES.get((self.form, lang))
+        if want:
+            got = k.widget("title")["label"]
+            check(got == want, "%s (%s): the welcome title is %r, not %r" % (self.form, lang, want, got))
         k.tap("start")
         for _ in range(80):
             scr = k.screen()

@@ -108,8 +108,17 @@ def flow_mouse(data, sittings):
         k.text("porter")
         osk_done(k)
         next_page(k)
-        # years: the constraint message, then a good value
+        # years: a click opens the keypad; the first physical key hides it
+        # (it covered Next), and the key is typed
         k.tap("years")
+        check(k.has("osk/7"), "a click on a number field opens the keypad")
+        k.text("7")
+        check(not k.has("osk/7") and k.has("next"), "a physical key hides the keypad")
+        check(k.widget("years")["value"] == "7", "the physical key was typed: %r" % k.widget("years")["value"])
+        k.key("BackSpace")
+        # the constraint message, then a good value
+        k.tap("years")
+        check(k.has("osk/7"), "a click opens the keypad again after typing")
         type_keys(k, "70")
         next_page(k)
         msg = k.widget("years/message")

@@ -164,6 +164,12 @@ def page_emoji(k):
         k.text(piece)
         s += piece
     expect(k, "emoji", s, "emoji sequences, skin tones and flags")
+    # Drawn with a font that has them (fonts-symbola, installed by scripts/deps.sh),
+    # not as boxes: the kiosk says when any character had no font.
+    fw = k.ui().get("font_warning")
+    check(fw is None, "emoji are drawn from an installed font, not as boxes: %r" % fw)
+    if os.environ.get("SK_SCREENSHOTS"):
+        k.screenshot(os.path.join(os.environ["SK_SCREENSHOTS"], "800x480-emoji.png"))
     refuse(k, "emoji", s, lambda: k.text(FAMILY), "a 7-code-point family into 3 free")
     k.text(THUMB)
     s += THUMB                                      # 19
