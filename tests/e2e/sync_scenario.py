@@ -186,6 +186,22 @@ def relevant(q, ans):
     return True
 
 
+def expected_cell(q, a, finished):
+    """What the CSV holds for question q of a sitting (the codebook's rule):
+    the answer; empty when not asked (skip logic hid it, or an incomplete
+    sitting ended before it: after the last question with an entry); NA when
+    asked and left unanswered."""
+    if a.get(q):
+        return a[q]
+    if not relevant(q, a):
+        return ""
+    if not finished:
+        last = max((RESPONSE_COLUMNS.index(k) for k in a if k in RESPONSE_COLUMNS), default=-1)
+        if RESPONSE_COLUMNS.index(q) > last:
+            return ""
+    return "NA"
+
+
 def fmt_num(x):
     s = "%.2f" % x
     s = s.rstrip("0").rstrip(".") if "." in s else s
@@ -375,11 +391,15 @@ def main():
             check((r["finished"] != "") == (kind == "response"), "finished only when finished")
             for q in ["role", "role_other", "changed", "impact", "training", "years", "courage",
                       "mentoring", "hours", "comments"]:
-                check(r[q] == a.get(q, ""), "sitting %d %s: exported %r, entered %r"
-                      % (s["serial"], q, r[q], a.get(q, "")))
+                want = expected_cell(q, a, kind == "response")
+                check(r[q] == want, "sitting %d %s: exported %r, entered %r (expected %r)"
+                      % (s["serial"], q, r[q], a.get(q), want))
             for t in TRAINING:
-                want = "" if "training" not in a else "1" if t in a["training"].split() else "0"
-                check(r["training/" + t] == want, "sitting %d training/%s" % (s["serial"], t))
+                want = expected_cell("training", a, kind == "response")
+                if want not in ("", "NA"):
+                    want = "1" if t in a["training"].split() else "0"
+                check(r["training/" + t] == want, "sitting %d training/%s: %r, expected %r"
+                      % (s["serial"], t, r["training/" + t], want))
     # The forged device: the first record is kept, the conflicting one is not applied,
     # and nothing from the bundle signed by another key.
     frows = by_device.get(forged["device_id"], [])
@@ -445,7 +465,8 @@ def main():
         cy_rows = list(csv.DictReader(f))
     for r_cy, r in zip(cy_rows, rows):
         check(r_cy["role"] == (ROLE_LABELS_CY[r["role"]] if r["role"] else ""), "Welsh labels")
-        want = "; ".join(TRAINING_CY[t] for t in r["training"].split())
+        want = r["training"] if r["training"] == "NA" else \
+            "; ".join(TRAINING_CY[t] for t in r["training"].split())
         check(r_cy["training"] == want, "select_multiple as labels")
     sync("export", "--store", central, "--key", key, "--out", out_cy, "--lang", "xx", expect=1)
 
