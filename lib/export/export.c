@@ -499,7 +499,7 @@ static sk_status write_binary(export_run *x, ex_table *codebook, const char *out
             st = open_file(outdir, base, suffix, false, o, err);
             if (st == SK_OK) {
                 char label[256];
-                snprintf(label, sizeof label, "%s %s: %s", x->form->id, base, x->tab[i].name);
+                snprintf(label, sizeof label, "%s: %s", base, x->tab[i].name);
                 st = stat_write(&x->tab[i], stat[k].fmt, label, o->f, o->path, err);
             }
         }
@@ -551,6 +551,10 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
     for (int i = 0; i < T_COUNT && st == SK_OK; i++)
         if (x.tab[i].nomem || (csv && x.csv[i].nomem))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",
+                              x.tab[i].name);
+    for (int i = 0; i < T_COUNT && st == SK_OK && (formats & (SK_FORMAT_SAV | SK_FORMAT_DTA)); i++)
+        if (!stat_fix_names(&x.tab[i]))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory naming the %s table's variables",
                               x.tab[i].name);
     if (st == SK_OK)
         st = open_file(outdir, base, "_codebook.csv", opts->excel_bom, &files[S_CODEBOOK], err);

@@ -171,6 +171,10 @@ sk_status xlsx_write(const char *path, ex_table *const *tables, size_t n_tables,
 typedef enum stat_format { STAT_SAV, STAT_DTA } stat_format;
 sk_status stat_write(ex_table *t, stat_format fmt, const char *file_label, FILE *f,
                      const char *path, sk_error *err);
+/* After the rows are in, before the codebook: rename a text column longer
+ * than 255 bytes whose SPSS segment names would clash (see write_stat.c).
+ * false when out of memory. */
+bool stat_fix_names(ex_table *t);
 
 /* ---- outfile.c: a file that appears at its path only when committed. */
 typedef struct outfile {

@@ -22,6 +22,7 @@
  *
  * Rows come from the table's spool (table.c), so the row count and string
  * widths are known before the header is written, as both formats need. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -76,6 +77,103 @@ static bool whole_codes(const tab_col *c)
         if (c->vl[i].code != floor(c->vl[i].code) || fabs(c->vl[i].code) > 2e9)
             return false;
     return true;
+}
+
+
+/* ---- SPSS names of very long strings ---------------------------------
+ * A .sav string longer than 255 bytes is stored as segments; ReadStat names
+ * the extra segments after the first five characters of the variable's
+ * 8-byte short name plus a base-36 digit (TEAM_2 -> TEAM_1, TEAM_2, ...)
+ * without checking that those names are free, and readers (SPSS, haven)
+ * then mix the variables up.  So before anything is written, a long text
+ * column whose segment names would clash gets a name with a stem of its
+ * own: s<column number>_<name>.  The codebook is written after this, so it
+ * lists the name the files use (the same in .sav and .dta). */
+
+#define SAV_SHORT 8
+#define SAV_STRING_MAX 255
+
+static size_t segments(const tab_col *c)
+{
+    return c->type == TT_TEXT && c->width > SAV_STRING_MAX ? (c->width + 251) / 252 : 1;
+}
+
+/* The short names ReadStat will give (upper case, 8 bytes, clashes V<n>_A). */
+static void short_names(const ex_table *t, char (*out)[SAV_SHORT + 1])
+{
+    for (size_t i = 0; i < t->n_cols; i++) {
+        snprintf(out[i], SAV_SHORT + 1, "%.8s", t->cols[i].var);
+        for (char *p = out[i]; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(out[k], out[i]) == 0) {
+                snprintf(out[i], SAV_SHORT + 1, "V%u_A", (unsigned)((i + 1) % 100000));
+                break;
+            }
+    }
+}
+
+static void ghost(const char *shortname, size_t segment, char out[SAV_SHORT + 1])
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    snprintf(out, SAV_SHORT + 1, "%.5s%c", shortname, digits[segment % 36]);
+}
+
+/* Does a segment name of column c clash with a short name or another
+ * column's segment name? */
+static bool clashes(const ex_table *t, char (*sn)[SAV_SHORT + 1], size_t c)
+{
+    for (size_t s = 1; s < segments(&t->cols[c]); s++) {
+        char g[SAV_SHORT + 1];
+        ghost(sn[c], s, g);
+        for (size_t k = 0; k < t->n_cols; k++) {
+            if (strcmp(sn[k], g) == 0)
+                return true;
+            for (size_t s2 = 1; k != c && s2 < segments(&t->cols[k]); s2++) {
+                char g2[SAV_SHORT + 1];
+                ghost(sn[k], s2, g2);
+                if (strcmp(g, g2) == 0)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool stat_fix_names(ex_table *t)
+{
+    char(*sn)[SAV_SHORT + 1] = calloc(t->n_cols + 1, sizeof *sn);
+    if (!sn)
+        return false;
+    bool ok = true;
+    for (int round = 0; round < 3 && ok; round++) {
+        short_names(t, sn);
+        bool changed = false;
+        for (size_t c = 0; c < t->n_cols && ok; c++) {
+            if (segments(&t->cols[c]) < 2 || !clashes(t, sn, c))
+                continue;
+            char name[VARNAME_MAX + 1];
+            snprintf(name, sizeof name, "s%03zu_%s", c % 1000, t->cols[c].var);
+            char **taken = calloc(t->n_cols + 1, sizeof *taken);
+            ok = taken != NULL;
+            for (size_t k = 0; ok && k < t->n_cols; k++)
+                taken[k] = k == c ? NULL : t->cols[k].var;
+            ok = ok && varname_unique(taken, t->n_cols, name);
+            free(taken);
+            char *copy = ok ? strdup(name) : NULL;
+            ok = copy != NULL;
+            if (ok) {
+                free(t->cols[c].var);
+                t->cols[c].var = copy;
+                changed = true;
+                short_names(t, sn);
+            }
+        }
+        if (!changed)
+            break;
+    }
+    free(sn);
+    return ok;
 }
 
 typedef struct var_plan {
@@ -174,7 +272,7 @@ static void add_vars(readstat_writer_t *w, const ex_table *t, stat_format fmt, v
 
 /* One cell: a value converted to its column's type, or a missing code. */
 static readstat_error_t put(readstat_writer_t *w, stat_format fmt, const tab_col *c,
-                            const var_plan *p, const tab_cellv *cell)
+                            const var_plan *p, const tab_cellv *cell, readstat_string_ref_t *ref)
 {
     bool sav = fmt == STAT_SAV;
     bool numeric = p->type != READSTAT_TYPE_STRING && p->type != READSTAT_TYPE_STRING_REF;
@@ -196,7 +294,7 @@ static readstat_error_t put(readstat_writer_t *w, stat_format fmt, const tab_col
     if (!numeric) {
         const char *s = cell->state == CELL_VALUE ? cell->value : "";
         if (p->type == READSTAT_TYPE_STRING_REF)
-            return readstat_insert_string_ref(w, p->v, readstat_add_string_ref(w, s));
+            return readstat_insert_string_ref(w, p->v, ref);
         return readstat_insert_string_value(w, p->v, s);
     }
     if (cell->state != CELL_VALUE)
@@ -277,26 +375,59 @@ sk_status stat_write(ex_table *t, stat_format fmt, const char *file_label, FILE 
         readstat_writer_set_compression(w, READSTAT_COMPRESS_ROWS);
     add_vars(w, t, fmt, plan);
 
-    readstat_error_t e = fmt == STAT_SAV ? readstat_begin_writing_sav(w, &ctx, (long)t->n_rows)
-                                         : readstat_begin_writing_dta(w, &ctx, (long)t->n_rows);
-    if (e == READSTAT_OK)
+    /* Stata strLs: ReadStat wants every string of a strL column before the
+     * header is written, so one pass over the spool first.  (ReadStat holds
+     * them in memory either way; only strL columns, above 2045 bytes.) */
+    size_t n_strl = 0;
+    for (size_t i = 0; i < t->n_cols; i++)
+        n_strl += plan[i].type == READSTAT_TYPE_STRING_REF;
+    readstat_string_ref_t **refs = NULL;
+    sk_status st = SK_OK;
+    if (n_strl && t->n_rows) {
+        refs = calloc(t->n_rows * n_strl, sizeof *refs);
+        st = refs ? tab_rewind(t, err)
+                  : sk_error_set(err, SK_ERR_NOMEM, "out of memory writing %s", path);
+        for (size_t r = 0; r < t->n_rows && st == SK_OK; r++) {
+            st = tab_next_row(t, err);
+            for (size_t i = 0, k = 0; i < t->n_cols && st == SK_OK; i++) {
+                if (plan[i].type != READSTAT_TYPE_STRING_REF)
+                    continue;
+                const tab_cellv *cell = &t->cells[i];
+                refs[r * n_strl + k] =
+                    readstat_add_string_ref(w, cell->state == CELL_VALUE ? cell->value : "");
+                if (!refs[r * n_strl + k++])
+                    st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing %s", path);
+            }
+        }
+    }
+
+    readstat_error_t e = READSTAT_OK;
+    if (st == SK_OK)
+        e = fmt == STAT_SAV ? readstat_begin_writing_sav(w, &ctx, (long)t->n_rows)
+                            : readstat_begin_writing_dta(w, &ctx, (long)t->n_rows);
+    if (st == SK_OK && e == READSTAT_OK)
         e = readstat_validate_metadata(w);
-    sk_status st = e == READSTAT_OK ? SK_OK : rs_error(err, path, t, 0, NULL, e, &ctx);
+    if (st == SK_OK && e != READSTAT_OK)
+        st = rs_error(err, path, t, 0, NULL, e, &ctx);
     if (st == SK_OK && t->n_rows)
         st = tab_rewind(t, err);
     for (size_t r = 0; r < t->n_rows && st == SK_OK; r++) {
         st = tab_next_row(t, err);
         if (st == SK_OK && (e = readstat_begin_row(w)) != READSTAT_OK)
             st = rs_error(err, path, t, r + 1, NULL, e, &ctx);
-        for (size_t i = 0; i < t->n_cols && st == SK_OK; i++)
-            if ((e = put(w, fmt, &t->cols[i], &plan[i], &t->cells[i])) != READSTAT_OK)
+        for (size_t i = 0, k = 0; i < t->n_cols && st == SK_OK; i++) {
+            readstat_string_ref_t *ref =
+                plan[i].type == READSTAT_TYPE_STRING_REF ? refs[r * n_strl + k++] : NULL;
+            if ((e = put(w, fmt, &t->cols[i], &plan[i], &t->cells[i], ref)) != READSTAT_OK)
                 st = rs_error(err, path, t, r + 1, t->cols[i].name, e, &ctx);
+        }
         if (st == SK_OK && (e = readstat_end_row(w)) != READSTAT_OK)
             st = rs_error(err, path, t, r + 1, NULL, e, &ctx);
     }
     if (st == SK_OK && (e = readstat_end_writing(w)) != READSTAT_OK)
         st = rs_error(err, path, t, 0, NULL, e, &ctx);
     readstat_writer_free(w);
+    free(refs);
     free(plan);
     return st;
 }

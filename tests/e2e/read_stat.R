@@ -9,10 +9,14 @@ kind <- args[2]
 out <- args[3]
 suppressPackageStartupMessages(library(haven))
 d <- if (kind == "sav") read_sav(path, user_na = TRUE) else read_dta(path)
+# Classes and dates as a user sees them by default (user-missing codes as NA:
+# a date column with codes is a labelled double when they are kept).
+plain <- if (kind == "sav") read_sav(path) else d
 meta <- list()
 cells <- list()
 for (v in names(d)) {
   x <- d[[v]]
+  p <- plain[[v]]
   lab <- attr(x, "label")
   if (is.null(lab)) lab <- ""
   fmt <- attr(x, "format.spss")
@@ -31,23 +35,24 @@ for (v in names(d)) {
     }
     vls <- paste(paste0(keys, "=", names(vl)), collapse = ";")
   }
-  meta[[v]] <- data.frame(var = v, class = paste(class(x), collapse = " "), label = lab,
+  meta[[v]] <- data.frame(var = v, class = paste(class(p), collapse = " "), label = lab,
                           format = fmt, na_values = nav, labels = vls)
   raw <- unclass(x)
-  val <- if (inherits(x, "POSIXct")) {
-    format(x, "%Y-%m-%dT%H:%M:%SZ", tz = "UTC")
-  } else if (inherits(x, "Date")) {
-    format(x, "%Y-%m-%d")
+  val <- if (inherits(p, "POSIXct")) {
+    format(p, "%Y-%m-%dT%H:%M:%SZ", tz = "UTC")
+  } else if (inherits(p, "Date")) {
+    format(p, "%Y-%m-%d")
   } else {
     as.character(raw)
   }
-  tag <- if (is.double(raw) && !inherits(x, "POSIXct") && !inherits(x, "Date")) {
+  tag <- if (is.double(raw) && !inherits(p, "POSIXct") && !inherits(p, "Date")) {
     na_tag(raw)
   } else {
     rep(NA_character_, length(raw))
   }
   cells[[v]] <- data.frame(var = rep(v, length(val)), row = seq_along(val),
-                           value = ifelse(is.na(val), "", val), is_na = is.na(x),
+                           value = ifelse(is.na(val), ifelse(is.na(raw), "", as.character(raw)), val),
+                           is_na = is.na(x),
                            tag = ifelse(is.na(tag), "", tag))
 }
 write.csv(do.call(rbind, meta), paste0(out, ".meta.csv"), row.names = FALSE,

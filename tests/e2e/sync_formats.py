@@ -71,6 +71,8 @@ def read_csv(path):
 # ---- the study -------------------------------------------------------------
 
 TRICKY = 'Nurses, "doctors" and 我们的团队 👩\u200d⚕️'
+# Longer than a Stata str (2045 bytes: a strL) and an SPSS short string (255).
+LONG = "团队 long answer, " * 200 + "end"   # SPSS pads strings: no trailing space to lose
 SITTINGS = [
     {"outcome": "finish", "pause_s": 1.5,
      "consent": {"agree_data": "yes"},
@@ -88,7 +90,8 @@ SITTINGS = [
     {"outcome": "finish",
      "consent": {"agree_data": "yes"},
      "answers": {"role": "clinical", "years": "", "training": "", "hours": "0.25",
-                 "qualified": "1999-12-31", "Team": "Gamma", "comments": "@admin +1, 'quoted'"}},
+                 "qualified": "1999-12-31", "Team": "Gamma", "team": LONG,
+                 "comments": "@admin +1, 'quoted'"}},
     {"outcome": "abandon", "pause_end_s": 2.5,
      "consent": {"agree_data": "yes"},
      "answers": {"role": "clinical", "years": "3"}},
@@ -204,7 +207,9 @@ def check_codebook(base):
     cb = {(r["file"], r["variable"]): r for r in rows}
     names = {
         "training/msc": "training_msc", "training/pgcert": "training_pgcert", "with": "with_",
-        "Team": "Team", "team": "team_2", "started_answer": "started_answer",
+        # team would be team_2, but its 3,600-byte answer is an SPSS very long
+        # string whose segment names (TEAM_1, TEAM_2, ...) would clash with it.
+        "Team": "Team", "team": "s022_team_2", "started_answer": "started_answer",
         "a_question_name_longer_than_thirty_two_bytes": "a_question_name_longer_than_thir",
     }
     for var, safe in names.items():
@@ -254,6 +259,7 @@ def check_xlsx(path, responses_csv):
     check(rows[1]["comments"].value == SITTINGS[1]["answers"]["comments"], "Chinese with emoji")
     check(rows[1]["with"].value == "-3" and rows[1]["with"].data_type == "s",
           "a text answer -3 stays text")
+    check(rows[2]["team"].value == LONG, "a 3,600-byte answer whole")
     check(rows[1]["years"].value is None, "not asked: an empty cell")
     check(rows[1]["hours"].value == "NA", "asked and skipped: NA")
     check(rows[2]["training/msc"].value == "NA", "a skipped select_multiple: NA in 0/1 columns")
@@ -286,7 +292,7 @@ def haven(path, kind):
 def check_stat(base, kind):
     meta, cells = haven(base + "_responses." + kind, kind)
     sav = kind == "sav"
-    for var in ("training_msc", "with_", "Team", "team_2", "started_answer",
+    for var in ("training_msc", "with_", "Team", "s022_team_2", "started_answer",
                 "a_question_name_longer_than_thir"):
         check(var in meta, "%s: variable %s" % (kind, var))
     check(meta["years"]["label"] == "Years in post", "%s: variable label" % kind)
@@ -304,8 +310,8 @@ def check_stat(base, kind):
         return cells[v]
 
     for i, s in enumerate(s for s in SITTINGS if s["outcome"] != "decline"):
-        for q in ("years", "hours", "with", "comments", "Team"):
-            var = "with_" if q == "with" else q
+        for q in ("years", "hours", "with", "comments", "Team", "team"):
+            var = {"with": "with_", "team": "s022_team_2"}.get(q, q)
             c = col(var)[i]
             want = expected(q, s)
             numeric = q in ("years", "hours")
