@@ -265,6 +265,97 @@ def read_csv(path):
 
 # ---- the scenario ---------------------------------------------------------------
 
+# ---- the same rows in xlsx, SPSS and Stata (readers we did not write) ------
+
+def csv_text(v):
+    """A CSV cell without the ' that defuses formula-like text."""
+    return v[1:] if v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
+def check_binary_formats(central, key, rows):
+    """Export the seed study as xlsx, sav and dta and compare every cell with
+    the CSV rows, which main() has already compared with what was entered."""
+    import datetime
+    import openpyxl
+    out = os.path.join(TMP, "export-formats")
+    sync("export", "--store", central, "--key", key, "--out", out,
+         "--format", "csv,xlsx,sav,dta")
+    base = os.path.join(out, "dhlp_followup-v2026.1")
+    check(read_csv(base + "_responses.csv") == rows, "--format csv,... writes the same CSV")
+    codebook = {r["variable"]: r for r in read_csv(base + "_codebook.csv")
+                if r["file"] == "responses"}
+    columns = list(rows[0].keys())
+    numeric = {"seq", "duration_s", "years", "hours", "courage", "mentoring"} | \
+        {c for c in columns if c.startswith("training/")}
+    coded = {"role", "changed", "impact", "courage", "mentoring"}
+
+    # xlsx: openpyxl
+    wb = openpyxl.load_workbook(base + ".xlsx")
+    ws = wb["responses"]
+    head = [c.value for c in ws[1]]
+    check(head == columns, "xlsx: the CSV's header")
+    xrows = list(ws.iter_rows(min_row=2, values_only=True))
+    check(len(xrows) == len(rows), "xlsx: %d rows, CSV %d" % (len(xrows), len(rows)))
+    bad = 0
+    for r, x in zip(rows, xrows):
+        for col, cell in zip(columns, x):
+            v = r[col]
+            if v == "":
+                ok = cell is None
+            elif isinstance(cell, datetime.datetime):
+                ok = cell.strftime("%Y-%m-%dT%H:%M:%SZ") == v
+            elif isinstance(cell, (int, float)):
+                ok = v != "NA" and float(v) == float(cell)
+            else:
+                ok = cell == csv_text(v)
+            if not ok and bad < 10:
+                check(False, "xlsx %s: %r, CSV %r" % (col, cell, v))
+            bad += not ok
+    check(bad == 0, "xlsx: every cell as in the CSV (%d differ)" % bad)
+
+    # sav and dta: R's haven
+    here = os.path.dirname(os.path.abspath(__file__))
+    for kind in ("sav", "dta"):
+        hv = os.path.join(out, "responses." + kind)
+        run(["Rscript", os.path.join(here, "read_stat.R"), base + "_responses." + kind, kind, hv])
+        cells = {}
+        for c in read_csv(hv + ".cells.csv"):
+            cells.setdefault(c["var"], []).append(c)
+        bad = 0
+        for col in columns:
+            cb = codebook.get(col, {})
+            var = cb.get("spss_stata_name", "")
+            answer = cb.get("missing", "") != ""
+            got = cells.get(var)
+            if got is None:
+                check(False, "%s: no variable %r for %s" % (kind, var, col))
+                continue
+            names = [c.split("=", 1)[0] for c in cb.get("choices", "").split("; ") if c]
+            for r, c in zip(rows, got):
+                v = r[col]
+                if answer and v in ("", "NA"):
+                    code = {"": ("-98", "b"), "NA": ("-99", "a")}[v]
+                    if col in numeric or col in coded:
+                        ok = c["is_na"] == "TRUE" and (c["value"] == code[0] if kind == "sav"
+                                                       else c["tag"] == code[1])
+                    else:
+                        ok = c["value"] == (code[0] if kind == "sav" else "")
+                elif v == "":
+                    ok = c["value"] == ""
+                elif col in coded:
+                    want = v if all(n.lstrip("-").isdigit() for n in names) else \
+                        str(names.index(v) + 1) if v in names else None
+                    ok = want is not None and float(c["value"]) == float(want)
+                elif col in numeric:
+                    ok = float(c["value"]) == float(v)
+                else:
+                    ok = c["value"] == csv_text(v).rstrip(" ")
+                if not ok and bad < 10:
+                    check(False, "%s %s (%s): %r, CSV %r" % (kind, col, var, c, v))
+                bad += not ok
+        check(bad == 0, "%s: every cell as in the CSV (%d differ)" % (kind, bad))
+
+
 def main():
     shutil.rmtree(TMP, ignore_errors=True)
     os.makedirs(TMP)
@@ -454,6 +545,8 @@ def main():
               "withdrawn sitting %d is not exported" % s["serial"])
         check(s["consent"]["signer"] not in everything,
               "withdrawn sitting %d's consent is not exported" % s["serial"])
+
+    check_binary_formats(central, key, rows)
 
     # Labels in Welsh, with a BOM for Excel.
     out_cy = os.path.join(TMP, "export-cy")
