@@ -1,8 +1,12 @@
-/* cmd_export.c - survey-sync export: the store's records as CSV files.
+/* cmd_export.c - survey-sync export: the store's records as CSV, Excel,
+ * SPSS and Stata files.
  *
  *   survey-sync export --store central.db --key study.key --out DIR
- *                      [--labels] [--excel] [--raw] [--lang CODE] [--passphrase-file F]
+ *                      [--format csv,xlsx,sav,dta] [--labels] [--excel] [--raw]
+ *                      [--lang CODE] [--passphrase-file F]
  *
+ * --format takes a comma-separated list (csv when not given); the codebook
+ * CSV and unreadable.csv are written whatever the list.
  * Prints each file written.  A record that cannot be read is skipped, named
  * in a warning and in DIR/unreadable.csv, and the export still succeeds.
  * --raw writes text cells exactly as recorded, without the ' that keeps a
@@ -23,8 +27,8 @@
 #include "sk/keys.h"
 
 static const char usage[] =
-    "export --store central.db --key study.key --out DIR [--labels] [--excel] [--raw] "
-    "[--lang CODE] [--passphrase-file F]";
+    "export --store central.db --key study.key --out DIR [--format csv,xlsx,sav,dta] "
+    "[--labels] [--excel] [--raw] [--lang CODE] [--passphrase-file F]";
 
 static void print_file(void *user, const char *path)
 {
@@ -49,7 +53,13 @@ int cmd_export(int argc, char **argv)
             out = argv[++i];
         else if (strcmp(a, "--lang") == 0 && has_value)
             opts.language = argv[++i];
-        else if (strcmp(a, "--passphrase-file") == 0 && has_value)
+        else if (strcmp(a, "--format") == 0 && has_value) {
+            sk_error err;
+            if (sk_export_parse_formats(argv[++i], &opts.formats, &err) != SK_OK) {
+                sync_fail(&err);
+                return 2;
+            }
+        } else if (strcmp(a, "--passphrase-file") == 0 && has_value)
             pass_file = argv[++i];
         else if (strcmp(a, "--labels") == 0)
             opts.labels = true;

@@ -20,7 +20,7 @@ static const struct command commands[] = {
     {"status", cmd_status, "records, ranges and gaps per device: status --store central.db [--json]"},
     {"devices", cmd_devices, "trust kiosks: devices list|accept|add|reject|retire --store central.db"},
     {"withdraw", cmd_withdraw, "remove a participant's records: withdraw --store central.db --key study.key CODE"},
-    {"export", cmd_export, "CSV and codebook: export --store central.db --key study.key --out DIR"},
+    {"export", cmd_export, "CSV, xlsx, SPSS, Stata files and codebook: export --store central.db --key study.key --out DIR [--format csv,xlsx,sav,dta]"},
     {"report", cmd_report, "frequency report: report --store central.db --key study.key --out report.html"},
 };
 

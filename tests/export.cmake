@@ -39,3 +39,10 @@ add_test(NAME test_export_sync_ethics
                  $<TARGET_FILE:survey-kiosk>)
 set_tests_properties(test_export_sync_ethics PROPERTIES
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+
+# Issue 13, files researchers open: export --format csv,xlsx,sav,dta of a
+# study with every question type, each file read back by readers we did not
+# write (Python's csv, openpyxl, R's haven, the readstat tool).
+sk_e2e_test(test_export_sync_formats 600 sync_formats.py
+            $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
+            ${CMAKE_CURRENT_SOURCE_DIR}/data/export/formats.md $<TARGET_FILE:survey-kiosk>)

@@ -1,7 +1,10 @@
 /* test_export.c - the export module's building blocks: RFC 4180 quoting,
  * formula defusing, output file modes under the umask, frequencies as
  * "59% (24/41)", summary statistics, histograms, HTML escaping, the SVG
- * charts, and what the participant agreed to (consent given, quotation). */
+ * charts, what the participant agreed to (consent given, quotation), and
+ * the pieces of the other formats: SPSS/Stata variable names, ISO 8601
+ * parsing, --format lists, a table's CSV cells for missing answers and its
+ * spool read back. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -362,6 +365,155 @@ static void test_iso_time(void **state)
     assert_string_equal(t, "");
 }
 
+
+/* ---- varname.c, util.c, table.c: the other formats' building blocks ---- */
+
+static void test_varname_safe(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"training/msc", "training_msc"},
+        {"age", "age"},
+        {"with", "with_"},                  /* SPSS and Stata reserved */
+        {"AND", "AND_"},                    /* SPSS, in any case */
+        {"int", "int_"},                    /* Stata */
+        {"str12", "str12_"},                /* Stata's strN */
+        {"strong", "strong"},               /* not a strN */
+        {"_n", "v_n"},                      /* a leading _ is not SPSS (and _n is Stata's) */
+        {"2nd_visit", "v2nd_visit"},
+        {"年龄", "v__"},                    /* one _ per non-ASCII character, v in front */
+        {"a_question_name_longer_than_thirty_two_bytes", "a_question_name_longer_than_thir"},
+        {"started_answer", "started_answer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[VARNAME_MAX + 1];
+        varname_safe(cases[i][0], out);
+        assert_string_equal(out, cases[i][1]);
+        assert_true(strlen(out) <= VARNAME_MAX);
+    }
+}
+
+static void test_varname_unique(void **state)
+{
+    (void)state;
+    char a[] = "Team", b[] = "team_2", c[] = "abcdefghijklmnopqrstuvwxyz012345";
+    char *taken[] = {a, b, c};
+    char name[VARNAME_MAX + 1] = "team";   /* clashes with Team (case) and team_2 */
+    assert_true(varname_unique(taken, 3, name));
+    assert_string_equal(name, "team_3");
+    snprintf(name, sizeof name, "%s", c);  /* 32 bytes: shortened to fit _2 */
+    assert_true(varname_unique(taken, 3, name));
+    assert_string_equal(name, "abcdefghijklmnopqrstuvwxyz0123_2");
+    snprintf(name, sizeof name, "fresh");
+    assert_true(varname_unique(taken, 3, name));
+    assert_string_equal(name, "fresh");
+}
+
+static void test_iso_parse(void **state)
+{
+    (void)state;
+    static const struct { const char *s; bool ok; int64_t ms; } cases[] = {
+        {"2026-12-01T13:45:00Z", true, 1796132700000LL},
+        {"2026-12-01T14:45:00.123+01:00", true, 1796132700123LL},
+        {"2026-12-01T08:45:00-05:00", true, 1796132700000LL},
+        {"2026-12-01T13:45Z", true, 1796132700000LL},
+        {"1970-01-01T00:00:00Z", true, 0},
+        {"1959-12-31T23:59:59Z", true, -315619201000LL},
+        {"2026-12-01", false, 0},
+        {"2026-13-01T00:00:00Z", false, 0},
+        {"2026-12-01T13:45:00Zjunk", false, 0},
+        {"yesterday", false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int64_t ms = 42;
+        assert_int_equal(iso_parse_ms(cases[i].s, &ms), cases[i].ok);
+        if (cases[i].ok) {
+            assert_int_equal(ms, cases[i].ms);
+            char back[32];
+            if (ms > 0 && ms % 1000 == 0) {   /* iso_time writes whole seconds, UTC, Z */
+                iso_time(back, sizeof back, ms);
+                assert_int_equal(iso_parse_ms(back, &ms), true);
+                assert_int_equal(ms, cases[i].ms);
+            }
+        }
+    }
+    int64_t days = 0;
+    assert_true(iso_parse_date("1970-01-02", &days));
+    assert_int_equal(days, 1);
+    assert_true(iso_parse_date("1960-01-01", &days));
+    assert_int_equal(days, -3653);
+    assert_false(iso_parse_date("1970-01-02T00:00:00Z", &days));
+}
+
+static void test_parse_formats(void **state)
+{
+    (void)state;
+    unsigned f = 0;
+    sk_error err;
+    assert_int_equal(sk_export_parse_formats("csv,xlsx,sav,dta", &f, &err), SK_OK);
+    assert_int_equal(f, SK_FORMAT_CSV | SK_FORMAT_XLSX | SK_FORMAT_SAV | SK_FORMAT_DTA);
+    assert_int_equal(sk_export_parse_formats("dta", &f, &err), SK_OK);
+    assert_int_equal(f, SK_FORMAT_DTA);
+    f = 7;
+    assert_int_equal(sk_export_parse_formats("csv,xls", &f, &err), SK_ERR_ARG);
+    assert_int_equal(f, 7);   /* untouched on failure */
+    assert_non_null(strstr(err.message, "'xls'"));
+    assert_non_null(strstr(err.message, "csv, xlsx, sav and dta"));
+    assert_int_equal(sk_export_parse_formats("", &f, &err), SK_ERR_ARG);
+    assert_int_equal(sk_export_parse_formats("csv,", &f, &err), SK_OK);
+    assert_int_equal(f, SK_FORMAT_CSV);
+}
+
+/* A table's CSV says NA for asked and skipped, nothing for not asked; its
+ * spool gives back the recorded values and states, row by row. */
+static void test_table_cells_and_spool(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    csv_writer w;
+    csv_init(&w, f);
+    ex_table t;
+    tab_init(&t, "responses");
+    assert_int_equal(tab_col_add(&t, "role", "Your role", TT_CODED, TM_NOMINAL, true), 0);
+    assert_int_equal(tab_col_add(&t, "years", "Years", TT_INT, TM_SCALE, true), 1);
+    assert_int_equal(tab_col_add(&t, "training/msc", "MSc", TT_INT, TM_NOMINAL, true), 2);
+    assert_true(tab_col_vlabel(&t, 0, 1, "clinical", "Clinical"));
+    assert_true(tab_name_vars(&t));
+    assert_string_equal(t.cols[2].var, "training_msc");
+    char dir[] = "/tmp/sk_test_table_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    sk_error err;
+    assert_int_equal(tab_begin(&t, &w, dir, &err), SK_OK);
+    tab_cell(&t, "Clinical", "clinical", CELL_VALUE);
+    tab_cell(&t, NULL, NULL, CELL_NOT_ASKED);
+    tab_cell(&t, NULL, NULL, CELL_SKIPPED);
+    tab_end_row(&t);
+    tab_cell(&t, "=1", "=1", CELL_VALUE);   /* a short row is filled with empty cells */
+    tab_end_row(&t);
+    fflush(f);
+    assert_string_equal(text, "role,years,training/msc\r\nClinical,,NA\r\n'=1,,\r\n");
+    assert_int_equal(t.n_rows, 2);
+    assert_int_equal(tab_rewind(&t, &err), SK_OK);
+    assert_int_equal(tab_next_row(&t, &err), SK_OK);
+    assert_string_equal(t.cells[0].value, "clinical");   /* recorded, not the CSV's label */
+    assert_int_equal(t.cells[1].state, CELL_NOT_ASKED);
+    assert_int_equal(t.cells[2].state, CELL_SKIPPED);
+    assert_int_equal(tab_next_row(&t, &err), SK_OK);
+    assert_string_equal(t.cells[0].value, "=1");
+    assert_int_equal(t.cells[1].state, CELL_EMPTY);
+    assert_int_equal(t.cols[0].width, strlen("clinical"));
+    assert_string_equal(tab_code(&t.cols[0], "clinical")->label, "Clinical");
+    assert_null(tab_code(&t.cols[0], "gone"));
+    tab_free(&t);
+    tab_free(NULL);
+    fclose(f);
+    free(text);
+    assert_int_equal(rmdir(dir), 0);   /* the spool left no file behind */
+}
+
 /* ---- ethics.c: consent given, quotation consent -------------------- */
 
 static const char ethics_md[] =
@@ -501,6 +653,9 @@ int main(void)
         cmocka_unit_test(test_svg_bars),         cmocka_unit_test(test_svg_diverging),
         cmocka_unit_test(test_svg_histogram),    cmocka_unit_test(test_iso_time),
         cmocka_unit_test(test_consent_given),    cmocka_unit_test(test_quote_verdicts),
+        cmocka_unit_test(test_varname_safe),     cmocka_unit_test(test_varname_unique),
+        cmocka_unit_test(test_iso_parse),        cmocka_unit_test(test_parse_formats),
+        cmocka_unit_test(test_table_cells_and_spool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

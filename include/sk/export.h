@@ -72,9 +72,26 @@ typedef struct sk_export_opts {
      * same sitting (or that sitting's consent could not be read).  The
      * codebook says how many per question and why. */
     size_t *quotes_left_out;
+    /* Which files: SK_FORMAT_* or'd together; 0 means SK_FORMAT_CSV. */
+    unsigned formats;
 } sk_export_opts;
 
-/* Writes into outdir, per form version <id>-v<version>: _responses.csv (wide),
+/* Export formats (sk_export_opts.formats, survey-sync export --format). */
+enum {
+    SK_FORMAT_CSV = 1u << 0,    /* <base>_<table>.csv: RFC 4180, UTF-8 */
+    SK_FORMAT_XLSX = 1u << 1,   /* <base>.xlsx: a sheet per table and the codebook */
+    SK_FORMAT_SAV = 1u << 2,    /* <base>_<table>.sav: SPSS, with labels and missing codes */
+    SK_FORMAT_DTA = 1u << 3     /* <base>_<table>.dta: Stata 14+ (format 118, UTF-8) */
+};
+
+/* Parse a comma-separated list of format names (csv, xlsx, sav, dta) into
+ * SK_FORMAT_* flags.  SK_ERR_ARG for an empty list or an unknown name (the
+ * message names the accepted ones); *out set only on success. */
+sk_status sk_export_parse_formats(const char *list, unsigned *out, sk_error *err);
+
+/* Writes into outdir, per form version <id>-v<version>, in the formats of
+ * opts->formats (CSV when 0; the codebook is always a CSV; xlsx, sav and dta
+ * are described in docs/FORMATS.md, "Export files"): _responses.csv (wide),
  * _codebook.csv, _consent.csv, _text.csv (long-format free text, only the
  * answers that may be quoted: docs/XLSFORM.md, "Quotation consent and
  * identifiers"), _identifiers.csv (only when the form marks questions

@@ -9,27 +9,70 @@
 
 #include "export_internal.h"
 
-static void row_note(csv_writer *w, const char *var, const char *label, const char *type,
+/* The codebook's own columns; the last three come from the data tables. */
+static const char *const cb_columns[] = {"variable",   "label",    "type",         "choices",
+                                         "relevance",  "required", "constraint",   "file",
+                                         "note",       "spss_stata_name", "measure", "missing"};
+enum { CB_N = sizeof cb_columns / sizeof *cb_columns };
+
+/* What the codebook says about missing answers (its second note row). */
+#define MISSING_NOTE                                                                              \
+    "Missing answers. Not asked (skip logic hid the question, or an incomplete sitting ended "   \
+    "before it): an empty cell in CSV and xlsx, -98 in SPSS (user-missing), .b in Stata. Asked " \
+    "and left unanswered: NA in CSV and xlsx (R and pandas read NA as missing), -99 in SPSS "    \
+    "(user-missing), .a in Stata. Text columns: SPSS has the codes as text \"-98\"/\"-99\" "     \
+    "(user-missing); Stata strings have no missing values, so both are empty there. Times are "  \
+    "ISO 8601 in UTC with Z (2026-12-01T13:45:00Z, whole seconds); in xlsx, SPSS and Stata "     \
+    "they are date-times and dates of those programs."
+
+typedef struct cb_ctx {
+    ex_table *cb;
+    ex_table *const *tables;
+    size_t n_tables;
+} cb_ctx;
+
+static const tab_col *find_col(const cb_ctx *c, const char *file, const char *var)
+{
+    for (size_t t = 0; t < c->n_tables; t++) {
+        if (strcmp(c->tables[t]->name, file) != 0)
+            continue;
+        for (size_t i = 0; i < c->tables[t]->n_cols; i++)
+            if (strcmp(c->tables[t]->cols[i].name, var) == 0)
+                return &c->tables[t]->cols[i];
+    }
+    return NULL;
+}
+
+static void cell(ex_table *t, const char *s)
+{
+    tab_cell(t, s, s, s && *s ? CELL_VALUE : CELL_EMPTY);
+}
+
+static void row_note(const cb_ctx *c, const char *var, const char *label, const char *type,
                      const char *choices, const char *relevant, const char *required,
                      const char *constraint, const char *file, const char *note)
 {
-    csv_field(w, var);
-    csv_field(w, label);
-    csv_field(w, type);
-    csv_field(w, choices);
-    csv_field(w, relevant);
-    csv_field(w, required);
-    csv_field(w, constraint);
-    csv_field(w, file);
-    csv_field(w, note);
-    csv_end_row(w);
+    static const char *const measures[] = {"nominal", "ordinal", "scale"};
+    ex_table *t = c->cb;
+    const char *fields[] = {var, label, type, choices, relevant, required, constraint, file, note};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        cell(t, fields[i]);
+    const tab_col *col = find_col(c, file, var);
+    cell(t, col ? col->var : "");
+    cell(t, col ? measures[col->measure] : "");
+    cell(t, !col || !col->answer ? ""
+            : col->type == TT_TEXT
+                ? "not asked: empty (SPSS \"-98\", Stata empty); skipped: NA (SPSS \"-99\", "
+                  "Stata empty)"
+                : "not asked: empty (SPSS -98, Stata .b); skipped: NA (SPSS -99, Stata .a)");
+    tab_end_row(t);
 }
 
-static void row(csv_writer *w, const char *var, const char *label, const char *type,
+static void row(const cb_ctx *c, const char *var, const char *label, const char *type,
                 const char *choices, const char *relevant, const char *required,
                 const char *constraint, const char *file)
 {
-    row_note(w, var, label, type, choices, relevant, required, constraint, file, "");
+    row_note(c, var, label, type, choices, relevant, required, constraint, file, "");
 }
 
 /* What the note column says about a question: identifying, or quoted only
@@ -71,7 +114,7 @@ static void relevance(const sk_form *form, int qi, xbuf *out)
     }
 }
 
-static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, const char *file,
+static bool question_rows(const cb_ctx *w, const sk_form *form, int lang, int qi, const char *file,
                           const size_t *left_out)
 {
     const sk_question *q = &form->q[qi];
@@ -99,9 +142,7 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
     relevance(form, qi, &rel);
     bool ok = !choices.nomem && !rel.nomem && !note.nomem;
     if (ok) {
-        const char *label = sk_form_text(form, q->label, lang);
-        if (q->type == SK_Q_CALCULATE && !*label)
-            label = q->calculation_src;
+        const char *label = export_question_label(form, lang, q);
         char column[1024];
         export_column_name(q->name, column, sizeof column);
         row_note(w, column, label, type, choices.s, rel.s, q->required_src, q->constraint_src,
@@ -111,9 +152,9 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
             for (size_t c = 0; list && c < list->n; c++) {
                 char var[256], lab[1024];
                 snprintf(var, sizeof var, "%s/%s", q->name, list->choices[c].name);
-                snprintf(lab, sizeof lab, "%s: %s", sk_form_text(form, q->label, lang),
+                snprintf(lab, sizeof lab, "%s: %s", export_question_label(form, lang, q),
                          sk_form_text(form, list->choices[c].label, lang));
-                row(w, var, lab, "0/1", "1=selected; 0=not selected (empty: not asked)", rel.s,
+                row(w, var, lab, "0/1", "1=selected; 0=not selected", rel.s,
                     "", "", file);
             }
         if (q->type == SK_Q_SIGNATURE && q->in_consent && !q->identifying) {
@@ -132,9 +173,9 @@ static bool question_rows(csv_writer *w, const sk_form *form, int lang, int qi, 
 /* The first row after the header says how text cells were written, so that
  * whoever reads the data knows where a leading ' came from (and that it is
  * not the participant's). */
-static void formula_note(csv_writer *w)
+static void formula_note(const cb_ctx *w, bool raw)
 {
-    if (w->raw)
+    if (raw)
         row(w, "", "This export was made with --raw: every cell is exactly as recorded. A text "
                    "cell that begins with = + - or @ may be run as a formula when the file is "
                    "opened in Excel or LibreOffice.", "note", "", "", "", "", "all");
@@ -147,17 +188,21 @@ static void formula_note(csv_writer *w)
             "note", "", "", "", "", "all");
 }
 
-sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *left_out, FILE *f,
-                         sk_error *err)
+sk_status codebook_write(const sk_form *form, int lang, const size_t *left_out,
+                         ex_table *const *tables, size_t n_tables, ex_table *cb, csv_writer *csv,
+                         const char *spool_dir, sk_error *err)
 {
-    csv_writer w;
-    csv_init(&w, f);
     /* Labels, choices and expressions come from the questionnaire: defused
-     * like any other text cell. */
-    w.raw = raw;
-    row_note(&w, "variable", "label", "type", "choices", "relevance", "required", "constraint",
-             "file", "note");
-    formula_note(&w);
+     * like any other text cell (csv->raw as the export's). */
+    for (size_t i = 0; i < CB_N; i++)
+        tab_col_add(cb, cb_columns[i], "", TT_TEXT, TM_NOMINAL, false);
+    sk_status st = tab_begin(cb, csv, spool_dir, err);
+    if (st != SK_OK)
+        return st;
+    cb_ctx c = {cb, tables, n_tables};
+    cb_ctx *w = &c;
+    formula_note(w, csv->raw);
+    row(w, "", MISSING_NOTE, "note", "", "", "", "", "all");
     static const char *const meta[][3] = {
         {"record_id", "Record identifier (random, 32 hex digits)", "text"},
         {"sitting_id",
@@ -168,24 +213,26 @@ sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *
         {"seq", "The kiosk's sequence number of the record", "integer"},
         {"kind", "response (finished), incomplete (abandoned or recovered), consent or declined",
          "text"},
-        {"started", "When the sitting started (ISO 8601, UTC)", "dateTime"},
-        {"finished", "When the sitting finished (ISO 8601, UTC); empty when incomplete",
+        {"started", "When the sitting started (ISO 8601 UTC)", "dateTime"},
+        {"finished", "When the sitting finished (ISO 8601 UTC); empty when incomplete",
          "dateTime"},
         {"language", "Language code the participant used", "text"},
-        {"duration_s", "Seconds from start to finish (or to the last answer when incomplete)",
+        {"duration_s", "Seconds from start to finish; when incomplete, from start to the last answer "
+                       "(not to when the sitting was abandoned)",
          "integer"},
     };
     for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
-        row(&w, meta[i][0], meta[i][1], meta[i][2], "", "", "", "", "responses");
-    row(&w, "sitting_id", "Sitting identifier: the same as in the sitting's response row",
+        row(w, meta[i][0], meta[i][1], meta[i][2], "", "", "", "", "responses");
+    row(w, "sitting_id", "Sitting identifier: the same as in the sitting's response row",
         "text", "", "", "", "", "consent");
-    row(&w, "time", "When consent was given or declined (ISO 8601, UTC)", "dateTime", "", "", "",
+    row(w, "time", "When consent was given or declined: the last change on the consent page "
+        "(ISO 8601 UTC), not when the sitting ended", "dateTime", "", "", "",
         "", "consent");
     bool any_identifying = false;
     for (size_t i = 0; i < form->n_q; i++)
         any_identifying |= form->q[i].identifying && is_answer_question(&form->q[i]);
     if (any_identifying)
-        row_note(&w, "sitting_id",
+        row_note(w, "sitting_id",
                  "Sitting identifier: the key of the identifiers file, the same as in the "
                  "sitting's response and consent rows",
                  "text", "", "", "", "", "identifiers",
@@ -195,12 +242,12 @@ sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *
     bool nomem = false;
     for (size_t i = 0; i < form->n_q && !nomem; i++)
         if (is_answer_question(&form->q[i]))
-            nomem = !question_rows(&w, form, lang, (int)i,
+            nomem = !question_rows(w, form, lang, (int)i,
                                    form->q[i].identifying ? "identifiers"
                                    : form->q[i].in_consent ? "consent"
                                                            : "responses",
                                    left_out);
-    nomem = nomem || w.nomem;
+    nomem = nomem || cb->nomem || csv->nomem;
     if (nomem)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the codebook of %s",
                             form->id);

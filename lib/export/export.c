@@ -1,47 +1,41 @@
-/* export.c - sk_export_csv: the records of a central store as CSV files.
+/* export.c - sk_export_csv: the records of a central store as files for R,
+ * Python, SPSS, Stata and Excel.
  *
  * Per form version, one pass over its records (streamed, one row at a time)
- * writes three files side by side; the codebook comes from the form alone:
- *   <id>-v<version>_responses.csv   one row per finished or incomplete sitting
- *   <id>-v<version>_consent.csv     consent and declined records
- *   <id>-v<version>_text.csv        free-text answers in long format (NVivo, MAXQDA),
- *                                   only those the participant agreed may be quoted
- *   <id>-v<version>_identifiers.csv answers of questions marked identifying, keyed
- *                                   by sitting_id (only when the form has any), so
- *                                   that the other files can be shared without them
- *   <id>-v<version>_codebook.csv    (codebook.c; written after the pass, as it
- *                                   says how many answers were left out of _text)
- * and once per run unreadable.csv, the records that could not be read: one
- * damaged record is skipped and listed rather than costing the researcher the
- * whole export.  All files of a run are committed only after every record
- * has been read, so a wrong key or a full disk leaves no output behind.
+ * fills four tables (export_plan.c says their columns):
+ *   responses    one row per finished or incomplete sitting
+ *   consent      consent and declined records
+ *   text         free-text answers in long format (NVivo, MAXQDA), only
+ *                those the participant agreed may be quoted
+ *   identifiers  answers of questions marked identifying, keyed by
+ *                sitting_id (only when the form has any), so that the other
+ *                files can be shared without them
+ * and writes them in the formats asked for (opts->formats):
+ *   csv   <id>-v<version>_<table>.csv, written during the pass
+ *   xlsx  <id>-v<version>.xlsx, one sheet per table and the codebook
+ *   sav   <id>-v<version>_<table>.sav (SPSS), dta the same for Stata
+ * (the last three from the rows kept in table.c's spool, after the pass).
+ * <id>-v<version>_codebook.csv is always written (codebook.c; after the
+ * pass, as it says how many answers were left out of the text table): it
+ * is what every format's columns mean.  Once per run unreadable.csv lists
+ * the records that could not be read: one damaged record is skipped and
+ * listed rather than costing the researcher the whole export.  All files of
+ * a run are committed only after every record has been read, so a wrong key
+ * or a full disk leaves no output behind.
+ *
+ * Missing answers (the codebook's note row says the same): a question that
+ * skip logic hid, or that an incomplete sitting never reached (it comes
+ * after the last question answered), was not asked: an empty CSV cell,
+ * SPSS -98, Stata .b, an empty xlsx cell.  A question that was asked and
+ * left unanswered: CSV NA, SPSS -99, Stata .a, xlsx NA.
  */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_internal.h"
-#include "sk/export.h"
+#include "export_run.h"
 #include "sk/record.h"
-
-enum { F_RESPONSES, F_CONSENT, F_TEXT, F_IDENT, F_CODEBOOK, F_COUNT };
-static const char *const file_suffix[F_COUNT] = {"_responses.csv", "_consent.csv", "_text.csv",
-                                                 "_identifiers.csv", "_codebook.csv"};
-
-typedef struct export_run {
-    const sk_study_key *key;
-    const sk_export_opts *opts;
-    const sk_form *form;
-    int lang;
-    csv_writer csv[F_IDENT + 1];
-    int *resp_q, *consent_q;   /* question indices with a column, in form order */
-    int *ident_q;              /* identifying questions: only in _identifiers.csv */
-    bool *resp_numeric;        /* [n_resp]: the column holds numbers (numeric_column) */
-    size_t n_resp, n_consent, n_ident;
-    consent_memo memo;         /* the last consent record, for quotation consent */
-    size_t *left_out;          /* [n_q * QUOTE_VERDICTS]: answers kept out of _text.csv */
-    size_t *total_left_out;    /* opts->quotes_left_out, may be NULL */
-    sk_unreadable_list *skipped;
-} export_run;
+#include "sk/runtime.h"
 
 /* ---- values ---------------------------------------------------------- */
 
@@ -93,42 +87,6 @@ static void multi_labels(const export_run *x, int q, const char *value, xbuf *ou
     }
 }
 
-static bool is_number(const char *s)
-{
-    char *end;
-    if (!*s)
-        return false;
-    (void)strtod(s, &end);
-    return *end == '\0';
-}
-
-/* Does question qi's column hold numbers?  Decided per column from the form
- * (the codebook's type), never per cell, so a negative number stays -3 and
- * a text answer "-3" is treated like every other text answer: integer,
- * decimal and range; a select written as choice names when every name of its
- * list is a number (a coded scale such as -2..2).  Calculations may build
- * text from answers, so they count as text. */
-static bool numeric_column(const export_run *x, int qi)
-{
-    const sk_question *q = &x->form->q[qi];
-    switch (q->type) {
-    case SK_Q_INTEGER:
-    case SK_Q_DECIMAL:
-    case SK_Q_RANGE: return true;
-    case SK_Q_SELECT_ONE:
-    case SK_Q_SELECT_MULTIPLE: {
-        const sk_choice_list *list = sk_form_choices(x->form, qi);
-        if (x->opts->labels || !list || !list->n)
-            return false;
-        for (size_t i = 0; i < list->n; i++)
-            if (!is_number(list->choices[i].name))
-                return false;
-        return true;
-    }
-    default: return false;
-    }
-}
-
 static size_t stroke_count(const char *strokes)
 {
     size_t n = 0;
@@ -154,12 +112,21 @@ static const char *language_code(const export_run *x, const sk_answers *a)
     return a->language;
 }
 
-static int64_t last_change_ms(const sk_answers *a)
+/* The last time the participant changed an answer of the given section (-1:
+ * any).  Values the kiosk fills itself (end, calculations) are left out: they
+ * are restamped when a sitting is abandoned, which is not an answer. */
+static int64_t last_answer_ms(const export_run *x, const sk_answers *a, int section)
 {
-    int64_t last = a->started_ms;
-    for (size_t i = 0; i < a->n; i++)
+    int64_t last = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (section >= 0 && (int)a->items[i].section != section)
+            continue;
+        int qi = sk_form_find(x->form, a->items[i].name);
+        if (qi >= 0 && export_not_asked_of_person(&x->form->q[qi]))
+            continue;
         if (a->items[i].changed_ms > last)
             last = a->items[i].changed_ms;
+    }
     return last;
 }
 
@@ -170,61 +137,83 @@ static void record_ids(const sk_record_header *h, char rid[2 * SK_RECORD_ID_SIZE
     sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
 }
 
-/* ---- headers --------------------------------------------------------- */
-
-static void write_headers(export_run *x)
+static void time_cell(ex_table *t, int64_t ms)
 {
-    csv_writer *w = &x->csv[F_RESPONSES];
-    static const char *const meta[] = {"record_id", "sitting_id", "device_id", "seq",     "kind",
-                                       "started",   "finished",   "language",  "duration_s"};
-    for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
-        csv_field(w, meta[i]);
-    for (size_t i = 0; i < x->n_resp; i++) {
-        const sk_question *q = &x->form->q[x->resp_q[i]];
-        char column[1024];
-        export_column_name(q->name, column, sizeof column);
-        csv_field(w, column);
-        const sk_choice_list *list = sk_form_choices(x->form, x->resp_q[i]);
-        if (q->type == SK_Q_SELECT_MULTIPLE)
-            for (size_t c = 0; list && c < list->n; c++)
-                csv_fieldf(w, "%s/%s", q->name, list->choices[c].name);
-    }
-    csv_end_row(w);
+    char s[32];
+    iso_time(s, sizeof s, ms);
+    tab_cell(t, s, s, *s ? CELL_VALUE : CELL_EMPTY);
+}
 
-    w = &x->csv[F_CONSENT];
-    static const char *const cmeta[] = {"record_id", "sitting_id", "device_id", "seq", "kind",
-                                        "time"};
-    for (size_t i = 0; i < sizeof cmeta / sizeof *cmeta; i++)
-        csv_field(w, cmeta[i]);
-    for (size_t i = 0; i < x->n_consent; i++) {
-        const sk_question *q = &x->form->q[x->consent_q[i]];
-        char column[1024];
-        export_column_name(q->name, column, sizeof column);
-        csv_field(w, column);
-        if (q->type == SK_Q_SIGNATURE)
-            csv_fieldf(w, "%s_strokes", q->name);
-    }
-    csv_end_row(w);
+/* ---- why an answer is missing ---------------------------------------- */
 
-    w = &x->csv[F_TEXT];
-    static const char *const tmeta[] = {"record_id", "device_id", "seq",   "question",
-                                        "question_label", "language", "answer"};
-    for (size_t i = 0; i < sizeof tmeta / sizeof *tmeta; i++)
-        csv_field(w, tmeta[i]);
-    csv_end_row(w);
+/* What the export knows of one response record's skip logic. */
+typedef struct asked_ctx {
+    sk_answers copy;
+    sk_run *run;       /* NULL when the form has no relevance at all */
+    int last_reached;  /* incomplete: the last question answered (form order); else n_q */
+} asked_ctx;
 
-    if (!x->n_ident)
-        return;
-    w = &x->csv[F_IDENT];
-    static const char *const imeta[] = {"sitting_id", "record_id", "device_id", "seq", "kind"};
-    for (size_t i = 0; i < sizeof imeta / sizeof *imeta; i++)
-        csv_field(w, imeta[i]);
-    for (size_t i = 0; i < x->n_ident; i++) {
-        char column[1024];
-        export_column_name(x->form->q[x->ident_q[i]].name, column, sizeof column);
-        csv_field(w, column);
+static sk_status asked_begin(export_run *x, const sk_record_header *h, const sk_answers *a,
+                             const char *dev, asked_ctx *c, sk_error *err)
+{
+    const sk_form *f = x->form;
+    sk_answers_init(&c->copy);
+    c->run = NULL;
+    c->last_reached = (int)f->n_q;
+    if (h->kind == SK_REC_INCOMPLETE) {
+        c->last_reached = -1;
+        for (size_t i = 0; i < a->n; i++) {
+            int qi = sk_form_find(f, a->items[i].name);
+            if (qi > c->last_reached && !export_not_asked_of_person(&f->q[qi]))
+                c->last_reached = qi;
+        }
     }
-    csv_end_row(w);
+    if (!x->any_relevance)
+        return SK_OK;
+    /* Relevance is decided on a copy: sk_run_update may fill defaults and
+     * drop hidden answers, and the export writes what was recorded. */
+    sk_status st = sk_answers_copy(&c->copy, a);
+    if (st != SK_OK)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting a record");
+    st = sk_run_new(f, &c->copy, x->lang, dev, &c->run, err);
+    if (st == SK_OK)
+        st = sk_run_update(c->run, a->finished_ms ? a->finished_ms : a->started_ms, err);
+    return st;
+}
+
+static void asked_end(asked_ctx *c)
+{
+    sk_run_free(c->run);
+    sk_answers_free(&c->copy);
+}
+
+/* The state of question qi's cell when its recorded value is v. */
+static cell_state answer_state(const export_run *x, const asked_ctx *c, int qi, const char *v)
+{
+    const sk_question *q = &x->form->q[qi];
+    if (v && *v)
+        return CELL_VALUE;
+    if (export_not_asked_of_person(q) || q->in_consent || q->identifying)
+        return CELL_EMPTY;
+    if (v)
+        return CELL_SKIPPED;   /* "" is recorded only for a question on screen */
+    if (qi > c->last_reached || (c->run && !sk_run_relevant(c->run, qi)))
+        return CELL_NOT_ASKED;
+    return CELL_SKIPPED;
+}
+
+/* start/end as ISO 8601 UTC with Z, like every other time of the export
+ * (the kiosk records them in local time with an offset, as ODK does). */
+static void datetime_answer(ex_table *t, const char *v, cell_state st)
+{
+    int64_t ms;
+    char s[32];
+    if (st == CELL_VALUE && iso_parse_ms(v, &ms)) {
+        iso_time(s, sizeof s, ms);
+        tab_cell(t, s, s, CELL_VALUE);
+    } else {
+        tab_cell(t, v, v, st);
+    }
 }
 
 /* ---- rows ------------------------------------------------------------ */
@@ -232,24 +221,31 @@ static void write_headers(export_run *x)
 static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
                               sk_error *err)
 {
-    csv_writer *w = &x->csv[F_RESPONSES];
-    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
+    ex_table *t = &x->tab[T_RESPONSES];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
     record_ids(h, rid, dev);
-    csv_field(w, rid);
-    csv_field(w, a->sitting_id);
-    csv_field(w, dev);
-    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
-    csv_field(w, kind_name(h->kind));
-    iso_time(t, sizeof t, a->started_ms);
-    csv_field(w, t);
-    iso_time(t, sizeof t, h->kind == SK_REC_RESPONSE ? a->finished_ms : 0);
-    csv_field(w, t);
-    csv_field(w, language_code(x, a));
-    int64_t end = a->finished_ms ? a->finished_ms : last_change_ms(a);
+    asked_ctx ac;
+    sk_status st = asked_begin(x, h, a, dev, &ac, err);
+    if (st != SK_OK) {
+        asked_end(&ac);
+        return st;
+    }
+    tab_cell(t, rid, rid, CELL_VALUE);
+    tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
+    tab_cell(t, dev, dev, CELL_VALUE);
+    tab_cellf(t, "%llu", (unsigned long long)h->seq);
+    tab_cell(t, kind_name(h->kind), kind_name(h->kind), CELL_VALUE);
+    time_cell(t, a->started_ms);
+    time_cell(t, h->kind == SK_REC_RESPONSE ? a->finished_ms : 0);
+    tab_cell(t, language_code(x, a), language_code(x, a), CELL_VALUE);
+    /* Finished: to the finish.  Incomplete: to the last answer, never to
+     * when the kiosk gave up on the sitting (the codebook says so). */
+    int64_t end = h->kind == SK_REC_RESPONSE && a->finished_ms ? a->finished_ms
+                                                                 : last_answer_ms(x, a, -1);
     if (a->started_ms > 0 && end >= a->started_ms)
-        csv_fieldf(w, "%lld", (long long)((end - a->started_ms + 500) / 1000));
+        tab_cellf(t, "%lld", (long long)((end - a->started_ms + 500) / 1000));
     else
-        csv_field(w, "");
+        tab_cell(t, NULL, NULL, CELL_EMPTY);
 
     xbuf labels;
     xb_init(&labels);
@@ -257,46 +253,52 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
         int qi = x->resp_q[i];
         const sk_question *q = &x->form->q[qi];
         const char *v = sk_answers_get(a, q->name);
+        cell_state cs = answer_state(x, &ac, qi, v);
         const sk_choice_list *list = sk_form_choices(x->form, qi);
-        if (x->resp_numeric[i]) {
-            csv_number(w, v);
-            for (size_t c = 0; q->type == SK_Q_SELECT_MULTIPLE && list && c < list->n; c++)
-                csv_number(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
-            continue;
-        }
         switch (q->type) {
         case SK_Q_SELECT_ONE:
-            csv_field(w, v && *v && x->opts->labels ? choice_label(x, qi, v) : v);
+            tab_cell(t, cs == CELL_VALUE && x->opts->labels ? choice_label(x, qi, v) : v, v, cs);
             break;
         case SK_Q_SELECT_MULTIPLE:
-            if (v && x->opts->labels) {
+            if (cs == CELL_VALUE && x->opts->labels) {
                 labels.len = 0;
                 if (labels.s)
                     labels.s[0] = '\0';
                 multi_labels(x, qi, v, &labels);
-                csv_field(w, labels.s ? labels.s : "");
+                tab_cell(t, labels.s ? labels.s : "", v, cs);
             } else {
-                csv_field(w, v);
+                tab_cell(t, v, v, cs);
             }
-            for (size_t c = 0; list && c < list->n; c++)
-                csv_number(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
+            for (size_t c = 0; list && c < list->n; c++) {
+                const char *bit = cs != CELL_VALUE                         ? NULL
+                                  : export_has_token(v, list->choices[c].name) ? "1"
+                                                                               : "0";
+                tab_cell(t, bit, bit, cs);
+            }
             break;
-        case SK_Q_SIGNATURE:
-            csv_field(w, !v ? "" : stroke_count(v) ? "yes" : "no");
+        case SK_Q_SIGNATURE: {
+            const char *drawn = cs != CELL_VALUE ? NULL : stroke_count(v) ? "yes" : "no";
+            tab_cell(t, drawn, drawn, cs);
+            break;
+        }
+        case SK_Q_START:
+        case SK_Q_END:
+            datetime_answer(t, v, cs);
             break;
         default:
-            csv_field(w, v);
+            tab_cell(t, v, v, cs);
             break;
         }
     }
+    asked_end(&ac);
     bool nomem = labels.nomem;
     xb_free(&labels);
-    csv_end_row(w);
-    if (nomem || w->nomem)
+    tab_end_row(t);
+    if (nomem || t->nomem || (t->csv && t->csv->nomem))
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing record %s", rid);
 
     /* Free text, one row per non-empty answer the participant agreed may be
-     * quoted (responses.csv keeps every answer: quoting is not analysis). */
+     * quoted (the responses table keeps every answer: quoting is not analysis). */
     for (size_t i = 0; i < x->n_resp; i++) {
         const sk_question *q = &x->form->q[x->resp_q[i]];
         const char *v = sk_answers_get(a, q->name);
@@ -309,15 +311,16 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
                 ++*x->total_left_out;
             continue;
         }
-        csv_writer *tw = &x->csv[F_TEXT];
-        csv_field(tw, rid);
-        csv_field(tw, dev);
-        csv_fieldf(tw, "%llu", (unsigned long long)h->seq);
-        csv_field(tw, q->name);
-        csv_field(tw, sk_form_text(x->form, q->label, x->lang));
-        csv_field(tw, language_code(x, a));
-        csv_field(tw, v);
-        csv_end_row(tw);
+        ex_table *tt = &x->tab[T_TEXT];
+        const char *label = sk_form_text(x->form, q->label, x->lang);
+        tab_cell(tt, rid, rid, CELL_VALUE);
+        tab_cell(tt, dev, dev, CELL_VALUE);
+        tab_cellf(tt, "%llu", (unsigned long long)h->seq);
+        tab_cell(tt, q->name, q->name, CELL_VALUE);
+        tab_cell(tt, label, label, CELL_VALUE);
+        tab_cell(tt, language_code(x, a), language_code(x, a), CELL_VALUE);
+        tab_cell(tt, v, v, CELL_VALUE);
+        tab_end_row(tt);
     }
     return SK_OK;
 }
@@ -332,31 +335,34 @@ static bool has_consent_answers(const export_run *x, const sk_answers *a)
 
 static void consent_row(export_run *x, const sk_record_header *h, const sk_answers *a)
 {
-    csv_writer *w = &x->csv[F_CONSENT];
-    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1], t[32];
+    ex_table *t = &x->tab[T_CONSENT];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
     record_ids(h, rid, dev);
-    csv_field(w, rid);
-    csv_field(w, a->sitting_id);
-    csv_field(w, dev);
-    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
-    csv_field(w, kind_name(h->kind));
-    iso_time(t, sizeof t, a->finished_ms ? a->finished_ms : last_change_ms(a));
-    csv_field(w, t);
+    tab_cell(t, rid, rid, CELL_VALUE);
+    tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
+    tab_cell(t, dev, dev, CELL_VALUE);
+    tab_cellf(t, "%llu", (unsigned long long)h->seq);
+    tab_cell(t, kind_name(h->kind), kind_name(h->kind), CELL_VALUE);
+    /* When the consent page was answered: the last change of a consent
+     * answer, not when the record was written (the end of the sitting). */
+    int64_t when = last_answer_ms(x, a, SK_SECTION_CONSENT);
+    time_cell(t, when ? when : a->finished_ms ? a->finished_ms : a->started_ms);
     for (size_t i = 0; i < x->n_consent; i++) {
         const sk_question *q = &x->form->q[x->consent_q[i]];
         const char *v = sk_answers_get(a, q->name);
         if (q->type == SK_Q_ACKNOWLEDGE) {
-            csv_field(w, ethics_is_yes(v) ? "yes" : "no");
+            const char *yn = ethics_is_yes(v) ? "yes" : "no";
+            tab_cell(t, yn, yn, CELL_VALUE);
         } else if (q->type == SK_Q_SIGNATURE) {
-            /* Strokes stay out of the CSV: a drawn signature is identifying. */
+            /* Strokes stay out of the files: a drawn signature is identifying. */
             size_t n = v ? stroke_count(v) : 0;
-            csv_field(w, n ? "yes" : "no");
-            csv_fieldf(w, "%zu", n);
+            tab_cell(t, n ? "yes" : "no", n ? "yes" : "no", CELL_VALUE);
+            tab_cellf(t, "%zu", n);
         } else {
-            csv_field(w, v);
+            tab_cell(t, v, v, CELL_VALUE);
         }
     }
-    csv_end_row(w);
+    tab_end_row(t);
 }
 
 /* The identifying answers of a record, if it holds any, keyed by sitting. */
@@ -367,17 +373,19 @@ static void identifiers_row(export_run *x, const sk_record_header *h, const sk_a
         any = sk_answers_find(a, x->form->q[x->ident_q[i]].name) != NULL;
     if (!any)
         return;
-    csv_writer *w = &x->csv[F_IDENT];
+    ex_table *t = &x->tab[T_IDENT];
     char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
     record_ids(h, rid, dev);
-    csv_field(w, a->sitting_id);
-    csv_field(w, rid);
-    csv_field(w, dev);
-    csv_fieldf(w, "%llu", (unsigned long long)h->seq);
-    csv_field(w, kind_name(h->kind));
-    for (size_t i = 0; i < x->n_ident; i++)
-        csv_field(w, sk_answers_get(a, x->form->q[x->ident_q[i]].name));
-    csv_end_row(w);
+    tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
+    tab_cell(t, rid, rid, CELL_VALUE);
+    tab_cell(t, dev, dev, CELL_VALUE);
+    tab_cellf(t, "%llu", (unsigned long long)h->seq);
+    tab_cell(t, kind_name(h->kind), kind_name(h->kind), CELL_VALUE);
+    for (size_t i = 0; i < x->n_ident; i++) {
+        const char *v = sk_answers_get(a, x->form->q[x->ident_q[i]].name);
+        tab_cell(t, v, v, CELL_VALUE);
+    }
+    tab_end_row(t);
 }
 
 /* ---- the pass over the records -------------------------------------- */
@@ -427,30 +435,15 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
 
 /* ---- per form version ------------------------------------------------ */
 
-static sk_status plan_columns(export_run *x)
-{
-    const sk_form *f = x->form;
-    x->resp_q = calloc(f->n_q + 1, sizeof *x->resp_q);
-    x->consent_q = calloc(f->n_q + 1, sizeof *x->consent_q);
-    x->resp_numeric = calloc(f->n_q + 1, sizeof *x->resp_numeric);
-    x->ident_q = calloc(f->n_q + 1, sizeof *x->ident_q);
-    x->left_out = calloc(f->n_q * QUOTE_VERDICTS + 1, sizeof *x->left_out);
-    if (!x->resp_q || !x->consent_q || !x->resp_numeric || !x->ident_q || !x->left_out)
-        return SK_ERR_NOMEM;
-    for (size_t i = 0; i < f->n_q; i++) {
-        if (!is_answer_question(&f->q[i]))
-            continue;
-        if (f->q[i].identifying)
-            x->ident_q[x->n_ident++] = (int)i;
-        else if (f->q[i].in_consent)
-            x->consent_q[x->n_consent++] = (int)i;
-        else
-            x->resp_q[x->n_resp++] = (int)i;
-    }
-    for (size_t i = 0; i < x->n_resp; i++)
-        x->resp_numeric[i] = numeric_column(x, x->resp_q[i]);
-    return SK_OK;
-}
+/* The files of one form version, in the order they are put in place. */
+enum {
+    S_CSV = 0,                      /* + table: <base>_<table>.csv */
+    S_CODEBOOK = S_CSV + T_COUNT,   /* <base>_codebook.csv */
+    S_XLSX,                         /* <base>.xlsx */
+    S_SAV,                          /* + table: <base>_<table>.sav */
+    S_DTA = S_SAV + T_COUNT,        /* + table: <base>_<table>.dta */
+    S_COUNT = S_DTA + T_COUNT
+};
 
 /* "<id>-v<version>" with anything that is not safe in a file name replaced. */
 static void base_name(char *out, size_t size, const char *id, const char *version)
@@ -461,52 +454,156 @@ static void base_name(char *out, size_t size, const char *id, const char *versio
             *p = '_';
 }
 
+static sk_status open_file(const char *outdir, const char *base, const char *suffix,
+                           bool bom, outfile *o, sk_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s%s", outdir, base, suffix);
+    sk_status st = outfile_open(o, path, err);
+    if (st == SK_OK && bom)
+        fputs("\xEF\xBB\xBF", o->f);
+    return st;
+}
+
+/* The files made from the spooled rows once the pass is over. */
+static sk_status write_binary(export_run *x, ex_table *codebook, const char *outdir,
+                              const char *base, unsigned formats, outfile *files, sk_error *err)
+{
+    sk_status st = SK_OK;
+    if (formats & SK_FORMAT_XLSX) {
+        ex_table *tables[T_COUNT + 1];
+        size_t n = 0;
+        for (int i = 0; i < T_COUNT; i++)
+            if (x->tab[i].n_cols)
+                tables[n++] = &x->tab[i];
+        tables[n++] = codebook;
+        st = open_file(outdir, base, ".xlsx", false, &files[S_XLSX], err);
+        if (st == SK_OK)
+            st = outfile_detach(&files[S_XLSX], err);
+        if (st == SK_OK)
+            st = xlsx_write(files[S_XLSX].tmp, tables, n, outdir, err);
+        if (st == SK_OK)
+            st = outfile_attach(&files[S_XLSX], err);
+    }
+    static const struct { unsigned flag; int slot; stat_format fmt; const char *ext; } stat[] = {
+        {SK_FORMAT_SAV, S_SAV, STAT_SAV, ".sav"}, {SK_FORMAT_DTA, S_DTA, STAT_DTA, ".dta"}};
+    for (size_t k = 0; k < 2 && st == SK_OK; k++) {
+        if (!(formats & stat[k].flag))
+            continue;
+        for (int i = 0; i < T_COUNT && st == SK_OK; i++) {
+            if (!x->tab[i].n_cols)
+                continue;
+            char suffix[64];
+            snprintf(suffix, sizeof suffix, "_%s%s", x->tab[i].name, stat[k].ext);
+            outfile *o = &files[stat[k].slot + i];
+            st = open_file(outdir, base, suffix, false, o, err);
+            if (st == SK_OK) {
+                char label[256];
+                snprintf(label, sizeof label, "%s: %s", base, x->tab[i].name);
+                st = stat_write(&x->tab[i], stat[k].fmt, label, o->f, o->path, err);
+            }
+        }
+    }
+    return st;
+}
+
 static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
-                             const char *outdir, const sk_export_opts *opts, outfile *files,
-                             sk_unreadable_list *skipped, sk_error *err)
+                             const char *outdir, const sk_export_opts *opts, unsigned formats,
+                             outfile *files, sk_unreadable_list *skipped, sk_error *err)
 {
     export_run x = {.key = key, .opts = opts, .skipped = skipped,
                     .total_left_out = opts->quotes_left_out};
     sk_form *form = NULL;
+    ex_table codebook;
+    tab_init(&codebook, "codebook");
     sk_status st = export_check_study(cf, key, err);
     if (st == SK_OK)
         st = export_load_form(cf->pack, &form, err);
-    if (st != SK_OK)
+    if (st != SK_OK) {
+        tab_free(&codebook);
         return st;
+    }
     x.form = form;
     st = export_lang(form, opts->language, opts->lang, &x.lang, err);
-    if (st == SK_OK && plan_columns(&x) != SK_OK)
-        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", cf->form_id);
+    if (st == SK_OK)
+        st = export_plan(&x, err);
 
     char base[160];
     base_name(base, sizeof base, cf->form_id, cf->form_version);
-    for (int i = 0; i < F_COUNT && st == SK_OK; i++) {
-        if (i == F_IDENT && !x.n_ident)
+    bool csv = formats & SK_FORMAT_CSV;
+    const char *spool = formats & ~(unsigned)SK_FORMAT_CSV ? outdir : NULL;
+    for (int i = 0; i < T_COUNT && st == SK_OK; i++) {
+        if (!x.tab[i].n_cols)
             continue;   /* no identifying questions: no file to keep apart */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s%s", outdir, base, file_suffix[i]);
-        st = outfile_open(&files[i], path, err);
-        if (st == SK_OK && opts->excel_bom)
-            fputs("\xEF\xBB\xBF", files[i].f);
-        if (st == SK_OK && i != F_CODEBOOK) {
-            csv_init(&x.csv[i], files[i].f);
+        if (csv) {
+            char suffix[64];
+            snprintf(suffix, sizeof suffix, "_%s.csv", x.tab[i].name);
+            st = open_file(outdir, base, suffix, opts->excel_bom, &files[S_CSV + i], err);
+            if (st != SK_OK)
+                break;
+            csv_init(&x.csv[i], files[S_CSV + i].f);
             x.csv[i].raw = opts->raw;
         }
-    }
-    if (st == SK_OK) {
-        write_headers(&x);
-        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
+        st = tab_begin(&x.tab[i], csv ? &x.csv[i] : NULL, spool, err);
     }
     if (st == SK_OK)
-        st = codebook_write(form, x.lang, opts->raw, x.left_out, files[F_CODEBOOK].f, err);
-    consent_memo_free(&x.memo);
-    free(x.ident_q);
-    free(x.left_out);
-    free(x.resp_q);
-    free(x.consent_q);
-    free(x.resp_numeric);
+        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
+    for (int i = 0; i < T_COUNT && st == SK_OK; i++)
+        if (x.tab[i].nomem || (csv && x.csv[i].nomem))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",
+                              x.tab[i].name);
+    for (int i = 0; i < T_COUNT && st == SK_OK && (formats & (SK_FORMAT_SAV | SK_FORMAT_DTA)); i++)
+        if (!stat_fix_names(&x.tab[i]))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory naming the %s table's variables",
+                              x.tab[i].name);
+    if (st == SK_OK)
+        st = open_file(outdir, base, "_codebook.csv", opts->excel_bom, &files[S_CODEBOOK], err);
+    if (st == SK_OK) {
+        ex_table *tables[T_COUNT];
+        for (int i = 0; i < T_COUNT; i++)
+            tables[i] = &x.tab[i];
+        csv_writer w;
+        csv_init(&w, files[S_CODEBOOK].f);
+        w.raw = opts->raw;
+        st = codebook_write(form, x.lang, x.left_out, tables, T_COUNT, &codebook, &w,
+                            formats & SK_FORMAT_XLSX ? outdir : NULL, err);
+    }
+    if (st == SK_OK)
+        st = write_binary(&x, &codebook, outdir, base, formats, files, err);
+    export_plan_free(&x);
+    tab_free(&codebook);
     sk_form_free(form);
     return st;
+}
+
+sk_status sk_export_parse_formats(const char *list, unsigned *out, sk_error *err)
+{
+    static const struct { const char *name; unsigned flag; } known[] = {
+        {"csv", SK_FORMAT_CSV}, {"xlsx", SK_FORMAT_XLSX}, {"sav", SK_FORMAT_SAV},
+        {"dta", SK_FORMAT_DTA}};
+    unsigned formats = 0;
+    const char *p = list ? list : "";
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        bool found = false;
+        for (size_t i = 0; i < sizeof known / sizeof *known && !found; i++)
+            if (strlen(known[i].name) == n && strncmp(p, known[i].name, n) == 0) {
+                formats |= known[i].flag;
+                found = true;
+            }
+        if (!found)
+            return sk_error_set(err, SK_ERR_ARG,
+                                "unknown export format '%.*s'; the formats are csv, xlsx, sav "
+                                "and dta, given as a comma-separated list (--format csv,sav)",
+                                (int)n, p);
+        p = end ? end + 1 : p + n;
+    }
+    if (!formats)
+        return sk_error_set(err, SK_ERR_ARG,
+                            "no export format given; the formats are csv, xlsx, sav and dta");
+    *out = formats;
+    return SK_OK;
 }
 
 sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outdir,
@@ -517,6 +614,7 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
         return sk_error_set(err, SK_ERR_ARG, "sk_export_csv needs a store, a key and a folder");
     if (!opts)
         opts = &defaults;
+    unsigned formats = opts->formats ? opts->formats : SK_FORMAT_CSV;
     sk_unreadable_list own = {0};
     sk_unreadable_list *skipped = opts->unreadable ? opts->unreadable : &own;
     skipped->n = 0;
@@ -533,14 +631,15 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
                             "the store holds no forms yet; merge some bundles first");
     }
     /* The per-form files, then unreadable.csv. */
-    size_t n_out = n_forms * F_COUNT + 1;
+    size_t n_out = n_forms * S_COUNT + 1;
     outfile *files = calloc(n_out, sizeof *files);
     if (!files) {
         sk_cstore_forms_free(forms, n_forms);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the export");
     }
     for (size_t i = 0; i < n_forms && st == SK_OK; i++)
-        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, skipped, err);
+        st = export_form(cs, &forms[i], key, outdir, opts, formats, files + i * S_COUNT, skipped,
+                         err);
     if (st == SK_OK) {
         /* Written even when empty, so that an unreadable.csv of an earlier
          * export in the same folder cannot outlive the problem it listed. */

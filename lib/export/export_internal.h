@@ -6,8 +6,12 @@
  * util.c, form_pack.c  times, question kinds, languages, the form in a pack
  * stats.c      numeric summaries, histograms, "59% (24/41)"
  * svg.c        inline SVG charts: bars, diverging stacked bars, histograms
- * export.c     sk_export_csv: responses, consent and free-text CSVs
- * codebook.c   the codebook CSV
+ * export.c     sk_export_csv: the pass over the records, the rows, the files
+ * export_plan.c  the tables' columns (export_run.h)
+ * table.c      a table: columns with codebook metadata, rows to CSV and a spool
+ * varname.c    SPSS/Stata-safe variable names
+ * write_xlsx.c, write_stat.c   the workbook, the .sav and .dta files
+ * codebook.c   the codebook (a table: CSV and an xlsx sheet)
  * tally.c      reading a store into per-question counts (for the report)
  * report.c     sk_report: gathers the tallies and picks the renderer
  * report_html.c, report_text.c   the two renderings of the same tables
@@ -63,6 +67,115 @@ void csv_number(csv_writer *w, const char *s);      /* a cell of a number column
 void csv_fieldf(csv_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void csv_end_row(csv_writer *w);
 
+/* ---- table.c: one table of an export (see table.c).  A writer of any
+ * format takes any number of tables: a name, columns with codebook metadata
+ * (label, type, measurement level, value labels) and rows. */
+typedef enum tab_type {
+    TT_TEXT,      /* a string */
+    TT_INT,       /* a whole number (counts, 0/1, seq) */
+    TT_NUM,       /* a number (decimal, range) */
+    TT_CODED,     /* a choice: the recorded name, coded by the column's value labels */
+    TT_DATE,      /* YYYY-MM-DD */
+    TT_DATETIME   /* ISO 8601 UTC, YYYY-MM-DDTHH:MM:SSZ */
+} tab_type;
+typedef enum tab_measure { TM_NOMINAL, TM_ORDINAL, TM_SCALE } tab_measure;
+/* What a cell holds.  SKIPPED and NOT_ASKED only in answer columns. */
+typedef enum cell_state {
+    CELL_VALUE,      /* an answer or a value */
+    CELL_EMPTY,      /* nothing, and nothing to say about why (a metadata column) */
+    CELL_SKIPPED,    /* the question was asked (relevant, reached) and left unanswered */
+    CELL_NOT_ASKED   /* skip logic hid it, or the sitting ended before it */
+} cell_state;
+/* The CSV cell of an asked-and-skipped answer (not asked: empty).  R
+ * (read.csv, readr) and pandas read both as missing by default. */
+#define TAB_CSV_SKIPPED "NA"
+/* SPSS user-missing codes and Stata extended missing values of numeric
+ * answer columns (strings: SPSS the same codes as text, Stata empty). */
+#define TAB_SAV_SKIPPED (-99.0)
+#define TAB_SAV_NOT_ASKED (-98.0)
+#define TAB_DTA_SKIPPED 'a'
+#define TAB_DTA_NOT_ASKED 'b'
+
+typedef struct tab_vlabel {
+    double code;
+    char *name;    /* the recorded value (choice name) */
+    char *label;   /* what SPSS/Stata/the codebook show */
+} tab_vlabel;
+
+#define VARNAME_MAX 32
+typedef struct tab_col {
+    char *name;          /* the CSV and xlsx header */
+    char *var;           /* the SPSS/Stata name (tab_name_vars), NULL before */
+    char *label;
+    tab_type type;
+    tab_measure measure;
+    tab_vlabel *vl;      /* value labels, in list order */
+    size_t n_vl;
+    bool answer;         /* a question's column: skipped / not asked apply */
+    bool csv_numeric;    /* written with csv_number (TT_INT/TT_NUM by default) */
+    bool labels;         /* TT_CODED: xlsx shows the label, as the CSV does (--labels) */
+    size_t width;        /* longest value in bytes among the spooled rows */
+} tab_col;
+
+typedef struct tab_cellv {
+    cell_state state;
+    const char *value;   /* "" unless CELL_VALUE */
+} tab_cellv;
+
+typedef struct ex_table {
+    char *name;          /* "responses", "consent", ... (file suffix, sheet name) */
+    tab_col *cols;
+    size_t n_cols, cap;
+    size_t n_rows;
+    struct csv_writer *csv;   /* NULL: no CSV of this table */
+    FILE *spool;         /* NULL: rows are not kept */
+    size_t col;          /* cells written on the current row */
+    bool nomem;          /* sticky */
+    tab_cellv *cells;    /* [n_cols]: the row tab_next_row read */
+    char *rowbuf;
+    size_t rowbuf_cap;
+} ex_table;
+
+void tab_init(ex_table *t, const char *name);
+void tab_free(ex_table *t);     /* NULL is a no-op; closes the spool */
+/* Add a column; its index, or -1 when out of memory (t->nomem is set). */
+int tab_col_add(ex_table *t, const char *name, const char *label, tab_type type,
+                tab_measure measure, bool answer);
+bool tab_col_vlabel(ex_table *t, int col, double code, const char *name, const char *label);
+/* The value label of a recorded value, NULL when the list does not have it. */
+const tab_vlabel *tab_code(const tab_col *c, const char *name);
+/* Give every column its SPSS/Stata name (varname.c), unique in the table. */
+bool tab_name_vars(ex_table *t);
+/* After the columns: writes the CSV header (csv may be NULL) and opens the
+ * spool in spool_dir (NULL: rows are not kept). */
+sk_status tab_begin(ex_table *t, struct csv_writer *csv, const char *spool_dir, sk_error *err);
+/* The next cell of the row: csv_text is what the CSV shows (labels with
+ * --labels), value what was recorded; value NULL with CELL_VALUE is EMPTY. */
+void tab_cell(ex_table *t, const char *csv_text, const char *value, cell_state st);
+void tab_cellf(ex_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tab_end_row(ex_table *t);
+/* Reading the spooled rows back: rewind, then n_rows times next_row (fills t->cells). */
+sk_status tab_rewind(ex_table *t, sk_error *err);
+sk_status tab_next_row(ex_table *t, sk_error *err);
+
+/* ---- varname.c: names SPSS and Stata both accept (see varname.c). */
+void varname_safe(const char *name, char out[VARNAME_MAX + 1]);
+/* Make name unique (case-insensitively) among taken[0..n_taken): _2, _3, ... */
+bool varname_unique(char *const *taken, size_t n_taken, char name[VARNAME_MAX + 1]);
+
+/* ---- write_xlsx.c: one workbook, one sheet per table (the codebook is one
+ * of them), typed cells, dates as dates, text always as strings. */
+sk_status xlsx_write(const char *path, ex_table *const *tables, size_t n_tables,
+                     const char *tmpdir, sk_error *err);
+/* ---- write_stat.c: an SPSS .sav or a Stata .dta of one table (ReadStat). */
+typedef enum stat_format { STAT_SAV, STAT_DTA } stat_format;
+sk_status stat_write(ex_table *t, stat_format fmt, const char *file_label, FILE *f,
+                     const char *path, sk_error *err);
+/* After the rows are in, before the codebook: rename a text column longer
+ * than 255 bytes whose SPSS segment names would clash (see write_stat.c).
+ * false when out of memory. */
+bool stat_fix_names(ex_table *t);
+
 /* ---- outfile.c: a file that appears at its path only when committed. */
 typedef struct outfile {
     char *path, *tmp;
@@ -72,6 +185,10 @@ typedef struct outfile {
 sk_status outfile_open(outfile *o, const char *path, sk_error *err);
 /* Flush, fsync, rename into place, fsync the folder. Closes o either way. */
 sk_status outfile_commit(outfile *o, sk_error *err);
+/* For a library that writes a file by name (libxlsxwriter): close o->f, the
+ * library writes o->tmp, then outfile_attach opens it again for the commit. */
+sk_status outfile_detach(outfile *o, sk_error *err);
+sk_status outfile_attach(outfile *o, sk_error *err);
 /* Remove the temporary file. Safe on a closed or zeroed outfile. */
 void outfile_abort(outfile *o);
 
@@ -130,6 +247,11 @@ void svg_histogram(xbuf *b, const histogram *h, bool integers);
 /* ---- small helpers shared by export and report */
 /* ISO 8601 UTC ("2026-11-22T17:53:00Z"); "" for 0. out needs 32 bytes. */
 void iso_time(char *out, size_t size, int64_t ms);
+/* An ISO 8601 date-time (YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or +HH:MM/-HH:MM;
+ * no zone reads as UTC) as ms since the epoch; false when it is not one. */
+bool iso_parse_ms(const char *s, int64_t *ms);
+/* YYYY-MM-DD as days since 1970-01-01; false when it is not a date. */
+bool iso_parse_date(const char *s, int64_t *days);
 /* The questions that get a column/table: answers (not notes, groups, metadata). */
 bool is_answer_question(const sk_question *q);
 /* Is `name` one of the space-separated names of a select_multiple `value`? */
@@ -139,12 +261,22 @@ bool export_has_token(const char *value, const char *name);
 void export_column_name(const char *question, char *out, size_t size);
 /* Resolve a language given by code or name (NULL = use index), for one form. */
 sk_status export_lang(const sk_form *form, const char *code, int index, int *out, sk_error *err);
+/* export_plan.c: a question's label in lang, or, when it has none, what
+ * fills it ("When the form was started ..." for start, the calculation). */
+const char *export_question_label(const sk_form *form, int lang, const sk_question *q);
 /* codebook.c: the codebook CSV of a form, labels in language lang; raw as
  * the export's (its first row explains the ' before formula-like text).
  * left_out (may be NULL): [n_q * QUOTE_VERDICTS] free-text answers kept out
  * of _text.csv, by question and reason, said in the question's note. */
-sk_status codebook_write(const sk_form *form, int lang, bool raw, const size_t *left_out, FILE *f,
-                         sk_error *err);
+/* The codebook is a table too (so the xlsx has it as a sheet): cb is
+ * initialised here, written to csv (its raw decides the formula note) and
+ * spooled in spool_dir (NULL: not kept).  tables are the data tables: the
+ * codebook gives each variable's SPSS/Stata name and measurement level from
+ * them. */
+struct ex_table;
+sk_status codebook_write(const sk_form *form, int lang, const size_t *left_out,
+                         struct ex_table *const *tables, size_t n_tables, struct ex_table *cb,
+                         csv_writer *csv, const char *spool_dir, sk_error *err);
 /* ---- ethics.c: consent given, quotation consent (docs/XLSFORM.md). */
 /* A consent clause value that means ticked: yes (also OK, true, 1). */
 bool ethics_is_yes(const char *v);

@@ -122,3 +122,26 @@ void outfile_abort(outfile *o)
     free(o->path);
     memset(o, 0, sizeof *o);
 }
+
+sk_status outfile_detach(outfile *o, sk_error *err)
+{
+    int e = fclose(o->f) != 0 ? errno : 0;
+    o->f = NULL;
+    if (e) {
+        sk_status st = io_error(err, o->path, "write", e);
+        outfile_abort(o);
+        return st;
+    }
+    return SK_OK;
+}
+
+sk_status outfile_attach(outfile *o, sk_error *err)
+{
+    o->f = fopen(o->tmp, "ab");
+    if (!o->f) {
+        sk_status st = io_error(err, o->path, "reopen", errno);
+        outfile_abort(o);
+        return st;
+    }
+    return SK_OK;
+}

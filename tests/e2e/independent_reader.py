@@ -406,8 +406,12 @@ def part_python_bundle(sync, tmp, got):
         check(row["record_id"] == sf.parse_record(recs[1]).record_id.hex(), "record_id column")
         for name, value, _ in response:
             check(row.get(name) == value, "CSV %s = %r, Python wrote %r" % (name, row.get(name), value))
-        for name in ("region", "site", "courage", "mentoring", "confidence", "grad"):
-            check(row.get(name) == "", "unanswered %s is empty: %r" % (name, row.get(name)))
+        # A finished sitting without an answer to a question its skip logic
+        # shows was asked and left unanswered: NA; site is hidden: empty
+        # (docs/FORMATS.md, "Export files").
+        for name in ("region", "courage", "mentoring", "confidence", "grad"):
+            check(row.get(name) == "NA", "unanswered %s is NA: %r" % (name, row.get(name)))
+        check(row.get("site") == "", "site, not asked, is empty: %r" % row.get("site"))
     if cons:
         for name, value, _ in consent:
             check(cons[0].get(name) == value, "consent CSV %s = %r, Python wrote %r"

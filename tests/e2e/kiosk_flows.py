@@ -393,7 +393,10 @@ def verify(data, sittings):
     check(len(finished) == len(want_finished), "finished rows: %d, want %d" % (len(finished), len(want_finished)))
     for s in want_finished:
         rows = [r for r in finished if r.get("language", "").endswith("(%s)" % s["lang"]) or r.get("language") == s["lang"]]
-        match = [r for r in rows if all((r.get(q) or "") == (v or "") for q, v in s["answers"].items())]
+        # None: not answered; the export writes NA when the question was
+        # asked (shown and left empty), empty when skip logic hid it.
+        match = [r for r in rows if all((r.get(q) or "") in ((v,) if v else ("", "NA"))
+                                        for q, v in s["answers"].items())]
         check(len(match) == 1, "the %s sitting's answers come back exactly: want %s, rows %s"
               % (s["lang"], s["answers"], rows))
     check(len(incomplete) >= 2, "idle and the interrupted keyboard sitting are incomplete: %d" % len(incomplete))

@@ -99,8 +99,10 @@ def main():
           "no cell starts with = in the default export")
     codebook = read_csv(os.path.join(out, "unread-v1_codebook.csv"))
     notes = [r for r in codebook if r["type"] == "note"]
-    check(len(notes) == 1 and "leading '" in notes[0]["label"] and "--raw" in notes[0]["label"],
+    check(len(notes) == 2 and "leading '" in notes[0]["label"] and "--raw" in notes[0]["label"],
           "the codebook explains the ' and --raw")
+    check("Not asked" in notes[1]["label"] and "NA" in notes[1]["label"],
+          "the codebook's second note explains missing answers")
     by_var = {r["variable"]: r for r in codebook}
     check(by_var.get("changed", {}).get("label") == "'=Changed roles?",
           "codebook labels are defused too")

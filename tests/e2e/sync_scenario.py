@@ -186,6 +186,22 @@ def relevant(q, ans):
     return True
 
 
+def expected_cell(q, a, finished):
+    """What the CSV holds for question q of a sitting (the codebook's rule):
+    the answer; empty when not asked (skip logic hid it, or an incomplete
+    sitting ended before it: after the last question with an entry); NA when
+    asked and left unanswered."""
+    if a.get(q):
+        return a[q]
+    if not relevant(q, a):
+        return ""
+    if not finished:
+        last = max((RESPONSE_COLUMNS.index(k) for k in a if k in RESPONSE_COLUMNS), default=-1)
+        if RESPONSE_COLUMNS.index(q) > last:
+            return ""
+    return "NA"
+
+
 def fmt_num(x):
     s = "%.2f" % x
     s = s.rstrip("0").rstrip(".") if "." in s else s
@@ -248,6 +264,97 @@ def read_csv(path):
 
 
 # ---- the scenario ---------------------------------------------------------------
+
+# ---- the same rows in xlsx, SPSS and Stata (readers we did not write) ------
+
+def csv_text(v):
+    """A CSV cell without the ' that defuses formula-like text."""
+    return v[1:] if v[:1] == "'" and v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
+def check_binary_formats(central, key, rows):
+    """Export the seed study as xlsx, sav and dta and compare every cell with
+    the CSV rows, which main() has already compared with what was entered."""
+    import datetime
+    import openpyxl
+    out = os.path.join(TMP, "export-formats")
+    sync("export", "--store", central, "--key", key, "--out", out,
+         "--format", "csv,xlsx,sav,dta")
+    base = os.path.join(out, "dhlp_followup-v2026.1")
+    check(read_csv(base + "_responses.csv") == rows, "--format csv,... writes the same CSV")
+    codebook = {r["variable"]: r for r in read_csv(base + "_codebook.csv")
+                if r["file"] == "responses"}
+    columns = list(rows[0].keys())
+    numeric = {"seq", "duration_s", "years", "hours", "courage", "mentoring"} | \
+        {c for c in columns if c.startswith("training/")}
+    coded = {"role", "changed", "impact", "courage", "mentoring"}
+
+    # xlsx: openpyxl
+    wb = openpyxl.load_workbook(base + ".xlsx")
+    ws = wb["responses"]
+    head = [c.value for c in ws[1]]
+    check(head == columns, "xlsx: the CSV's header")
+    xrows = list(ws.iter_rows(min_row=2, values_only=True))
+    check(len(xrows) == len(rows), "xlsx: %d rows, CSV %d" % (len(xrows), len(rows)))
+    bad = 0
+    for r, x in zip(rows, xrows):
+        for col, cell in zip(columns, x):
+            v = r[col]
+            if v == "":
+                ok = cell is None
+            elif isinstance(cell, datetime.datetime):
+                ok = cell.strftime("%Y-%m-%dT%H:%M:%SZ") == v
+            elif isinstance(cell, (int, float)):
+                ok = v != "NA" and float(v) == float(cell)
+            else:
+                ok = cell == csv_text(v)
+            if not ok and bad < 10:
+                check(False, "xlsx %s: %r, CSV %r" % (col, cell, v))
+            bad += not ok
+    check(bad == 0, "xlsx: every cell as in the CSV (%d differ)" % bad)
+
+    # sav and dta: R's haven
+    here = os.path.dirname(os.path.abspath(__file__))
+    for kind in ("sav", "dta"):
+        hv = os.path.join(out, "responses." + kind)
+        run(["Rscript", os.path.join(here, "read_stat.R"), base + "_responses." + kind, kind, hv])
+        cells = {}
+        for c in read_csv(hv + ".cells.csv"):
+            cells.setdefault(c["var"], []).append(c)
+        bad = 0
+        for col in columns:
+            cb = codebook.get(col, {})
+            var = cb.get("spss_stata_name", "")
+            answer = cb.get("missing", "") != ""
+            got = cells.get(var)
+            if got is None:
+                check(False, "%s: no variable %r for %s" % (kind, var, col))
+                continue
+            names = [c.split("=", 1)[0] for c in cb.get("choices", "").split("; ") if c]
+            for r, c in zip(rows, got):
+                v = r[col]
+                if answer and v in ("", "NA"):
+                    code = {"": ("-98", "b"), "NA": ("-99", "a")}[v]
+                    if col in numeric or col in coded:
+                        ok = c["is_na"] == "TRUE" and (c["value"] == code[0] if kind == "sav"
+                                                       else c["tag"] == code[1])
+                    else:
+                        ok = c["value"] == (code[0] if kind == "sav" else "")
+                elif v == "":
+                    ok = c["value"] == ""
+                elif col in coded:
+                    want = v if all(n.lstrip("-").isdigit() for n in names) else \
+                        str(names.index(v) + 1) if v in names else None
+                    ok = want is not None and float(c["value"]) == float(want)
+                elif col in numeric:
+                    ok = float(c["value"]) == float(v)
+                else:
+                    ok = c["value"] == csv_text(v).rstrip(" ")
+                if not ok and bad < 10:
+                    check(False, "%s %s (%s): %r, CSV %r" % (kind, col, var, c, v))
+                bad += not ok
+        check(bad == 0, "%s: every cell as in the CSV (%d differ)" % (kind, bad))
+
 
 def main():
     shutil.rmtree(TMP, ignore_errors=True)
@@ -375,11 +482,15 @@ def main():
             check((r["finished"] != "") == (kind == "response"), "finished only when finished")
             for q in ["role", "role_other", "changed", "impact", "training", "years", "courage",
                       "mentoring", "hours", "comments"]:
-                check(r[q] == a.get(q, ""), "sitting %d %s: exported %r, entered %r"
-                      % (s["serial"], q, r[q], a.get(q, "")))
+                want = expected_cell(q, a, kind == "response")
+                check(r[q] == want, "sitting %d %s: exported %r, entered %r (expected %r)"
+                      % (s["serial"], q, r[q], a.get(q), want))
             for t in TRAINING:
-                want = "" if "training" not in a else "1" if t in a["training"].split() else "0"
-                check(r["training/" + t] == want, "sitting %d training/%s" % (s["serial"], t))
+                want = expected_cell("training", a, kind == "response")
+                if want not in ("", "NA"):
+                    want = "1" if t in a["training"].split() else "0"
+                check(r["training/" + t] == want, "sitting %d training/%s: %r, expected %r"
+                      % (s["serial"], t, r["training/" + t], want))
     # The forged device: the first record is kept, the conflicting one is not applied,
     # and nothing from the bundle signed by another key.
     frows = by_device.get(forged["device_id"], [])
@@ -435,6 +546,8 @@ def main():
         check(s["consent"]["signer"] not in everything,
               "withdrawn sitting %d's consent is not exported" % s["serial"])
 
+    check_binary_formats(central, key, rows)
+
     # Labels in Welsh, with a BOM for Excel.
     out_cy = os.path.join(TMP, "export-cy")
     sync("export", "--store", central, "--key", key, "--out", out_cy, "--labels", "--excel",
@@ -445,7 +558,8 @@ def main():
         cy_rows = list(csv.DictReader(f))
     for r_cy, r in zip(cy_rows, rows):
         check(r_cy["role"] == (ROLE_LABELS_CY[r["role"]] if r["role"] else ""), "Welsh labels")
-        want = "; ".join(TRAINING_CY[t] for t in r["training"].split())
+        want = r["training"] if r["training"] == "NA" else \
+            "; ".join(TRAINING_CY[t] for t in r["training"].split())
         check(r_cy["training"] == want, "select_multiple as labels")
     sync("export", "--store", central, "--key", key, "--out", out_cy, "--lang", "xx", expect=1)
 

@@ -14,13 +14,17 @@
  *
  * SPEC: {"sittings": [{"outcome": "finish" | "decline" | "abandon",
  *                      "language": "Cymraeg (cy)" (optional),
- *                      "consent": {name: value}, "answers": {name: value}}]}
+ *                      "consent": {name: value}, "answers": {name: value},
+ *                      "pause_s": seconds between the consent page and the answers,
+ *                      "pause_end_s": seconds between the answers and the end
+ *                      (both optional: times the export must tell apart)}]}
  */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sk/answers.h"
 #include "sk/bundle.h"
@@ -52,6 +56,15 @@ static sk_status set_all(sk_answers *a, json_t *obj, sk_section section, sk_erro
     return SK_OK;
 }
 
+static void pause_s(json_t *spec, const char *key)
+{
+    double s = json_number_value(json_object_get(spec, key));
+    if (s > 0) {
+        struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static sk_status run_sitting(sk_kstore *ks, json_t *spec, json_t *codes, sk_error *err)
 {
     sk_answers a;
@@ -70,11 +83,13 @@ static sk_status run_sitting(sk_kstore *ks, json_t *spec, json_t *codes, sk_erro
         st = sk_sitting_save(s, &a, err);
     const char *outcome = json_string_value(json_object_get(spec, "outcome"));
     if (st == SK_OK && strcmp(outcome, "decline") != 0) {
+        pause_s(spec, "pause_s");
         st = set_all(&a, json_object_get(spec, "answers"), SK_SECTION_RESPONSE, err);
         if (st == SK_OK)
             st = sk_sitting_save(s, &a, err);
     }
     char code[SK_WCODE_SIZE] = "";
+    pause_s(spec, "pause_end_s");
     if (st == SK_OK) {
         if (strcmp(outcome, "finish") == 0)
             st = sk_sitting_finish(s, &a, code, err);
