@@ -39,3 +39,8 @@ add_test(NAME test_export_sync_ethics
                  $<TARGET_FILE:survey-kiosk>)
 set_tests_properties(test_export_sync_ethics PROPERTIES
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+
+# Issue 13, the report: display widths, label wrapping, scale palettes,
+# Likert captions, bars by group, bipolar or unipolar scales.
+sk_unit_test(test_report ${CMAKE_CURRENT_SOURCE_DIR}/test_report.c sk_export)
+target_include_directories(test_report PRIVATE ${_export_int})

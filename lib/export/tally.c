@@ -47,7 +47,9 @@ static bool qtally_init(form_tally *t, qtally *qt, int qi, tally_kind kind)
     qt->kind = kind;
     qt->n_opts = list ? list->n : f->q[qi].type == SK_Q_ACKNOWLEDGE ? 1 : 0;
     qt->likert = f->q[qi].type == SK_Q_SELECT_ONE &&
-                 ((f->q[qi].appearance & SK_AP_LIKERT) || in_table_list(f, qi));
+                 ((f->q[qi].appearance & SK_AP_LIKERT) || in_table_list(f, qi) ||
+                  f->q[qi].scale != SK_SCALE_AUTO);
+    qt->bipolar = qt->likert && tally_bipolar(f, qi);
     size_t nc = t->n_cols;
     qt->asked = calloc(nc, sizeof *qt->asked);
     qt->answered = calloc(nc, sizeof *qt->answered);
@@ -82,6 +84,7 @@ void tally_free(form_tally *t)
         free(t->langs[i]);
     free(t->langs);
     consent_memo_free(&t->memo);
+    free(t->by_lang);
     sk_form_free(t->form);
     memset(t, 0, sizeof *t);
 }
@@ -113,6 +116,43 @@ static const char *sitting_lang(form_tally *t, const sk_answers *a)
     if (!(langs[t->n_langs] = strdup(a->language)))
         return NULL;
     return langs[t->n_langs++];
+}
+
+static int64_t last_answer_ms(const sk_answers *a)
+{
+    int64_t last = a->finished_ms > a->started_ms ? a->finished_ms : a->started_ms;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i].changed_ms > last)
+            last = a->items[i].changed_ms;
+    return last;
+}
+
+/* A sitting read (finished, incomplete or declined): the collection dates
+ * and the count per language of the methods section. */
+static bool note_sitting(form_tally *t, const sk_answers *a)
+{
+    const char *lang = sitting_lang(t, a);
+    if (!lang && a->language)
+        return false;
+    if (!lang)
+        lang = "";
+    if (a->started_ms > 0 && (!t->first_ms || a->started_ms < t->first_ms))
+        t->first_ms = a->started_ms;
+    int64_t last = last_answer_ms(a);
+    if (last > t->last_ms)
+        t->last_ms = last;
+    for (size_t i = 0; i < t->n_by_lang; i++)
+        if (strcmp(t->by_lang[i].code, lang) == 0) {
+            t->by_lang[i].sittings++;
+            return true;
+        }
+    struct lang_count *grown = realloc(t->by_lang, (t->n_by_lang + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    t->by_lang = grown;
+    grown[t->n_by_lang].code = lang;
+    grown[t->n_by_lang++].sittings = 1;
+    return true;
 }
 
 typedef struct text_src {
@@ -249,11 +289,9 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
         if (!t->quotes)
             return 0;   /* opened only when a quotation depends on its clauses */
         break;
-    case SK_REC_DECLINED: t->declined++; return 0;
+    case SK_REC_DECLINED: t->declined++; break;   /* opened for its language and date */
     case SK_REC_INCOMPLETE:
         t->incomplete++;
-        if (t->form->consent_group < 0)
-            return 0;
         break;   /* opened: was consent given before the sitting was abandoned? */
     case SK_REC_RESPONSE: break;
     default: return 0;
@@ -263,13 +301,17 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     sk_answers_init(&a);
     bool ok = false;
     sk_status st = export_open_record(blob, len, r->key, hdr, &a, &h, r->skipped, &ok, err);
-    if (st == SK_OK && ok && hdr->kind == SK_REC_CONSENT) {
+    if (st == SK_OK && ok && hdr->kind != SK_REC_CONSENT && !note_sitting(t, &a))
+        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting sittings");
+    if (st == SK_OK && ok && hdr->kind == SK_REC_DECLINED) {
+        /* counted above */
+    } else if (st == SK_OK && ok && hdr->kind == SK_REC_CONSENT) {
         char dev[2 * SK_DEVICE_ID_SIZE + 1];
         sk_hex(h.device_id, SK_DEVICE_ID_SIZE, dev);
         if (!consent_memo_note(&t->memo, t->form, dev, &a))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading consent");
     } else if (st == SK_OK && ok && hdr->kind == SK_REC_INCOMPLETE) {
-        if (ethics_consent_given(t->form, &a))
+        if (t->form->consent_group >= 0 && ethics_consent_given(t->form, &a))
             t->consents++;
     } else if (st == SK_OK && ok) {
         sk_error why;
