@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "export_internal.h"
+#include "reader.h"
 #include "sk/export.h"
 #include "sk/record.h"
 
@@ -382,20 +383,15 @@ static void identifiers_row(export_run *x, const sk_record_header *h, const sk_a
 
 /* ---- the pass over the records -------------------------------------- */
 
-static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
-                     sk_error *err)
+/* One opened record, in store order (reader.c opens them on every core). */
+static sk_status on_record(void *user, const sk_record_header *clear, const sk_record_header *hp,
+                           sk_answers *ap, sk_error *err)
 {
     export_run *x = user;
-    sk_record_header h;
-    sk_answers a;
-    sk_answers_init(&a);
-    bool ok = false;
-    sk_status st = export_open_record(blob, len, x->key, hdr, &a, &h, x->skipped, &ok, err);
-    if (st != SK_OK || !ok) {
-        /* Not read: listed in x->skipped, and the pass goes on. */
-        sk_answers_free(&a);
-        return st != SK_OK;
-    }
+    (void)clear;
+    const sk_record_header h = *hp;
+    const sk_answers a = *ap;
+    sk_status st = SK_OK;
     switch (h.kind) {
     case SK_REC_RESPONSE:
         st = response_row(x, &h, &a, err);
@@ -421,8 +417,7 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     }
     if (st == SK_OK && x->n_ident && h.kind >= SK_REC_CONSENT && h.kind <= SK_REC_DECLINED)
         identifiers_row(x, &h, &a);
-    sk_answers_free(&a);
-    return st != SK_OK;
+    return st;
 }
 
 /* ---- per form version ------------------------------------------------ */
@@ -495,7 +490,7 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
     }
     if (st == SK_OK) {
         write_headers(&x);
-        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
+        st = export_read(cs, cf, key, NULL, on_record, &x, skipped, err);
     }
     if (st == SK_OK)
         st = codebook_write(form, x.lang, opts->raw, x.left_out, files[F_CODEBOOK].f, err);

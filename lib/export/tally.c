@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "report_model.h"
 #include "sk/record.h"
 #include "sk/runtime.h"
@@ -278,45 +279,51 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
     return st;
 }
 
-static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
-                     sk_error *err)
+/* Every record, in store order, from its clear header: the counts by kind,
+ * and whether it must be opened. */
+static bool want_record(void *user, const sk_record_header *hdr)
 {
     tally_run *r = user;
     form_tally *t = r->t;
     switch (hdr->kind) {
     case SK_REC_CONSENT:
         t->consents++;
-        if (!t->quotes)
-            return 0;   /* opened only when a quotation depends on its clauses */
-        break;
-    case SK_REC_DECLINED: t->declined++; break;   /* opened for its language and date */
+        return t->quotes;   /* opened only when a quotation depends on its clauses */
+    case SK_REC_DECLINED: t->declined++; return true;   /* opened for its language and date */
     case SK_REC_INCOMPLETE:
         t->incomplete++;
-        break;   /* opened: was consent given before the sitting was abandoned? */
-    case SK_REC_RESPONSE: break;
-    default: return 0;
+        return true;   /* opened: was consent given before the sitting was abandoned? */
+    case SK_REC_RESPONSE: return true;
+    default: return false;
     }
-    sk_record_header h;
-    sk_answers a;
-    sk_answers_init(&a);
-    bool ok = false;
-    sk_status st = export_open_record(blob, len, r->key, hdr, &a, &h, r->skipped, &ok, err);
-    if (st == SK_OK && ok && hdr->kind != SK_REC_CONSENT && !note_sitting(t, &a))
+}
+
+/* An opened record, in store order. */
+static sk_status take_record(void *user, const sk_record_header *hdr, const sk_record_header *hp,
+                             sk_answers *a, sk_error *err)
+{
+    tally_run *r = user;
+    form_tally *t = r->t;
+    if (!hp)
+        return SK_OK;   /* counted by want_record */
+    const sk_record_header h = *hp;
+    sk_status st = SK_OK;
+    if (hdr->kind != SK_REC_CONSENT && !note_sitting(t, a))
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting sittings");
-    if (st == SK_OK && ok && hdr->kind == SK_REC_DECLINED) {
+    if (st != SK_OK || hdr->kind == SK_REC_DECLINED) {
         /* counted above */
-    } else if (st == SK_OK && ok && hdr->kind == SK_REC_CONSENT) {
+    } else if (hdr->kind == SK_REC_CONSENT) {
         char dev[2 * SK_DEVICE_ID_SIZE + 1];
         sk_hex(h.device_id, SK_DEVICE_ID_SIZE, dev);
-        if (!consent_memo_note(&t->memo, t->form, dev, &a))
+        if (!consent_memo_note(&t->memo, t->form, dev, a))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading consent");
-    } else if (st == SK_OK && ok && hdr->kind == SK_REC_INCOMPLETE) {
-        if (t->form->consent_group >= 0 && ethics_consent_given(t->form, &a))
+    } else if (hdr->kind == SK_REC_INCOMPLETE) {
+        if (ethics_consent_given(t->form, a))
             t->consents++;
-    } else if (st == SK_OK && ok) {
+    } else {
         sk_error why;
         sk_error_clear(&why);
-        st = tally_response(t, &h, &a, &why);
+        st = tally_response(t, &h, a, &why);
         if (st == SK_OK) {
             t->responses++;
         } else if (st == SK_ERR_NOMEM) {
@@ -330,8 +337,7 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
             st = unreadable_add(r->skipped, hdr, st, reason, err);
         }
     }
-    sk_answers_free(&a);
-    return st != SK_OK;
+    return st;
 }
 
 sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
@@ -371,7 +377,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
     }
     tally_run r = {t, key, skipped};
     if (st == SK_OK)
-        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &r, err);
+        st = export_read(cs, cf, key, want_record, take_record, &r, skipped, err);
     if (st != SK_OK)
         tally_free(t);
     return st;
