@@ -14,8 +14,11 @@ case "$what" in
   # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)
   # is the independent reader/writer of our formats (tests/e2e/skformat.py);
   # a CJK font so Chinese renders; valgrind checks the unit tests once more;
-  # clang and its libFuzzer runtime run the fuzz harnesses (scripts/fuzz.sh).
-  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
+  # clang and its libFuzzer runtime run the fuzz harnesses (scripts/fuzz.sh);
+  # chromium and poppler-utils (pdftoppm) make the report's screenshots, on
+  # screen and printed (scripts/report-screenshots.sh).
+  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev"
+        pkgs="$pkgs chromium poppler-utils" ;;
   # Demo: a CJK font for the Chinese version of the example survey.
   demo) pkgs="$pkgs fonts-wqy-microhei" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;
