@@ -18,7 +18,8 @@ static const char css[] =
     "th:first-child,td:first-child{text-align:left;white-space:normal}"
     "tr:first-child td{color:#555}"
     ".counts td,.counts th{text-align:left}"
-    ".methods{display:flex;flex-wrap:wrap;gap:0 2.5em}.methods table{margin:.2em 0 .8em}"
+    "thead th{white-space:normal;vertical-align:bottom}"
+    ".methods{display:flex;flex-wrap:wrap;align-items:flex-start;gap:0 2.5em}.methods table{margin:.2em 0 .8em}"
     ".warning{border:2px solid #b35806;background:#fff7ec;padding:.4em 1em;margin:1em 0}"
     ".warning strong{color:#b35806}"
     "svg.chart{display:block;max-width:100%;height:auto;font-size:12px;margin:.4em 0}"
@@ -39,7 +40,8 @@ static const char css[] =
     "@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;"
     "-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "h2,h3{break-after:avoid;page-break-after:avoid}"
-    "figure,table,svg.chart,.warning,.methods{break-inside:avoid;page-break-inside:avoid}"
+    "figure,table,svg.chart,.warning,.methods,.q:not(.text){break-inside:avoid;"
+    "page-break-inside:avoid}"
     "ul.answers li{break-inside:avoid;page-break-inside:avoid}"
     "section.form{break-before:page;page-break-before:always}"
     "section.form:first-of-type{break-before:auto;page-break-before:auto}"
@@ -240,7 +242,9 @@ static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
 {
     const sk_question *q = &t->form->q[qt->q];
     char line[256];
-    xb_put(b, "<h3>");
+    /* A question with a table and a chart is kept on one printed page with
+     * its title; a list of free text may run over pages. */
+    xb_put(b, qt->kind == TK_TEXT ? "<div class=\"q text\">\n<h3>" : "<div class=\"q\">\n<h3>");
     xb_html(b, sk_form_text(t->form, q->label, t->lang));
     xb_put(b, " <code>");
     xb_html(b, q->name);
@@ -251,6 +255,7 @@ static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
     if (qt->kind == TK_TEXT) {
         texts_html(b, t, qt);
         left_out_html(b, t, qt);
+        xb_put(b, "</div>\n");
         return;
     }
     rtable r;
@@ -262,7 +267,7 @@ static void question_html(xbuf *b, const form_tally *t, const qtally *qt)
     table_html(b, &r);
     rtable_free(&r);
     chart_html(b, t, qt);
-    xb_put(b, "</figure>\n");
+    xb_put(b, "</figure>\n</div>\n");
 }
 
 /* A table-list group starts at qs[k]: draw one diverging chart for the run
@@ -276,7 +281,7 @@ static void group_chart(xbuf *b, const form_tally *t, size_t k)
     while (k + n < t->n_qs && qs[k + n].likert && f->q[qs[k + n].q].parent == group &&
            f->q[qs[k + n].q].list == f->q[qs[k].q].list)
         n++;
-    xb_put(b, "<h3>");
+    xb_put(b, "<div class=\"q\">\n<h3>");
     xb_html(b, sk_form_text(f, f->q[group].label, t->lang));
     xb_put(b, " <code>");
     xb_html(b, f->q[group].name);
@@ -284,7 +289,7 @@ static void group_chart(xbuf *b, const form_tally *t, size_t k)
               qs[k].bipolar ? " (negative answers left of the line)" : "");
     xb_put(b, "<figure>\n");
     likert_html(b, t, qs + k, n);
-    xb_put(b, "</figure>\n");
+    xb_put(b, "</figure>\n</div>\n");
 }
 
 static void counts_html(xbuf *b, const form_tally *t)
