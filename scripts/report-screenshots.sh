@@ -34,6 +34,5 @@ for page in "$TMP"/print-*.png; do
     cp "$page" "$OUT/report-print-page$i.png"
     i=$((i + 1))
 done
-echo "pages printed: $(pdftoppm -v 2>&1 | head -0; ls "$TMP"/print-*.png | wc -l) shown of" \
-     "$(strings "$TMP/report.pdf" | grep -c '/Type /Page$' || true)"
+echo "printed pages shown: $(ls "$TMP"/print-*.png | wc -l) (the first three)"
 ls -l "$OUT"/report-*.png
