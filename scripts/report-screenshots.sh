@@ -34,5 +34,15 @@ for page in "$TMP"/print-*.png; do
     cp "$page" "$OUT/report-print-page$i.png"
     i=$((i + 1))
 done
+# And the printed page with the first rating scale by role (diverging bars).
+pages=$(pdfinfo "$TMP/report.pdf" | awk '/^Pages:/ {print $2}')
+p=1
+while [ "$p" -le "$pages" ]; do
+    if pdftotext -f "$p" -l "$p" "$TMP/report.pdf" - | grep -q "% agree"; then
+        pdftoppm -png -r 70 -f "$p" -l "$p" -singlefile "$TMP/report.pdf" "$OUT/report-print-likert"
+        break
+    fi
+    p=$((p + 1))
+done
 echo "printed pages shown: $(ls "$TMP"/print-*.png | wc -l) (the first three)"
 ls -l "$OUT"/report-*.png
