@@ -109,7 +109,7 @@ static void free_slot(slot *s)
 {
     free(s->blob);
     s->blob = NULL;
-    if (s->open)
+    if (s->open && s->state == S_DONE)   /* a queued slot of a stopped pass was never opened */
         sk_answers_free(&s->a);
 }
 
