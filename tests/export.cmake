@@ -46,3 +46,8 @@ set_tests_properties(test_export_sync_ethics PROPERTIES
 sk_e2e_test(test_export_sync_formats 600 sync_formats.py
             $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
             ${CMAKE_CURRENT_SOURCE_DIR}/data/export/formats.md $<TARGET_FILE:survey-kiosk>)
+
+# Issue 13, the report: display widths, label wrapping, scale palettes,
+# Likert captions, bars by group, bipolar or unipolar scales.
+sk_unit_test(test_report ${CMAKE_CURRENT_SOURCE_DIR}/test_report.c sk_export)
+target_include_directories(test_report PRIVATE ${_export_int})

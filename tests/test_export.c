@@ -324,9 +324,9 @@ static void test_svg_diverging(void **state)
     xb_init(&b);
     svg_diverging(&b, &row, 1, labels, 5);
     /* negative share = (1 + 1 + 2/2) / 10 = 0.3 of the 150-unit half: the bar
-     * starts 45 units left of the centre line at 230 + 150 = 380. */
-    assert_non_null(strstr(b.s, "<rect x=\"335.0\""));
-    assert_non_null(strstr(b.s, "x1=\"380.0\""));
+     * starts 45 units left of the centre line at 230 + 44 + 150 = 424. */
+    assert_non_null(strstr(b.s, "<rect x=\"379.0\""));
+    assert_non_null(strstr(b.s, "x1=\"424.0\""));
     assert_int_equal(count_of(b.s, "<title>"), 5);
     assert_non_null(strstr(b.s, "Strongly agree: 30% (3/10)"));
     xb_free(&b);

@@ -81,7 +81,8 @@ static void seal_record(fixture *fx, uint64_t seq, const char *payload, size_t l
     h.seq = seq;
     snprintf(h.form_id, sizeof h.form_id, "unread");
     snprintf(h.form_version, sizeof h.form_version, "1");
-    sk_hex(h.record_id, SK_RECORD_ID_SIZE, fx->good_id[seq - 1]);
+    if (seq <= 3)
+        sk_hex(h.record_id, SK_RECORD_ID_SIZE, fx->good_id[seq - 1]);
     uint8_t *blob = NULL;
     size_t blen = 0;
     sk_error err;
@@ -320,6 +321,101 @@ static void test_report_skips_unreadable(void **state)
     sk_secret_free(report, len);
 }
 
+/* Records are opened on every core (lib/export/reader.c) but written in
+ * store order: export files, the skipped list and the report are the same
+ * byte for byte whatever the number of threads, also when more records are
+ * in flight than the reader's ring holds (256) and one among them is bad. */
+static void test_same_output_any_threads(void **state)
+{
+    fixture *fx = *state;
+    char pack_path[2200], bundle_path[2200];
+    path_in(fx, pack_path, sizeof pack_path, "unread.pack");
+    path_in(fx, bundle_path, sizeof bundle_path, "more.skb");
+    uint8_t *pack = NULL, id[SK_DEVICE_ID_SIZE];
+    size_t pack_len = 0;
+    sk_error err;
+    sk_device_id(fx->device.pk, id);
+    assert_int_equal(sk_read_file(pack_path, 1 << 20, &pack, &pack_len, &err), SK_OK);
+    sk_bundle_writer *w = NULL;
+    assert_int_equal(sk_bundle_writer_open(bundle_path, id, "Ward-7", fx->device.pk, &w, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, pack, pack_len, &err), SK_OK);
+    for (uint64_t seq = 4; seq < 604; seq++) {
+        char comments[64], years[16];
+        snprintf(comments, sizeof comments, "answer %llu", (unsigned long long)seq);
+        snprintf(years, sizeof years, "%llu", (unsigned long long)(seq % 40));
+        if (seq == 300)
+            seal_record(fx, seq, "not json either", 15, w);
+        else
+            seal_answers(fx, seq, comments, years, seq % 3 ? "1" : "-1", w);
+    }
+    assert_int_equal(sk_bundle_writer_finish(w, &fx->device, &err), SK_OK);
+    free(pack);
+    sk_merge_stats stats = {0};
+    assert_int_equal(sk_cstore_merge(fx->cs, bundle_path, &stats, NULL, NULL, &err), SK_OK);
+
+    char *first[4] = {NULL};
+    static const char *const files[] = {"unread-v1_responses.csv", "unread-v1_text.csv",
+                                        "unreadable.csv"};
+    const int threads[] = {1, 2, 3, 0};
+    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+        sk_export_set_threads(threads[k]);
+        char out[2200], name[64], path[2400];
+        snprintf(name, sizeof name, "export-t%d", threads[k]);
+        path_in(fx, out, sizeof out, name);
+        assert_int_equal(mkdir(out, 0700), 0);
+        sk_unreadable_list skipped = {0};
+        sk_export_opts opts = {.lang = -1, .unreadable = &skipped};
+        if (sk_export_csv(fx->cs, &fx->key, out, &opts, NULL, &err) != SK_OK)
+            fail_msg("export with %d threads: %s", threads[k], err.message);
+        assert_int_equal(skipped.n, 2);
+        assert_int_equal(skipped.items[0].seq, 2);
+        assert_int_equal(skipped.items[1].seq, 300);
+        sk_unreadable_list_free(&skipped);
+        for (size_t f = 0; f < 3; f++) {
+            snprintf(path, sizeof path, "%s/%s", out, files[f]);
+            char *text = slurp(path);
+            if (k == 0)
+                first[f] = text;
+            else {
+                if (strcmp(text, first[f]) != 0)
+                    fail_msg("%s differs with %d threads", files[f], threads[k]);
+                free(text);
+            }
+        }
+        sk_report_opts ropts = {.lang = -1, .text = true};
+        char *report = NULL;
+        size_t len = 0;
+        assert_int_equal(sk_report(fx->cs, &fx->key, &ropts, &report, &len, &err), SK_OK);
+        /* The first line holds the time the report was made. */
+        char *body = strdup(strchr(report, '\n'));
+        sk_secret_free(report, len);
+        if (k == 0) {
+            first[3] = body;
+            assert_non_null(strstr(body, "Sittings: 601 (finished 601,"));
+        } else {
+            if (strcmp(body, first[3]) != 0)
+                fail_msg("the report differs with %d threads", threads[k]);
+            free(body);
+        }
+    }
+    sk_export_set_threads(0);
+    /* Rows in store order: answer 4 before answer 5 ... before answer 603. */
+    const char *p = first[0];
+    for (uint64_t seq = 4; seq < 604; seq += 37) {
+        if (seq == 300)
+            continue;
+        char want[32];
+        snprintf(want, sizeof want, "answer %llu,", (unsigned long long)seq);
+        const char *at = strstr(p, want);
+        if (!at)
+            fail_msg("row of seq %llu missing or out of order", (unsigned long long)seq);
+        p = at;
+    }
+    for (size_t f = 0; f < 4; f++)
+        free(first[f]);
+}
+
 /* Another study's key reads nothing and writes nothing. */
 static void test_wrong_key_refused(void **state)
 {
@@ -380,6 +476,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_export_skips_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_skips_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_output_any_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,4 +135,11 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
  * fsync, rename, fsync of the folder; mode 0666 less the umask. */
 sk_status sk_report_write(const char *path, const char *text, size_t len, sk_error *err);
 
+/* How many threads export and report use to open and parse records (the
+ * calling thread included; records are still written in store order).
+ * 0, the default, is one per online core; 1 opens everything on the calling
+ * thread.  Process-wide; set it before a call, not during one (benchmarks,
+ * or a shared machine that must keep cores free). */
+void sk_export_set_threads(int n);
+
 #endif

@@ -53,6 +53,11 @@ enum {
     SK_AP_CONSENT = 1u << 7   /* our own: the group is the consent section (docs/XLSFORM.md) */
 };
 
+/* The survey column `scale`: a bipolar scale runs from one pole through a
+ * neutral middle to the other (disagree ... agree); a unipolar one from none
+ * to much (never ... always). */
+typedef enum sk_scale { SK_SCALE_AUTO = 0, SK_SCALE_BIPOLAR, SK_SCALE_UNIPOLAR } sk_scale;
+
 typedef struct sk_choice {
     char *name;
     char **label;            /* [n_langs] */
@@ -92,6 +97,9 @@ typedef struct sk_question {
     char *quote_consent;
     int quote_clause;
     bool identifying;
+    /* scale (docs/XLSFORM.md, "Rating scales in the report"): how the report
+     * colours a select_one's choices; SK_SCALE_AUTO infers it from the list. */
+    int scale;               /* sk_scale */
     unsigned row;
 } sk_question;
 

@@ -84,15 +84,6 @@ void xb_html(xbuf *b, const char *s)
     xb_putn(b, run, (size_t)(s - run));
 }
 
-size_t utf8_width(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 void xb_pad(xbuf *b, const char *s, size_t width, bool right)
 {
     size_t w = utf8_width(s);

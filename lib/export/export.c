@@ -34,6 +34,8 @@
 #include <string.h>
 
 #include "export_run.h"
+#include "reader.h"
+#include "sk/export.h"
 #include "sk/record.h"
 #include "sk/runtime.h"
 
@@ -390,20 +392,15 @@ static void identifiers_row(export_run *x, const sk_record_header *h, const sk_a
 
 /* ---- the pass over the records -------------------------------------- */
 
-static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
-                     sk_error *err)
+/* One opened record, in store order (reader.c opens them on every core). */
+static sk_status on_record(void *user, const sk_record_header *clear, const sk_record_header *hp,
+                           sk_answers *ap, sk_error *err)
 {
     export_run *x = user;
-    sk_record_header h;
-    sk_answers a;
-    sk_answers_init(&a);
-    bool ok = false;
-    sk_status st = export_open_record(blob, len, x->key, hdr, &a, &h, x->skipped, &ok, err);
-    if (st != SK_OK || !ok) {
-        /* Not read: listed in x->skipped, and the pass goes on. */
-        sk_answers_free(&a);
-        return st != SK_OK;
-    }
+    (void)clear;
+    const sk_record_header h = *hp;
+    const sk_answers a = *ap;
+    sk_status st = SK_OK;
     switch (h.kind) {
     case SK_REC_RESPONSE:
         st = response_row(x, &h, &a, err);
@@ -429,8 +426,7 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     }
     if (st == SK_OK && x->n_ident && h.kind >= SK_REC_CONSENT && h.kind <= SK_REC_DECLINED)
         identifiers_row(x, &h, &a);
-    sk_answers_free(&a);
-    return st != SK_OK;
+    return st;
 }
 
 /* ---- per form version ------------------------------------------------ */
@@ -547,7 +543,7 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
         st = tab_begin(&x.tab[i], csv ? &x.csv[i] : NULL, spool, err);
     }
     if (st == SK_OK)
-        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
+        st = export_read(cs, cf, key, NULL, on_record, &x, skipped, err);
     for (int i = 0; i < T_COUNT && st == SK_OK; i++)
         if (x.tab[i].nomem || (csv && x.csv[i].nomem))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",

@@ -44,10 +44,12 @@ void xb_putn(xbuf *b, const char *s, size_t n);
 void xb_printf(xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Text escaped for HTML element content and attribute values (& < > " '). */
 void xb_html(xbuf *b, const char *s);
-/* Pad s (UTF-8) with spaces to `width` characters (left-aligned, or right when right). */
+/* Pad s (UTF-8) with spaces to `width` terminal columns (left-aligned, or right when right). */
 void xb_pad(xbuf *b, const char *s, size_t width, bool right);
-/* Characters (code points) in a UTF-8 string. */
+/* width.c: terminal columns of a UTF-8 string (wcwidth rules: CJK and emoji
+ * 2, combining marks 0), and of one code point. */
 size_t utf8_width(const char *s);
+int codepoint_width(uint32_t c);
 
 /* ---- csv.c: RFC 4180 (CRLF line ends; a field with , " CR or LF, or leading/
  * trailing space, is quoted and its quotes doubled).  Write errors are sticky
@@ -227,21 +229,43 @@ void histogram_free(histogram *h);
 
 /* ---- svg.c: charts as inline <svg> elements (no scripts, no external URLs). */
 typedef struct svg_bar {
-    const char *label;  /* text (escaped by the chart) */
+    const char *label;  /* text (escaped by the chart; wrapped onto several lines) */
     size_t count, of;   /* the bar is count/of wide; the caption is "N% (count/of)" */
 } svg_bar;
 void svg_bars(xbuf *b, const svg_bar *bars, size_t n);
+/* Bars by group (--by): per item (only .label is used) one thin bar per
+ * group, counts [n_items * n_groups] of of[n_groups], and a legend. */
+void svg_grouped_bars(xbuf *b, const svg_bar *items, size_t n_items, const char *const *groups,
+                      size_t n_groups, const size_t *counts, const size_t *of);
+/* The colour of group g in svg_grouped_bars (colour-blind safe, cycles after 8). */
+const char *svg_group_colour(size_t g);
 
-/* Diverging stacked bars: one row per item, segments per choice in scale
- * order; the first half of the scale lies left of the centre line, the
- * second half right; a middle choice (odd scale) straddles it. */
+/* Rating scales: one row per item, segments per choice in scale order.
+ * Bipolar (svg_diverging): the first half of the scale lies left of the
+ * centre line, the second half right, a middle choice (odd scale) straddles
+ * it, and each row says "% disagree" and "% agree" (the shares of the two
+ * halves).  Unipolar: one stacked bar from none to most. */
 typedef struct svg_drow {
     const char *label;
     const size_t *counts;  /* [n_choices] */
     size_t total;          /* answered */
 } svg_drow;
+void svg_likert(xbuf *b, const svg_drow *rows, size_t n_rows, const char *const *choice_labels,
+                size_t n_choices, bool bipolar);
 void svg_diverging(xbuf *b, const svg_drow *rows, size_t n_rows, const char *const *choice_labels,
                    size_t n_choices);
+/* The n colours of a scale ("#rrggbb"): bipolar mirrors reds and blues
+ * around a grey middle, every step distinct; unipolar runs pale to dark. */
+void svg_scale_colours(size_t n, bool bipolar, char (*out)[8]);
+/* Label wrapping: the estimated width in px (12 px sans) of the first n bytes
+ * of s, and s cut into lines of at most max_px (at spaces, or between wide
+ * characters; a longer word is cut), at most max_lines (the last one takes
+ * the rest).  Returns the number of lines. */
+typedef struct svg_line {
+    size_t start, len;   /* bytes of s */
+} svg_line;
+double svg_text_px(const char *s, size_t n);
+size_t svg_wrap(const char *s, double max_px, svg_line *lines, size_t max_lines);
 void svg_histogram(xbuf *b, const histogram *h, bool integers);
 
 /* ---- small helpers shared by export and report */

@@ -1,9 +1,57 @@
 /* report.c - sk_report: count every form version's records (tally.c), then
  * render the same tables as one self-contained HTML page or as plain text. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
 #include "report_model.h"
+
+/* Words of a scale's labels that say which kind it is.  A bipolar scale has
+ * a negative pole; a unipolar one runs from nothing to much. */
+static const char *const bipolar_words[] = {"disagree", "dissatisf", "unsatisf", "oppose",
+                                            "unlikely", "worse", "unhelpful", "unimportant",
+                                            "negative", "bad", NULL};
+static const char *const unipolar_words[] = {"never", "not at all", "none", "rarely",
+                                             "always", "a little", "a lot", "no influence",
+                                             "very much", NULL};
+
+static bool label_has(const sk_form *f, const sk_choice *c, const char *const *words)
+{
+    for (size_t l = 0; l < f->n_langs; l++) {
+        const char *s = sk_form_text(f, c->label, (int)l);
+        for (size_t w = 0; s && words[w]; w++)
+            if (strcasestr(s, words[w]))
+                return true;
+    }
+    return false;
+}
+
+bool tally_bipolar(const sk_form *f, int qi)
+{
+    const sk_question *q = &f->q[qi];
+    if (q->scale == SK_SCALE_BIPOLAR)
+        return true;
+    if (q->scale == SK_SCALE_UNIPOLAR)
+        return false;
+    const sk_choice_list *list = sk_form_choices(f, qi);
+    if (!list || list->n < 2)
+        return false;
+    /* Numbered choices symmetric around zero (-2 .. 2) are bipolar. */
+    char *end;
+    double lo = strtod(list->choices[0].name, &end);
+    if (*end == '\0' && *list->choices[0].name) {
+        double hi = strtod(list->choices[list->n - 1].name, &end);
+        if (*end == '\0' && lo < 0 && hi > 0 && lo == -hi)
+            return true;
+    }
+    for (size_t i = 0; i < list->n; i++)
+        if (label_has(f, &list->choices[i], bipolar_words))
+            return true;
+    for (size_t i = 0; i < list->n; i++)
+        if (label_has(f, &list->choices[i], unipolar_words))
+            return false;
+    return true;   /* a likert scale without other clues: agree ... disagree */
+}
 
 static char *dup_freq(size_t a, size_t b)
 {
@@ -143,16 +191,26 @@ sk_status sk_report(sk_cstore *cs, const sk_study_key *key, const sk_report_opts
     }
     if (st == SK_OK)
         export_note_unreadable(cs, skipped);
+    /* The methods context and the warning about gaps and held records. */
+    sk_cstore_status status;
+    memset(&status, 0, sizeof status);
+    bool have_status = false;
+    if (st == SK_OK) {
+        st = sk_cstore_status_get(cs, &status, err);
+        have_status = st == SK_OK;
+    }
     xbuf b;
     xb_init(&b);
     if (st == SK_OK) {
         if (opts->text)
-            render_text(&b, tallies, n_forms, skipped, opts);
+            render_text(&b, tallies, n_forms, skipped, &status, opts);
         else
-            render_html(&b, tallies, n_forms, skipped, opts);
+            render_html(&b, tallies, n_forms, skipped, &status, opts);
         if (b.nomem || !b.s)
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the report");
     }
+    if (have_status)
+        sk_cstore_status_free(&status);
     for (size_t i = 0; i < n_done; i++)
         tally_free(&tallies[i]);
     free(tallies);

@@ -27,7 +27,8 @@ typedef struct text_item {
 typedef struct qtally {
     int q;
     tally_kind kind;
-    bool likert;         /* select_one shown as a scale: a diverging chart */
+    bool likert;         /* select_one shown as a rating scale */
+    bool bipolar;        /* likert: a diverging chart (else a sequential one): tally_bipolar */
     size_t n_opts;
     size_t *asked, *answered, *other, *counts;
     dvec *nums;
@@ -50,7 +51,17 @@ typedef struct form_tally {
     consent_memo memo;   /* the last consent record read (ethics.c) */
     char **langs;        /* languages recorded that the form does not name */
     size_t n_langs;
+    /* Methods context: sittings (finished, incomplete, declined) that could
+     * be read, their first start and last answer, and how many per language. */
+    int64_t first_ms, last_ms;
+    struct lang_count { const char *code; uint64_t sittings; } *by_lang;  /* code owned as text_item.lang */
+    size_t n_by_lang;
 } form_tally;
+
+/* Is a likert question's scale bipolar (agree ... disagree) rather than
+ * unipolar (never ... always)?  The form's `scale` column when given, else
+ * inferred from the choice labels (docs/XLSFORM.md, "Rating scales"). */
+bool tally_bipolar(const sk_form *f, int qi);
 
 /* Count one form version's records into *out.  A response that cannot be
  * read is appended to skipped and left out.  SK_ERR_MISMATCH when key is not
@@ -82,9 +93,11 @@ void rtable_free(rtable *r);
 void tally_summary_line(const form_tally *t, const qtally *qt, char *out, size_t size);
 
 /* skipped: the responses left out of the counts, shown in a section of their own. */
+/* status (may be NULL): the store's devices and rows, for the methods
+ * context (per kiosk, withdrawn) and the warning about gaps and quarantine. */
 void render_html(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
-                 const sk_report_opts *opts);
+                 const sk_cstore_status *status, const sk_report_opts *opts);
 void render_text(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
-                 const sk_report_opts *opts);
+                 const sk_cstore_status *status, const sk_report_opts *opts);
 
 #endif

@@ -117,12 +117,65 @@ static void unreadable_text(xbuf *b, const sk_unreadable_list *skipped)
     }
 }
 
+/* The methods context, as in the HTML report. */
+static void methods_text(xbuf *b, const form_tally *t, const sk_cstore_status *status)
+{
+    const sk_form *f = t->form;
+    char first[32], last[32];
+    iso_time(first, sizeof first, t->first_ms);
+    iso_time(last, sizeof last, t->last_ms);
+    xb_printf(b, "Collected: %.10s to %.10s (UTC)\n", t->first_ms ? first : "-",
+              t->last_ms ? last : "-");
+    uint64_t withdrawn = 0;
+    for (size_t i = 0; status && i < status->n_rows; i++) {
+        const sk_status_row *r = &status->rows[i];
+        if (strcmp(r->form_id, f->id) != 0 || strcmp(r->form_version, f->version) != 0)
+            continue;
+        withdrawn += r->withdrawn;
+        xb_put(b, "  kiosk ");
+        put_clean(b, r->device_label[0] ? r->device_label : r->device_id, " ");
+        xb_printf(b, " (%s): finished %llu, incomplete %llu, declined %llu, withdrawn %llu\n",
+                  r->device_id, (unsigned long long)r->finished, (unsigned long long)r->incomplete,
+                  (unsigned long long)r->declined, (unsigned long long)r->withdrawn);
+    }
+    for (size_t i = 0; i < t->n_by_lang; i++) {
+        const char *code = t->by_lang[i].code;
+        int l = *code ? sk_form_lang(f, code) : -1;
+        xb_put(b, "  language ");
+        put_clean(b, l >= 0 ? f->lang_names[l] : *code ? code : "not recorded", " ");
+        xb_printf(b, ": %llu sitting%s\n", (unsigned long long)t->by_lang[i].sittings,
+                  t->by_lang[i].sittings == 1 ? "" : "s");
+    }
+    xb_printf(b, "Withdrawn: %llu\n", (unsigned long long)withdrawn);
+}
+
+static void store_warning_text(xbuf *b, const sk_cstore_status *status)
+{
+    uint64_t missing = 0, quarantined = 0;
+    for (size_t i = 0; status && i < status->n_devices; i++) {
+        const sk_device_seq *d = &status->devices[i];
+        for (size_t k = 0; k < d->n_missing; k++)
+            missing += d->missing[k].last - d->missing[k].first + 1;
+        quarantined += d->quarantined;
+    }
+    if (missing)
+        xb_printf(b, "\nWARNING: this data set is not complete: %llu record%s missing (gaps); "
+                     "see survey-sync status.\n",
+                  (unsigned long long)missing, missing == 1 ? " is" : "s are");
+    if (quarantined)
+        xb_printf(b, "%sWARNING: %llu record%s held back from kiosks not yet enrolled; see "
+                     "survey-sync status.\n",
+                  missing ? "" : "\n", (unsigned long long)quarantined,
+                  quarantined == 1 ? " is" : "s are");
+}
+
 void render_text(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list *skipped,
-                 const sk_report_opts *opts)
+                 const sk_cstore_status *status, const sk_report_opts *opts)
 {
     char now[32];
     iso_time(now, sizeof now, sk_now_ms());
     xb_printf(b, "Survey report (%s)\n", now);
+    store_warning_text(b, status);
     unreadable_text(b, skipped);
     if (!n)
         xb_put(b, "\nThe store holds no forms yet: merge some bundles first.\n");
@@ -137,6 +190,7 @@ void render_text(xbuf *b, form_tally *forms, size_t n, const sk_unreadable_list 
                   (unsigned long long)(t->responses + t->incomplete + t->declined),
                   (unsigned long long)t->responses, (unsigned long long)t->incomplete,
                   (unsigned long long)t->declined, (unsigned long long)t->consents);
+        methods_text(b, t, status);
         xb_put(b, "Counts are of finished responses; 'asked' follows the skip logic; "
                   "percentages are of those who answered.\n");
         if (opts->by && t->by_q < 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "report_model.h"
 #include "sk/record.h"
 #include "sk/runtime.h"
@@ -47,7 +48,9 @@ static bool qtally_init(form_tally *t, qtally *qt, int qi, tally_kind kind)
     qt->kind = kind;
     qt->n_opts = list ? list->n : f->q[qi].type == SK_Q_ACKNOWLEDGE ? 1 : 0;
     qt->likert = f->q[qi].type == SK_Q_SELECT_ONE &&
-                 ((f->q[qi].appearance & SK_AP_LIKERT) || in_table_list(f, qi));
+                 ((f->q[qi].appearance & SK_AP_LIKERT) || in_table_list(f, qi) ||
+                  f->q[qi].scale != SK_SCALE_AUTO);
+    qt->bipolar = qt->likert && tally_bipolar(f, qi);
     size_t nc = t->n_cols;
     qt->asked = calloc(nc, sizeof *qt->asked);
     qt->answered = calloc(nc, sizeof *qt->answered);
@@ -82,6 +85,7 @@ void tally_free(form_tally *t)
         free(t->langs[i]);
     free(t->langs);
     consent_memo_free(&t->memo);
+    free(t->by_lang);
     sk_form_free(t->form);
     memset(t, 0, sizeof *t);
 }
@@ -113,6 +117,43 @@ static const char *sitting_lang(form_tally *t, const sk_answers *a)
     if (!(langs[t->n_langs] = strdup(a->language)))
         return NULL;
     return langs[t->n_langs++];
+}
+
+static int64_t last_answer_ms(const sk_answers *a)
+{
+    int64_t last = a->finished_ms > a->started_ms ? a->finished_ms : a->started_ms;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i].changed_ms > last)
+            last = a->items[i].changed_ms;
+    return last;
+}
+
+/* A sitting read (finished, incomplete or declined): the collection dates
+ * and the count per language of the methods section. */
+static bool note_sitting(form_tally *t, const sk_answers *a)
+{
+    const char *lang = sitting_lang(t, a);
+    if (!lang && a->language)
+        return false;
+    if (!lang)
+        lang = "";
+    if (a->started_ms > 0 && (!t->first_ms || a->started_ms < t->first_ms))
+        t->first_ms = a->started_ms;
+    int64_t last = last_answer_ms(a);
+    if (last > t->last_ms)
+        t->last_ms = last;
+    for (size_t i = 0; i < t->n_by_lang; i++)
+        if (strcmp(t->by_lang[i].code, lang) == 0) {
+            t->by_lang[i].sittings++;
+            return true;
+        }
+    struct lang_count *grown = realloc(t->by_lang, (t->n_by_lang + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    t->by_lang = grown;
+    grown[t->n_by_lang].code = lang;
+    grown[t->n_by_lang++].sittings = 1;
+    return true;
 }
 
 typedef struct text_src {
@@ -238,43 +279,51 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
     return st;
 }
 
-static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
-                     sk_error *err)
+/* Every record, in store order, from its clear header: the counts by kind,
+ * and whether it must be opened. */
+static bool want_record(void *user, const sk_record_header *hdr)
 {
     tally_run *r = user;
     form_tally *t = r->t;
     switch (hdr->kind) {
     case SK_REC_CONSENT:
         t->consents++;
-        if (!t->quotes)
-            return 0;   /* opened only when a quotation depends on its clauses */
-        break;
-    case SK_REC_DECLINED: t->declined++; return 0;
+        return t->quotes;   /* opened only when a quotation depends on its clauses */
+    case SK_REC_DECLINED: t->declined++; return true;   /* opened for its language and date */
     case SK_REC_INCOMPLETE:
         t->incomplete++;
-        if (t->form->consent_group < 0)
-            return 0;
-        break;   /* opened: was consent given before the sitting was abandoned? */
-    case SK_REC_RESPONSE: break;
-    default: return 0;
+        return true;   /* opened: was consent given before the sitting was abandoned? */
+    case SK_REC_RESPONSE: return true;
+    default: return false;
     }
-    sk_record_header h;
-    sk_answers a;
-    sk_answers_init(&a);
-    bool ok = false;
-    sk_status st = export_open_record(blob, len, r->key, hdr, &a, &h, r->skipped, &ok, err);
-    if (st == SK_OK && ok && hdr->kind == SK_REC_CONSENT) {
+}
+
+/* An opened record, in store order. */
+static sk_status take_record(void *user, const sk_record_header *hdr, const sk_record_header *hp,
+                             sk_answers *a, sk_error *err)
+{
+    tally_run *r = user;
+    form_tally *t = r->t;
+    if (!hp)
+        return SK_OK;   /* counted by want_record */
+    const sk_record_header h = *hp;
+    sk_status st = SK_OK;
+    if (hdr->kind != SK_REC_CONSENT && !note_sitting(t, a))
+        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting sittings");
+    if (st != SK_OK || hdr->kind == SK_REC_DECLINED) {
+        /* counted above */
+    } else if (hdr->kind == SK_REC_CONSENT) {
         char dev[2 * SK_DEVICE_ID_SIZE + 1];
         sk_hex(h.device_id, SK_DEVICE_ID_SIZE, dev);
-        if (!consent_memo_note(&t->memo, t->form, dev, &a))
+        if (!consent_memo_note(&t->memo, t->form, dev, a))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading consent");
-    } else if (st == SK_OK && ok && hdr->kind == SK_REC_INCOMPLETE) {
-        if (ethics_consent_given(t->form, &a))
+    } else if (hdr->kind == SK_REC_INCOMPLETE) {
+        if (ethics_consent_given(t->form, a))
             t->consents++;
-    } else if (st == SK_OK && ok) {
+    } else {
         sk_error why;
         sk_error_clear(&why);
-        st = tally_response(t, &h, &a, &why);
+        st = tally_response(t, &h, a, &why);
         if (st == SK_OK) {
             t->responses++;
         } else if (st == SK_ERR_NOMEM) {
@@ -288,8 +337,7 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
             st = unreadable_add(r->skipped, hdr, st, reason, err);
         }
     }
-    sk_answers_free(&a);
-    return st != SK_OK;
+    return st;
 }
 
 sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
@@ -329,7 +377,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
     }
     tally_run r = {t, key, skipped};
     if (st == SK_OK)
-        st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &r, err);
+        st = export_read(cs, cf, key, want_record, take_record, &r, skipped, err);
     if (st != SK_OK)
         tally_free(t);
     return st;

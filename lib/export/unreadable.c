@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "export_internal.h"
+#include "reader.h"
 #include "sk/cstore.h"
 #include "sk/export.h"
 #include "sk/record.h"
@@ -42,30 +43,39 @@ sk_status unreadable_add(sk_unreadable_list *list, const sk_record_header *h, sk
     return SK_OK;
 }
 
-sk_status export_open_record(const uint8_t *blob, size_t len, const sk_study_key *key,
-                             const sk_record_header *clear, sk_answers *a, sk_record_header *h,
-                             sk_unreadable_list *skipped, bool *ok, sk_error *err)
+sk_status export_open_answers(const uint8_t *blob, size_t len, const sk_study_key *key,
+                              sk_answers *a, sk_record_header *h, char *reason, size_t size)
 {
     sk_error why;
     sk_error_clear(&why);
     char *payload = NULL;
     size_t plen = 0;
-    char reason[600];
-    *ok = false;
     sk_status st = sk_record_open(blob, len, key, h, &payload, &plen, &why);
     if (st == SK_OK) {
         st = sk_answers_from_json(payload, plen, a, &why);
         sk_secret_free(payload, plen);
-        if (st == SK_OK) {
-            *ok = true;
+        if (st == SK_OK)
             return SK_OK;
-        }
-        snprintf(reason, sizeof reason, "%s%s", why.message,
+        snprintf(reason, size, "%s%s", why.message,
                  st == SK_ERR_UNSUPPORTED ? "; update survey-sync" : "");
     } else {
         /* The key is the form's study (export_check_study), so this record
          * alone was altered, damaged, or sealed to another study. */
-        snprintf(reason, sizeof reason, "%s", why.message);
+        snprintf(reason, size, "%s", why.message);
+    }
+    return st;
+}
+
+sk_status export_open_record(const uint8_t *blob, size_t len, const sk_study_key *key,
+                             const sk_record_header *clear, sk_answers *a, sk_record_header *h,
+                             sk_unreadable_list *skipped, bool *ok, sk_error *err)
+{
+    char reason[600];
+    *ok = false;
+    sk_status st = export_open_answers(blob, len, key, a, h, reason, sizeof reason);
+    if (st == SK_OK) {
+        *ok = true;
+        return SK_OK;
     }
     if (st == SK_ERR_NOMEM)
         return sk_error_set(err, st, "out of memory reading the records");

@@ -20,7 +20,7 @@ enum field {
     F_UNKNOWN = -1,
     F_TYPE, F_NAME, F_LABEL, F_HINT, F_REQUIRED, F_REQUIRED_MESSAGE, F_RELEVANT, F_CONSTRAINT,
     F_CONSTRAINT_MESSAGE, F_APPEARANCE, F_DEFAULT, F_CALCULATION, F_READ_ONLY, F_CHOICE_FILTER,
-    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_LIST_NAME, F_MEDIA, F_EXTRA
+    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_SCALE, F_LIST_NAME, F_MEDIA, F_EXTRA
 };
 
 typedef struct alias {
@@ -37,7 +37,7 @@ static const alias survey_columns[] = {
     {"default", F_DEFAULT}, {"calculation", F_CALCULATION}, {"read_only", F_READ_ONLY},
     {"readonly", F_READ_ONLY}, {"choice_filter", F_CHOICE_FILTER},
     {"parameters", F_PARAMETERS}, {"quote_consent", F_QUOTE_CONSENT},
-    {"identifying", F_IDENTIFYING}, {NULL, F_UNKNOWN}};
+    {"identifying", F_IDENTIFYING}, {"scale", F_SCALE}, {NULL, F_UNKNOWN}};
 
 static const alias choices_columns[] = {
     {"list_name", F_LIST_NAME}, {"name", F_NAME}, {"label", F_LABEL}, {NULL, F_UNKNOWN}};
@@ -506,7 +506,8 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
                              &q->choice_filter_src, &q->required_src, &q->read_only_src};
     const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
-    unsigned name_col = 0;
+    const char *scale = NULL;
+    unsigned name_col = 0, scale_col = 0;
     q->quote_clause = -1;
     for (size_t i = 0; i < h->n; i++) {
         const column *col = &h->cols[i];
@@ -535,6 +536,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
             qc->quote_consent_col = col->col;
             break;
         case F_IDENTIFYING: identifying = v; qc->identifying_col = col->col; break;
+        case F_SCALE: scale = v; scale_col = col->col; break;
         default: break;
         }
     }
@@ -555,6 +557,19 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
                          "identifying is '%s'; write yes (the answer identifies the "
                          "participant) or leave it empty",
                          identifying);
+    }
+    /* scale: how the report colours a rating scale (docs/XLSFORM.md, "Rating
+     * scales in the report"); empty lets the report infer it from the list. */
+    if (scale && *scale) {
+        if (strcasecmp(scale, "bipolar") == 0)
+            q->scale = SK_SCALE_BIPOLAR;
+        else if (strcasecmp(scale, "unipolar") == 0)
+            q->scale = SK_SCALE_UNIPOLAR;
+        else
+            form_problem(c, "survey", r->row, scale_col,
+                         "scale is '%s'; write bipolar (agree ... disagree, a neutral middle) "
+                         "or unipolar (none ... a lot), or leave it empty",
+                         scale);
     }
 
     if (type == SK_Q_END_GROUP) {

@@ -136,6 +136,15 @@ def main():
     check(len(gap) == 1 and "survey-kiosk --data DIR --export DIR --all" in gap[0],
           "status names the gap and the --all export: %r" % p.stdout)
     sync("status", "--store", central, "--json", expect=3)
+    # The report warns where the reader looks while the gap lasts.
+    gap_html = os.path.join(TMP, "gap-report.html")
+    sync("report", "--store", central, "--key", key, "--out", gap_html)
+    gap_report = open(gap_html, encoding="utf-8").read()
+    check("This data set is not complete" in gap_report and "missing from the sequence" in gap_report
+          and "--export DIR --all" in gap_report,
+          "the report warns of the gap status reports, with the same advice")
+    gap_text = sync("report", "--store", central, "--key", key, "--text").stdout
+    check("WARNING: this data set is not complete" in gap_text, "so does report --text")
     # The advice: a plain export has nothing new; --all brings everything back.
     if KIOSK:
         again = os.path.join(TMP, "again")
@@ -260,6 +269,45 @@ def main():
     check("consents: %d" % n_consents in report, "consents given are counted: " +
           [line for line in report.splitlines() if "consents" in line][0])
     check("<th>Consents</th><td>%d</td>" % n_consents in html, "the HTML report counts them too")
+
+    # ---- the report as a methods section and a reader need it -----------------
+    check("This data set is not complete" not in html and "WARNING" not in report,
+          "no warning once nothing is missing")
+    # Free text: a plain list (no scroll box, no blank lines between items),
+    # every permitted answer in it, each with its record id and language.
+    check("max-height" not in html and "overflow:auto" not in html,
+          "the free-text list is not a scroll box (it prints whole)")
+    items = [li for li in html.split("<li>")[1:] if "quote-marker-" in li]
+    check(len(items) == len(want), "one list item per permitted quote: %d" % len(items))
+    check(all("class=\"src\">(record <code>" in li for li in items),
+          "each list item has its record id")
+    block = html[html.find("<ul class=\"answers\">"):]
+    block = block[:block.find("</ul>")]
+    check("\n\n" not in block, "no blank lines between the answers")
+    check("@media print" in html and "break-inside:avoid" in html,
+          "a print stylesheet keeps charts and answers whole")
+    # Sittings per language: Welsh 2 (sittings 3 and 5), English the rest
+    # (the one who left the consent page too); per kiosk; withdrawn 0.
+    n_cy = len([s for s in everyone if s.get("language") == "Cymraeg (cy)"])
+    check("<tr><td>Cymraeg (cy)</td><td>%d</td></tr>" % n_cy in html,
+          "sittings per language (Welsh): %d" % n_cy)
+    check("<tr><td>English (en)</td><td>%d</td></tr>" % (len(everyone) - n_cy) in html,
+          "sittings per language (English)")
+    check("language Cymraeg (cy): %d sitting" % n_cy in report, "report --text per language")
+    n_incomplete = len([s for s in everyone if s["outcome"] == "abandon"])
+    n_declined = len([s for s in everyone if s["outcome"] == "decline"])
+    check("<tr><td>Ethics-Pi <code>%s</code></td><td>%d</td><td>%d</td><td>%d</td><td>0</td></tr>"
+          % (device, len(finished), n_incomplete, n_declined) in html,
+          "sittings per kiosk in the methods table")
+    check("Withdrawn by participants: <strong>0</strong>" in html, "withdrawn count")
+    import re
+    dates = re.search(r"From <strong>(\d{4}-\d\d-\d\d)</strong> to <strong>(\d{4}-\d\d-\d\d)"
+                      r"</strong>", html)
+    check(dates is not None and dates.group(1) <= dates.group(2),
+          "collection dates, first and last")
+    # report --text lines up the columns of a Welsh table by display width.
+    cy_text = sync("report", "--store", central, "--key", key, "--text", "--lang", "cy").stdout
+    check("Collected: " in cy_text, "report --text gives the collection dates")
 
     if failures:
         print("%d check(s) failed" % len(failures), file=sys.stderr)

@@ -610,6 +610,27 @@ def main():
                         sum(1 for a in responses if a.get("changed"))))
         check(body.get(LABELS["changed"][c]) == want, "--by role, changed=%s: %r vs %r"
               % (c, body.get(LABELS["changed"][c]), want))
+    # The HTML report by role: each choice drawn once per role (and the total),
+    # the rating scales one row per role, and the page still one column wide.
+    html_by_path = os.path.join(TMP, "report-by.html")
+    sync("report", "--store", central, "--key", key, "--by", "role", "--out", html_by_path)
+    html_by = open(html_by_path, encoding="utf-8").read()
+    for c in ["yes", "no"]:
+        for r in ROLES:
+            cell = pct(sum(1 for a in responses if a.get("role") == r and a.get("changed") == c),
+                       sum(1 for a in responses if a.get("role") == r and a.get("changed")))
+            check("<title>%s: %s</title>" % (ROLE_LABELS[r], cell) in html_by,
+                  "--by chart: changed=%s for %s is %s" % (c, r, cell))
+    check("% agree" in html_by and "% disagree" in html_by, "Likert bars say % agree / % disagree")
+    for r in ROLES:
+        check(">%s</tspan>" % ROLE_LABELS[r] in html_by, "a Likert row per role: " + r)
+    check("max-width:100%" in html_by, "charts scale to the page")
+    # Methods context: per kiosk, the withdrawn count.
+    check("Withdrawn by participants: <strong>%d</strong>" % len(withdrawn) in html_by,
+          "the methods context counts the withdrawn sittings")
+    for label in ["Durham-Pi-1", "Leeds-Pi-2", "Ward-7-laptop"]:
+        check("<tr><td>%s <code>" % label in html_by, "sittings of kiosk " + label)
+    check("% agree" not in text_by, "no chart words in the text report")
     sync("report", "--store", central, "--key", key, "--text", "--by", "nosuch", expect=1)
     sync("report", "--store", central, "--key", key, "--text", "--by", "years", expect=1)
 
