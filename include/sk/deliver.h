@@ -38,14 +38,19 @@ typedef struct sk_deliver_result {
 /* curl_global_init: call once, before any thread starts. */
 sk_status sk_deliver_global_init(sk_error *err);
 
-/* One try: at most max_records (0: SK_DELIVER_BATCH).  On failure err holds
+typedef struct sk_deliver_opts {
+    size_t max_records;           /* 0: SK_DELIVER_BATCH */
+    unsigned timeout_s;           /* the whole request; 0: 15 minutes */
+    const volatile int *cancel;   /* non-zero: give up at once (the kiosk is closing); may be NULL */
+} sk_deliver_opts;
+
+/* One try (opts may be NULL: the defaults).  On failure err holds
  * a sentence for the admin screen ("cannot reach the server: No route to
  * host", "the server refused the bundle (HTTP 409): ..."), the try is noted
  * in kiosk.db (sk_kstore_outbox_failed) and nothing is marked.  A receipt
- * that does not verify is SK_ERR_AUTH and marks nothing.  timeout_s bounds
- * the whole request (0: 15 minutes). */
-sk_status sk_deliver_once(sk_kstore_outbox *ob, const sk_deliver_target *t, size_t max_records,
-                          unsigned timeout_s, sk_deliver_result *res, sk_error *err);
+ * that does not verify is SK_ERR_AUTH and marks nothing. */
+sk_status sk_deliver_once(sk_kstore_outbox *ob, const sk_deliver_target *t,
+                          const sk_deliver_opts *opts, sk_deliver_result *res, sk_error *err);
 
 /* The wait after `failures` failed tries in a row: 30 s doubling up to 15
  * min, times a random factor in [0.5, 1.0] (jitter, so that kiosks that lost

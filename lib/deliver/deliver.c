@@ -80,8 +80,16 @@ static void reason_line(const answer *a, char *out, size_t size)
 }
 
 /* Send body to t->url/v1/bundles; *status and *ans get the answer. */
+static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    const volatile int *cancel = user;
+    return cancel && *cancel;
+}
+
 static sk_status post(const sk_deliver_target *t, const uint8_t *body, size_t len,
-                      unsigned timeout_s, long *status, answer *ans, sk_error *err)
+                      unsigned timeout_s, const volatile int *cancel, long *status, answer *ans,
+                      sk_error *err)
 {
     char url[600], pin[100];
     size_t ul = strlen(t->url);
@@ -112,6 +120,9 @@ static sk_status post(const sk_deliver_target *t, const uint8_t *body, size_t le
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "survey-kiosk");
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
     /* The pin stands in for a CA: the server's certificate is self-signed,
      * and what must match is its public key, the one the signed pack names.
      * libcurl checks the pin even with peer verification off. */
@@ -133,6 +144,8 @@ static sk_status post(const sk_deliver_target *t, const uint8_t *body, size_t le
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
         return sk_error_set(err, SK_ERR_IO, "cannot reach the server: %s", detail);
+    case CURLE_ABORTED_BY_CALLBACK:
+        return sk_error_set(err, SK_ERR_IO, "the delivery was stopped (the kiosk is closing)");
     case CURLE_OPERATION_TIMEDOUT:
         return sk_error_set(err, SK_ERR_IO, "the server did not answer in time: %s", detail);
     default:
@@ -163,9 +176,13 @@ static sk_status check_receipt(sk_kstore_outbox *ob, const sk_deliver_target *t,
     return st;
 }
 
-sk_status sk_deliver_once(sk_kstore_outbox *ob, const sk_deliver_target *t, size_t max_records,
-                          unsigned timeout_s, sk_deliver_result *res, sk_error *err)
+sk_status sk_deliver_once(sk_kstore_outbox *ob, const sk_deliver_target *t,
+                          const sk_deliver_opts *opts, sk_deliver_result *res, sk_error *err)
 {
+    static const sk_deliver_opts defaults;
+    if (!opts)
+        opts = &defaults;
+    size_t max_records = opts->max_records;
     if (!ob || !t || !t->url || !res)
         return sk_error_set(err, SK_ERR_ARG, "sk_deliver_once: NULL argument");
     sk_deliver_result out = {0};
@@ -189,7 +206,7 @@ sk_status sk_deliver_once(sk_kstore_outbox *ob, const sk_deliver_target *t, size
     uint8_t digest[32];
     crypto_generichash(digest, sizeof digest, body, len, NULL, 0);
     answer ans = {0};
-    st = post(t, body, len, timeout_s, &out.http_status, &ans, err);
+    st = post(t, body, len, opts->timeout_s, opts->cancel, &out.http_status, &ans, err);
     free(body);
     if (st == SK_OK && out.http_status != 200) {
         char why[300];
