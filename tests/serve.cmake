@@ -1,0 +1,6 @@
+# survey-sync serve and the kiosk's delivery (issue 14): end-to-end tests that
+# drive the real survey-sync serve, survey-kiosk --deliver and the kiosk's
+# delivery thread on loopback.  tests/e2e/serve_*.py.
+set(_serve_args $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk>
+                $<TARGET_FILE:sync_scenario_kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/export/scenario.md)
+sk_e2e_test(test_serve_deliver 300 serve_deliver.py ${_serve_args})
