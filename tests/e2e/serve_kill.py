@@ -25,7 +25,7 @@ class Proxy:
     """TCP relay 127.0.0.1:port -> target, at most `rate` bytes/s upstream when throttled."""
 
     def __init__(self, port, target):
-        self.target, self.rate, self.up_bytes = target, None, 0
+        self.target, self.rate, self.up_bytes, self.conns = target, None, 0, []
         self.ls = socket.socket()
         self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.ls.bind(("127.0.0.1", port))
@@ -40,8 +40,18 @@ class Proxy:
             except OSError:
                 c.close()
                 continue
+            self.conns += [c, u]
             threading.Thread(target=self.pipe, args=(c, u, True), daemon=True).start()
             threading.Thread(target=self.pipe, args=(u, c, False), daemon=True).start()
+
+    def cut(self):
+        """The link goes down with the kiosk: bytes in flight are lost."""
+        for s in self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.conns = []
 
     def pipe(self, a, b, upstream):
         try:
@@ -113,12 +123,12 @@ start = proxy.up_bytes
 p = deliver_async(kk, {"SK_DELIVER_BATCH": "300"})
 check(wait_for(lambda: proxy.up_bytes - start > 60000, 60), "the upload started")
 p.send_signal(signal.SIGKILL)
+proxy.cut()
 p.wait()
 check(kiosk_counts(kk) == (0, 300), "killed mid-upload: nothing marked %r" % (kiosk_counts(kk),))
-time.sleep(1)
+check(wait_for(lambda: "closed after" in srv.log_text(), 30), "the server logged the cut upload")
 ids_now = set(store_ids(store)[0])
 check(not (set(kiosk_record_ids(kk)) & ids_now), "nothing of the cut upload was merged")
-check(wait_for(lambda: "closed after" in srv.log_text(), 30), "the server logged the cut upload")
 proxy.rate = None
 out = deliver(kk)
 check(kiosk_counts(kk) == (300, 0), "resent after the kill: " + out.stdout)
