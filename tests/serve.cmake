@@ -6,3 +6,4 @@ set(_serve_args $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk>
 sk_e2e_test(test_serve_deliver 300 serve_deliver.py ${_serve_args})
 sk_e2e_test(test_serve_limits 300 serve_limits.py ${_serve_args})
 sk_e2e_test(test_serve_kill 400 serve_kill.py ${_serve_args})
+sk_e2e_test(test_serve_many 600 serve_many.py ${_serve_args})
