@@ -20,7 +20,7 @@ PASSPHRASE = "serve test passphrase"
 failures = []
 
 # Test builds shorten the kiosk's backoff (kiosk/deliver.h).
-FAST = {"SK_DELIVER_BACKOFF_MS": "200", "SK_DELIVER_MAX_MS": "1000"}
+FAST = {"SK_DELIVER_BACKOFF_MS": "200", "SK_DELIVER_MAX_MS": "1000", "SK_PWHASH_FAST": "1"}
 
 
 def check(cond, what):
