@@ -116,9 +116,12 @@ static sk_status post(const sk_deliver_target *t, const uint8_t *body, size_t le
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(timeout_s ? timeout_s : 900));
-    /* A link that carries nothing for a minute is given up (and retried). */
+    /* A link that carries nothing for five minutes is given up (and
+     * retried).  Not less: on a slow link the whole bundle sits in the
+     * kernel's socket buffer at once and curl sees no progress while it
+     * drains and the server merges. */
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 300L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "survey-kiosk");
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);

@@ -11,9 +11,10 @@ one and `survey-sync serve` in the other, and limits both ends of the link to
 sch_netem and no tc classifiers (checked: "Specified qdisc kind is unknown",
 "TC classifier not found"), so the 500 ms delay and the 30% loss are made by
 a relay on the server's side of the link: every chunk it forwards waits
-500 ms, 30% of chunks are held back 1-3 s more (what TCP's retransmission of
-a lost segment costs), and 2% of chunks drop the connection altogether (the
-link going away in the middle of an upload).  The kiosk delivers with
+500 ms (pipelined), 30% of chunks hold up everything behind them one second
+more (what TCP's retransmission of a lost segment costs), and 0.5% of chunks
+drop the connection altogether (the link going away in the middle of an
+upload).  The kiosk delivers with
 `survey-kiosk --deliver` again and again (as its worker does) until nothing
 waits; then the store must hold each of the 1,000 records exactly once, the
 kiosk must have every one marked delivered, and no conflict.
@@ -37,25 +38,53 @@ if len(sys.argv) > 1 and sys.argv[1] == "--relay":
             return rng.random()
 
     def pipe(a, b):
+        """Chunks leave 500 ms after they came (pipelined, like a long link);
+        a lost chunk (30%) holds up everything behind it for one more second,
+        as TCP's retransmission does; now and then (0.5%) the link drops."""
+        q, done = [], threading.Event()
+        cv = threading.Condition()
+
+        def sender():
+            free_at = 0.0
+            while True:
+                with cv:
+                    while not q and not done.is_set():
+                        cv.wait()
+                    if not q:
+                        break
+                    t, data = q.pop(0)
+                due = max(t + 0.5, free_at)
+                r = chance()
+                if r < 0.005:
+                    break
+                if r < 0.30:
+                    due += 1.0
+                free_at = due
+                time.sleep(max(0.0, due - time.time()))
+                try:
+                    b.sendall(data)
+                except OSError:
+                    break
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=sender, daemon=True).start()
         try:
             while True:
                 data = a.recv(1460)
                 if not data:
                     break
-                time.sleep(0.5)
-                r = chance()
-                if r < 0.02:
-                    break  # the link goes away
-                if r < 0.30:
-                    time.sleep(1 + 2 * chance())  # a lost segment, retransmitted
-                b.sendall(data)
+                with cv:
+                    q.append((time.time(), data))
+                    cv.notify()
         except OSError:
             pass
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        with cv:
+            done.set()
+            cv.notify()
 
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -126,7 +155,7 @@ try:
     check(relay.stdout.readline().startswith("relay ready"), "relay up")
     tries = 0
     env = dict(os.environ, **FAST)
-    env["SK_DELIVER_BATCH"] = "100"
+    env["SK_DELIVER_BATCH"] = "50"
     while kiosk_counts(kdir)[1] and tries < 400:
         tries += 1
         p = subprocess.run(["ip", "netns", "exec", NS_K, KIOSK, "--data", kdir, "--deliver"],
