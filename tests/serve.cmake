@@ -1,3 +1,5 @@
+# The kiosk side of delivery without a network (outbox, receipts, backoff).
+sk_unit_test(test_deliver ${CMAKE_CURRENT_SOURCE_DIR}/test_deliver.c sk_deliver sk_kstore)
 # survey-sync serve and the kiosk's delivery (issue 14): end-to-end tests that
 # drive the real survey-sync serve, survey-kiosk --deliver and the kiosk's
 # delivery thread on loopback.  tests/e2e/serve_*.py.

@@ -168,9 +168,17 @@ sk_status sk_kstore_outbox_bundle(sk_kstore_outbox *ob, const char *path, size_t
         }
         sqlite3_finalize(st);
     }
+    /* The label from this connection: the screen's thread may be changing
+     * ks->label (admin menu) while we run. */
+    char label[SK_LABEL_MAX + 1] = "";
+    if (s == SK_OK && n > 0 && prepare(ob, "SELECT label FROM device", &st, err) == SK_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(label, sizeof label, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
     sk_bundle_writer *w = NULL;
     if (s == SK_OK && n > 0)
-        s = sk_bundle_writer_open(path, ob->ks->device_id, ob->ks->label, ob->ks->key->pk, &w, err);
+        s = sk_bundle_writer_open(path, ob->ks->device_id, label, ob->ks->key->pk, &w, err);
     if (s == SK_OK && n > 0)
         s = add_packs(ob, w, first, last, err);
     if (s == SK_OK && n > 0)
