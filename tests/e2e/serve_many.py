@@ -10,9 +10,10 @@ under each kiosk's own device, with one upload row per bundle.
 """
 import os
 import sqlite3
+import sys
 
-from serve_common import (Server, Study, check, deliver_async, finish, kiosk_counts,
-                          kiosk_record_ids, make_kiosk, store_ids, tmpdir)
+from serve_common import (Server, Study, check, deliver_async, finish, finish_delivery,
+                          kiosk_counts, kiosk_record_ids, make_kiosk, store_ids, tmpdir)
 
 N = 20
 root = tmpdir("serve_many")
@@ -25,9 +26,17 @@ for i in range(N):
     make_kiosk(k, st.pack, "Pi-%02d" % i, 15 + i)
     kiosks.append(k)
 procs = [deliver_async(k, {"SK_DELIVER_BATCH": "10"}) for k in kiosks]
+failed = 0
 for k, p in zip(kiosks, procs):
     out, err = p.communicate(timeout=600)
-    check(p.returncode == 0, "%s: %s %s" % (k, out, err))
+    if p.returncode != 0:
+        # A try that failed (on a loaded machine, e.g. under ASan: a TLS
+        # handshake past curl's 30 s) is tried again, as the kiosk's worker does.
+        failed += 1
+        print("retrying %s: %s" % (k, err.strip()), file=sys.stderr)
+for k in kiosks:
+    finish_delivery(k, env_extra={"SK_DELIVER_BATCH": "10"})
+print("%d of %d kiosks needed another try" % (failed, N))
 expected = 0
 for i, k in enumerate(kiosks):
     n = 2 * (15 + i)
