@@ -1,5 +1,6 @@
 /* app.c - the event loop, timers and the sitting's life cycle (see app.h). */
 #include "app.h"
+#include "deliver.h"
 
 #include <SDL.h>
 #include <sodium.h>
@@ -121,6 +122,14 @@ void app_load_pack(app *a)
     a->pack = NULL;
     a->load_error[0] = '\0';
     sk_status st = sk_kstore_current_pack(a->ks, &a->pack, &err);
+    kdeliver_stop(a->deliver); /* the pack names the server: follow the one installed */
+    a->deliver = NULL;
+    if (st == SK_OK) {
+        char why[600];
+        a->deliver = kdeliver_start(a->ks, a->pack, why, sizeof why);
+        if (!a->deliver && why[0])
+            fprintf(stderr, "survey-kiosk: warning: records will not be delivered: %s\n", why);
+    }
     if (st == SK_OK) {
         sk_diags diags;
         sk_diags_init(&diags);
@@ -267,6 +276,7 @@ void app_finish(app *a)
         return;
     }
     end_sitting(a);
+    kdeliver_poke(a->deliver);
     memcpy(a->wcode, code, sizeof code);
     app_go(a, SCR_THANKS);
     a->screen_deadline = sk_now_ms() + (int64_t)a->form->thanks_timeout_s * 1000;
@@ -280,6 +290,7 @@ void app_decline(app *a)
         return;
     }
     end_sitting(a);
+    kdeliver_poke(a->deliver);
     rn_forget_text(a->r);
     app_go(a, SCR_DECLINED);
     a->screen_deadline = sk_now_ms() + (int64_t)a->form->thanks_timeout_s * 1000;
@@ -842,6 +853,7 @@ out:
     sk_form_free(a->form);
     sk_pack_free(a->pack);
     free(a->q_y);
+    kdeliver_stop(a->deliver);
     sk_kstore_close(a->ks);
     sodium_memzero(a->pin, sizeof a->pin);
     sodium_memzero(a->pin_first, sizeof a->pin_first);

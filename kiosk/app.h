@@ -58,6 +58,7 @@ typedef struct app {
     bool quit;
 
     sk_kstore *ks;
+    struct kdeliver *deliver; /* the delivery worker, when the pack names a server */
     sk_pack *pack;
     sk_form *form;
     char load_error[600];    /* the pack's form failed to load: shown on no-pack */

@@ -14,5 +14,8 @@ int kiosk_export(const char *data_dir, const char *out_dir, bool all);
 /* Set or replace the admin PIN: typed twice without echo on a terminal, or
  * the first line of stdin when stdin is not a terminal.  6 to 12 digits. */
 int kiosk_set_pin(const char *data_dir);
+/* Deliver what waits to the pack's server now (batches until nothing waits
+ * or a try fails).  0 when nothing is left waiting. */
+int kiosk_deliver(const char *data_dir);
 
 #endif

@@ -4,6 +4,7 @@
  *   survey-kiosk [--data DIR] --install F.pack
  *   survey-kiosk [--data DIR] --export DIR [--all]
  *   survey-kiosk [--data DIR] --set-pin
+ *   survey-kiosk [--data DIR] --deliver
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 #include "app.h"
 #include "headless.h"
+#include "sk/deliver.h"
 
 static void usage(FILE *f)
 {
@@ -21,6 +23,7 @@ static void usage(FILE *f)
             "       survey-kiosk [--data DIR] --install FILE.pack\n"
             "       survey-kiosk [--data DIR] --export OUTDIR [--all]\n"
             "       survey-kiosk [--data DIR] --set-pin\n"
+            "       survey-kiosk [--data DIR] --deliver\n"
             "\n"
             "  --data DIR      where the kiosk keeps its sealed store (default\n"
             "                  ~/.local/share/survey-kiosk)\n"
@@ -32,6 +35,9 @@ static void usage(FILE *f)
             "  --install F     verify and install a survey pack, without a window\n"
             "  --export DIR    write a bundle of the records not yet exported to DIR\n"
             "                  (with --all: every record), without a window\n"
+            "  --deliver       send the records not delivered yet to the server the\n"
+            "                  survey pack names, now, without a window (the kiosk\n"
+            "                  also does this by itself)\n"
             "  --set-pin       set or replace the admin PIN (6 to 12 digits): typed twice\n"
             "                  without echo, or one line on standard input from a script\n"
             "\n"
@@ -62,7 +68,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 int main(int argc, char **argv)
 {
     const char *data = NULL, *install = NULL, *export_dir = NULL;
-    bool all = false, fullscreen = false, set_pin = false, window = false;
+    bool all = false, fullscreen = false, set_pin = false, window = false, deliver = false;
     int width = 800, height = 480;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -82,6 +88,8 @@ int main(int argc, char **argv)
             fullscreen = true;
         } else if (strcmp(a, "--set-pin") == 0) {
             set_pin = true;
+        } else if (strcmp(a, "--deliver") == 0) {
+            deliver = true;
         } else if (strcmp(a, "--window") == 0 && has_value) {
             const char *v = argv[++i];
             window = true;
@@ -96,9 +104,9 @@ int main(int argc, char **argv)
             return usage_error("unknown argument '%s'", a);
         }
     }
-    if ((install != NULL) + (export_dir != NULL) + set_pin > 1)
-        return usage_error("choose one of --install, --export and --set-pin");
-    if ((install || export_dir || set_pin) && (fullscreen || window))
+    if ((install != NULL) + (export_dir != NULL) + set_pin + deliver > 1)
+        return usage_error("choose one of --install, --export, --set-pin and --deliver");
+    if ((install || export_dir || set_pin || deliver) && (fullscreen || window))
         return usage_error("--fullscreen and --window open the kiosk's window; --install, "
                            "--export and --set-pin work without one");
     if (all && !export_dir)
@@ -120,6 +128,14 @@ int main(int argc, char **argv)
         return kiosk_export(data, export_dir, all);
     if (set_pin)
         return kiosk_set_pin(data);
+    /* libcurl's global set-up, before any thread (the delivery worker) starts. */
+    sk_error err;
+    if (sk_deliver_global_init(&err) != SK_OK) {
+        fprintf(stderr, "survey-kiosk: error: %s\n", err.message);
+        return 1;
+    }
+    if (deliver)
+        return kiosk_deliver(data);
     const char *fonts = getenv("SURVEY_KIOSK_FONT_DIR");
     app_options opt = {
         .data_dir = data,

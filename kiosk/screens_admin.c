@@ -8,6 +8,7 @@
 
 #include <SDL_keycode.h>
 
+#include "deliver.h"
 #include "media.h"
 #include "question.h"
 
@@ -271,6 +272,15 @@ void scr_admin(app *a)
              a->form ? a->form->title : "none installed", a->form ? a->form->id : "-",
              a->form ? a->form->version : "-");
     y = row(a, "admin/survey", text, x, y, w, false);
+    if (a->pack && a->pack->delivery.url) {
+        /* "Delivery: delivered up to 12:03, 0 waiting" (kiosk/deliver.c). */
+        sk_delivery_state ds;
+        char line[400] = "state unknown";
+        if (sk_kstore_delivery_state(a->ks, &ds, &err) == SK_OK)
+            kdeliver_describe(&ds, line, sizeof line);
+        snprintf(text, sizeof text, "Delivery to %s: %s", a->pack->delivery.url, line);
+        y = row(a, "admin/delivery", text, x, y, w, false);
+    }
     snprintf(text, sizeof text, "Device: %s", sk_kstore_device_id(a->ks));
     y = row(a, "admin/device", text, x, y, w, false);
     /* The researcher compares this with `survey-sync devices`: a bundle signed

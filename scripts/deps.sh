@@ -9,7 +9,8 @@ what=${1:-build}
 # Build: compiler, CMake, pkg-config and the libraries (README "Dependencies").
 pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsqlite3-dev
       libzip-dev libexpat1-dev libjansson-dev libcmocka-dev fonts-dejavu-core
-      libreadstat-dev libxlsxwriter-dev"
+      libreadstat-dev libxlsxwriter-dev
+      libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev"
 case "$what" in
   build) ;;
   # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)

@@ -21,6 +21,7 @@ int cmd_withdraw(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* "survey-sync: error: <located message>" on stderr. Returns 1. */
 int sync_fail(const sk_error *err);

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "serve.h"
 #include "sk/form.h"
 #include "sk/pack.h"
 
-static const char usage[] = "pack FORM --key study.key --out F.pack [--passphrase-file F]";
+static const char usage[] = "pack FORM --key study.key --out F.pack [--passphrase-file F] "
+                            "[--deliver-to https://HOST:PORT --server-dir DIR]";
 
 #define FORM_FILE_MAX (32u << 20)
 
@@ -25,8 +27,30 @@ static int report_problems(const char *path, const sk_diags *diags)
                       diags->n == 1 ? "" : "s", diags->n == 1 ? "it" : "them");
 }
 
+/* --deliver-to URL --server-dir DIR: the server's certificate pin and receipt
+ * key, read from the folder `serve --init` made, go into the signed pack. */
+static int delivery_extras(const char *url, const char *dir, uint8_t pin[32], uint8_t pk[32],
+                           sk_pack_extras *x)
+{
+    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+        return sync_failf("--deliver-to %s: give the server's address as https://HOST:PORT", url);
+    sk_error err;
+    char cert[4200];
+    snprintf(cert, sizeof cert, "%s/%s", dir, SERVE_CERT_FILE);
+    if (serve_tls_pin(cert, pin, &err) != SK_OK || sk_server_pub_load(dir, pk, &err) != SK_OK)
+        return sync_fail(&err);
+    if (strncmp(url, "http://", 7) == 0)
+        fprintf(stderr, "survey-sync: warning: %s is not HTTPS: kiosks will deliver only to a "
+                        "server run with --insecure-http (receipts are still checked)\n",
+                url);
+    x->deliver_url = url;
+    x->tls_pin = pin;
+    x->receipt_pk = pk;
+    return 0;
+}
+
 static int sign_pack(const char *form_path, const sk_form *form, const char *key_path,
-                     const char *out_path, const char *pass_file)
+                     const char *out_path, const char *pass_file, const sk_pack_extras *extras)
 {
     sk_error err;
     sk_error_clear(&err);
@@ -44,8 +68,8 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
     sk_status st = sk_study_key_load(key_path, pass, pass_len, &key, &err);
     sync_passphrase_free(pass);
     if (st == SK_OK)
-        st = sk_pack_write(out_path, key, form->id, form->version, form->title, form->source_name, bytes,
-                           len, &err);
+        st = sk_pack_write_with(out_path, key, form->id, form->version, form->title,
+                                form->source_name, bytes, len, extras, &err);
     sk_study_key_free(key);
     free(bytes);
     if (st != SK_OK)
@@ -59,6 +83,8 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
     printf("%s: signed pack of %s (form %s, version %s)\n", out_path, form->source_name, form->id,
            form->version);
     printf("  study fingerprint: %s\n  digest: %s\n", fp, digest);
+    if (pack->delivery.url)
+        printf("  kiosks deliver to: %s\n", pack->delivery.url);
     sk_pack_free(pack);
     return 0;
 }
@@ -66,7 +92,16 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
 int cmd_pack(int argc, char **argv)
 {
     const char *form_path = NULL, *key_path = NULL, *out_path = NULL, *pass_file = NULL;
+    const char *deliver_to = NULL, *server_dir = NULL;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--deliver-to") == 0 && i + 1 < argc) {
+            deliver_to = argv[++i];
+            continue;
+        }
+        if (strcmp(argv[i], "--server-dir") == 0 && i + 1 < argc) {
+            server_dir = argv[++i];
+            continue;
+        }
         if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
             key_path = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
@@ -78,8 +113,12 @@ int cmd_pack(int argc, char **argv)
         else
             return sync_usage(usage);
     }
-    if (!form_path || !key_path || !out_path)
+    if (!form_path || !key_path || !out_path || !deliver_to != !server_dir)
         return sync_usage(usage);
+    sk_pack_extras extras = {0};
+    uint8_t pin[32], receipt_pk[32];
+    if (deliver_to && delivery_extras(deliver_to, server_dir, pin, receipt_pk, &extras) != 0)
+        return 1;
     sk_form *form = NULL;
     sk_diags diags;
     sk_error err;
@@ -88,7 +127,7 @@ int cmd_pack(int argc, char **argv)
     sk_status st = sk_form_load(form_path, &form, &diags, &err);
     int rc;
     if (st == SK_OK)
-        rc = sign_pack(form_path, form, key_path, out_path, pass_file);
+        rc = sign_pack(form_path, form, key_path, out_path, pass_file, &extras);
     else if (st == SK_ERR_INVALID)
         rc = report_problems(form_path, &diags);
     else

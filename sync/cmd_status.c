@@ -122,6 +122,25 @@ static void print_devices(const sk_cstore_status *st, const char *store)
     sync_print_new_devices(stdout, st, store);
 }
 
+/* Bundles kiosks delivered by themselves (survey-sync serve), per device. */
+static void print_uploads(const sk_cstore_status *st)
+{
+    if (st->n_uploads == 0)
+        return;
+    printf("\nuploads (survey-sync serve):\n  %-16s  %-16s %8s %8s %8s  %s\n", "device", "label",
+           "uploads", "records", "new", "last upload");
+    for (size_t i = 0; i < st->n_uploads; i++) {
+        const sk_upload_row *u = &st->uploads[i];
+        char when[32];
+        format_time(u->last_ms, when, sizeof when);
+        char *label = term_escape(u->device_label);
+        printf("  %-16s  %-16s %8llu %8llu %8llu  %s\n", u->device_id, label ? label : "",
+               (unsigned long long)u->uploads, (unsigned long long)u->records,
+               (unsigned long long)u->added, when);
+        free(label);
+    }
+}
+
 static void print_text(const sk_cstore_status *st, const sk_conflict *c, size_t n_conflicts,
                        const char *store)
 {
@@ -143,6 +162,7 @@ static void print_text(const sk_cstore_status *st, const sk_conflict *c, size_t 
             putchar('\n');
         }
     }
+    print_uploads(st);
     printf("\nwithdrawals recorded: %llu\n", (unsigned long long)st->n_withdrawals);
 }
 
@@ -201,9 +221,21 @@ static json_t *status_json(const sk_cstore_status *st, const sk_conflict *c, siz
                                                    "source", source ? source : ""));
         free(source);
     }
-    return json_pack("{s:o, s:o, s:o, s:I, s:s?}", "rows", rows, "devices", devices,
+    json_t *uploads = json_array();
+    for (size_t i = 0; i < st->n_uploads; i++) {
+        const sk_upload_row *u = &st->uploads[i];
+        char *label = json_label(u->device_label);
+        json_array_append_new(uploads,
+                              json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "device_id", u->device_id,
+                                        "device_label", label ? label : "", "uploads",
+                                        (json_int_t)u->uploads, "records", (json_int_t)u->records,
+                                        "added", (json_int_t)u->added, "last_upload_ms",
+                                        (json_int_t)u->last_ms));
+        free(label);
+    }
+    return json_pack("{s:o, s:o, s:o, s:I, s:s?, s:o}", "rows", rows, "devices", devices,
                      "conflicts", conflicts, "withdrawals", (json_int_t)st->n_withdrawals,
-                     "study", st->pinned ? st->study_fp : NULL);
+                     "study", st->pinned ? st->study_fp : NULL, "uploads", uploads);
 }
 
 int cmd_status(int argc, char **argv)

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"devices", cmd_devices, "trust kiosks: devices list|accept|add|reject|retire --store central.db"},
     {"withdraw", cmd_withdraw, "remove a participant's records: withdraw --store central.db --key study.key CODE"},
     {"export", cmd_export, "CSV, xlsx, SPSS, Stata files and codebook: export --store central.db --key study.key --out DIR [--format csv,xlsx,sav,dta]"},
+    {"serve", cmd_serve, "kiosks deliver over the network: serve --store central.db --listen HOST:PORT --server-dir DIR"},
     {"report", cmd_report, "frequency report: report --store central.db --key study.key --out report.html"},
 };
 

@@ -244,6 +244,11 @@ static void test_upgrade_from_version_1(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "ALTER TABLE device DROP COLUMN pin_failures;"
                                   "ALTER TABLE device DROP COLUMN pin_locked_until_ms;"
+                                  /* and what version 3 added (delivery) */
+                                  "DROP INDEX records_undelivered;"
+                                  "ALTER TABLE records DROP COLUMN delivered_ms;"
+                                  "ALTER TABLE packs DROP COLUMN delivered_ms;"
+                                  "DROP TABLE delivery;"
                                   "PRAGMA user_version = 1;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -261,7 +266,7 @@ static void test_upgrade_from_version_1(void **state)
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_int_equal(sqlite3_column_int(st, 0), 3); /* and on to the current version */
     sqlite3_finalize(st);
     sqlite3_close(db);
 }

@@ -67,6 +67,56 @@ typedef void (*sk_progress_fn)(void *user, uint64_t done, uint64_t total);
 sk_status sk_cstore_merge(sk_cstore *cs, const char *input, sk_merge_stats *stats,
                           sk_progress_fn progress, void *user, sk_error *err);
 
+/* What became of one record of a bundle (sk_cstore_merge_with's on_record). */
+typedef enum sk_merge_outcome {
+    SK_MERGED_ADDED = 1,     /* new, of an accepted device */
+    SK_MERGED_HELD,          /* new, held until the device is accepted */
+    SK_MERGED_PRESENT,       /* held already, byte for byte */
+    SK_MERGED_CONFLICT,      /* differs from the copy held: kept aside */
+    SK_MERGED_WITHDRAWN,     /* its sitting was withdrawn: not kept, on purpose */
+    SK_MERGED_REFUSED        /* newer than a retired device's last accepted number */
+} sk_merge_outcome;
+typedef void (*sk_record_outcome_fn)(void *user, const uint8_t record_id[SK_RECORD_ID_SIZE],
+                                     sk_merge_outcome outcome);
+
+/* An upload that survey-sync serve received: logged in the store (table
+ * uploads) in the same transaction as its merge. */
+typedef struct sk_upload_note {
+    uint8_t digest[32];      /* BLAKE2b-256 of the bundle as received */
+    const char *peer;        /* the client's address, for the log */
+} sk_upload_note;
+
+typedef struct sk_merge_opts {
+    const char *source;      /* the name kept for the input (conflicts, errors); NULL: the path */
+    bool bundle_only;        /* refuse anything but a bundle (an upload is never a store) */
+    sk_progress_fn progress; /* may be NULL */
+    void *user;
+    /* Called once per record of a bundle while it merges; the outcomes hold
+     * only if the merge then returns SK_OK (else nothing was kept). */
+    sk_record_outcome_fn on_record;
+    void *record_user;
+    const sk_upload_note *upload; /* non-NULL: log the upload */
+    /* Filled when a bundle merged: the device it came from (or NULL). */
+    uint8_t *device_id_out;  /* SK_DEVICE_ID_SIZE bytes */
+} sk_merge_opts;
+
+/* sk_cstore_merge with options (opts NULL: the defaults).  The one code path
+ * behind both `survey-sync merge` and `survey-sync serve`: the same
+ * authentication before parsing, study pinning, enrolment, quarantine and
+ * idempotency, whichever way the bundle came.  With bundle_only, a central
+ * store is refused with SK_ERR_FORMAT. */
+sk_status sk_cstore_merge_with(sk_cstore *cs, const char *input, const sk_merge_opts *opts,
+                               sk_merge_stats *stats, sk_error *err);
+
+/* Uploads per device (survey-sync status): how many bundles serve took from
+ * it and when the last one arrived. */
+typedef struct sk_upload_row {
+    char device_id[2 * SK_DEVICE_ID_SIZE + 1];
+    char device_label[65];
+    uint64_t uploads, records, added;
+    int64_t last_ms;
+} sk_upload_row;
+
 /* Status: one row per (study, form id, version, device). */
 typedef struct sk_status_row {
     char study_fp[SK_FINGERPRINT_SIZE];
@@ -101,6 +151,8 @@ typedef struct sk_cstore_status {
     sk_device_seq *devices;                 /* every device, whatever its state */
     size_t n_devices;
     uint64_t n_withdrawals;
+    sk_upload_row *uploads;                 /* devices that delivered through serve */
+    size_t n_uploads;
 } sk_cstore_status;
 
 /* *out filled on success; release with sk_cstore_status_free. */

@@ -121,6 +121,52 @@ sk_status sk_sitting_abandon(sk_sitting *s, const sk_answers *draft, sk_error *e
 sk_status sk_kstore_export(sk_kstore *ks, const char *outdir, bool all, char *path_out,
                            size_t size, uint64_t *n_records, sk_error *err);
 
+/* Delivery to survey-sync serve (the kiosk's background worker, lib/deliver).
+ * A record is "delivered" once a receipt signed by the server its pack names
+ * listed it (sk_kstore_outbox_delivered); delivery never deletes anything and
+ * is independent of USB export (a record may travel both ways; the central
+ * store merges it once). */
+typedef struct sk_delivery_state {
+    uint64_t waiting;            /* records no receipt has named yet */
+    uint64_t delivered;          /* records a receipt has named */
+    int64_t delivered_up_to_ms;  /* with nothing waiting: when the newest record was made */
+    int64_t last_try_ms;         /* 0: never tried */
+    int64_t last_ok_ms;          /* the last try that got a receipt */
+    uint32_t failures;           /* failed tries in a row (kept across restarts) */
+    char last_error[256];        /* "" after a success */
+} sk_delivery_state;
+sk_status sk_kstore_delivery_state(sk_kstore *ks, sk_delivery_state *out, sk_error *err);
+
+/* The delivery worker's own connection to kiosk.db, for another thread than
+ * the one using ks (WAL: the screen's writes and the worker's reads never
+ * wait on each other for long).  Open it from the thread that owns ks (it
+ * needs the folder's lock); ks must outlive it.  *out set only on success. */
+typedef struct sk_kstore_outbox sk_kstore_outbox;
+sk_status sk_kstore_outbox_open(sk_kstore *ks, sk_kstore_outbox **out, sk_error *err);
+void sk_kstore_outbox_close(sk_kstore_outbox *ob);  /* NULL is a no-op */
+/* Write a signed bundle (the same format and writer as sk_kstore_export) of
+ * at most max_records records not delivered yet, oldest first, with the packs
+ * they were collected with unless a receipt already covered those packs, to
+ * path (replaced).  *n_records 0 (and no file) when nothing waits.
+ * *has_packs (may be NULL) tells whether packs went in. */
+sk_status sk_kstore_outbox_bundle(sk_kstore_outbox *ob, const char *path, size_t max_records,
+                                  uint64_t *n_records, bool *has_packs, sk_error *err);
+struct sk_receipt;
+/* A receipt that verified for the bundle just sent (SK_ERR_AUTH when it
+ * names another device; nothing is marked then): mark the records it
+ * names delivered (and the bundle's packs, when packs_sent), record the try
+ * as a success.  *n_marked (may be NULL) gets how many were newly marked. */
+sk_status sk_kstore_outbox_delivered(sk_kstore_outbox *ob, const struct sk_receipt *r,
+                                     bool packs_sent, int64_t now_ms, uint64_t *n_marked,
+                                     sk_error *err);
+/* A try that failed: remember when and why (a sentence), count it. */
+sk_status sk_kstore_outbox_failed(sk_kstore_outbox *ob, int64_t now_ms, const char *why,
+                                  sk_error *err);
+/* As sk_kstore_delivery_state, on the worker's connection. */
+sk_status sk_kstore_outbox_state(sk_kstore_outbox *ob, sk_delivery_state *out, sk_error *err);
+/* The kiosk's data folder (where the worker keeps its outgoing bundle). */
+const char *sk_kstore_outbox_dir(const sk_kstore_outbox *ob);
+
 /* The admin PIN: SK_PIN_MIN to SK_PIN_MAX digits, stored as an Argon2id hash.
  *
  * Guessing is slowed by a delay kept in the store (so a restart does not

@@ -16,6 +16,19 @@ static const char *const settings =
     "PRAGMA foreign_keys=ON;"
     "PRAGMA secure_delete=ON;";
 
+/* Schema 3 adds uploads: one row per bundle `survey-sync serve` merged,
+ * written in the merge's own transaction (so the count is exact). */
+#define UPLOADS_SQL                                                                               \
+    "CREATE TABLE uploads("                                                                        \
+    "  id INTEGER PRIMARY KEY,"                                                                    \
+    "  device TEXT NOT NULL,"                                                                      \
+    "  time_ms INTEGER NOT NULL,"                                                                  \
+    "  digest BLOB NOT NULL,"                                                                      \
+    "  records INTEGER NOT NULL,"                                                                  \
+    "  added INTEGER NOT NULL,"                                                                    \
+    "  peer TEXT NOT NULL);"                                                                       \
+    "CREATE INDEX uploads_device ON uploads(device, time_ms);"
+
 /* Schema 2 (docs/FORMATS.md, "The central store").  Records, conflicts and
  * withdrawn records are keyed by (device, record id): a record id is the
  * kiosk's random choice, and keying by it alone let a new device squat a
@@ -91,7 +104,8 @@ static const char *const schema =
     "  form_id TEXT NOT NULL,"
     "  form_version TEXT NOT NULL,"
     "  PRIMARY KEY(device, record_id));"
-    "CREATE INDEX withdrawn_device_seq ON withdrawn_records(device, seq);";
+    "CREATE INDEX withdrawn_device_seq ON withdrawn_records(device, seq);"
+    UPLOADS_SQL;
 
 sk_status cstore_db_error(sqlite3 *db, int rc, const char *path, const char *what, sk_error *err)
 {
@@ -193,7 +207,7 @@ sk_status cstore_check_schema(sqlite3 *db, const char *path, sk_error *err)
                                "the store was made by survey-sync before records were signed "
                                "(schema 1); make a new store and merge the kiosks' new bundles "
                                "into it");
-    if (version != CSTORE_SCHEMA_VERSION)
+    if (version != CSTORE_SCHEMA_VERSION && version != 2) /* 2: readable, upgraded on open */
         return sk_error_set_at(err, SK_ERR_FORMAT, path, NULL, 0, NULL,
                                "the store has an unknown schema version %lld; check the file",
                                (long long)version);
@@ -223,6 +237,9 @@ static sk_status init_schema(sqlite3 *db, const char *path, sk_error *err)
             st = cstore_exec(db, path, "COMMIT", err);
     } else {
         st = cstore_check_schema(db, path, err);
+        int64_t version = pragma_int(db, "PRAGMA user_version", &rc);
+        if (st == SK_OK && version == 2) /* versioned upgrade: 2 -> 3 adds uploads */
+            st = cstore_exec(db, path, UPLOADS_SQL "PRAGMA user_version=3;", err);
         if (st == SK_OK)
             st = cstore_exec(db, path, "COMMIT", err);
     }

@@ -16,6 +16,9 @@
  *   withdrawn_records((device, record id), tag, seq, kind, form): what a
  *           withdrawal removed, without its blob, so that status still
  *           counts those sequence numbers as accounted for.
+ *   uploads(device, time, bundle digest, records, added, peer): bundles
+ *           taken by survey-sync serve (schema 3; a store of schema 2 gains
+ *           the table when opened).
  */
 #ifndef CSTORE_INTERNAL_H
 #define CSTORE_INTERNAL_H
@@ -25,7 +28,7 @@
 #include "sk/bundle.h"
 #include "sk/cstore.h"
 
-#define CSTORE_SCHEMA_VERSION 2
+#define CSTORE_SCHEMA_VERSION 3
 #define CSTORE_APP_ID 0x534b4353 /* "SKCS" */
 
 struct sk_cstore {
@@ -80,6 +83,7 @@ void cstore_verifier_free(cstore_verifier *v);  /* NULL is a no-op */
 typedef struct cstore_merge {
     sk_cstore *cs;
     const char *source;      /* the input as the user named it */
+    const sk_merge_opts *opts; /* never NULL */
     bool from_store;         /* the input is another central store */
     int64_t import_id;
     int64_t now_ms;

@@ -7,6 +7,46 @@
 
 #include "cstore_internal.h"
 
+/* Which count the record just taken moved. */
+static sk_merge_outcome outcome(const sk_merge_stats *before, const sk_merge_stats *after)
+{
+    if (after->added != before->added)
+        return SK_MERGED_ADDED;
+    if (after->held != before->held)
+        return SK_MERGED_HELD;
+    if (after->present != before->present)
+        return SK_MERGED_PRESENT;
+    if (after->conflicts != before->conflicts)
+        return SK_MERGED_CONFLICT;
+    if (after->withdrawn != before->withdrawn)
+        return SK_MERGED_WITHDRAWN;
+    return SK_MERGED_REFUSED;
+}
+
+/* The upload's row, in the merge's transaction. */
+static sk_status log_upload(cstore_merge *m, const char *device, uint64_t n_records, sk_error *err)
+{
+    const sk_upload_note *u = m->opts->upload;
+    sqlite3_stmt *s;
+    sk_status st = cstore_prepare(m->cs->db, m->cs->path,
+                                  "INSERT INTO uploads(device, time_ms, digest, records, added, "
+                                  "peer) VALUES (?, ?, ?, ?, ?, ?)",
+                                  &s, err);
+    if (st != SK_OK)
+        return st;
+    sqlite3_bind_text(s, 1, device, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, m->now_ms);
+    sqlite3_bind_blob(s, 3, u->digest, sizeof u->digest, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, (int64_t)n_records);
+    sqlite3_bind_int64(s, 5, (int64_t)(m->stats.added + m->stats.held));
+    sqlite3_bind_text(s, 6, u->peer ? u->peer : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return cstore_db_error(m->cs->db, rc, m->cs->path, "logging an upload", err);
+    return SK_OK;
+}
+
 /* Pass 2: stream the items into the open transaction. */
 static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bundle_info *info,
                               const cstore_device *dev, sk_error *err)
@@ -27,9 +67,12 @@ static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bun
             st = cstore_take_pack(m, data, len, err);
         } else {
             sk_record_header h;
+            sk_merge_stats before = m->stats;
             st = cstore_check_header(m->source, data, len, info->device_id, &h, err);
             if (st == SK_OK)
                 st = cstore_take_record(m, dev, &h, data, len, err);
+            if (st == SK_OK && m->opts->on_record)
+                m->opts->on_record(m->opts->record_user, h.record_id, outcome(&before, &m->stats));
         }
         if (st != SK_OK)
             return st;
@@ -37,11 +80,11 @@ static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bun
     }
 }
 
-static sk_status merge_bundle(cstore_merge *m, sk_error *err)
+static sk_status merge_bundle(cstore_merge *m, const char *path, sk_error *err)
 {
     sk_bundle_reader *r = NULL;
     sk_bundle_info info;
-    sk_status st = sk_bundle_reader_open(m->source, &r, &info, err);
+    sk_status st = sk_bundle_reader_open(path, &r, &info, err);
     if (st != SK_OK) {
         sk_error_set_file(err, m->source);
         return st;
@@ -61,6 +104,10 @@ static sk_status merge_bundle(cstore_merge *m, sk_error *err)
         st = cstore_pin_device(m, device, info.device_pk, info.device_label, &dev, err);
     if (st == SK_OK)
         st = stream_items(m, r, &info, &dev, err);
+    if (st == SK_OK && m->opts->upload)
+        st = log_upload(m, device, info.n_records, err);
+    if (st == SK_OK && m->opts->device_id_out)
+        memcpy(m->opts->device_id_out, info.device_id, SK_DEVICE_ID_SIZE);
     if (st == SK_OK) {
         /* The commit point: nothing is kept unless every byte we stored was
          * the signed one. */
@@ -99,14 +146,31 @@ static int is_sqlite_file(const char *path, sk_error *err)
 sk_status sk_cstore_merge(sk_cstore *cs, const char *input, sk_merge_stats *stats,
                           sk_progress_fn progress, void *user, sk_error *err)
 {
+    sk_merge_opts opts = {.progress = progress, .user = user};
+    return sk_cstore_merge_with(cs, input, &opts, stats, err);
+}
+
+sk_status sk_cstore_merge_with(sk_cstore *cs, const char *input, const sk_merge_opts *opts,
+                               sk_merge_stats *stats, sk_error *err)
+{
+    static const sk_merge_opts defaults;
     if (!cs || !input)
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_merge needs a store and an input");
+    if (!opts)
+        opts = &defaults;
+    const char *source = opts->source ? opts->source : input;
+    sk_progress_fn progress = opts->progress;
+    void *user = opts->user;
     int kind = is_sqlite_file(input, err);
     if (kind < 0)
         return err ? err->status : SK_ERR_IO;
-    cstore_merge m = {.cs = cs, .source = input, .from_store = kind == 1, .progress = progress,
-                      .user = user};
-    sk_status st = kind ? cstore_merge_store(&m, err) : merge_bundle(&m, err);
+    if (kind == 1 && opts->bundle_only)
+        return sk_error_set_at(err, SK_ERR_FORMAT, source, NULL, 0, NULL,
+                               "this is a central store, not a kiosk bundle; only bundles are "
+                               "taken here");
+    cstore_merge m = {.cs = cs, .source = kind == 1 ? input : source, .opts = opts, .from_store = kind == 1,
+                      .progress = progress, .user = user};
+    sk_status st = kind ? cstore_merge_store(&m, err) : merge_bundle(&m, input, err);
     if (st != SK_OK)
         return st;
     if (progress) /* the end, also when the total was not known */

@@ -244,7 +244,49 @@ void sk_cstore_status_free(sk_cstore_status *st)
     }
     free(st->devices);
     free(st->rows);
+    free(st->uploads);
     memset(st, 0, sizeof *st);
+}
+
+/* Uploads per device, most recent first. */
+static sk_status read_uploads(sk_cstore *cs, sk_cstore_status *res, sk_error *err)
+{
+    sqlite3_stmt *s;
+    sk_status st = cstore_prepare(cs->db, cs->path,
+                                  "SELECT u.device, COALESCE(d.label, ''), COUNT(*), "
+                                  "SUM(u.records), SUM(u.added), MAX(u.time_ms) FROM uploads u "
+                                  "LEFT JOIN devices d ON d.id = u.device GROUP BY u.device "
+                                  "ORDER BY MAX(u.time_ms) DESC, u.device",
+                                  &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (res->n_uploads == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            sk_upload_row *p = realloc(res->uploads, ncap * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(s);
+                return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading uploads");
+            }
+            res->uploads = p;
+            cap = ncap;
+        }
+        sk_upload_row *u = &res->uploads[res->n_uploads++];
+        memset(u, 0, sizeof *u);
+        snprintf(u->device_id, sizeof u->device_id, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(u->device_label, sizeof u->device_label, "%s",
+                 (const char *)sqlite3_column_text(s, 1));
+        u->uploads = (uint64_t)sqlite3_column_int64(s, 2);
+        u->records = (uint64_t)sqlite3_column_int64(s, 3);
+        u->added = (uint64_t)sqlite3_column_int64(s, 4);
+        u->last_ms = sqlite3_column_int64(s, 5);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return cstore_db_error(cs->db, rc, cs->path, "reading uploads", err);
+    return SK_OK;
 }
 
 sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *err)
@@ -267,6 +309,8 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
         st = read_devices(cs, &res, err);
     if (st == SK_OK)
         st = count_withdrawals(cs, &res.n_withdrawals, err);
+    if (st == SK_OK)
+        st = read_uploads(cs, &res, err);
     cstore_rollback(cs->db);
     if (st != SK_OK) {
         sk_cstore_status_free(&res);

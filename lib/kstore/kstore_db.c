@@ -34,6 +34,18 @@ static const char *const upgrade_1_2 =
     "ALTER TABLE device ADD COLUMN pin_locked_until_ms INTEGER NOT NULL DEFAULT 0;"
     "PRAGMA user_version = 2;";
 
+/* Version 2 -> 3: delivery to survey-sync serve (kstore_outbox.c): when each
+ * record and pack was delivered (a receipt named it), and the last try. */
+static const char *const upgrade_2_3 =
+    "ALTER TABLE records ADD COLUMN delivered_ms INTEGER;"
+    "ALTER TABLE packs ADD COLUMN delivered_ms INTEGER;"
+    "CREATE INDEX records_undelivered ON records(seq) WHERE delivered_ms IS NULL;"
+    "CREATE TABLE delivery(one INTEGER PRIMARY KEY CHECK (one = 1),"
+    "  last_try_ms INTEGER NOT NULL DEFAULT 0, last_ok_ms INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO delivery(one) VALUES (1);"
+    "PRAGMA user_version = 3;";
+
 sk_status ks_db_error(sk_kstore *ks, int rc, const char *doing, sk_error *err)
 {
     int base = rc & 0xff;
@@ -136,11 +148,16 @@ static sk_status setup_schema(sk_kstore *ks, sk_error *err)
                                "the kiosk store was made by a newer survey-kiosk (schema %d); "
                                "update this one",
                                version);
-    if (version == 0 || version == 1) {
+    if (version >= 0 && version < KSTORE_SCHEMA_VERSION) {
+        /* Versioned upgrades, in order, in one transaction. */
         const char *doing = version == 0 ? "creating the store" : "upgrading the store";
         s = ks_exec(ks, "BEGIN IMMEDIATE", doing, err);
-        if (s == SK_OK)
-            s = ks_exec(ks, version == 0 ? schema : upgrade_1_2, doing, err);
+        if (s == SK_OK && version == 0)
+            s = ks_exec(ks, schema, doing, err);
+        if (s == SK_OK && version == 1)
+            s = ks_exec(ks, upgrade_1_2, doing, err);
+        if (s == SK_OK && version <= 2)
+            s = ks_exec(ks, upgrade_2_3, doing, err);
         if (s == SK_OK)
             s = ks_exec(ks, "COMMIT", doing, err);
         if (s != SK_OK) {

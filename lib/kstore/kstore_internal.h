@@ -1,12 +1,15 @@
 /* kstore_internal.h - shared between the kiosk store's files (internal).
  *
- * kiosk.db schema (user_version 2; a version-1 store gains the two pin_ columns):
+ * kiosk.db schema (user_version 3; a version-1 store gains the two pin_ columns,
+ * a version-2 store the delivery columns and table):
  *   device    one row: device id (hex), Ed25519 key pair, label, admin PIN hash,
  *             wrong PINs in a row and the end of the current PIN delay (ms)
  *   packs     every pack installed, byte for byte; the current one is the last installed
  *   settings  small non-secret key/value settings
  *   drafts    the sealed draft of each sitting in progress (at most one per sitting)
- *   records   finished records with their per-device sequence number (the primary key)
+ *   records   finished records with their per-device sequence number (the primary key),
+ *             when they were exported and when a server's receipt named them (delivered_ms)
+ *   delivery  one row: the last delivery try, its error, failures in a row
  * The device's secret key is stored in clear: the kiosk must sign bundles unattended,
  * and it protects the integrity of bundles, not the answers (those are sealed to the
  * study key, which the kiosk never holds).  That is why kiosk.db, -wal and -shm
@@ -22,7 +25,7 @@
 #include "sk/bundle.h"
 #include "sk/kstore.h"
 
-#define KSTORE_SCHEMA_VERSION 2
+#define KSTORE_SCHEMA_VERSION 3
 
 struct sk_kstore {
     sqlite3 *db;
