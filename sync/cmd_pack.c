@@ -9,7 +9,8 @@
 #include "sk/form.h"
 #include "sk/pack.h"
 
-static const char usage[] = "pack FORM --key study.key --out F.pack [--passphrase-file F]";
+static const char usage[] =
+    "pack FORM --key study.key --out F.pack [--passphrase-file F] [--strict]";
 
 #define FORM_FILE_MAX (32u << 20)
 
@@ -66,7 +67,12 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
 int cmd_pack(int argc, char **argv)
 {
     const char *form_path = NULL, *key_path = NULL, *out_path = NULL, *pass_file = NULL;
+    int strict = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--strict") == 0) {
+            strict = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
             key_path = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
@@ -87,8 +93,11 @@ int cmd_pack(int argc, char **argv)
     sk_error_clear(&err);
     sk_status st = sk_form_load(form_path, &form, &diags, &err);
     int rc;
-    if (st == SK_OK)
-        rc = sign_pack(form_path, form, key_path, out_path, pass_file);
+    if (st == SK_OK) {
+        rc = sync_form_warnings(form_path, form, strict, "pack");
+        if (rc == 0)
+            rc = sign_pack(form_path, form, key_path, out_path, pass_file);
+    }
     else if (st == SK_ERR_INVALID)
         rc = report_problems(form_path, &diags);
     else

@@ -73,6 +73,37 @@ form = os.path.join(FORMS, "broken", "not_a_form.png")
 rc, out, err = run("check", form)
 expect(err.startswith(f"survey-sync: error: {form}: this is not a spreadsheet"), f"png: {err!r}")
 
+# A form the kiosk accepts with warnings: one line per warning on stderr, in
+# exactly this shape, the summary on stdout, exit 0; --strict refuses it.
+import tempfile
+form = os.path.join(FORMS, "accepted", "unsupported_geopoint.md")
+want_warn = f"{form}:survey:2: geopoint 'where' is not collected on a kiosk; it will be left empty"
+rc, out, err = run("check", form)
+expect(rc == 0, f"geopoint: exit {rc} {err!r}")
+expect(err.splitlines() == [want_warn], f"geopoint: stderr {err!r}")
+expect(": valid" in out, f"geopoint: stdout {out!r}")
+rc, out, err = run("check", "--strict", form)
+lines = err.splitlines()
+expect(rc == 1, f"geopoint --strict: exit {rc}")
+expect(lines[:1] == [want_warn], f"geopoint --strict: {lines!r}")
+expect(lines[-1:] == [f"survey-sync: error: {form}: 1 warning, refused with --strict; fix it or "
+                      "run check without --strict"], f"geopoint --strict: {lines!r}")
+expect(out == "", f"geopoint --strict: stdout {out!r}")
+env = dict(os.environ, SURVEY_PASSPHRASE="form check e2e", SK_PWHASH_FAST="1")
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 0, f"keygen: {p.stderr!r}")
+    key = os.path.join(d, "study.key")
+    for strict in (False, True):
+        out_pack = os.path.join(d, f"f{int(strict)}.pack")
+        p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack]
+                           + (["--strict"] if strict else []),
+                           capture_output=True, text=True, env=env, timeout=60)
+        lines = p.stderr.splitlines()
+        expect(lines[:1] == [want_warn], f"pack strict={strict}: stderr {lines!r}")
+        expect(p.returncode == (1 if strict else 0), f"pack strict={strict}: exit {p.returncode}")
+        expect(os.path.exists(out_pack) == (not strict), f"pack strict={strict}: pack file")
+
 # Usage errors exit 2.
 for args in ([], ["a", "b"], ["--frobnicate"]):
     rc, out, err = run("check", *args)
