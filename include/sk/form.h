@@ -59,6 +59,7 @@ enum {
 typedef struct sk_choice {
     char *name;
     char **label;            /* [n_langs] */
+    char **image;            /* [n_langs] picture file shown with the label (media::image), entries may be NULL */
     size_t n_extra;          /* other columns of the choices sheet, for choice_filter */
     char **extra_name, **extra_value;
     unsigned row;
@@ -82,6 +83,7 @@ typedef struct sk_question {
     char *source_type;       /* SK_Q_UNCOLLECTED: the XLSForm type as written ("geopoint"); else NULL */
     bool or_other;           /* "select_one L or_other": the list has "other" and NAME_other follows */
     char **label, **hint, **constraint_message, **required_message; /* [n_langs], entries may be NULL */
+    char **image;            /* [n_langs] picture file shown with the label (media::image), entries may be NULL */
     unsigned appearance;     /* SK_AP_* flags */
     int list;                /* index into form->lists for select_*, else -1 */
     int parent;              /* index of the enclosing begin_group, -1 at top level */

@@ -34,7 +34,7 @@ static const alias survey_columns[] = {
     {"choice_filter", F_CHOICE_FILTER}, {"parameters", F_PARAMETERS},
     {"quote_consent", F_QUOTE_CONSENT}, {"identifying", F_IDENTIFYING},
     /* media with the label */
-    {"image", F_MEDIA_IMAGE}, {"big-image", F_MEDIA_IMAGE}, {"big_image", F_MEDIA_IMAGE},
+    {"image", F_MEDIA_IMAGE}, {"big-image", F_IGNORED}, {"big_image", F_IGNORED},
     {"audio", F_MEDIA_AV}, {"video", F_MEDIA_AV},
     /* pyxform columns that change nothing a kiosk shows or records */
     {"guidance_hint", F_IGNORED}, {"autoplay", F_IGNORED}, {"rows", F_IGNORED},
@@ -48,8 +48,8 @@ static const alias survey_columns[] = {
 
 static const alias choices_columns[] = {
     {"list_name", F_LIST_NAME}, {"name", F_NAME}, {"value", F_NAME}, {"label", F_LABEL},
-    {"caption", F_LABEL}, {"image", F_MEDIA_IMAGE}, {"big-image", F_MEDIA_IMAGE},
-    {"big_image", F_MEDIA_IMAGE}, {"audio", F_MEDIA_AV}, {"video", F_MEDIA_AV},
+    {"caption", F_LABEL}, {"image", F_MEDIA_IMAGE}, {"big-image", F_IGNORED},
+    {"big_image", F_IGNORED}, {"audio", F_MEDIA_AV}, {"video", F_MEDIA_AV},
     {NULL, F_UNKNOWN}};
 
 /* bind::X and control::X / body::X: the attribute names that are columns. */
@@ -176,27 +176,52 @@ static const char *const uncollected_types[] = {
     "geopoint", "geotrace", "geoshape", "image", "photo", "audio", "video", "file", "barcode",
     "datetime", "osm", "start-geopoint", "background-audio", "background-geopoint", "audit",
     "add image prompt", "add photo prompt", "add audio prompt", "add video prompt",
-    "add file prompt", NULL};
+    "add file prompt", "q picture", "q image", "q audio", "q video", "q barcode",
+    "add barcode prompt", "location", "q location", "gps", "q geopoint", "add location prompt",
+    "q geoshape", "q geotrace", "date time", "q date time", "q datetime",
+    "add date time prompt", "add datetime prompt", NULL};
 
 /* Metadata that describes a phone and its user: a shared kiosk has none, so
  * they are recorded empty without a warning (docs/XLSFORM.md). */
-static const char *const empty_metadata[] = {"username", "phonenumber", "simserial",
-                                             "subscriberid", "email", NULL};
+static const char *const empty_metadata[] = {
+    "username", "uri:username", "phonenumber", "uri:phonenumber", "get phone number",
+    "simserial", "uri:simserial", "sim id", "get sim id", "subscriberid", "uri:subscriberid",
+    "subscriber id", "get subscriber id", "email", "uri:email", NULL};
 
+/* pyxform's question_type_dictionary.py, every name for a type the kiosk
+ * has; constraint: the one pyxform's type adds ("percentage" is an integer
+ * from 0 to 100). */
 static const struct {
     const char *name;
     sk_qtype t;
-} plain_types[] = {{"note", SK_Q_NOTE},           {"text", SK_Q_TEXT},
-                   {"string", SK_Q_TEXT},         {"integer", SK_Q_INTEGER},
-                   {"int", SK_Q_INTEGER},         {"decimal", SK_Q_DECIMAL},
-                   {"date", SK_Q_DATE},           {"time", SK_Q_TIME},
-                   {"range", SK_Q_RANGE},         {"acknowledge", SK_Q_ACKNOWLEDGE},
-                   {"trigger", SK_Q_ACKNOWLEDGE}, {"calculate", SK_Q_CALCULATE},
-                   {"hidden", SK_Q_HIDDEN},       {"begin_group", SK_Q_BEGIN_GROUP},
-                   {"end_group", SK_Q_END_GROUP}, {"start", SK_Q_START},
-                   {"end", SK_Q_END},             {"today", SK_Q_TODAY},
-                   {"deviceid", SK_Q_DEVICEID},   {"imei", SK_Q_DEVICEID},
-                   {"uri:deviceid", SK_Q_DEVICEID}};
+    const char *constraint;
+} plain_types[] = {
+    {"note", SK_Q_NOTE, NULL}, {"q note", SK_Q_NOTE, NULL}, {"add note prompt", SK_Q_NOTE, NULL},
+    {"text", SK_Q_TEXT, NULL}, {"string", SK_Q_TEXT, NULL}, {"q string", SK_Q_TEXT, NULL},
+    {"add text prompt", SK_Q_TEXT, NULL},
+    {"phone number", SK_Q_TEXT, "regex(., '^\\d*$')"},
+    {"integer", SK_Q_INTEGER, NULL}, {"int", SK_Q_INTEGER, NULL}, {"q int", SK_Q_INTEGER, NULL},
+    {"add integer prompt", SK_Q_INTEGER, NULL},
+    {"percentage", SK_Q_INTEGER, "0 <= . and . <= 100"},
+    {"number of days in last month", SK_Q_INTEGER, "0 <= . and . <= 31"},
+    {"number of days in last six months", SK_Q_INTEGER, "0 <= . and . <= 183"},
+    {"number of days in last year", SK_Q_INTEGER, "0 <= . and . <= 365"},
+    {"decimal", SK_Q_DECIMAL, NULL}, {"q decimal", SK_Q_DECIMAL, NULL},
+    {"add decimal prompt", SK_Q_DECIMAL, NULL},
+    {"date", SK_Q_DATE, NULL}, {"q date", SK_Q_DATE, NULL}, {"add date prompt", SK_Q_DATE, NULL},
+    {"time", SK_Q_TIME, NULL}, {"range", SK_Q_RANGE, NULL},
+    {"acknowledge", SK_Q_ACKNOWLEDGE, NULL}, {"trigger", SK_Q_ACKNOWLEDGE, NULL},
+    {"q acknowledge", SK_Q_ACKNOWLEDGE, NULL}, {"add acknowledge prompt", SK_Q_ACKNOWLEDGE, NULL},
+    {"calculate", SK_Q_CALCULATE, NULL}, {"q calculate", SK_Q_CALCULATE, NULL},
+    {"add calculate prompt", SK_Q_CALCULATE, NULL}, {"hidden", SK_Q_HIDDEN, NULL},
+    {"begin_group", SK_Q_BEGIN_GROUP, NULL}, {"end_group", SK_Q_END_GROUP, NULL},
+    {"start", SK_Q_START, NULL}, {"start time", SK_Q_START, NULL},
+    {"get start time", SK_Q_START, NULL}, {"end", SK_Q_END, NULL},
+    {"end time", SK_Q_END, NULL}, {"get end time", SK_Q_END, NULL},
+    {"today", SK_Q_TODAY, NULL}, {"get today", SK_Q_TODAY, NULL},
+    {"deviceid", SK_Q_DEVICEID, NULL}, {"device id", SK_Q_DEVICEID, NULL},
+    {"get device id", SK_Q_DEVICEID, NULL}, {"imei", SK_Q_DEVICEID, NULL},
+    {"uri:deviceid", SK_Q_DEVICEID, NULL}};
 
 /* select spellings, longest first so "select one from" wins over "select one" */
 static const struct {
@@ -210,13 +235,19 @@ static const struct {
                         {"select_one ", SK_Q_SELECT_ONE},
                         {"select one ", SK_Q_SELECT_ONE},
                         {"select1 ", SK_Q_SELECT_ONE},
+                        {"select one using ", SK_Q_SELECT_ONE},
+                        {"select multiple using ", SK_Q_SELECT_MULTIPLE},
+                        {"select multiple from ", SK_Q_SELECT_MULTIPLE},
+                        {"q select1 ", SK_Q_SELECT_ONE},
+                        {"q select ", SK_Q_SELECT_MULTIPLE},
                         {"select_multiple ", SK_Q_SELECT_MULTIPLE},
                         {"select multiple ", SK_Q_SELECT_MULTIPLE}};
 
 /* Selects whose choices a kiosk does not have or does not draw. */
 static const char *const uncollected_selects[] = {
     "select_one_from_file ", "select_multiple_from_file ", "select one from file ",
-    "select multiple from file ", "select_one_external ", "rank ", "osm ", NULL};
+    "select multiple from file ", "select_one_external ", "select one external ", "rank ",
+    "osm ", NULL};
 
 /* raw with blanks squeezed to one space and trimmed */
 static void squeeze(const char *raw, char *out, size_t size)
@@ -242,8 +273,9 @@ static int has_prefix(const char *s, const char *prefix)
 }
 
 type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t list_size,
-                            char *word, size_t word_size, int *or_other)
+                            char *word, size_t word_size, int *or_other, const char **constraint)
 {
+    *constraint = NULL;
     char norm[256];
     squeeze(raw, norm, sizeof norm);
     list[0] = '\0';
@@ -312,10 +344,17 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
             snprintf(word, word_size, "%s", empty_metadata[i]);
             return T_META_EMPTY;
         }
+    for (size_t i = 0; i < sizeof plain_types / sizeof plain_types[0]; i++)
+        if (strchr(plain_types[i].name, ' ') && strcasecmp(norm, plain_types[i].name) == 0) {
+            *t = plain_types[i].t; /* "get start time", "phone number" */
+            *constraint = plain_types[i].constraint;
+            return T_OK;
+        }
     snprintf(word, word_size, "%s", head);
     for (size_t i = 0; i < sizeof plain_types / sizeof plain_types[0]; i++)
         if (strcasecmp(head, plain_types[i].name) == 0) {
             *t = plain_types[i].t;
+            *constraint = plain_types[i].constraint;
             /* end_group may repeat the group's name; nothing else takes an argument */
             return *arg && *t != SK_Q_END_GROUP ? T_UNKNOWN : T_OK;
         }

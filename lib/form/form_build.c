@@ -111,18 +111,20 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, int choices, const cha
         column col = {.col = r->cells[i].col, .field = form_field_of(hd.base, choices), .lang = -1};
         if (col.field == F_IGNORED)
             continue;
-        if (col.field == F_MEDIA_AV || col.field == F_MEDIA_IMAGE) {
+        if (col.field == F_MEDIA_AV) {
             /* an empty media column changes nothing; a filled one is worth knowing */
             if (column_used(sh, col.col))
                 form_warning(c, sheet, r->row, col.col,
-                             col.field == F_MEDIA_AV
-                                 ? "audio and video are not played on a kiosk; the column "
-                                   "'%s' is ignored"
-                                 : "pictures in labels are not shown on a kiosk yet; the "
-                                   "column '%s' is ignored",
+                             "audio and video are not played on a kiosk; the column '%s' is "
+                             "ignored",
                              text);
             continue;
         }
+        if (col.field == F_MEDIA_IMAGE && column_used(sh, col.col))
+            form_warning(c, sheet, r->row, col.col,
+                         "pictures in labels are not shown on a kiosk yet; the column '%s' is "
+                         "ignored",
+                         text);
         if (col.field == F_UNKNOWN && choices && !hd.has_lang) {
             col.field = F_EXTRA; /* choice_filter can test any choices column */
             col.extra = text;
@@ -461,8 +463,9 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     sk_qtype type = SK_Q_NOTE;
     char list[256], word[256];
     int or_other = 0;
-    type_result tr =
-        form_type_parse(type_src, &type, list, sizeof list, word, sizeof word, &or_other);
+    const char *type_constraint = NULL;
+    type_result tr = form_type_parse(type_src, &type, list, sizeof list, word, sizeof word,
+                                     &or_other, &type_constraint);
     if (tr == T_REFUSED || tr == T_UNKNOWN) {
         if (tr == T_REFUSED)
             form_problem(c, "survey", r->row, type_col,
@@ -497,6 +500,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     q->hint = texts(c);
     q->constraint_message = texts(c);
     q->required_message = texts(c);
+    q->image = texts(c);
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
                              &q->choice_filter_src, &q->required_src, &q->read_only_src};
     const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
@@ -509,6 +513,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_NAME: name = v; name_col = col->col; break;
         case F_LABEL: if (v && q->label) q->label[col->lang] = xstrdup(c, v); break;
         case F_HINT: if (v && q->hint) q->hint[col->lang] = xstrdup(c, v); break;
+        case F_MEDIA_IMAGE: if (v && q->image) q->image[col->lang] = xstrdup(c, v); break;
         case F_CONSTRAINT_MESSAGE:
             if (v && q->constraint_message) q->constraint_message[col->lang] = xstrdup(c, v);
             break;
@@ -531,6 +536,11 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_IDENTIFYING: identifying = v; qc->identifying_col = col->col; break;
         default: break;
         }
+    }
+    /* pyxform's own constraint of a type ("percentage": 0 to 100) */
+    if (type_constraint && (!q->constraint_src || !*q->constraint_src)) {
+        free(q->constraint_src);
+        q->constraint_src = xstrdup(c, type_constraint);
     }
     for (int i = 0; i < EX_COUNT; i++)
         if (!*srcs[i])
@@ -742,7 +752,7 @@ static void build_choices(form_ctx *c, const wb_sheet *sh, const char *plain_lan
         }
         sk_choice_list *l = &c->f->pub.lists[li];
         int dup = 0;
-        for (size_t k = 0; k < l->n; k++)
+        for (size_t k = 0; k < l->n && !c->allow_choice_duplicates; k++)
             if (strcmp(l->choices[k].name, name) == 0) {
                 form_problem(c, "choices", r->row, nc->col,
                              "duplicate choice '%s' in list '%s' (also on row %u)", name, list,
@@ -766,6 +776,7 @@ static void build_choices(form_ctx *c, const wb_sheet *sh, const char *plain_lan
         ch->row = r->row;
         ch->name = xstrdup(c, name);
         ch->label = texts(c);
+        ch->image = texts(c);
         if (n_extra) {
             ch->extra_name = calloc(n_extra, sizeof *ch->extra_name);
             ch->extra_value = calloc(n_extra, sizeof *ch->extra_value);
@@ -776,15 +787,17 @@ static void build_choices(form_ctx *c, const wb_sheet *sh, const char *plain_lan
             const char *v = wb_cell_text(r, h.cols[k].col);
             if (h.cols[k].field == F_LABEL && v && ch->label)
                 ch->label[h.cols[k].lang] = xstrdup(c, v);
+            else if (h.cols[k].field == F_MEDIA_IMAGE && v && ch->image)
+                ch->image[h.cols[k].lang] = xstrdup(c, v);
             else if (h.cols[k].field == F_EXTRA) {
                 ch->extra_name[ch->n_extra] = xstrdup(c, h.cols[k].extra);
                 ch->extra_value[ch->n_extra] = xstrdup(c, v ? v : "");
                 ch->n_extra++;
             }
         }
-        int labelled = 0;
+        int labelled = 0; /* a label or a picture, as ODK accepts */
         for (size_t k = 0; ch->label && k < c->f->pub.n_langs; k++)
-            labelled |= ch->label[k] != NULL;
+            labelled |= ch->label[k] != NULL || (ch->image && ch->image[k] != NULL);
         if (!labelled)
             form_problem(c, "choices", r->row, 0,
                          "the choice '%s' of list '%s' has no label; add one", name, list);
@@ -852,6 +865,9 @@ static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default
             if (!yes_no(v, &f->show_withdrawal_code))
                 form_problem(c, "settings", vr->row, col,
                              "kiosk_withdrawal_code must be yes or no, not '%s'", v);
+        } else if (strcmp(key, "allow_choice_duplicates") == 0) {
+            bool yes = false;
+            c->allow_choice_duplicates = yes_no(v, &yes) && yes;
         } else if (form_setting_ignored(key)) {
             continue; /* pyxform settings that change nothing on a kiosk */
         } else if (strncmp(key, "kiosk_", 6) == 0) {

@@ -62,6 +62,8 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
     const char *src = srcs[slot];
     if (!src || !*src)
         return;
+    if (q->type == SK_Q_UNCOLLECTED && slot == EX_CHOICE_FILTER)
+        return; /* its choices are never drawn */
     int yes;
     if ((slot == EX_REQUIRED || slot == EX_READ_ONLY) && is_yes_no(src, &yes)) {
         if (!yes)
@@ -393,7 +395,7 @@ void form_check(form_ctx *c)
         sk_question *q = &f->q[i];
         for (int s = 0; s < EX_COUNT; s++)
             compile_one(c, q, &c->qcols[i], (expr_slot)s);
-        if (shown(q->type) && !has_text(f, q->label))
+        if (shown(q->type) && !has_text(f, q->label) && !has_text(f, q->image))
             form_problem(c, "survey", q->row, 0,
                          "the %s '%s' has no label; add one in at least one language",
                          sk_qtype_name(q->type), q->name);

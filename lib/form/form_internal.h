@@ -45,6 +45,7 @@ typedef struct form_ctx {
     size_t cap_qcols;
     refused_row *refused;
     size_t n_refused;
+    int allow_choice_duplicates; /* settings allow_choice_duplicates = yes */
     char **ambiguous; /* names used by several questions in different groups */
     size_t n_ambiguous;
 } form_ctx;
@@ -121,7 +122,7 @@ typedef enum {
 /* word: the type word as written ("geopoint", "select_one"); list: the
  * choice list of a select; or_other: "select_one L or_other". */
 type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t list_size,
-                            char *word, size_t word_size, int *or_other);
+                            char *word, size_t word_size, int *or_other, const char **constraint);
 
 /* Settings: the canonical key for a pyxform alias ("title" -> "form_title"),
  * else key itself.  form_setting_ignored: a pyxform setting that changes

@@ -112,6 +112,7 @@ void form_question_free(sk_question *q, size_t n_langs)
     form_texts_free(q->hint, n_langs);
     form_texts_free(q->constraint_message, n_langs);
     form_texts_free(q->required_message, n_langs);
+    form_texts_free(q->image, n_langs);
     free(q->relevant_src);
     free(q->constraint_src);
     free(q->calculation_src);
@@ -141,6 +142,7 @@ void form_free_impl(form_impl *f)
             sk_choice *ch = &cl->choices[i];
             free(ch->name);
             form_texts_free(ch->label, p->n_langs);
+            form_texts_free(ch->image, p->n_langs);
             for (size_t k = 0; k < ch->n_extra; k++) {
                 free(ch->extra_name[k]);
                 free(ch->extra_value[k]);
