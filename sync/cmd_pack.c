@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "sk/form.h"
@@ -26,6 +27,59 @@ static int report_problems(const char *path, const sk_diags *diags)
                       diags->n == 1 ? "" : "s", diags->n == 1 ? "it" : "them");
 }
 
+/* The pictures the form shows, from FORM-media/ beside it (ODK's layout),
+ * as pack attachments.  A picture that is missing was a warning of the
+ * form's load and is left out.  Returns 0, or 1 after printing an error. */
+static int collect_media(const char *form_path, const sk_form *form, sk_pack_file **out,
+                         size_t *n_out)
+{
+    sk_error err;
+    sk_error_clear(&err);
+    char **names = NULL;
+    size_t n = 0;
+    *out = NULL;
+    *n_out = 0;
+    if (sk_form_media(form, &names, &n, &err) != SK_OK)
+        return sync_fail(&err);
+    char *dir = sk_form_media_dir(form_path);
+    sk_pack_file *files = calloc(n ? n : 1, sizeof *files);
+    if (!dir || !files) {
+        free(dir);
+        free(files);
+        sk_form_media_free(names, n);
+        return sync_failf("out of memory reading the pictures of %s", form_path);
+    }
+    size_t got = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (access(path, F_OK) != 0)
+            continue; /* warned about by the load */
+        if (sk_read_file(path, FORM_FILE_MAX, &files[got].bytes, &files[got].len, &err) != SK_OK) {
+            rc = sync_fail(&err);
+            break;
+        }
+        files[got].name = names[i];
+        names[i] = NULL;
+        got++;
+    }
+    free(dir);
+    sk_form_media_free(names, n);
+    *out = files;
+    *n_out = got;
+    return rc;
+}
+
+static void free_media(sk_pack_file *files, size_t n)
+{
+    for (size_t i = 0; files && i < n; i++) {
+        free(files[i].name);
+        free(files[i].bytes);
+    }
+    free(files);
+}
+
 static int sign_pack(const char *form_path, const sk_form *form, const char *key_path,
                      const char *out_path, const char *pass_file)
 {
@@ -35,19 +89,29 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
     size_t len = 0;
     if (sk_read_file(form_path, FORM_FILE_MAX, &bytes, &len, &err) != SK_OK)
         return sync_fail(&err);
+    sk_pack_file *media = NULL;
+    size_t n_media = 0;
+    if (collect_media(form_path, form, &media, &n_media) != 0) {
+        free_media(media, n_media);
+        free(bytes);
+        return 1;
+    }
     char *pass = NULL;
     size_t pass_len = 0;
     if (sync_passphrase(pass_file, 0, &pass, &pass_len) != 0) {
+        free_media(media, n_media);
         free(bytes);
         return 1;
     }
     sk_study_key *key = NULL;
     sk_status st = sk_study_key_load(key_path, pass, pass_len, &key, &err);
     sync_passphrase_free(pass);
+    sk_pack_extras extras = {.attachments = media, .n_attachments = n_media};
     if (st == SK_OK)
-        st = sk_pack_write(out_path, key, form->id, form->version, form->title, form->source_name, bytes,
-                           len, &err);
+        st = sk_pack_write_with(out_path, key, form->id, form->version, form->title,
+                                form->source_name, bytes, len, &extras, &err);
     sk_study_key_free(key);
+    free_media(media, n_media);
     free(bytes);
     if (st != SK_OK)
         return sync_fail(&err);
@@ -60,6 +124,12 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
     printf("%s: signed pack of %s (form %s, version %s)\n", out_path, form->source_name, form->id,
            form->version);
     printf("  study fingerprint: %s\n  digest: %s\n", fp, digest);
+    if (pack->n_attachments) {
+        printf("  pictures: %zu (", pack->n_attachments);
+        for (size_t i = 0; i < pack->n_attachments; i++)
+            printf("%s%s", i ? ", " : "", pack->attachments[i].name);
+        printf(")\n");
+    }
     sk_pack_free(pack);
     return 0;
 }

@@ -166,6 +166,17 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
 /* NULL is a no-op. */
 void sk_form_free(sk_form *form);
 
+/* Pictures shown with labels (media::image of questions and choices).
+ * sk_form_load(path) looks for them in sk_form_media_dir(path) and warns
+ * about each one missing; a name with a folder part is a problem.
+ * sk_form_media_dir: "dir/survey.xlsx" -> "dir/survey-media" (malloc'd,
+ * NULL when out of memory), as ODK lays media out beside a form.
+ * sk_form_media: the distinct picture names in form order, each malloc'd,
+ * in a malloc'd array (free with sk_form_media_free; NULL is a no-op). */
+char *sk_form_media_dir(const char *form_path);
+sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error *err);
+void sk_form_media_free(char **names, size_t n);
+
 /* Index of the question called name, or -1. */
 int sk_form_find(const sk_form *form, const char *name);
 /* The choice list of a select question, or NULL. */

@@ -134,6 +134,10 @@ int form_setting_ignored(const char *key);
 int form_appearance_display_only(const char *s, size_t n);
 /* A sheet pyxform reads or tolerates besides survey/choices/settings. */
 
+/* form_media.c: every picture name is a plain file name (else a problem);
+ * with form_path, each one missing from FORM-media/ is a warning. */
+void form_media_check(form_ctx *c, const char *form_path);
+
 /* ------------------------------------------------ form_names.c (group paths) */
 /* Names must be unique within their group; a name used in several groups
  * becomes the question's path ("household/age").  Builds the name index.

@@ -247,8 +247,9 @@ static char *stem(const char *name)
     return strndup(name, dot && dot != name ? (size_t)(dot - name) : strlen(name));
 }
 
-sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_form **out,
-                           sk_diags *diags, sk_error *err)
+/* media_path: the form's path on disk, to find its pictures; NULL from memory. */
+static sk_status load_mem(const void *data, size_t len, const char *name, const char *media_path,
+                          sk_form **out, sk_diags *diags, sk_error *err)
 {
     if (!data || !name || !out || !diags)
         return sk_error_set(err, SK_ERR_ARG, "sk_form_load_mem needs data, a name, out and diags");
@@ -270,6 +271,8 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
         form_build(&c, &wb);
         if (!c.nomem)
             form_check(&c); /* even after build problems: report every problem in one run */
+        if (!c.nomem)
+            form_media_check(&c, media_path);
     }
     wb_free(&wb);
     free(c.qcols);
@@ -303,6 +306,12 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
     sk_diags_sort(&p->warnings);
     *out = p;
     return SK_OK;
+}
+
+sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_form **out,
+                           sk_diags *diags, sk_error *err)
+{
+    return load_mem(data, len, name, NULL, out, diags, err);
 }
 
 sk_status sk_form_load(const char *path, sk_form **out, sk_diags *diags, sk_error *err)
@@ -339,7 +348,8 @@ sk_status sk_form_load(const char *path, sk_form **out, sk_diags *diags, sk_erro
                                "cannot read the file; check it is a readable file, not a "
                                "directory");
     }
-    sk_status st = sk_form_load_mem(buf, len, path, out, diags, err);
+    sk_status st = buf ? load_mem(buf, len, path, path, out, diags, err)
+                       : sk_error_set(err, SK_ERR_ARG, "no data read from %s", path);
     free(buf);
     return st;
 }

@@ -104,6 +104,38 @@ with tempfile.TemporaryDirectory() as d:
         expect(p.returncode == (1 if strict else 0), f"pack strict={strict}: exit {p.returncode}")
         expect(os.path.exists(out_pack) == (not strict), f"pack strict={strict}: pack file")
 
+# Pictures in labels travel in the pack: pack finds them in FORM-media/
+# beside the form (as ODK does); a missing one is a warning naming its row.
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
+    key = os.path.join(d, "study.key")
+    form = os.path.join(d, "pics.md")
+    with open(form, "w") as fh:
+        fh.write("| survey |\n| | type | name | label | media::image |\n"
+                 "| | note | hello | Hello | logo.png |\n| | select_one yn | q | Q? | |\n"
+                 "| choices |\n| | list_name | name | label | image |\n"
+                 "| | yn | y | Yes | yes.png |\n| | yn | n | No | no.png |\n")
+    os.mkdir(os.path.join(d, "pics-media"))
+    for name, data in (("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")):
+        with open(os.path.join(d, "pics-media", name), "wb") as fh:
+            fh.write(data)
+    rc, out, err = run("check", form)
+    missing = f"{form}:choices:3: the picture 'no.png' is not in pics-media/ beside the form; the label is shown without it"
+    expect(rc == 0 and missing in err.splitlines(), f"pictures check: {rc} {err!r}")
+    out_pack = os.path.join(d, "pics.pack")
+    p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack],
+                       capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 0 and "pictures: 2 (logo.png, yes.png)" in p.stdout,
+           f"pictures pack: {p.returncode} {p.stdout!r} {p.stderr!r}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import skformat
+    with open(out_pack, "rb") as fh:
+        pack = skformat.parse_pack(fh.read())  # the independent reader (FORMATS.md)
+    expect(pack.attachments == [("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")],
+           f"pictures: attachments {pack.attachments!r}")
+    rc, out, err = run("check", "--strict", form)
+    expect(rc == 1, f"pictures --strict: exit {rc}")
+
 # Usage errors exit 2.
 for args in ([], ["a", "b"], ["--frobnicate"]):
     rc, out, err = run("check", *args)
