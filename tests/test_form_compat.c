@@ -158,6 +158,11 @@ static const compat_case cases[] = {
      "warn survey:2:D ignored on a date row", "date a parent=-1 appearance=\n"},
     {"xml-external declares data",
      S "| | type | name | label |\n| | xml-external | towns | |\n| | text | a | A |\n", "ok", "questions 1"},
+    {"a picture with a folder part",
+     S "| | type | name | label | media::image |\n| | note | n | N | ../secret.png |\n",
+     "error survey:2 the picture '../secret.png' is not a plain file name", ""},
+    {"a note with only a picture", S "| | type | name | media::image |\n| | note | n | logo.png |\n",
+     "warn survey:1:C pictures in labels are not shown on a kiosk yet", "note n parent=-1"},
     /* ---- group paths (item 5) */
     {"a name in two groups becomes its path",
      S "| | type | name | label |\n| | begin group | household | H |\n| | integer | age | Age |\n"

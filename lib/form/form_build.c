@@ -961,12 +961,12 @@ static void resolve_lists(form_ctx *c, const char (*lists)[128], int have_choice
                 q->list = (int)l;
         if (q->list < 0) {
             if (!have_choices)
-                form_problem(c, "survey", q->row, 0,
+                form_problem(c, "survey", q->row, c->qcols[i].type_col,
                              "'%s' uses the choice list '%s' but there is no choices sheet; "
                              "add one",
                              q->name, lists[i]);
             else
-                form_problem(c, "survey", q->row, 0,
+                form_problem(c, "survey", q->row, c->qcols[i].type_col,
                              "unknown choice list '%s'; add it to the choices sheet or fix "
                              "the type",
                              lists[i]);

@@ -136,6 +136,18 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, err = run("check", "--strict", form)
     expect(rc == 1, f"pictures --strict: exit {rc}")
 
+# Every kind of row refused by design in one form: one check run prints a
+# located line for each (sheet and row), then the total.
+form = os.path.join(FORMS, "broken", "every_refusal.md")
+rc, out, err = run("check", form)
+lines = err.splitlines()
+expect(rc == 1 and len(lines) == 16, f"every_refusal: exit {rc}, {len(lines)} lines: {lines}")
+for line in lines[:-1]:
+    expect(re.match(re.escape(form) + r":(survey|settings):\d+(:[A-Z]+)?: \S", line),
+           f"every_refusal: not located: {line!r}")
+expect(lines[-1:] == [f"survey-sync: error: {form}: 15 problems; fix them and run check again"],
+       f"every_refusal: last line {lines[-1:]!r}")
+
 # Usage errors exit 2.
 for args in ([], ["a", "b"], ["--frobnicate"]):
     rc, out, err = run("check", *args)
