@@ -267,6 +267,29 @@ static void squeeze(const char *raw, char *out, size_t size)
     out[w] = '\0';
 }
 
+/* snprintf(dst, size, "%s", src) without the cost of a format */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Case-insensitive equality with a lowercase table entry; the first byte is
+ * compared first because most rows differ there (a 2,000-row form parses
+ * 2,000 types against these tables). */
+static int eq_ci(const char *s, const char *entry)
+{
+    return tolower((unsigned char)*s) == *entry && strcasecmp(s, entry) == 0;
+}
+
+static int prefix_ci(const char *s, const char *entry, size_t n)
+{
+    return tolower((unsigned char)*s) == *entry && strncasecmp(s, entry, n) == 0;
+}
+
 static int has_prefix(const char *s, const char *prefix)
 {
     return strncasecmp(s, prefix, strlen(prefix)) == 0;
@@ -278,17 +301,18 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
     *constraint = NULL;
     char norm[256];
     squeeze(raw, norm, sizeof norm);
+    int multi_word = strchr(norm, ' ') != NULL;
     list[0] = '\0';
     *or_other = 0;
-    snprintf(word, word_size, "%s", norm);
+    copy_str(word, word_size, norm);
     for (size_t i = 0; uncollected_selects[i]; i++)
-        if (has_prefix(norm, uncollected_selects[i])) {
+        if (prefix_ci(norm, uncollected_selects[i], strlen(uncollected_selects[i]))) {
             snprintf(word, word_size, "%.*s", (int)strlen(uncollected_selects[i]) - 1, norm);
             return T_UNCOLLECTED;
         }
     for (size_t i = 0; i < sizeof select_spellings / sizeof select_spellings[0]; i++) {
         size_t n = strlen(select_spellings[i].prefix);
-        if (strncasecmp(norm, select_spellings[i].prefix, n) != 0)
+        if (!prefix_ci(norm, select_spellings[i].prefix, n))
             continue;
         *t = select_spellings[i].t;
         snprintf(word, word_size, "%s", *t == SK_Q_SELECT_ONE ? "select_one" : "select_multiple");
@@ -297,8 +321,8 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
         const char *rest = arg + ln;
         if (*rest == ' ') {
             rest++;
-            if (strcasecmp(rest, "or_other") == 0 || strcasecmp(rest, "or other") == 0 ||
-                strcasecmp(rest, "or specify other") == 0)
+            if (eq_ci(rest, "or_other") || eq_ci(rest, "or other") ||
+                eq_ci(rest, "or specify other"))
                 *or_other = 1;
             else
                 return T_UNKNOWN;
@@ -310,7 +334,7 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
     }
     /* "begin group" = "begin_group"; "end group" may repeat the group's name */
     char head[256];
-    snprintf(head, sizeof head, "%s", norm);
+    copy_str(head, sizeof head, norm);
     const char *arg = "";
     if (has_prefix(head, "begin ") || has_prefix(head, "end ")) {
         char *sp = strchr(head, ' ');
@@ -321,38 +345,38 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
         *sp = '\0';
         arg = sp + 1;
     }
-    if (strcasecmp(head, "begin_repeat") == 0 || strcasecmp(head, "end_repeat") == 0 ||
-        strcasecmp(head, "begin_loop") == 0 || strcasecmp(head, "end_loop") == 0 ||
-        strcasecmp(head, "begin_lgroup") == 0 || strcasecmp(head, "end_lgroup") == 0 ||
-        strcasecmp(head, "begin_looped_group") == 0) {
-        snprintf(word, word_size, "%s", head);
+    if (eq_ci(head, "begin_repeat") || eq_ci(head, "end_repeat") ||
+        eq_ci(head, "begin_loop") || eq_ci(head, "end_loop") ||
+        eq_ci(head, "begin_lgroup") || eq_ci(head, "end_lgroup") ||
+        eq_ci(head, "begin_looped_group")) {
+        copy_str(word, word_size, head);
         return T_REFUSED;
     }
-    if (strcasecmp(head, "xml-external") == 0 || strcasecmp(head, "csv-external") == 0) {
-        snprintf(word, word_size, "%s", head);
+    if (eq_ci(head, "xml-external") || eq_ci(head, "csv-external")) {
+        copy_str(word, word_size, head);
         return T_DECLARATION;
     }
     for (size_t i = 0; uncollected_types[i]; i++)
-        if (strcasecmp(norm, uncollected_types[i]) == 0) {
-            snprintf(word, word_size, "%s", uncollected_types[i]);
+        if (eq_ci(norm, uncollected_types[i])) {
+            copy_str(word, word_size, uncollected_types[i]);
             if (strcmp(word, "datetime") == 0)
-                snprintf(word, word_size, "%s", norm); /* as written: dateTime */
+                copy_str(word, word_size, norm); /* as written: dateTime */
             return T_UNCOLLECTED;
         }
     for (size_t i = 0; empty_metadata[i]; i++)
-        if (strcasecmp(norm, empty_metadata[i]) == 0) {
-            snprintf(word, word_size, "%s", empty_metadata[i]);
+        if (eq_ci(norm, empty_metadata[i])) {
+            copy_str(word, word_size, empty_metadata[i]);
             return T_META_EMPTY;
         }
-    for (size_t i = 0; i < sizeof plain_types / sizeof plain_types[0]; i++)
-        if (strchr(plain_types[i].name, ' ') && strcasecmp(norm, plain_types[i].name) == 0) {
+    for (size_t i = 0; multi_word && i < sizeof plain_types / sizeof plain_types[0]; i++)
+        if (strchr(plain_types[i].name, ' ') && eq_ci(norm, plain_types[i].name)) {
             *t = plain_types[i].t; /* "get start time", "phone number" */
             *constraint = plain_types[i].constraint;
             return T_OK;
         }
-    snprintf(word, word_size, "%s", head);
+    copy_str(word, word_size, head);
     for (size_t i = 0; i < sizeof plain_types / sizeof plain_types[0]; i++)
-        if (strcasecmp(head, plain_types[i].name) == 0) {
+        if (eq_ci(head, plain_types[i].name)) {
             *t = plain_types[i].t;
             *constraint = plain_types[i].constraint;
             /* end_group may repeat the group's name; nothing else takes an argument */
