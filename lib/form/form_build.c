@@ -46,6 +46,16 @@ static char *xstrdup(form_ctx *c, const char *s)
     return d;
 }
 
+/* Index of language name, or -1. */
+static int find_lang(form_ctx *c, const char *name)
+{
+    const sk_form *f = &c->f->pub;
+    for (size_t i = 0; i < f->n_langs; i++)
+        if (strcmp(f->lang_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* Index of language name, adding it when absent. */
 static int lang_index(form_ctx *c, const char *name)
 {
@@ -143,8 +153,18 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, int choices, const cha
                          hd.base);
             continue;
         }
-        if (form_field_translatable(col.field))
+        if (col.field == F_MEDIA_IMAGE) {
+            /* pictures do not add a language (collect_languages counts only
+             * texts, and every text array is already that long): a picture
+             * in a language without texts goes with the plain language */
+            col.lang = find_lang(c, hd.has_lang && *hd.lang ? hd.lang : plain_lang);
+            if (col.lang < 0)
+                col.lang = find_lang(c, plain_lang);
+            if (col.lang < 0)
+                col.lang = 0;
+        } else if (form_field_translatable(col.field)) {
             col.lang = lang_index(c, hd.has_lang && *hd.lang ? hd.lang : plain_lang);
+        }
         /* A repeated column is reported and left out: reading both would
          * fill the same field twice (and leak the first copy). */
         int dup = 0;
