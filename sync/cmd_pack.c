@@ -1,6 +1,7 @@
-/* cmd_pack.c - survey-sync pack FORM --key study.key --out F.pack:
- * check the questionnaire (same messages as check), then sign a pack with
- * the file's exact bytes. */
+/* cmd_pack.c - survey-sync pack FORM --key study.key --out F.pack [--strict]:
+ * check the questionnaire (same messages and warnings as check), then sign
+ * a pack with the file's exact bytes and the pictures its labels show (from
+ * FORM-media/ beside it, as ODK lays them out). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,11 @@
  * form_build.c  survey/choices/settings sheets -> sk_form rows (column aliases,
  *               translations, types, appearances, groups, settings)
  * form_check.c  expressions, references, circular calculations, consent, pages
- * form_names.c  the name -> question index (a hash table, O(1) per lookup)
+ * form_aliases.c pyxform's spellings (headers, types, settings) and what a
+ *               kiosk accepts and ignores
+ * form_media.c  pictures shown with labels, looked for in FORM-media/
+ * form_names.c  names unique per group, group paths, and the name -> question
+ *               index (a hash table, O(1) per lookup)
  * form_dump.c   sk_form_dump and the small accessors
  */
 #ifndef SK_FORM_INTERNAL_H
