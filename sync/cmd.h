@@ -53,6 +53,12 @@ struct sk_unreadable_list;
  * reason may quote the record).  (sync/store_key.c) */
 void sync_warn_unreadable(const struct sk_unreadable_list *skipped);
 
+struct sk_form;
+/* Print a loaded form's warnings (FORM:sheet:row[:col]: message) on stderr;
+ * with strict and at least one warning, a closing error line naming cmd,
+ * and return 1.  Else 0.  (sync/form_warn.c) */
+int sync_form_warnings(const char *path, const struct sk_form *form, int strict, const char *cmd);
+
 struct sk_cstore_status;
 /* For each new device with held records, one line: its id, label,
  * fingerprint and the command that accepts it.  (sync/cmd_devices.c) */

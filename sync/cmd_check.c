@@ -1,6 +1,7 @@
 /* cmd_check.c - survey-sync check FORM: load and check a questionnaire.
  *
- * Valid: exit 0 and a short summary on stdout.  Invalid: every problem on
+ * Valid: exit 0 and a short summary on stdout, after one line on stderr per
+ * warning (what the kiosk ignores or leaves empty; --strict makes them fatal).  Invalid: every problem on
  * stderr as FORM:sheet:row[:column]: message, then one closing error line,
  * exit 1.  A file that cannot be read or is not a spreadsheet: one error
  * line, exit 1. */
@@ -10,7 +11,8 @@
 #include "cmd.h"
 #include "sk/form.h"
 
-static const char usage[] = "check FORM   (an XLSForm as .xlsx, .md or .csv)";
+static const char usage[] =
+    "check FORM [--strict]   (an XLSForm as .xlsx, .md or .csv; --strict refuses warnings)";
 
 static void summary(const sk_form *f)
 {
@@ -21,7 +23,7 @@ static void summary(const sk_form *f)
     for (size_t i = 0; i < f->n_langs; i++)
         printf(" %s%s", f->lang_names[i], (int)i == f->default_lang ? " (default)" : "");
     printf("\n");
-    size_t counts[SK_Q_DEVICEID + 1] = {0};
+    size_t counts[SK_Q_UNCOLLECTED + 1] = {0};
     size_t questions = 0;
     for (size_t i = 0; i < f->n_q; i++) {
         counts[f->q[i].type]++;
@@ -29,7 +31,7 @@ static void summary(const sk_form *f)
     }
     printf("  questions: %zu (", questions);
     const char *sep = "";
-    for (int t = 0; t <= SK_Q_DEVICEID; t++)
+    for (int t = 0; t <= SK_Q_UNCOLLECTED; t++)
         if (counts[t] && t != SK_Q_END_GROUP) {
             printf("%s%zu %s", sep, counts[t],
                    t == SK_Q_BEGIN_GROUP ? "groups" : sk_qtype_name((sk_qtype)t));
@@ -51,9 +53,18 @@ static void summary(const sk_form *f)
 
 int cmd_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-')
+    const char *path = NULL;
+    int strict = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--strict") == 0)
+            strict = 1;
+        else if (argv[i][0] != '-' && !path)
+            path = argv[i];
+        else
+            return sync_usage(usage);
+    }
+    if (!path)
         return sync_usage(usage);
-    const char *path = argv[1];
     sk_form *form = NULL;
     sk_diags diags;
     sk_error err;
@@ -61,10 +72,12 @@ int cmd_check(int argc, char **argv)
     sk_error_clear(&err);
     sk_status st = sk_form_load(path, &form, &diags, &err);
     if (st == SK_OK) {
-        summary(form);
+        int rc = sync_form_warnings(path, form, strict, "check");
+        if (rc == 0)
+            summary(form);
         sk_form_free(form);
         sk_diags_free(&diags);
-        return 0;
+        return rc;
     }
     if (st != SK_ERR_INVALID) {
         sk_diags_free(&diags);

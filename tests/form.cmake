@@ -11,3 +11,9 @@ set_tests_properties(test_form_examples PROPERTIES ENVIRONMENT "SK_FORM_EXAMPLES
 add_test(NAME test_form_check_e2e
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/form_check.py
                  $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms)
+# Forms other people wrote: pyxform spellings, ignored and uncollected things, group paths.
+sk_unit_test(test_form_compat ${CMAKE_CURRENT_SOURCE_DIR}/test_form_compat.c sk_form)
+# The compatibility suite: real and pyxform forms through check and pack (tests/compat/).
+add_test(NAME test_form_compat_suite
+         COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/compat/compat.py
+                 $<TARGET_FILE:survey-sync>)

@@ -247,6 +247,38 @@ static void test_interpolation(void **state)
     assert_string_equal(out, "no refs, ${unclosed");
 }
 
+/* A question a kiosk does not collect (geopoint) is never on a page and
+ * never answered: relevance and calculations reading it see '' (issue 11). */
+static void test_uncollected_reads_empty(void **state)
+{
+    (void)state;
+    static const char md[] =
+        "| survey |\n| | type | name | label | relevant | calculation |\n"
+        "| | geopoint | where | Where | | |\n"
+        "| | text | a | A | ${where} = '' | |\n"
+        "| | calculate | c | | | concat('[', ${where}, ']') |\n";
+    sk_form *form = NULL;
+    sk_diags d;
+    sk_diags_init(&d);
+    assert_int_equal(sk_form_load_mem(md, sizeof md - 1, "u.md", &form, &d, NULL), SK_OK);
+    assert_int_equal(form->warnings.n, 1);
+    assert_int_equal(form->n_pages, 1);
+    assert_int_equal(form->pages[0].q[0], sk_form_find(form, "a"));
+    sk_answers answers;
+    sk_answers_init(&answers);
+    sk_run *run = NULL;
+    sk_error err;
+    assert_int_equal(sk_run_new(form, &answers, 0, "dev", &run, &err), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_true(sk_run_relevant(run, sk_form_find(form, "a")));
+    assert_string_equal(sk_answers_get(&answers, "c"), "[]");
+    assert_null(sk_answers_get(&answers, "where"));
+    sk_run_free(run);
+    sk_answers_free(&answers);
+    sk_form_free(form);
+    sk_diags_free(&d);
+}
+
 static void test_free_null(void **state)
 {
     (void)state;
@@ -267,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpolation, setup, teardown),
         cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_uncollected_reads_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

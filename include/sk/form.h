@@ -38,7 +38,10 @@ typedef enum sk_qtype {
     SK_Q_START,       /* metadata: filled by the runtime, never shown */
     SK_Q_END,
     SK_Q_TODAY,
-    SK_Q_DEVICEID
+    SK_Q_DEVICEID,
+    SK_Q_UNCOLLECTED  /* a question or metadata a kiosk does not collect (geopoint, photo,
+                         username, ...): kept so its column exists, never shown, always
+                         empty; source_type says which (docs/XLSFORM.md) */
 } sk_qtype;
 
 /* Appearance flags (several may be combined, e.g. "likert" on a select in a table-list). */
@@ -61,6 +64,7 @@ typedef enum sk_scale { SK_SCALE_AUTO = 0, SK_SCALE_BIPOLAR, SK_SCALE_UNIPOLAR }
 typedef struct sk_choice {
     char *name;
     char **label;            /* [n_langs] */
+    char **image;            /* [n_langs] picture file shown with the label (media::image), entries may be NULL */
     size_t n_extra;          /* other columns of the choices sheet, for choice_filter */
     char **extra_name, **extra_value;
     unsigned row;
@@ -74,8 +78,17 @@ typedef struct sk_choice_list {
 
 typedef struct sk_question {
     sk_qtype type;
-    char *name;              /* never NULL; unique in the form (end_group rows get "" ) */
+    /* Never NULL; unique in the form (end_group rows get "").  XLSForm
+     * names are unique within their group; a name used in several groups
+     * is replaced by the question's group path ("household/age", by_path
+     * set), which is then also its data column.  An unnamed note gets
+     * "note#ROW". */
+    char *name;
+    bool by_path;
+    char *source_type;       /* SK_Q_UNCOLLECTED: the XLSForm type as written ("geopoint"); else NULL */
+    bool or_other;           /* "select_one L or_other": the list has "other" and NAME_other follows */
     char **label, **hint, **constraint_message, **required_message; /* [n_langs], entries may be NULL */
+    char **image;            /* [n_langs] picture file shown with the label (media::image), entries may be NULL */
     unsigned appearance;     /* SK_AP_* flags */
     int list;                /* index into form->lists for select_*, else -1 */
     int parent;              /* index of the enclosing begin_group, -1 at top level */
@@ -139,11 +152,16 @@ typedef struct sk_form {
     unsigned thanks_timeout_s;   /* kiosk_thanks_timeout, default 20 */
     unsigned idle_countdown_s;   /* kiosk_idle_countdown, default 20: the "still there?" warning before the idle reset */
     bool show_withdrawal_code;   /* kiosk_withdrawal_code, default yes */
+    /* What the kiosk accepts but ignores or leaves empty (a geopoint, an
+     * unknown setting or column, audio media), located like problems.
+     * survey-sync check and pack print them; --strict refuses the form. */
+    sk_diags warnings;
 } sk_form;
 
 /* Load and check a questionnaire file.  The format is chosen by content
  * (a zip is .xlsx) and then by extension (.md, .csv).
- * On success *out is a new form owned by the caller (sk_form_free).
+ * On success *out is a new form owned by the caller (sk_form_free); its
+ * warnings list what was accepted but is ignored.
  * Returns SK_ERR_INVALID with every problem appended to diags (each with
  * file, sheet, row and, where it helps, column), or SK_ERR_IO / SK_ERR_FORMAT
  * / SK_ERR_NOMEM with err filled.  *out is set only on success. */
@@ -157,6 +175,17 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
 
 /* NULL is a no-op. */
 void sk_form_free(sk_form *form);
+
+/* Pictures shown with labels (media::image of questions and choices).
+ * sk_form_load(path) looks for them in sk_form_media_dir(path) and warns
+ * about each one missing; a name with a folder part is a problem.
+ * sk_form_media_dir: "dir/survey.xlsx" -> "dir/survey-media" (malloc'd,
+ * NULL when out of memory), as ODK lays media out beside a form.
+ * sk_form_media: the distinct picture names in form order, each malloc'd,
+ * in a malloc'd array (free with sk_form_media_free; NULL is a no-op). */
+char *sk_form_media_dir(const char *form_path);
+sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error *err);
+void sk_form_media_free(char **names, size_t n);
 
 /* Index of the question called name, or -1. */
 int sk_form_find(const sk_form *form, const char *name);

@@ -122,6 +122,9 @@ static bool question_rows(const cb_ctx *w, const sk_form *form, int lang, int qi
     char type[128];
     if (list)
         snprintf(type, sizeof type, "%s %s", sk_qtype_name(q->type), list->name);
+    else if (q->type == SK_Q_UNCOLLECTED) /* the column exists so the data match the form */
+        snprintf(type, sizeof type, "%s (not collected on a kiosk: always empty)",
+                 q->source_type ? q->source_type : "");
     else
         snprintf(type, sizeof type, "%s", sk_qtype_name(q->type));
 
@@ -133,6 +136,10 @@ static bool question_rows(const cb_ctx *w, const sk_form *form, int lang, int qi
     xb_put(&rel, "");
     xb_put(&note, "");
     ethics_note(form, qi, left_out, &note);
+    if (q->by_path) /* XLSForm names are unique only within a group */
+        xb_printf(&note, "%snamed by its group path: several groups have a question called "
+                         "'%s'",
+                  note.len ? "; " : "", strrchr(q->name, '/') ? strrchr(q->name, '/') + 1 : q->name);
     for (size_t c = 0; list && c < list->n; c++)
         xb_printf(&choices, "%s%s=%s", c ? "; " : "", list->choices[c].name,
                   sk_form_text(form, list->choices[c].label, lang));

@@ -16,43 +16,7 @@
 
 #include "form_internal.h"
 
-enum field {
-    F_UNKNOWN = -1,
-    F_TYPE, F_NAME, F_LABEL, F_HINT, F_REQUIRED, F_REQUIRED_MESSAGE, F_RELEVANT, F_CONSTRAINT,
-    F_CONSTRAINT_MESSAGE, F_APPEARANCE, F_DEFAULT, F_CALCULATION, F_READ_ONLY, F_CHOICE_FILTER,
-    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_SCALE, F_LIST_NAME, F_MEDIA, F_EXTRA
-};
-
-typedef struct alias {
-    const char *header;
-    enum field field;
-} alias;
-
-static const alias survey_columns[] = {
-    {"type", F_TYPE}, {"name", F_NAME}, {"label", F_LABEL}, {"hint", F_HINT},
-    {"required", F_REQUIRED}, {"required_message", F_REQUIRED_MESSAGE},
-    {"jr:requiredmsg", F_REQUIRED_MESSAGE}, {"relevant", F_RELEVANT},
-    {"constraint", F_CONSTRAINT}, {"constraint_message", F_CONSTRAINT_MESSAGE},
-    {"jr:constraintmsg", F_CONSTRAINT_MESSAGE}, {"appearance", F_APPEARANCE},
-    {"default", F_DEFAULT}, {"calculation", F_CALCULATION}, {"read_only", F_READ_ONLY},
-    {"readonly", F_READ_ONLY}, {"choice_filter", F_CHOICE_FILTER},
-    {"parameters", F_PARAMETERS}, {"quote_consent", F_QUOTE_CONSENT},
-    {"identifying", F_IDENTIFYING}, {"scale", F_SCALE}, {NULL, F_UNKNOWN}};
-
-static const alias choices_columns[] = {
-    {"list_name", F_LIST_NAME}, {"name", F_NAME}, {"label", F_LABEL}, {NULL, F_UNKNOWN}};
-
-static int translatable(enum field f)
-{
-    return f == F_LABEL || f == F_HINT || f == F_CONSTRAINT_MESSAGE || f == F_REQUIRED_MESSAGE;
-}
-
-static int is_media(const char *base)
-{
-    return strcmp(base, "media") == 0 || strcmp(base, "image") == 0 ||
-           strcmp(base, "audio") == 0 || strcmp(base, "video") == 0 ||
-           strcmp(base, "big-image") == 0 || strcmp(base, "big_image") == 0;
-}
+/* Column, type and settings spellings are in form_aliases.c. */
 
 typedef struct column {
     unsigned col;
@@ -66,25 +30,12 @@ typedef struct header {
     size_t n;
 } header;
 
-/* The base of a header ("label" of "Label::English (en)"), lowercased with
- * spaces as underscores, and the language part (trimmed), if any. */
-static void split_header(const char *h, char *base, size_t size, const char **lang)
+/* The base of a settings header, lowercased with spaces as underscores. */
+static void setting_key(const char *h, char *base, size_t size)
 {
-    const char *sep = strstr(h, "::");
-    size_t n = sep ? (size_t)(sep - h) : strlen(h);
-    while (n > 0 && isspace((unsigned char)h[n - 1]))
-        n--;
-    size_t w = 0;
-    for (size_t i = 0; i < n && w + 1 < size; i++)
-        base[w++] = h[i] == ' ' ? '_' : (char)tolower((unsigned char)h[i]);
-    base[w] = '\0';
-    *lang = NULL;
-    if (sep) {
-        sep += 2;
-        while (isspace((unsigned char)*sep))
-            sep++;
-        *lang = sep;
-    }
+    form_header hd;
+    form_header_split(h, 1, &hd);
+    snprintf(base, size, "%s", hd.base);
 }
 
 static char *xstrdup(form_ctx *c, const char *s)
@@ -93,6 +44,16 @@ static char *xstrdup(form_ctx *c, const char *s)
     if (!d)
         c->nomem = 1;
     return d;
+}
+
+/* Index of language name, or -1. */
+static int find_lang(form_ctx *c, const char *name)
+{
+    const sk_form *f = &c->f->pub;
+    for (size_t i = 0; i < f->n_langs; i++)
+        if (strcmp(f->lang_names[i], name) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* Index of language name, adding it when absent. */
@@ -126,7 +87,19 @@ static int lang_index(form_ctx *c, const char *name)
     return (int)f->n_langs++;
 }
 
-static void parse_header(form_ctx *c, const wb_sheet *sh, const alias *known, header *out)
+/* Whether any row below the header fills column col. */
+static int column_used(const wb_sheet *sh, unsigned col)
+{
+    for (size_t i = 1; i < sh->n; i++)
+        if (wb_cell_text(&sh->rows[i], col))
+            return 1;
+    return 0;
+}
+
+/* plain_lang: the language of a column without "::language" (the
+ * default_language setting, as pyxform does, else "default"). */
+static void parse_header(form_ctx *c, const wb_sheet *sh, int choices, const char *plain_lang,
+                         header *out)
 {
     memset(out, 0, sizeof *out);
     if (sh->n == 0)
@@ -137,40 +110,61 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, const alias *known, he
         c->nomem = 1;
         return;
     }
+    int double_colon = 0;
+    for (size_t i = 0; i < r->n; i++)
+        double_colon |= strstr(r->cells[i].text, "::") != NULL;
+    const char *sheet = choices ? "choices" : "survey";
     for (size_t i = 0; i < r->n; i++) {
-        char base[128];
-        const char *lang;
-        split_header(r->cells[i].text, base, sizeof base, &lang);
-        column col = {.col = r->cells[i].col, .field = F_UNKNOWN, .lang = -1};
-        for (const alias *a = known; a->header; a++)
-            if (strcmp(base, a->header) == 0)
-                col.field = a->field;
-        if (is_media(base)) {
-            form_problem(c, sh->name, r->row, col.col,
-                         "media columns ('%s') are not supported by the kiosk; remove the "
-                         "column",
-                         r->cells[i].text);
+        form_header hd;
+        const char *text = r->cells[i].text;
+        form_header_split(text, double_colon, &hd);
+        column col = {.col = r->cells[i].col, .field = form_field_of(hd.base, choices), .lang = -1};
+        if (col.field == F_IGNORED)
+            continue;
+        if (col.field == F_MEDIA_AV) {
+            /* an empty media column changes nothing; a filled one is worth knowing */
+            if (column_used(sh, col.col))
+                form_warning(c, sheet, r->row, col.col,
+                             "audio and video are not played on a kiosk; the column '%s' is "
+                             "ignored",
+                             text);
             continue;
         }
-        if (col.field == F_UNKNOWN && known == choices_columns && !lang) {
+        if (col.field == F_MEDIA_IMAGE && column_used(sh, col.col))
+            form_warning(c, sheet, r->row, col.col,
+                         "pictures in labels are not shown on a kiosk yet; the column '%s' is "
+                         "ignored",
+                         text);
+        if (col.field == F_UNKNOWN && choices && !hd.has_lang) {
             col.field = F_EXTRA; /* choice_filter can test any choices column */
-            col.extra = r->cells[i].text;
+            col.extra = text;
         } else if (col.field == F_UNKNOWN) {
-            form_problem(c, sh->name, r->row, col.col,
-                         "unknown column '%s'; see docs/XLSFORM.md for the columns the "
-                         "kiosk reads, and rename or remove it",
-                         r->cells[i].text);
+            if (column_used(sh, col.col))
+                form_warning(c, sheet, r->row, col.col,
+                             "the column '%s' is not read by the kiosk; it is ignored (see "
+                             "docs/XLSFORM.md for the columns the kiosk reads)",
+                             text);
             continue;
         }
-        if (lang && !translatable(col.field)) {
-            form_problem(c, sh->name, r->row, col.col,
+        if (hd.has_lang && !form_field_translatable(col.field)) {
+            form_problem(c, sheet, r->row, col.col,
                          "the column '%s' cannot be translated; only label, hint, "
                          "constraint_message and required_message take '::language'",
-                         base);
+                         hd.base);
             continue;
         }
-        if (translatable(col.field))
-            col.lang = lang_index(c, lang && *lang ? lang : "default");
+        if (col.field == F_MEDIA_IMAGE) {
+            /* pictures do not add a language (collect_languages counts only
+             * texts, and every text array is already that long): a picture
+             * in a language without texts goes with the plain language */
+            col.lang = find_lang(c, hd.has_lang && *hd.lang ? hd.lang : plain_lang);
+            if (col.lang < 0)
+                col.lang = find_lang(c, plain_lang);
+            if (col.lang < 0)
+                col.lang = 0;
+        } else if (form_field_translatable(col.field)) {
+            col.lang = lang_index(c, hd.has_lang && *hd.lang ? hd.lang : plain_lang);
+        }
         /* A repeated column is reported and left out: reading both would
          * fill the same field twice (and leak the first copy). */
         int dup = 0;
@@ -178,9 +172,9 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, const alias *known, he
             if (out->cols[j].field == col.field && out->cols[j].lang == col.lang &&
                 col.field != F_EXTRA) {
                 char first[8];
-                form_problem(c, sh->name, r->row, col.col,
-                             "the column '%s' appears twice (also column %s); keep one",
-                             r->cells[i].text, wb_col_letter(out->cols[j].col, first));
+                form_problem(c, sheet, r->row, col.col,
+                             "the column '%s' appears twice (also column %s); keep one", text,
+                             wb_col_letter(out->cols[j].col, first));
                 dup = 1;
             }
         if (!dup)
@@ -194,86 +188,6 @@ static const column *find_col(const header *h, enum field f)
         if (h->cols[i].field == f)
             return &h->cols[i];
     return NULL;
-}
-
-/* ------------------------------------------------------------------ types */
-
-typedef enum { T_OK, T_UNKNOWN, T_UNSUPPORTED } type_result;
-
-static const char *const unsupported_types[] = {
-    "begin_repeat", "end_repeat", "geopoint", "geotrace", "geoshape", "audio", "video",
-    "file", "barcode", "select_one_from_file", "select_multiple_from_file", "rank",
-    "datetime", "dateTime", "xml-external", "csv-external", "phonenumber", "email",
-    "username", "subscriberid", "simserial", "audit", "background-audio", "start-geopoint",
-    "osm", NULL};
-
-/* Copies raw with runs of spaces squeezed and "word word" keywords joined
- * with '_' ("select one" -> "select_one", "begin group" -> "begin_group"). */
-static void normalise_type(const char *raw, char *out, size_t size)
-{
-    size_t w = 0;
-    int space = 0;
-    for (const char *p = raw; *p && w + 1 < size; p++) {
-        if (isspace((unsigned char)*p)) {
-            space = w > 0;
-            continue;
-        }
-        if (space && w + 2 < size)
-            out[w++] = ' ';
-        space = 0;
-        out[w++] = *p;
-    }
-    out[w] = '\0';
-    static const char *const joined[] = {"select one", "select multiple", "begin group",
-                                         "end group", "begin repeat", "end repeat", NULL};
-    for (size_t i = 0; joined[i]; i++) {
-        size_t n = strlen(joined[i]);
-        if (strncasecmp(out, joined[i], n) == 0 && (out[n] == '\0' || out[n] == ' '))
-            out[strchr(joined[i], ' ') - joined[i]] = '_';
-    }
-}
-
-static type_result parse_type(const char *raw, sk_qtype *t, char *list, size_t list_size,
-                              char *word, size_t word_size)
-{
-    char norm[256];
-    normalise_type(raw, norm, sizeof norm);
-    char *sp = strchr(norm, ' ');
-    const char *arg = sp ? sp + 1 : "";
-    if (sp)
-        *sp = '\0';
-    snprintf(word, word_size, "%s", norm);
-    list[0] = '\0';
-    static const struct {
-        const char *name;
-        sk_qtype t;
-    } plain[] = {{"note", SK_Q_NOTE},           {"text", SK_Q_TEXT},
-                 {"integer", SK_Q_INTEGER},     {"int", SK_Q_INTEGER},
-                 {"decimal", SK_Q_DECIMAL},     {"date", SK_Q_DATE},
-                 {"time", SK_Q_TIME},           {"range", SK_Q_RANGE},
-                 {"acknowledge", SK_Q_ACKNOWLEDGE}, {"trigger", SK_Q_ACKNOWLEDGE},
-                 {"calculate", SK_Q_CALCULATE}, {"hidden", SK_Q_HIDDEN},
-                 {"image", SK_Q_SIGNATURE},     {"begin_group", SK_Q_BEGIN_GROUP},
-                 {"end_group", SK_Q_END_GROUP}, {"start", SK_Q_START},
-                 {"end", SK_Q_END},             {"today", SK_Q_TODAY},
-                 {"deviceid", SK_Q_DEVICEID}};
-    if (strcasecmp(norm, "select_one") == 0 || strcasecmp(norm, "select_multiple") == 0) {
-        *t = strcasecmp(norm, "select_one") == 0 ? SK_Q_SELECT_ONE : SK_Q_SELECT_MULTIPLE;
-        if (!*arg || strchr(arg, ' '))
-            return T_UNKNOWN;
-        snprintf(list, list_size, "%s", arg);
-        return T_OK;
-    }
-    for (size_t i = 0; unsupported_types[i]; i++)
-        if (strcasecmp(norm, unsupported_types[i]) == 0)
-            return T_UNSUPPORTED;
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (strcasecmp(norm, plain[i].name) == 0) {
-            *t = plain[i].t;
-            /* end_group may repeat the group's name; nothing else takes an argument */
-            return *arg && *t != SK_Q_END_GROUP ? T_UNKNOWN : T_OK;
-        }
-    return T_UNKNOWN;
 }
 
 /* ------------------------------------------------------------ appearances */
@@ -304,40 +218,55 @@ static unsigned parse_appearance(form_ctx *c, const char *src, unsigned row, uns
         for (size_t i = 0; i < sizeof appearances / sizeof appearances[0]; i++)
             if (strlen(appearances[i].name) == n && strncasecmp(s, appearances[i].name, n) == 0)
                 flag = appearances[i].flag;
-        if (!flag)
-            form_problem(c, "survey", row, col,
-                         "unknown appearance '%.*s'; the kiosk honours minimal, likert, "
-                         "horizontal, multiline, field-list, table-list, signature and consent",
+        if (!flag && !form_appearance_display_only(s, n))
+            form_warning(c, "survey", row, col,
+                         "unknown appearance '%.*s' is ignored; the kiosk honours minimal, "
+                         "likert, horizontal, multiline, field-list, table-list, signature and "
+                         "consent",
                          (int)n, s);
         flags |= flag;
     }
     return flags;
 }
 
-/* Which appearances make sense on which type. */
-static void check_appearance_fits(form_ctx *c, const sk_question *q, unsigned col)
+/* Which appearances make sense on which type.  ODK draws a misplaced
+ * appearance as if it were not there, so the kiosk ignores it too (with a
+ * warning); only consent, which decides where answers are stored, must be
+ * on a group. */
+static void check_appearance_fits(form_ctx *c, sk_question *q, unsigned col)
 {
     unsigned group_only = SK_AP_FIELD_LIST | SK_AP_TABLE_LIST | SK_AP_CONSENT;
     unsigned select_only = SK_AP_MINIMAL | SK_AP_LIKERT | SK_AP_HORIZONTAL;
     const char *type = sk_qtype_name(q->type);
-    if ((q->appearance & group_only) && q->type != SK_Q_BEGIN_GROUP)
+    if ((q->appearance & SK_AP_CONSENT) && q->type != SK_Q_BEGIN_GROUP)
         form_problem(c, "survey", q->row, col,
-                     "field-list, table-list and consent are group appearances, not for a %s "
-                     "row",
+                     "consent is a group appearance (the consent section), not for a %s row",
+                     type);
+    if ((q->appearance & (SK_AP_FIELD_LIST | SK_AP_TABLE_LIST)) && q->type != SK_Q_BEGIN_GROUP)
+        form_warning(c, "survey", q->row, col,
+                     "field-list and table-list are group appearances; ignored on a %s row",
                      type);
     if (q->type == SK_Q_BEGIN_GROUP && (q->appearance & ~group_only))
-        form_problem(c, "survey", q->row, col,
-                     "a group takes only field-list, table-list or consent as appearance");
+        form_warning(c, "survey", q->row, col,
+                     "a group takes only field-list, table-list or consent as appearance; "
+                     "the others are ignored");
     if ((q->appearance & select_only) && q->type != SK_Q_SELECT_ONE &&
-        q->type != SK_Q_SELECT_MULTIPLE && q->type != SK_Q_RANGE)
-        form_problem(c, "survey", q->row, col,
-                     "minimal, likert and horizontal apply to select and range questions, "
-                     "not to a %s row",
+        q->type != SK_Q_SELECT_MULTIPLE && q->type != SK_Q_RANGE && q->type != SK_Q_BEGIN_GROUP)
+        form_warning(c, "survey", q->row, col,
+                     "minimal, likert and horizontal apply to select and range questions; "
+                     "ignored on a %s row",
                      type);
     if ((q->appearance & SK_AP_MULTILINE) && q->type != SK_Q_TEXT)
-        form_problem(c, "survey", q->row, col, "multiline applies to text questions only");
+        form_warning(c, "survey", q->row, col, "multiline applies to text questions only; ignored");
     if ((q->appearance & SK_AP_SIGNATURE) && q->type != SK_Q_SIGNATURE)
-        form_problem(c, "survey", q->row, col, "signature applies to image rows only");
+        form_warning(c, "survey", q->row, col, "signature applies to image rows only; ignored");
+    if (q->type == SK_Q_BEGIN_GROUP)
+        q->appearance &= group_only;
+    else if (q->type == SK_Q_SELECT_ONE || q->type == SK_Q_SELECT_MULTIPLE || q->type == SK_Q_RANGE)
+        q->appearance &= select_only | SK_AP_CONSENT;
+    else
+        q->appearance &= (q->type == SK_Q_TEXT ? SK_AP_MULTILINE : 0) |
+                         (q->type == SK_Q_SIGNATURE ? SK_AP_SIGNATURE : 0) | SK_AP_CONSENT;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -459,6 +388,81 @@ static char **texts(form_ctx *c)
     return t;
 }
 
+/* A row refused for its type: remembered so that a ${name} pointing at it
+ * says why it is missing. */
+static void note_refused(form_ctx *c, const header *h, const wb_row *r, const char *type)
+{
+    const column *nc = NULL;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->cols[i].field == F_NAME)
+            nc = &h->cols[i];
+    const char *name = nc ? wb_cell_text(r, nc->col) : NULL;
+    if (!name)
+        return;
+    refused_row *rr = realloc(c->refused, (c->n_refused + 1) * sizeof *rr);
+    if (!rr) {
+        c->nomem = 1;
+        return;
+    }
+    c->refused = rr;
+    rr[c->n_refused].name = xstrdup(c, name);
+    rr[c->n_refused].type = xstrdup(c, type);
+    rr[c->n_refused].row = r->row;
+    c->n_refused++;
+}
+
+/* "image" with appearance signature is the kiosk's drawn signature. */
+static int has_signature_appearance(const header *h, const wb_row *r)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const char *v = h->cols[i].field == F_APPEARANCE ? wb_cell_text(r, h->cols[i].col) : NULL;
+        for (const char *p = v; p && *p;) {
+            while (isspace((unsigned char)*p))
+                p++;
+            size_t n = strcspn(p, " \t\r\n");
+            if (n == 9 && strncasecmp(p, "signature", 9) == 0)
+                return 1;
+            p += n;
+        }
+    }
+    return 0;
+}
+
+/* "select_one L or_other", as pyxform builds it: the list gains the choice
+ * "other" (label "Other", resolve_lists) and a text question NAME_other,
+ * labelled "Specify other.", follows, relevant when "other" is selected. */
+static void add_or_other(form_ctx *c, int select)
+{
+    const sk_question *s = &c->f->pub.q[select];
+    char name[300], relevant[400];
+    snprintf(name, sizeof name, "%s_other", s->name ? s->name : "");
+    snprintf(relevant, sizeof relevant, "selected(${%s}, 'other')", s->name ? s->name : "");
+    int parent = s->parent;
+    unsigned row = s->row;
+    sk_question *q = new_question(c);
+    if (!q)
+        return;
+    q->type = SK_Q_TEXT;
+    q->row = row;
+    q->parent = parent;
+    q->quote_clause = -1;
+    q->name = xstrdup(c, name);
+    q->label = texts(c);
+    q->hint = texts(c);
+    q->constraint_message = texts(c);
+    q->required_message = texts(c);
+    for (size_t l = 0; q->label && l < c->f->pub.n_langs; l++)
+        q->label[l] = xstrdup(c, "Specify other.");
+    q->relevant_src = xstrdup(c, relevant);
+    q->constraint_src = xstrdup(c, "");
+    q->calculation_src = xstrdup(c, "");
+    q->choice_filter_src = xstrdup(c, "");
+    q->required_src = xstrdup(c, "");
+    q->read_only_src = xstrdup(c, "");
+    q->default_value = xstrdup(c, "");
+    q->quote_consent = xstrdup(c, "");
+}
+
 /* ----------------------------------------------------------------- survey */
 
 static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
@@ -478,20 +482,30 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     }
     sk_qtype type = SK_Q_NOTE;
     char list[256], word[256];
-    type_result tr = parse_type(type_src, &type, list, sizeof list, word, sizeof word);
-    if (tr == T_UNSUPPORTED) {
-        form_problem(c, "survey", r->row, type_col,
-                     "the type '%s' is not supported by the kiosk (see docs/XLSFORM.md); "
-                     "remove the row or use a supported type",
-                     word);
+    int or_other = 0;
+    const char *type_constraint = NULL;
+    type_result tr = form_type_parse(type_src, &type, list, sizeof list, word, sizeof word,
+                                     &or_other, &type_constraint);
+    if (tr == T_REFUSED || tr == T_UNKNOWN) {
+        if (tr == T_REFUSED)
+            form_problem(c, "survey", r->row, type_col,
+                         "the type '%s' is not supported by the kiosk yet (see "
+                         "docs/XLSFORM.md); remove the row or use a supported type",
+                         word);
+        else
+            form_problem(c, "survey", r->row, type_col,
+                         "unknown type '%s'; see docs/XLSFORM.md for the supported types",
+                         type_src);
+        note_refused(c, h, r, tr == T_REFUSED ? word : type_src);
         return;
     }
-    if (tr == T_UNKNOWN) {
-        form_problem(c, "survey", r->row, type_col,
-                     "unknown type '%s'; see docs/XLSFORM.md for the supported types",
-                     type_src);
-        return;
-    }
+    if (tr == T_DECLARATION)
+        return; /* xml-external / csv-external declare data, they ask nothing */
+    if (tr == T_UNCOLLECTED && (strcasecmp(word, "image") == 0 || strcasecmp(word, "photo") == 0) &&
+        has_signature_appearance(h, r))
+        tr = T_OK, type = SK_Q_SIGNATURE;
+    if (tr == T_UNCOLLECTED || tr == T_META_EMPTY)
+        type = SK_Q_UNCOLLECTED;
     int index = (int)c->f->pub.n_q;
     sk_question *q = new_question(c);
     if (!q)
@@ -499,10 +513,14 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     q_cols *qc = &c->qcols[index];
     q->type = type;
     q->row = r->row;
+    qc->type_col = type_col;
+    if (type == SK_Q_UNCOLLECTED)
+        q->source_type = xstrdup(c, word);
     q->label = texts(c);
     q->hint = texts(c);
     q->constraint_message = texts(c);
     q->required_message = texts(c);
+    q->image = texts(c);
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
                              &q->choice_filter_src, &q->required_src, &q->read_only_src};
     const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
@@ -516,6 +534,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_NAME: name = v; name_col = col->col; break;
         case F_LABEL: if (v && q->label) q->label[col->lang] = xstrdup(c, v); break;
         case F_HINT: if (v && q->hint) q->hint[col->lang] = xstrdup(c, v); break;
+        case F_MEDIA_IMAGE: if (v && q->image) q->image[col->lang] = xstrdup(c, v); break;
         case F_CONSTRAINT_MESSAGE:
             if (v && q->constraint_message) q->constraint_message[col->lang] = xstrdup(c, v);
             break;
@@ -539,6 +558,11 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_SCALE: scale = v; scale_col = col->col; break;
         default: break;
         }
+    }
+    /* pyxform's own constraint of a type ("percentage": 0 to 100) */
+    if (type_constraint && (!q->constraint_src || !*q->constraint_src)) {
+        free(q->constraint_src);
+        q->constraint_src = xstrdup(c, type_constraint);
     }
     for (int i = 0; i < EX_COUNT; i++)
         if (!*srcs[i])
@@ -590,7 +614,14 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     if (type == SK_Q_BEGIN_GROUP)
         stack[(*depth)++] = index;
 
-    if (!name) {
+    qc->name_col = name_col;
+    if (!name && type == SK_Q_NOTE) {
+        /* pyxform lets a note go unnamed; it holds no answer, so a name
+         * made from its row serves (and cannot clash: names have no '#') */
+        char made[32];
+        snprintf(made, sizeof made, "note#%u", r->row);
+        q->name = xstrdup(c, made);
+    } else if (!name) {
         form_problem(c, "survey", r->row, name_col,
                      "this %s row has no name; every row except end_group needs one",
                      sk_qtype_name(type));
@@ -602,23 +633,22 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
                          "'%s' is not a valid name; start with a letter or '_' and use only "
                          "letters, digits, '_', '-' and '.'",
                          name);
-        else if (q->name) {
-            int dup = names_find(&c->f->names, c->f->pub.q, name);
-            if (dup >= 0)
-                form_problem(c, "survey", r->row, name_col,
-                             "duplicate name '%s' (also on row %u); names must be unique",
-                             name, c->f->pub.q[dup].row);
-            else if (names_add(&c->f->names, c->f->pub.q, index) < 0)
-                c->nomem = 1;
-        }
+        else if (type == SK_Q_BEGIN_GROUP && q->parent < 0 && strcmp(name, "meta") == 0)
+            form_problem(c, "survey", r->row, name_col,
+                         "the group name 'meta' is reserved (pyxform keeps the form's "
+                         "metadata there); rename the group");
+    }
+    if (type == SK_Q_UNCOLLECTED) {
+        if (tr == T_UNCOLLECTED)
+            form_warning(c, "survey", r->row, 0,
+                         "%s '%s' is not collected on a kiosk; it will be left empty", word,
+                         q->name ? q->name : "");
+        free(q->default_value); /* "left empty": a default would fill it */
+        q->default_value = xstrdup(c, "");
+        appearance = NULL;      /* drawn by ODK only */
     }
     if (appearance)
         q->appearance = parse_appearance(c, appearance, r->row, qc->appearance_col);
-    if (type == SK_Q_SIGNATURE && !(q->appearance & SK_AP_SIGNATURE)) {
-        form_problem(c, "survey", r->row, type_col,
-                     "image rows are only supported with appearance signature (photos are "
-                     "not supported by the kiosk)");
-    }
     check_appearance_fits(c, q, qc->appearance_col);
     if (type == SK_Q_RANGE)
         parse_range(c, q, parameters ? parameters : "", qc->parameters_col);
@@ -633,12 +663,17 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         form_problem(c, "survey", r->row, type_col,
                      "calculate row '%s' has no calculation; fill in the calculation column",
                      q->name ? q->name : "");
+    if (or_other) {
+        q->or_other = true;
+        add_or_other(c, index); /* last: it may move c->f->pub.q */
+    }
 }
 
-static void build_survey(form_ctx *c, const wb_sheet *sh, char (**lists)[128])
+static void build_survey(form_ctx *c, const wb_sheet *sh, const char *plain_lang,
+                         char (**lists)[128])
 {
     header h;
-    parse_header(c, sh, survey_columns, &h);
+    parse_header(c, sh, 0, plain_lang, &h);
     if (sh->n == 0 || !h.cols) {
         form_problem(c, "survey", 1, 0, "the survey sheet is empty; add a header row with "
                                        "type, name and label");
@@ -656,7 +691,7 @@ static void build_survey(form_ctx *c, const wb_sheet *sh, char (**lists)[128])
         return;
     }
     int *stack = malloc(sh->n * sizeof *stack);
-    *lists = calloc(sh->n, sizeof **lists);
+    *lists = calloc(2 * sh->n, sizeof **lists); /* or_other adds a question per row */
     if (!stack || !*lists) {
         c->nomem = 1;
         free(stack);
@@ -701,10 +736,10 @@ static int list_index(form_ctx *c, const char *name)
     return (int)f->n_lists++;
 }
 
-static void build_choices(form_ctx *c, const wb_sheet *sh)
+static void build_choices(form_ctx *c, const wb_sheet *sh, const char *plain_lang)
 {
     header h;
-    parse_header(c, sh, choices_columns, &h);
+    parse_header(c, sh, 1, plain_lang, &h);
     if (sh->n == 0 || !h.cols) {
         free(h.cols);
         return;
@@ -752,7 +787,7 @@ static void build_choices(form_ctx *c, const wb_sheet *sh)
         }
         sk_choice_list *l = &c->f->pub.lists[li];
         int dup = 0;
-        for (size_t k = 0; k < l->n; k++)
+        for (size_t k = 0; k < l->n && !c->allow_choice_duplicates; k++)
             if (strcmp(l->choices[k].name, name) == 0) {
                 form_problem(c, "choices", r->row, nc->col,
                              "duplicate choice '%s' in list '%s' (also on row %u)", name, list,
@@ -776,6 +811,7 @@ static void build_choices(form_ctx *c, const wb_sheet *sh)
         ch->row = r->row;
         ch->name = xstrdup(c, name);
         ch->label = texts(c);
+        ch->image = texts(c);
         if (n_extra) {
             ch->extra_name = calloc(n_extra, sizeof *ch->extra_name);
             ch->extra_value = calloc(n_extra, sizeof *ch->extra_value);
@@ -786,15 +822,17 @@ static void build_choices(form_ctx *c, const wb_sheet *sh)
             const char *v = wb_cell_text(r, h.cols[k].col);
             if (h.cols[k].field == F_LABEL && v && ch->label)
                 ch->label[h.cols[k].lang] = xstrdup(c, v);
+            else if (h.cols[k].field == F_MEDIA_IMAGE && v && ch->image)
+                ch->image[h.cols[k].lang] = xstrdup(c, v);
             else if (h.cols[k].field == F_EXTRA) {
                 ch->extra_name[ch->n_extra] = xstrdup(c, h.cols[k].extra);
                 ch->extra_value[ch->n_extra] = xstrdup(c, v ? v : "");
                 ch->n_extra++;
             }
         }
-        int labelled = 0;
+        int labelled = 0; /* a label or a picture, as ODK accepts */
         for (size_t k = 0; ch->label && k < c->f->pub.n_langs; k++)
-            labelled |= ch->label[k] != NULL;
+            labelled |= ch->label[k] != NULL || (ch->image && ch->image[k] != NULL);
         if (!labelled)
             form_problem(c, "choices", r->row, 0,
                          "the choice '%s' of list '%s' has no label; add one", name, list);
@@ -829,15 +867,17 @@ static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default
                      "the settings sheet has one row of values under its header; remove "
                      "this row");
     for (size_t i = 0; i < hr->n; i++) {
-        char key[64];
-        const char *lang;
-        split_header(hr->cells[i].text, key, sizeof key, &lang);
+        char raw_key[128];
+        setting_key(hr->cells[i].text, raw_key, sizeof raw_key);
+        const char *key = form_setting_key(raw_key);
+        form_header hd;
+        form_header_split(hr->cells[i].text, 1, &hd);
         unsigned col = hr->cells[i].col;
         const char *v = wb_cell_text(vr, col);
         if (!v)
             continue;
         if (strcmp(key, "form_title") == 0) {
-            if (!lang || !*lang) {  /* form_title::LANGUAGE: build_titles */
+            if (!hd.has_lang || !hd.lang[0]) {  /* form_title::LANGUAGE: build_titles */
                 free(f->title);
                 f->title = xstrdup(c, v);
             }
@@ -864,38 +904,88 @@ static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default
             if (!yes_no(v, &f->show_withdrawal_code))
                 form_problem(c, "settings", vr->row, col,
                              "kiosk_withdrawal_code must be yes or no, not '%s'", v);
-        } else {
+        } else if (strcmp(key, "allow_choice_duplicates") == 0) {
+            bool yes = false;
+            c->allow_choice_duplicates = yes_no(v, &yes) && yes;
+        } else if (form_setting_ignored(key)) {
+            continue; /* pyxform settings that change nothing on a kiosk */
+        } else if (strncmp(key, "kiosk_", 6) == 0) {
+            /* our own namespace: a misspelt kiosk setting must not pass */
             form_problem(c, "settings", hr->row, col,
-                         "unknown setting '%s'; see docs/XLSFORM.md for the settings the "
-                         "kiosk reads",
+                         "unknown kiosk setting '%s'; see docs/XLSFORM.md for the settings "
+                         "the kiosk reads",
+                         hr->cells[i].text);
+        } else {
+            form_warning(c, "settings", hr->row, col,
+                         "unknown setting '%s' is ignored; see docs/XLSFORM.md for the "
+                         "settings the kiosk reads",
                          hr->cells[i].text);
         }
     }
 }
 
-/* Languages come from the headers of survey and choices, in column order. */
-static void collect_languages(form_ctx *c, const wb_sheet *survey, const wb_sheet *choices)
+/* Languages come from the headers of survey and choices, in column order;
+ * a column without "::language" is in plain_lang. */
+static void collect_languages(form_ctx *c, const wb_sheet *survey, const wb_sheet *choices,
+                              const char *plain_lang)
 {
     const wb_sheet *sheets[2] = {survey, choices};
     for (int s = 0; s < 2; s++) {
         if (!sheets[s] || sheets[s]->n == 0)
             continue;
         const wb_row *r = &sheets[s]->rows[0];
+        int double_colon = 0;
+        for (size_t i = 0; i < r->n; i++)
+            double_colon |= strstr(r->cells[i].text, "::") != NULL;
         for (size_t i = 0; i < r->n; i++) {
-            char base[128];
-            const char *lang;
-            split_header(r->cells[i].text, base, sizeof base, &lang);
-            enum field fld = F_UNKNOWN;
-            const alias *known = s == 0 ? survey_columns : choices_columns;
-            for (const alias *a = known; a->header; a++)
-                if (strcmp(base, a->header) == 0)
-                    fld = a->field;
-            if (translatable(fld))
-                lang_index(c, lang && *lang ? lang : "default");
+            form_header hd;
+            form_header_split(r->cells[i].text, double_colon, &hd);
+            enum field fld = form_field_of(hd.base, s);
+            if (fld == F_LABEL || fld == F_HINT || fld == F_CONSTRAINT_MESSAGE ||
+                fld == F_REQUIRED_MESSAGE)
+                lang_index(c, hd.has_lang && *hd.lang ? hd.lang : plain_lang);
         }
     }
     if (c->f->pub.n_langs == 0)
-        lang_index(c, "default");
+        lang_index(c, plain_lang);
+}
+
+/* pyxform's "other" choice, label "Other" in every language, unless the
+ * list has one already. */
+static void add_other_choice(form_ctx *c, sk_choice_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        if (strcmp(l->choices[k].name, "other") == 0)
+            return;
+    sk_choice *ch = realloc(l->choices, (l->n + 1) * sizeof *ch);
+    if (!ch) {
+        c->nomem = 1;
+        return;
+    }
+    l->choices = ch;
+    ch = &l->choices[l->n];
+    memset(ch, 0, sizeof *ch);
+    ch->name = xstrdup(c, "other");
+    ch->label = texts(c);
+    ch->row = l->n ? l->choices[l->n - 1].row : 0;
+    for (size_t k = 0; ch->label && k < c->f->pub.n_langs; k++)
+        ch->label[k] = xstrdup(c, "Other");
+    if (l->n && l->choices[0].n_extra) {
+        /* keep every choice with the same extra columns (choice_filter reads them) */
+        size_t n = l->choices[0].n_extra;
+        ch->extra_name = calloc(n, sizeof *ch->extra_name);
+        ch->extra_value = calloc(n, sizeof *ch->extra_value);
+        if (!ch->extra_name || !ch->extra_value) {
+            c->nomem = 1;
+        } else {
+            for (size_t x = 0; x < n; x++) {
+                ch->extra_name[x] = xstrdup(c, l->choices[0].extra_name[x]);
+                ch->extra_value[x] = xstrdup(c, "");
+            }
+            ch->n_extra = n;
+        }
+    }
+    l->n++;
 }
 
 /* form_title::LANGUAGE columns of the settings sheet: the title in each
@@ -909,11 +999,11 @@ static void build_titles(form_ctx *c, const wb_sheet *sh)
         return;
     const wb_row *hr = &sh->rows[0], *vr = &sh->rows[1];
     for (size_t i = 0; i < hr->n; i++) {
-        char key[64];
-        const char *lang;
-        split_header(hr->cells[i].text, key, sizeof key, &lang);
+        form_header hd;
+        form_header_split(hr->cells[i].text, 1, &hd);
+        const char *key = form_setting_key(hd.base), *lang = hd.lang;
         const char *v = wb_cell_text(vr, hr->cells[i].col);
-        if (strcmp(key, "form_title") != 0 || !lang || !*lang || !v)
+        if (strcmp(key, "form_title") != 0 || !hd.has_lang || !*lang || !v)
             continue;
         int l = sk_form_lang(f, lang);
         if (l < 0) {
@@ -946,17 +1036,19 @@ static void resolve_lists(form_ctx *c, const char (*lists)[128], int have_choice
                 q->list = (int)l;
         if (q->list < 0) {
             if (!have_choices)
-                form_problem(c, "survey", q->row, 0,
+                form_problem(c, "survey", q->row, c->qcols[i].type_col,
                              "'%s' uses the choice list '%s' but there is no choices sheet; "
                              "add one",
                              q->name, lists[i]);
             else
-                form_problem(c, "survey", q->row, 0,
+                form_problem(c, "survey", q->row, c->qcols[i].type_col,
                              "unknown choice list '%s'; add it to the choices sheet or fix "
                              "the type",
                              lists[i]);
             continue;
         }
+        if (q->or_other)
+            add_other_choice(c, &f->lists[q->list]);
         const sk_choice_list *l = &f->lists[q->list];
         if (q->type == SK_Q_SELECT_MULTIPLE)
             for (size_t k = 0; k < l->n; k++)
@@ -980,30 +1072,26 @@ void form_build(form_ctx *c, const wb_workbook *wb)
     const wb_sheet *survey = wb_find_sheet(wb, "survey");
     const wb_sheet *choices = wb_find_sheet(wb, "choices");
     const wb_sheet *settings = wb_find_sheet(wb, "settings");
-    for (size_t i = 0; i < wb->n; i++) {
-        const char *n = wb->sheets[i].name;
-        if (strcasecmp(n, "survey") && strcasecmp(n, "choices") && strcasecmp(n, "settings") &&
-            wb->sheets[i].n > 0)
-            form_problem(c, NULL, 0, 0,
-                         "the sheet '%s' is not read by the kiosk (only survey, choices and "
-                         "settings); rename or remove it",
-                         n);
-    }
+    /* Other sheets (external_choices, choices-backup, notes, entities...)
+     * change nothing on a kiosk: pyxform reads them for features the kiosk
+     * does not have, or not at all. */
     if (!survey) {
         form_problem(c, NULL, 0, 0,
                      "there is no 'survey' sheet; an XLSForm needs one with type, name and "
                      "label columns");
         return;
     }
-    collect_languages(c, survey, choices);
     const char *default_language = NULL;
     unsigned default_language_row = 0;
     if (settings)
         build_settings(c, settings, &default_language, &default_language_row);
+    /* pyxform puts a column without "::language" in the default language */
+    const char *plain_lang = default_language ? default_language : "default";
+    collect_languages(c, survey, choices, plain_lang);
     if (choices)
-        build_choices(c, choices);
+        build_choices(c, choices, plain_lang);
     char (*lists)[128] = NULL;
-    build_survey(c, survey, &lists);
+    build_survey(c, survey, plain_lang, &lists);
     resolve_lists(c, (const char (*)[128])lists, choices != NULL);
     free(lists);
     if (settings)
@@ -1013,8 +1101,9 @@ void form_build(form_ctx *c, const wb_workbook *wb)
         if (f->default_lang < 0) {
             f->default_lang = 0;
             form_problem(c, "settings", default_language_row, 0,
-                         "default_language '%s' is not one of the form's languages", 
+                         "default_language '%s' is not one of the form's languages",
                          default_language);
         }
     }
+    form_names_resolve(c);
 }

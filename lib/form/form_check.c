@@ -15,11 +15,12 @@ static int shown(sk_qtype t)
 {
     return t != SK_Q_CALCULATE && t != SK_Q_HIDDEN && t != SK_Q_START && t != SK_Q_END &&
            t != SK_Q_TODAY && t != SK_Q_DEVICEID && t != SK_Q_BEGIN_GROUP &&
-           t != SK_Q_END_GROUP;
+           t != SK_Q_END_GROUP && t != SK_Q_UNCOLLECTED;
 }
 
 static int is_yes_no(const char *s, int *yes)
 {
+    /* pyxform's yes_no (aliases.py); an Excel boolean cell reads TRUE/FALSE */
     static const char *const y[] = {"yes", "true", "true()", NULL};
     static const char *const n[] = {"no", "false", "false()", NULL};
     for (int i = 0; y[i]; i++)
@@ -61,11 +62,19 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
     const char *src = srcs[slot];
     if (!src || !*src)
         return;
+    if (q->type == SK_Q_UNCOLLECTED && slot == EX_CHOICE_FILTER)
+        return; /* its choices are never drawn */
     int yes;
     if ((slot == EX_REQUIRED || slot == EX_READ_ONLY) && is_yes_no(src, &yes)) {
         if (!yes)
             return; /* "no": not required, nothing to evaluate */
         src = "true()";
+    }
+    /* relevant yes/TRUE: always asked (no expression); no/FALSE: never */
+    if (slot == EX_RELEVANT && is_yes_no(src, &yes)) {
+        if (yes)
+            return;
+        src = "false()";
     }
     sk_error err;
     sk_error_clear(&err);
@@ -93,7 +102,25 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
         check_filter_columns(c, q, qc->col[slot], *outs[slot]);
     for (size_t i = 0; i < sk_expr_ref_count(*outs[slot]); i++) {
         const char *ref = sk_expr_ref(*outs[slot], i);
-        if (sk_form_find(&c->f->pub, ref) < 0)
+        if (form_name_ambiguous(c, ref)) {
+            form_problem(c, "survey", q->row, qc->col[slot],
+                         "the %s refers to ${%s}, but several questions in different groups "
+                         "are called '%s'; rename one so that the reference is clear",
+                         form_expr_column[slot], ref, ref);
+            continue;
+        }
+        if (sk_form_find(&c->f->pub, ref) >= 0)
+            continue;
+        const refused_row *rr = NULL;
+        for (size_t k = 0; k < c->n_refused && !rr; k++)
+            if (strcmp(c->refused[k].name, ref) == 0)
+                rr = &c->refused[k];
+        if (rr)
+            form_problem(c, "survey", q->row, qc->col[slot],
+                         "the %s refers to ${%s}, whose row (survey row %u) is refused for its "
+                         "type '%s'",
+                         form_expr_column[slot], ref, rr->row, rr->type);
+        else
             form_problem(c, "survey", q->row, qc->col[slot],
                          "the %s refers to ${%s}, which is not a question in this form; "
                          "check the name",
@@ -257,7 +284,7 @@ static void check_consent(form_ctx *c)
                              "a %s row inside the consent group; the consent section holds "
                              "only acknowledge (clauses), note (information sheet), text (a "
                              "name) and image with appearance signature",
-                             sk_qtype_name(m->type));
+                             m->source_type ? m->source_type : sk_qtype_name(m->type));
             }
             if (q->group_end >= 0)
                 i = (size_t)q->group_end;
@@ -368,7 +395,7 @@ void form_check(form_ctx *c)
         sk_question *q = &f->q[i];
         for (int s = 0; s < EX_COUNT; s++)
             compile_one(c, q, &c->qcols[i], (expr_slot)s);
-        if (shown(q->type) && !has_text(f, q->label))
+        if (shown(q->type) && !has_text(f, q->label) && !has_text(f, q->image))
             form_problem(c, "survey", q->row, 0,
                          "the %s '%s' has no label; add one in at least one language",
                          sk_qtype_name(q->type), q->name);

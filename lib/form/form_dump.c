@@ -18,7 +18,7 @@ static const char *const qtype_names[] = {
     [SK_Q_SIGNATURE] = "signature", [SK_Q_BEGIN_GROUP] = "begin_group",
     [SK_Q_END_GROUP] = "end_group", [SK_Q_START] = "start",
     [SK_Q_END] = "end",             [SK_Q_TODAY] = "today",
-    [SK_Q_DEVICEID] = "deviceid",
+    [SK_Q_DEVICEID] = "deviceid",   [SK_Q_UNCOLLECTED] = "not_collected",
 };
 
 const char *sk_qtype_name(sk_qtype t)
@@ -172,6 +172,12 @@ char *sk_form_dump(const sk_form *f)
             put(&o, " end=%d", q->group_end);
         if (q->list >= 0)
             put(&o, " list=%s", f->lists[q->list].name);
+        if (q->source_type)
+            put(&o, " source_type=%s", q->source_type);
+        if (q->by_path)
+            put(&o, " by_path");
+        if (q->or_other)
+            put(&o, " or_other");
         if (q->in_consent)
             put(&o, " consent");
         /* Only when set, so the golden dumps of forms without them stay as they are. */

@@ -10,19 +10,85 @@
 #include "sk/expr.h"
 #include "sk/text.h"
 
-void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
-                  ...)
+/* A message as an sk_error holds it: control characters escaped (a line
+ * break inside an expression would otherwise split the output line), and a
+ * message too long for the field shortened in the middle, between UTF-8
+ * characters, so that the start (what) and the end (what to do) remain. */
+static void fit_message(const char *in, char *out, size_t size)
+{
+    char *esc = malloc(strlen(in) * 2 + 1);
+    if (!esc) {
+        snprintf(out, size, "%s", in);
+        return;
+    }
+    size_t w = 0;
+    for (const char *p = in; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            esc[w++] = '\\';
+            esc[w++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+        } else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            esc[w++] = ' ';
+        } else {
+            esc[w++] = *p;
+        }
+    }
+    esc[w] = '\0';
+    if (w < size) {
+        memcpy(out, esc, w + 1);
+        free(esc);
+        return;
+    }
+    static const char cut[] = " [...] ";
+    size_t keep = size - 1 - (sizeof cut - 1);
+    size_t head = keep / 2, tail = keep - head;
+    while (head > 0 && ((unsigned char)esc[head] & 0xC0) == 0x80)
+        head--;
+    size_t from = w - tail;
+    while (from < w && ((unsigned char)esc[from] & 0xC0) == 0x80)
+        from++;
+    snprintf(out, size, "%.*s%s%s", (int)head, esc, cut, esc + from);
+    free(esc);
+}
+
+static void add_located(form_ctx *c, sk_diags *to, const char *sheet, unsigned row, unsigned col,
+                        const char *fmt, va_list ap)
 {
     char msg[sizeof ((sk_error *)0)->message];
     char letter[8] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *raw = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!raw) {
+        c->nomem = 1;
+        return;
+    }
+    vsnprintf(raw, (size_t)n + 1, fmt, ap);
+    fit_message(raw, msg, sizeof msg);
+    free(raw);
     if (col)
         wb_col_letter(col, letter);
-    if (sk_diags_add(c->diags, c->file, sheet, row, col ? letter : NULL, "%s", msg) != SK_OK)
+    if (sk_diags_add(to, c->file, sheet, row, col ? letter : NULL, "%s", msg) != SK_OK)
         c->nomem = 1;
+}
+
+void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_located(c, c->diags, sheet, row, col, fmt, ap);
+    va_end(ap);
+}
+
+void form_warning(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_located(c, c->warnings, sheet, row, col, fmt, ap);
+    va_end(ap);
 }
 
 char **form_texts_new(size_t n_langs)
@@ -46,6 +112,7 @@ void form_question_free(sk_question *q, size_t n_langs)
     form_texts_free(q->hint, n_langs);
     form_texts_free(q->constraint_message, n_langs);
     form_texts_free(q->required_message, n_langs);
+    form_texts_free(q->image, n_langs);
     free(q->relevant_src);
     free(q->constraint_src);
     free(q->calculation_src);
@@ -54,6 +121,7 @@ void form_question_free(sk_question *q, size_t n_langs)
     free(q->read_only_src);
     free(q->default_value);
     free(q->quote_consent);
+    free(q->source_type);
     sk_expr_free(q->relevant);
     sk_expr_free(q->constraint);
     sk_expr_free(q->calculation);
@@ -74,6 +142,7 @@ void form_free_impl(form_impl *f)
             sk_choice *ch = &cl->choices[i];
             free(ch->name);
             form_texts_free(ch->label, p->n_langs);
+            form_texts_free(ch->image, p->n_langs);
             for (size_t k = 0; k < ch->n_extra; k++) {
                 free(ch->extra_name[k]);
                 free(ch->extra_value[k]);
@@ -104,6 +173,7 @@ void form_free_impl(form_impl *f)
     free(p->version);
     free(p->source_name);
     names_free(&f->names);
+    sk_diags_free(&p->warnings);
     free(f);
 }
 
@@ -181,8 +251,9 @@ static char *stem(const char *name)
     return strndup(name, dot && dot != name ? (size_t)(dot - name) : strlen(name));
 }
 
-sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_form **out,
-                           sk_diags *diags, sk_error *err)
+/* media_path: the form's path on disk, to find its pictures; NULL from memory. */
+static sk_status load_mem(const void *data, size_t len, const char *name, const char *media_path,
+                          sk_form **out, sk_diags *diags, sk_error *err)
 {
     if (!data || !name || !out || !diags)
         return sk_error_set(err, SK_ERR_ARG, "sk_form_load_mem needs data, a name, out and diags");
@@ -196,16 +267,27 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory loading %s", name);
     }
     size_t before = diags->n;
-    form_ctx c = {.f = f, .file = name, .diags = diags};
+    sk_diags_init(&f->pub.warnings);
+    form_ctx c = {.f = f, .file = name, .diags = diags, .warnings = &f->pub.warnings};
     /* Text that is not UTF-8 stops here: nothing after this point (nor its
      * messages, which quote cells) has to cope with it. */
     if (check_utf8(&c, &wb) == 0) {
         form_build(&c, &wb);
         if (!c.nomem)
             form_check(&c); /* even after build problems: report every problem in one run */
+        if (!c.nomem)
+            form_media_check(&c, media_path);
     }
     wb_free(&wb);
     free(c.qcols);
+    for (size_t i = 0; i < c.n_refused; i++) {
+        free(c.refused[i].name);
+        free(c.refused[i].type);
+    }
+    free(c.refused);
+    for (size_t i = 0; i < c.n_ambiguous; i++)
+        free(c.ambiguous[i]);
+    free(c.ambiguous);
     sk_form *p = &f->pub;
     p->source_name = strdup(base_name(name));
     if (!p->title)
@@ -225,8 +307,15 @@ sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_fo
                                "%zu problem%s in the questionnaire", diags->n - before,
                                diags->n - before == 1 ? "" : "s");
     }
+    sk_diags_sort(&p->warnings);
     *out = p;
     return SK_OK;
+}
+
+sk_status sk_form_load_mem(const void *data, size_t len, const char *name, sk_form **out,
+                           sk_diags *diags, sk_error *err)
+{
+    return load_mem(data, len, name, NULL, out, diags, err);
 }
 
 sk_status sk_form_load(const char *path, sk_form **out, sk_diags *diags, sk_error *err)
@@ -263,7 +352,8 @@ sk_status sk_form_load(const char *path, sk_form **out, sk_diags *diags, sk_erro
                                "cannot read the file; check it is a readable file, not a "
                                "directory");
     }
-    sk_status st = sk_form_load_mem(buf, len, path, out, diags, err);
+    sk_status st = buf ? load_mem(buf, len, path, path, out, diags, err)
+                       : sk_error_set(err, SK_ERR_ARG, "no data read from %s", path);
     free(buf);
     return st;
 }

@@ -124,14 +124,77 @@ void wb_free(wb_workbook *wb)
     memset(wb, 0, sizeof *wb);
 }
 
+/* Length of the blank at s (a space, tab, line break or U+00A0), else 0. */
+static size_t blank_at(const char *s, size_t left)
+{
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+        return 1;
+    if (left >= 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+        return 2;
+    return 0;
+}
+
+/* Blank before the end of s (len bytes), else 0. */
+static size_t blank_before(const char *s, size_t len)
+{
+    if (len >= 1 && blank_at(s + len - 1, 1) == 1)
+        return 1;
+    if (len >= 2 && (unsigned char)s[len - 2] == 0xC2 && (unsigned char)s[len - 1] == 0xA0)
+        return 2;
+    return 0;
+}
+
+/* s without surrounding blanks, moved to its start; returns the new length. */
+static size_t trim(char *s)
+{
+    size_t len = strlen(s), lead = 0, b;
+    while (lead < len && (b = blank_at(s + lead, len - lead)) > 0)
+        lead += b;
+    while (len > lead && (b = blank_before(s + lead, len - lead)) > 0)
+        len -= b;
+    memmove(s, s + lead, len - lead);
+    s[len - lead] = '\0';
+    return len - lead;
+}
+
+void wb_trim(wb_workbook *wb)
+{
+    for (size_t i = 0; i < wb->n; i++) {
+        wb_sheet *sh = &wb->sheets[i];
+        trim(sh->name);
+        for (size_t j = 0; j < sh->n; j++) {
+            wb_row *r = &sh->rows[j];
+            size_t w = 0;
+            for (size_t k = 0; k < r->n; k++) {
+                if (trim(r->cells[k].text) == 0) {
+                    free(r->cells[k].text); /* a cell of blanks is an empty cell */
+                    continue;
+                }
+                r->cells[w++] = r->cells[k];
+            }
+            r->n = w;
+        }
+        /* a row that held only blanks is no row: the header stays first */
+        size_t w = 0;
+        for (size_t j = 0; j < sh->n; j++) {
+            if (sh->rows[j].n == 0) {
+                free(sh->rows[j].cells);
+                continue;
+            }
+            sh->rows[w++] = sh->rows[j];
+        }
+        sh->n = w;
+    }
+}
+
 static int has_ext(const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
     return n >= e && strcasecmp(name + n - e, ext) == 0;
 }
 
-sk_status wb_read_mem(const void *data, size_t len, const char *name, wb_workbook *out,
-                      sk_error *err)
+static sk_status wb_read_any(const void *data, size_t len, const char *name, wb_workbook *out,
+                             sk_error *err)
 {
     memset(out, 0, sizeof *out);
     if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
@@ -151,4 +214,13 @@ sk_status wb_read_mem(const void *data, size_t len, const char *name, wb_workboo
     return sk_error_set_at(err, SK_ERR_FORMAT, name, NULL, 0, NULL,
                            "this is not a spreadsheet this tool reads; give an XLSForm as "
                            ".xlsx, .md (pyxform markdown) or .csv");
+}
+
+sk_status wb_read_mem(const void *data, size_t len, const char *name, wb_workbook *out,
+                      sk_error *err)
+{
+    sk_status st = wb_read_any(data, len, name, out, err);
+    if (st == SK_OK)
+        wb_trim(out); /* pyxform strips every cell, header and sheet name */
+    return st;
 }

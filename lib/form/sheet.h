@@ -47,6 +47,10 @@ sk_status wb_read_md(const char *text, size_t len, const char *name, wb_workbook
 sk_status wb_read_csv(const char *text, size_t len, const char *name, wb_workbook *out,
                       sk_error *err);
 void wb_free(wb_workbook *wb);
+/* Strip blanks (spaces, tabs, line breaks, U+00A0) around every cell and
+ * sheet name, as pyxform does; cells and rows left empty are dropped.
+ * wb_read_mem does this. */
+void wb_trim(wb_workbook *wb);
 
 /* Builders shared by the back ends. NULL on out of memory. */
 wb_sheet *wb_add_sheet(wb_workbook *wb, const char *name, size_t name_len);

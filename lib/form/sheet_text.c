@@ -5,7 +5,11 @@ sk_status text_layout_line(text_layout *t, const text_cell *cells, size_t n, uns
                            sk_error *err)
 {
     size_t first_data = 1;
-    if (n > 0 && cells[0].len > 0) {
+    /* a first cell of blanks ("  ," in pyxform's padded CSV) is empty */
+    int named = 0;
+    for (size_t i = 0; n > 0 && i < cells[0].len && !named; i++)
+        named = cells[0].s[i] != ' ' && cells[0].s[i] != '\t';
+    if (named) {
         t->cur = wb_add_sheet(t->wb, cells[0].s, cells[0].len);
         if (!t->cur)
             return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading %s", t->name);

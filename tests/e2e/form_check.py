@@ -73,6 +73,81 @@ form = os.path.join(FORMS, "broken", "not_a_form.png")
 rc, out, err = run("check", form)
 expect(err.startswith(f"survey-sync: error: {form}: this is not a spreadsheet"), f"png: {err!r}")
 
+# A form the kiosk accepts with warnings: one line per warning on stderr, in
+# exactly this shape, the summary on stdout, exit 0; --strict refuses it.
+import tempfile
+form = os.path.join(FORMS, "accepted", "unsupported_geopoint.md")
+want_warn = f"{form}:survey:2: geopoint 'where' is not collected on a kiosk; it will be left empty"
+rc, out, err = run("check", form)
+expect(rc == 0, f"geopoint: exit {rc} {err!r}")
+expect(err.splitlines() == [want_warn], f"geopoint: stderr {err!r}")
+expect(": valid" in out, f"geopoint: stdout {out!r}")
+rc, out, err = run("check", "--strict", form)
+lines = err.splitlines()
+expect(rc == 1, f"geopoint --strict: exit {rc}")
+expect(lines[:1] == [want_warn], f"geopoint --strict: {lines!r}")
+expect(lines[-1:] == [f"survey-sync: error: {form}: 1 warning, refused with --strict; fix it or "
+                      "run check without --strict"], f"geopoint --strict: {lines!r}")
+expect(out == "", f"geopoint --strict: stdout {out!r}")
+env = dict(os.environ, SURVEY_PASSPHRASE="form check e2e", SK_PWHASH_FAST="1")
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 0, f"keygen: {p.stderr!r}")
+    key = os.path.join(d, "study.key")
+    for strict in (False, True):
+        out_pack = os.path.join(d, f"f{int(strict)}.pack")
+        p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack]
+                           + (["--strict"] if strict else []),
+                           capture_output=True, text=True, env=env, timeout=60)
+        lines = p.stderr.splitlines()
+        expect(lines[:1] == [want_warn], f"pack strict={strict}: stderr {lines!r}")
+        expect(p.returncode == (1 if strict else 0), f"pack strict={strict}: exit {p.returncode}")
+        expect(os.path.exists(out_pack) == (not strict), f"pack strict={strict}: pack file")
+
+# Pictures in labels travel in the pack: pack finds them in FORM-media/
+# beside the form (as ODK does); a missing one is a warning naming its row.
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
+    key = os.path.join(d, "study.key")
+    form = os.path.join(d, "pics.md")
+    with open(form, "w") as fh:
+        fh.write("| survey |\n| | type | name | label | media::image |\n"
+                 "| | note | hello | Hello | logo.png |\n| | select_one yn | q | Q? | |\n"
+                 "| choices |\n| | list_name | name | label | image |\n"
+                 "| | yn | y | Yes | yes.png |\n| | yn | n | No | no.png |\n")
+    os.mkdir(os.path.join(d, "pics-media"))
+    for name, data in (("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")):
+        with open(os.path.join(d, "pics-media", name), "wb") as fh:
+            fh.write(data)
+    rc, out, err = run("check", form)
+    missing = f"{form}:choices:3: the picture 'no.png' is not in pics-media/ beside the form; the label is shown without it"
+    expect(rc == 0 and missing in err.splitlines(), f"pictures check: {rc} {err!r}")
+    out_pack = os.path.join(d, "pics.pack")
+    p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack],
+                       capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 0 and "pictures: 2 (logo.png, yes.png)" in p.stdout,
+           f"pictures pack: {p.returncode} {p.stdout!r} {p.stderr!r}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import skformat
+    with open(out_pack, "rb") as fh:
+        pack = skformat.parse_pack(fh.read())  # the independent reader (FORMATS.md)
+    expect(pack.attachments == [("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")],
+           f"pictures: attachments {pack.attachments!r}")
+    rc, out, err = run("check", "--strict", form)
+    expect(rc == 1, f"pictures --strict: exit {rc}")
+
+# Every kind of row refused by design in one form: one check run prints a
+# located line for each (sheet and row), then the total.
+form = os.path.join(FORMS, "broken", "every_refusal.md")
+rc, out, err = run("check", form)
+lines = err.splitlines()
+expect(rc == 1 and len(lines) == 16, f"every_refusal: exit {rc}, {len(lines)} lines: {lines}")
+for line in lines[:-1]:
+    expect(re.match(re.escape(form) + r":(survey|settings):\d+(:[A-Z]+)?: \S", line),
+           f"every_refusal: not located: {line!r}")
+expect(lines[-1:] == [f"survey-sync: error: {form}: 15 problems; fix them and run check again"],
+       f"every_refusal: last line {lines[-1:]!r}")
+
 # Usage errors exit 2.
 for args in ([], ["a", "b"], ["--frobnicate"]):
     rc, out, err = run("check", *args)

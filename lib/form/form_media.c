@@ -1,0 +1,172 @@
+/* form_media.c - the picture files a form shows with its labels
+ * (media::image), and where survey-sync finds them: in FORM-media/ beside
+ * the form, as ODK Collect and ODK Central lay them out (survey.xlsx ->
+ * survey-media/). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "form_internal.h"
+
+/* A plain file name: what a pack may carry (no folder, no "..", no control
+ * characters). */
+static int plain_file_name(const char *s)
+{
+    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+typedef struct media_use {
+    const char *name, *sheet;
+    unsigned row;
+} media_use;
+
+/* Calls fn once per distinct picture name, in form order (questions, then
+ * choices), with the place it is first used.  Returns the first non-zero fn
+ * result. */
+static int each_media(const sk_form *f, int (*fn)(void *ctx, const media_use *u), void *ctx)
+{
+    size_t cap = 16, n = 0;
+    const char **seen = malloc(cap * sizeof *seen);
+    if (!seen)
+        return -1;
+    int rc = 0;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        size_t items = pass == 0 ? f->n_q : f->n_lists;
+        for (size_t i = 0; i < items && !rc; i++) {
+            size_t n_choices = pass == 0 ? 1 : f->lists[i].n;
+            for (size_t k = 0; k < n_choices && !rc; k++) {
+                char **img = pass == 0 ? f->q[i].image : f->lists[i].choices[k].image;
+                unsigned row = pass == 0 ? f->q[i].row : f->lists[i].choices[k].row;
+                for (size_t l = 0; img && l < f->n_langs && !rc; l++) {
+                    if (!img[l])
+                        continue;
+                    int dup = 0;
+                    for (size_t s = 0; s < n && !dup; s++)
+                        dup = strcmp(seen[s], img[l]) == 0;
+                    if (dup)
+                        continue;
+                    if (n == cap) {
+                        const char **ns = realloc(seen, (cap *= 2) * sizeof *ns);
+                        if (!ns) {
+                            rc = -1;
+                            break;
+                        }
+                        seen = ns;
+                    }
+                    seen[n++] = img[l];
+                    media_use u = {img[l], pass == 0 ? "survey" : "choices", row};
+                    rc = fn(ctx, &u);
+                }
+            }
+        }
+    }
+    free(seen);
+    return rc;
+}
+
+typedef struct check_ctx {
+    form_ctx *c;
+    const char *dir;   /* NULL: names only */
+    const char *shown; /* the folder as messages name it */
+} check_ctx;
+
+static int check_one(void *ctx, const media_use *u)
+{
+    check_ctx *k = ctx;
+    if (!plain_file_name(u->name)) {
+        form_problem(k->c, u->sheet, u->row, 0,
+                     "the picture '%s' is not a plain file name; name a file in the form's "
+                     "-media folder, without a folder part",
+                     u->name);
+        return 0;
+    }
+    if (!k->dir)
+        return 0;
+    size_t len = strlen(k->dir) + strlen(u->name) + 2;
+    char *path = malloc(len);
+    if (!path)
+        return -1;
+    snprintf(path, len, "%s/%s", k->dir, u->name);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        form_warning(k->c, u->sheet, u->row, 0,
+                     "the picture '%s' is not in %s/ beside the form; the label is shown "
+                     "without it",
+                     u->name, k->shown);
+    free(path);
+    return 0;
+}
+
+void form_media_check(form_ctx *c, const char *form_path)
+{
+    char *dir = form_path ? sk_form_media_dir(form_path) : NULL;
+    if (form_path && !dir) {
+        c->nomem = 1;
+        return;
+    }
+    const char *slash = dir ? strrchr(dir, '/') : NULL;
+    check_ctx k = {c, dir, slash ? slash + 1 : dir};
+    if (each_media(&c->f->pub, check_one, &k) < 0)
+        c->nomem = 1;
+    free(dir);
+}
+
+char *sk_form_media_dir(const char *form_path)
+{
+    if (!form_path)
+        return NULL;
+    const char *base = strrchr(form_path, '/');
+    base = base ? base + 1 : form_path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - form_path) : strlen(form_path);
+    char *out = malloc(stem + sizeof "-media");
+    if (out)
+        snprintf(out, stem + sizeof "-media", "%.*s-media", (int)stem, form_path);
+    return out;
+}
+
+typedef struct list_ctx {
+    char **names;
+    size_t n, cap;
+} list_ctx;
+
+static int list_one(void *ctx, const media_use *u)
+{
+    list_ctx *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **nn = realloc(l->names, cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        l->names = nn;
+        l->cap = cap;
+    }
+    return (l->names[l->n] = strdup(u->name)) ? (l->n++, 0) : -1;
+}
+
+sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error *err)
+{
+    if (!form || !names || !n)
+        return sk_error_set(err, SK_ERR_ARG, "sk_form_media needs a form, names and n");
+    list_ctx l = {0};
+    if (each_media(form, list_one, &l) < 0) {
+        sk_form_media_free(l.names, l.n);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the form's pictures");
+    }
+    *names = l.names;
+    *n = l.n;
+    return SK_OK;
+}
+
+void sk_form_media_free(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
