@@ -183,6 +183,57 @@ static void test_choice_filter(void **state)
     assert_int_equal(sk_run_choices(fx->run, q(fx, "role"), idx, 1), 1); /* at most max */
 }
 
+/* Cascading selects as ODK authors write them (tests/data/forms/cascade.md):
+ * each level shows only the choices of the one above, and lookups through
+ * instance(), pulldata() and jr:itext() read the choice lists. */
+static void test_cascading_selects(void **state)
+{
+    (void)state;
+    sk_form *form = NULL;
+    sk_diags d;
+    sk_diags_init(&d);
+    sk_error err;
+    sk_status st = sk_form_load(SK_TEST_DATA "/forms/cascade.md", &form, &d, &err);
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "%s:%u: %s\n", d.items[i].sheet, d.items[i].row, d.items[i].message);
+    sk_diags_free(&d);
+    assert_int_equal(st, SK_OK);
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(form, &a, 0, "dev123", &run, &err), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    int district = sk_form_find(form, "district"), town = sk_form_find(form, "town");
+    const sk_choice_list *towns = &form->lists[form->q[town].list];
+    size_t idx[8];
+    assert_int_equal(sk_run_choices(run, district, idx, 8), 0);
+    assert_int_equal(sk_answers_set(&a, "region", "north", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_choices(run, district, idx, 8), 2); /* durham, tyne */
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 0);
+    assert_int_equal(sk_answers_set(&a, "district", "durham", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 2);
+    assert_string_equal(towns->choices[idx[0]].name, "dur");
+    assert_string_equal(towns->choices[idx[1]].name, "bish");
+    assert_int_equal(sk_answers_set(&a, "town", "bish", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "town_label"), "Bishop Auckland");
+    assert_string_equal(sk_answers_get(&a, "region_code"), "N");
+    assert_string_equal(sk_answers_get(&a, "district_it"), "Durham Co");
+    assert_string_equal(sk_answers_get(&a, "form_ver"), "2024031201");
+    /* Another region: the lower levels offer its choices only. */
+    assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "district", "devon", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 2);
+    assert_string_equal(towns->choices[idx[0]].name, "exe");
+    assert_string_equal(towns->choices[idx[1]].name, "ply");
+    sk_run_free(run);
+    sk_answers_free(&a);
+    sk_form_free(form);
+}
+
 static void test_paging(void **state)
 {
     fixture *fx = *state;
@@ -266,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpolation, setup, teardown),
+        cmocka_unit_test(test_cascading_selects),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,7 @@ struct sk_run {
     int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
     const sk_choice *filter_choice;
     const char *filter_label;
+    char itext_buf[300];      /* instance_value_cb's itextId, valid until its next call */
 };
 
 static const char *lookup(void *user, const char *name)
@@ -66,6 +67,54 @@ static const char *column_cb(void *user, const char *name)
     return NULL;
 }
 
+/* Secondary instances: the form's choice lists, by list name, for
+ * instance('list')/root/item[...], pulldata() and jr:itext(). */
+static const sk_choice_list *list_named(const sk_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->form->n_lists; i++)
+        if (strcmp(run->form->lists[i].name, id) == 0)
+            return &run->form->lists[i];
+    return NULL;
+}
+
+static long instance_rows_cb(void *user, const char *id)
+{
+    const sk_choice_list *l = list_named(user, id);
+    return l ? (long)l->n : -1;
+}
+
+static const char *instance_value_cb(void *user, const char *id, size_t row, const char *col)
+{
+    sk_run *run = user;
+    const sk_choice_list *l = list_named(run, id);
+    if (!l || row >= l->n)
+        return NULL;
+    const sk_choice *c = &l->choices[row];
+    if (strcmp(col, "name") == 0)
+        return c->name;
+    if (strcmp(col, "label") == 0)
+        return sk_form_text(run->form, c->label, run->lang);
+    if (strcmp(col, "itextId") == 0) {
+        /* pyxform's id for the choice's label, read back by jr:itext() */
+        snprintf(run->itext_buf, sizeof run->itext_buf, "static_instance-%s-%zu", id, row);
+        return run->itext_buf;
+    }
+    for (size_t i = 0; i < c->n_extra; i++)
+        if (strcmp(c->extra_name[i], col) == 0)
+            return c->extra_value[i];
+    return NULL;
+}
+
+static const char *property_cb(void *user, const char *name)
+{
+    const sk_run *run = user;
+    if (strcmp(name, "version") == 0)
+        return run->form->version;
+    if (strcmp(name, "deviceid") == 0)
+        return run->device_id;
+    return NULL; /* username, email, phone number: a kiosk has none */
+}
+
 static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
 {
     sk_eval_ctx ctx = {.lookup = lookup,
@@ -73,7 +122,10 @@ static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
                        .user = (void *)run,
                        .self = self,
                        .now_ms = now_ms,
-                       .column = column_cb};
+                       .column = column_cb,
+                       .instance_rows = instance_rows_cb,
+                       .instance_value = instance_value_cb,
+                       .property = property_cb};
     return ctx;
 }
 
