@@ -43,6 +43,18 @@ static void print_pack(const sk_pack *p, const char *indent)
     printf("\n%sfile:        ", indent);
     term_put(stdout, p->file_name);
     printf(" (%zu bytes)\n", p->form_len);
+    for (size_t i = 0; i < p->n_attachments; i++) {
+        printf("%sattachment:  ", indent);
+        term_put(stdout, p->attachments[i].name);
+        printf(" (%zu bytes)\n", p->attachments[i].len);
+    }
+    if (p->delivery.url) {
+        char pin[65];
+        sk_hex(p->delivery.tls_pin, sizeof p->delivery.tls_pin, pin);
+        printf("%sdelivers to: ", indent);
+        term_put(stdout, p->delivery.url);
+        printf("\n%sTLS pin:     sha256 %s\n", indent, pin);
+    }
     printf("%screated:     %s\n", indent, when);
     printf("%sstudy:       %s\n", indent, fp);
     printf("%sdigest:      %s\n", indent, digest);

@@ -580,28 +580,47 @@ static int write_golden(void)
     strcpy(h.form_version, "2026.1");
     sk_wcode_tag("G01D-EN00-C0DE-2026", h.withdraw_tag);
     const char *payload = "{\"golden\":\"response\",\"q1\":\"yes\"}";
-    blob rec, draft, wrapped, pack;
-    if (sk_record_seal(&h, &key->pub, &dk, payload, strlen(payload), &rec.data, &rec.len, &err) != SK_OK)
-        return 1;
-    h.kind = SK_REC_DRAFT;
-    h.seq = 0;
-    memset(h.withdraw_tag, 0, sizeof h.withdraw_tag);
-    memset(h.record_id, 0xB0, sizeof h.record_id);
-    if (sk_record_seal(&h, &key->pub, &dk, "{\"golden\":\"draft\"}", 18, &draft.data, &draft.len, &err) != SK_OK)
-        return 1;
-    h.kind = SK_REC_INCOMPLETE;
-    h.seq = 8;
-    memset(h.record_id, 0xC0, sizeof h.record_id);
-    if (sk_record_wrap_draft(&h, &key->pub, &dk, draft.data, draft.len, &wrapped.data, &wrapped.len, &err) != SK_OK)
-        return 1;
-    snprintf(path, sizeof path, "%s/record.bin", dir);
-    sk_write_file_atomic(path, rec.data, rec.len, 0644, 0, &err);
-    snprintf(path, sizeof path, "%s/wrapped_draft.bin", dir);
-    sk_write_file_atomic(path, wrapped.data, wrapped.len, 0644, 0, &err);
+    blob rec = {0}, draft = {0}, wrapped = {0}, pack;
+    /* Records are sealed to a fresh ephemeral key: existing record vectors are
+     * kept (only a record format change remakes them: delete the files). */
+    char rec_path[4096], wrapped_path[4096];
+    snprintf(rec_path, sizeof rec_path, "%s/record.bin", dir);
+    snprintf(wrapped_path, sizeof wrapped_path, "%s/wrapped_draft.bin", dir);
+    if (stat(rec_path, &sb) == 0 && stat(wrapped_path, &sb) == 0) {
+        if (sk_read_file(rec_path, 1 << 20, &rec.data, &rec.len, &err) != SK_OK ||
+            sk_read_file(wrapped_path, 1 << 20, &wrapped.data, &wrapped.len, &err) != SK_OK)
+            return 1;
+    } else {
+        if (sk_record_seal(&h, &key->pub, &dk, payload, strlen(payload), &rec.data, &rec.len, &err) != SK_OK)
+            return 1;
+        h.kind = SK_REC_DRAFT;
+        h.seq = 0;
+        memset(h.withdraw_tag, 0, sizeof h.withdraw_tag);
+        memset(h.record_id, 0xB0, sizeof h.record_id);
+        if (sk_record_seal(&h, &key->pub, &dk, "{\"golden\":\"draft\"}", 18, &draft.data, &draft.len, &err) != SK_OK)
+            return 1;
+        h.kind = SK_REC_INCOMPLETE;
+        h.seq = 8;
+        memset(h.record_id, 0xC0, sizeof h.record_id);
+        if (sk_record_wrap_draft(&h, &key->pub, &dk, draft.data, draft.len, &wrapped.data, &wrapped.len, &err) != SK_OK)
+            return 1;
+        sk_write_file_atomic(rec_path, rec.data, rec.len, 0644, 0, &err);
+        sk_write_file_atomic(wrapped_path, wrapped.data, wrapped.len, 0644, 0, &err);
+    }
+    /* Pack v2 with one attachment and a delivery server; the pin and the
+     * receipt key are fixed bytes (32 x 0x11, the public key of seed 32 x 0x33). */
     snprintf(path, sizeof path, "%s/pack.bin", dir);
-    /* the pack format did not change with records v2: an existing pack.bin is kept */
-    if (stat(path, &sb) != 0 && sk_pack_write(path, key, "golden_basic", "2026.1", "Golden pack", "golden.md", (const uint8_t *)form_text,
-                      sizeof form_text - 1, &err) != SK_OK)
+    static const uint8_t logo[] = "GOLDEN-LOGO-BYTES";
+    sk_pack_file att = {.name = "logo.png", .bytes = (uint8_t *)logo, .len = sizeof logo - 1};
+    uint8_t pin[32], rk_pk[32], rk_sk[64], rk_seed[32];
+    memset(pin, 0x11, sizeof pin);
+    memset(rk_seed, 0x33, sizeof rk_seed);
+    crypto_sign_seed_keypair(rk_pk, rk_sk, rk_seed);
+    sodium_memzero(rk_sk, sizeof rk_sk);
+    sk_pack_extras extras = {.attachments = &att, .n_attachments = 1,
+                             .deliver_url = "https://kiosk-server.example:8443", .tls_pin = pin, .receipt_pk = rk_pk};
+    if (sk_pack_write_with(path, key, "golden_basic", "2026.1", "Golden pack", "golden.md",
+                           (const uint8_t *)form_text, sizeof form_text - 1, &extras, &err) != SK_OK)
         return 1;
     assert_int_equal(sk_read_file(path, 1 << 20, &pack.data, &pack.len, &err), SK_OK);
     blob items[3] = {pack, rec, wrapped};

@@ -217,6 +217,17 @@ def part_golden(golden):
         check((p.form_id, p.form_version, p.title, p.file_name) ==
               ("golden_basic", "2026.1", "Golden pack", "golden.md"), "pack.bin fields")
         check((p.box_pk, p.sign_pk) == (study.box_pk, study.sign_pk), "pack.bin is the golden study's")
+        check(p.version == 2 and p.attachments == [("logo.png", b"GOLDEN-LOGO-BYTES")],
+              "pack.bin (v2): one attachment logo.png: %r" % (p.attachments,))
+        rk = sf.DeviceKey(bytes([0x33]) * 32).pk
+        check(p.url == "https://kiosk-server.example:8443" and p.tls_pin == b"\x11" * 32
+              and p.receipt_pk == rk,
+              "pack.bin delivery: URL, pin 32 x 11, receipt key of seed 32 x 33")
+    v1_raw = golden_file("pack_v1.bin")
+    if v1_raw is not None and study:
+        p1 = sf.parse_pack(v1_raw)
+        check(p1.version == 1 and p1.form_id == "golden_basic" and p1.attachments == [] and p1.url is None,
+              "pack_v1.bin still reads: no attachments, no server")
     b_raw = golden_file("bundle.skb")
     if b_raw is not None and study:
         b = sf.read_bundle(b_raw)
@@ -462,9 +473,24 @@ def part_differential(sync, tmp, got):
     p = run(sync, "inspect", put(ctl, "pack"), ok=False)
     check(p.returncode == 0 and "signature:   ok" in p.stdout, "(d) control pack: inspect accepts: %r" % p.stderr)
     sf.parse_pack(ctl)
+    # controls: a version 1 pack, and a version 2 pack with attachments and a server
+    for what, raw in {"version 1": pack(version=1),
+                      "attachments and a server": pack(attachments=[("a.png", b"1"), ("b.csv", b"x,y\n")],
+                                                       url="https://10.1.2.3:8443", tls_pin=b"\x01" * 32,
+                                                       receipt_pk=b"\x02" * 32)}.items():
+        p = run(sync, "inspect", put(raw, "pack"), ok=False)
+        check(p.returncode == 0 and "signature:   ok" in p.stdout,
+              "(d) inspect accepts a Python-written pack with %s: %r" % (what, p.stderr))
     bad_packs = {
         "reserved byte": resign_pack(ctl[:5] + b"\x01" + ctl[6:]),
-        "version 2": resign_pack(ctl[:4] + b"\x02" + ctl[5:]),
+        "version 3": resign_pack(ctl[:4] + b"\x03" + ctl[5:]),
+        "two attachments named alike": pack(attachments=[("a.png", b"1"), ("A.png", b"2")]),
+        "attachment name with /": pack(attachments=[("m/a.png", b"1")]),
+        "attachment name with a newline": pack(attachments=[("a\n.png", b"1")]),
+        "65 attachments": pack(attachments=[("f%d.csv" % i, b"x") for i in range(65)]),
+        "a pin without a URL": pack(tls_pin=b"\x01" * 32),
+        "a receipt key without a URL": pack(receipt_pk=b"\x01" * 32),
+        "a URL with CR LF": pack(url="https://h:1\r\nX: y", tls_pin=b"\x01" * 32, receipt_pk=b"\x02" * 32),
         "version 0": resign_pack(ctl[:4] + b"\x00" + ctl[5:]),
         "byte after the signature": ctl + b"\x00",
         "file name with /": pack(file_name="a/kiosk_e2e.md"),

@@ -52,7 +52,8 @@ class PassphraseError(SkError):
 MIB = 1024 * 1024
 PAYLOAD_MAX = 32 * MIB
 PACK_FORM_MAX = 32 * MIB
-PACK_FILE_MAX = 32 * MIB + 4096
+PACK_FILE_MAX = 32 * MIB + 32 * 1024
+PACK_ATTACHMENTS_MAX = 64
 BUNDLE_ITEM_MAX = 64 * MIB
 
 # ------------------------------------------------------------- primitives --
@@ -346,12 +347,29 @@ class Pack:
     pass
 
 
+def _plain_name(name, what):
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise FormatError("pack: %s %r is not a plain name" % (what, name))
+
+
+def _no_control(s, what):
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in s):
+        raise FormatError("pack: %s has a control character" % what)
+
+
 def parse_pack(data, verify=True):
     if len(data) > PACK_FILE_MAX:
         raise FormatError("pack: %d bytes, more than SK_PACK_FILE_MAX" % len(data))
     r = Reader(data, "pack")
     p = Pack()
-    check_magic_version(r, b"SKPK", 1)
+    m = r.take(4, "magic")
+    if m != b"SKPK":
+        raise FormatError("pack: magic %r" % m)
+    p.version = r.u8("version")
+    if p.version > 2:
+        raise UnsupportedError("pack: version %d is newer than this reader (2): update the software" % p.version)
+    if p.version < 1:
+        raise UnsupportedError("pack: version %d is from an older release, no longer read" % p.version)
     check_reserved(r.take(3, "reserved"), "pack")
     p.created_ms = r.i64("created_ms")
     p.box_pk, p.sign_pk = r.take(32, "box_pk"), r.take(32, "sign_pk")
@@ -359,12 +377,37 @@ def parse_pack(data, verify=True):
     p.form_version = r.str16("form version", 0, 32)
     p.title = r.str16("form title", 0, 1024)
     p.file_name = r.str16("file name", 1, 255)
-    if "/" in p.file_name or "\\" in p.file_name or p.file_name in (".", ".."):
-        raise FormatError("pack: file name %r is not a plain name" % p.file_name)
+    _plain_name(p.file_name, "file name")
     n = r.u32("form bytes length")
     if n > PACK_FORM_MAX:
         raise FormatError("pack: form bytes %d > 32 MiB" % n)
     p.form_bytes = r.take(n, "form bytes")
+    p.attachments, p.url, p.tls_pin, p.receipt_pk = [], None, None, None
+    if p.version >= 2:
+        count = r.u16("attachment count")
+        if count > PACK_ATTACHMENTS_MAX:
+            raise FormatError("pack: %d attachments > %d" % (count, PACK_ATTACHMENTS_MAX))
+        total, seen = n, set()
+        for i in range(count):
+            name = r.str16("attachment %d name" % i, 1, 255)
+            _plain_name(name, "attachment name")
+            _no_control(name, "attachment name")
+            folded = name.encode("utf-8").lower()   # ASCII letters only: bytes.lower()
+            if folded in seen:
+                raise FormatError("pack: two attachments named %r (ignoring case)" % name)
+            seen.add(folded)
+            m = r.u32("attachment %d length" % i)
+            total += m
+            if total > PACK_FORM_MAX:
+                raise FormatError("pack: form and attachments > 32 MiB")
+            p.attachments.append((name, r.take(m, "attachment %d bytes" % i)))
+        url = r.str16("delivery URL", 0, 255)
+        pin, rk = r.take(32, "TLS pin"), r.take(32, "receipt key")
+        if url:
+            _no_control(url, "delivery URL")
+            p.url, p.tls_pin, p.receipt_pk = url, pin, rk
+        elif pin != bytes(32) or rk != bytes(32):
+            raise FormatError("pack: no delivery URL but a non-zero pin or receipt key")
     p.signed = data[:r.p]
     p.signature = r.take(64, "signature")
     r.end()
@@ -376,15 +419,22 @@ def parse_pack(data, verify=True):
     return p
 
 
-def write_pack(study, form_id, form_version, title, file_name, form_bytes, created_ms, strict=True):
-    """strict=False writes bytes fields as given (for tests of other readers)."""
+def write_pack(study, form_id, form_version, title, file_name, form_bytes, created_ms, strict=True,
+               version=2, attachments=(), url="", tls_pin=bytes(32), receipt_pk=bytes(32)):
+    """strict=False writes bytes fields as given (for tests of other readers).
+    version=1 writes the old layout (no attachments, no server)."""
     def s16(s, what):
         raw = enc_string(s, what) if strict or isinstance(s, str) else bytes(s)
         return struct.pack("<H", len(raw)) + raw
-    body = (b"SKPK" + bytes([1, 0, 0, 0]) + struct.pack("<q", created_ms) + study.box_pk
+    body = (b"SKPK" + bytes([version, 0, 0, 0]) + struct.pack("<q", created_ms) + study.box_pk
             + study.sign_pk + s16(form_id, "form id") + s16(form_version, "form version")
             + s16(title, "title") + s16(file_name, "file name")
             + struct.pack("<I", len(form_bytes)) + form_bytes)
+    if version >= 2:
+        body += struct.pack("<H", len(attachments))
+        for name, data in attachments:
+            body += s16(name, "attachment name") + struct.pack("<I", len(data)) + data
+        body += s16(url, "delivery URL") + tls_pin + receipt_pk
     return body + sign_detached(body, study.sign_sk)
 
 # ---------------------------------------------------------------- records --

@@ -97,6 +97,7 @@ put('form', 'xlsx_golden_basic', b'\2' + xlsx_parts(read('tests/data/forms/golde
 
 # pack, bundle: the golden files
 put('pack', 'pack.bin', read('tests/golden/crypto/pack.bin'))
+put('pack', 'pack_v1.bin', read('tests/golden/crypto/pack_v1.bin'))
 put('bundle', 'bundle.skb', read('tests/golden/crypto/bundle.skb'))
 
 # signed: mode 0 a pack body (no signature), 1 bundle items, 2 a record
