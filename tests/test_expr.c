@@ -183,7 +183,7 @@ static const expr_case cases[] = {
     {"regex(., '^[A-Z]{2}[0-9]{2}')", ".=AB12 3CD", "true"},
     {"regex('x', concat('^', 'x', '$'))", "", "true"},
     {"regex('x', concat('(', 'x'))", "", "?regular expression"},
-    {"regex(${a}, '(unclosed')", "", "!regular expression '(unclosed'"},
+    {"regex(${a}, '(unclosed')", "", "!regular expression at character 13 ('(unclosed') is invalid"},
     /* numbers */
     {"int(3.7)", "", "3"},
     {"int(-3.7)", "", "-3"},

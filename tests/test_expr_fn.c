@@ -350,12 +350,54 @@ static void test_instances_listed(void **state)
     sk_expr_free(e);
 }
 
+/* Messages keep the position within the expression and stay on one line. */
+typedef struct quote_case {
+    const char *src;
+    size_t max;
+    const char *want;
+} quote_case;
+
+static void test_messages_one_line(void **state)
+{
+    (void)state;
+    static const quote_case q[] = {
+        {"a\nb", 10, "a\\nb"},
+        {"a\r\nb\tc", 10, "a\\r\\nb\\tc"},
+        {"x\x01y", 10, "x\\x01y"},
+        {"abcdef", 3, "abc..."},
+        {"h\xc3\xa9llo", 2, "h\xc3\xa9..."},   /* characters, not bytes */
+        {"", 5, ""},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        char out[64];
+        assert_string_equal(sk_expr_quote(out, sizeof out, q[i].src, q[i].max), q[i].want);
+    }
+    char tiny[6];
+    assert_string_equal(sk_expr_quote(tiny, sizeof tiny, "a\nbcdef", 100), "a\\nbc");
+    /* Positions count from the start of the whole expression, across lines. */
+    sk_expr *e = NULL;
+    sk_error err;
+    assert_int_equal(sk_expr_compile("1 +\n  * 2", &e, &err), SK_ERR_EXPR);
+    assert_non_null(strstr(err.message, "at character 7"));
+    assert_int_equal(sk_expr_compile("regex(.,\n'a\n(')", &e, &err), SK_ERR_EXPR);
+    assert_non_null(strstr(err.message, "at character 10 ('a\\n(')"));
+    assert_null(strchr(err.message, '\n'));
+    /* Evaluation errors name the place too. */
+    assert_int_equal(sk_expr_compile("concat('x', regex(., concat('(', 'a')))", &e, &err), SK_OK);
+    sk_eval_ctx ctx = {.self = "a"};
+    char *s = NULL;
+    assert_int_equal(sk_expr_eval_string(e, &ctx, &s, &err), SK_ERR_EXPR);
+    assert_non_null(strstr(err.message, "computed at character 13 ('(a')"));
+    sk_expr_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_time_zones),
         cmocka_unit_test(test_instances_listed),
+        cmocka_unit_test(test_messages_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,6 +90,13 @@ const char *sk_expr_column(const sk_expr *e, size_t i);
 size_t sk_expr_instance_count(const sk_expr *e);
 const char *sk_expr_instance(const sk_expr *e, size_t i);
 
+/* Quote expression text in a message: copies at most max_chars characters
+ * of src into out (size bytes, always terminated, never cutting a UTF-8
+ * character), writing line breaks, tabs and other control characters as
+ * \n \r \t \xHH so a message stays on one line, and ending a cut text with
+ * "...".  Returns out. */
+char *sk_expr_quote(char *out, size_t size, const char *src, size_t max_chars);
+
 /* NULL is a no-op. */
 void sk_expr_free(sk_expr *e);
 /* The source text as given to sk_expr_compile. */

@@ -259,8 +259,12 @@ static sk_value call(evaluator *ev, const node *n)
                 match = regexec(&re, s, 0, NULL, 0) == 0;
                 regfree(&re);
             } else if (pat && ev->st == SK_OK) {
+                char quoted[200];
                 ev->st = sk_error_set(ev->err, SK_ERR_EXPR,
-                                      "the regular expression '%s' is invalid: %s", pat, msg);
+                                      "the regular expression computed at character %zu ('%s') "
+                                      "is invalid: %s",
+                                      n->pos + 1, sk_expr_quote(quoted, sizeof quoted, pat, 60),
+                                      msg);
             }
             free(pat);
         }

@@ -12,8 +12,11 @@ static long rows_of(evaluator *ev, const node *n, const char *id)
     long rows = -1;
     if (ev->ctx && ev->ctx->instance_rows)
         rows = ev->ctx->instance_rows(ev->ctx->user, id);
-    if (rows < 0)
-        expr_fail(ev, n, "there is no instance '%s'; name a choice list of the form", id);
+    if (rows < 0) {
+        char q[100];
+        expr_fail(ev, n, "there is no instance '%s'; name a choice list of the form",
+                  sk_expr_quote(q, sizeof q, id, 40));
+    }
     return rows;
 }
 

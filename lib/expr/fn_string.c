@@ -301,8 +301,9 @@ sk_value fn_digest(evaluator *ev, const node *n)
         r = expr_fail(ev, n, "digest(): %s is not available on a kiosk; use 'SHA-256' or "
                              "'SHA-512'", algo);
     } else {
+        char q[100];
         r = expr_fail(ev, n, "digest(): unknown algorithm '%s'; use 'SHA-256' or 'SHA-512'",
-                      algo);
+                      sk_expr_quote(q, sizeof q, algo, 30));
     }
     if (hl) {
         if (strcasecmp(enc, "hex") == 0) {
@@ -315,7 +316,9 @@ sk_value fn_digest(evaluator *ev, const node *n)
             sodium_bin2base64(out, sizeof out, h, hl, sodium_base64_VARIANT_ORIGINAL);
             r = expr_str(ev, out);
         } else {
-            r = expr_fail(ev, n, "digest(): unknown encoding '%s'; use 'base64' or 'hex'", enc);
+            char q[100];
+            r = expr_fail(ev, n, "digest(): unknown encoding '%s'; use 'base64' or 'hex'",
+                          sk_expr_quote(q, sizeof q, enc, 30));
         }
     }
     free(data);

@@ -611,11 +611,13 @@ static void check_calls(parser *p)
             if (expr_regex_compile(n->re, pat->str, msg, sizeof msg) != 0) {
                 free(n->re);
                 n->re = NULL;
+                char quoted[200];
                 if (!failed(p))
                     p->st = sk_error_set(p->err, SK_ERR_EXPR,
-                                         "the regular expression '%s' at character %zu is "
+                                         "the regular expression at character %zu ('%s') is "
                                          "invalid: %s",
-                                         pat->str, pat->pos + 1, msg);
+                                         pat->pos + 1, sk_expr_quote(quoted, sizeof quoted,
+                                                                     pat->str, 60), msg);
                 return;
             }
         }

@@ -76,16 +76,12 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
         return;
     }
     if (st != SK_OK) {
-        /* A message holds 512 bytes: quote at most 60 of a long source (cut
-         * between UTF-8 characters) so the reason after it is not lost. */
-        size_t n = strlen(src), shown = n;
-        if (n > 60) {
-            shown = 60;
-            while (shown > 0 && ((unsigned char)src[shown] & 0xC0) == 0x80)
-                shown--;
-        }
-        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%.*s%s\": %s",
-                     form_expr_column[slot], (int)shown, src, shown < n ? "..." : "",
+        /* A message holds 512 bytes: quote at most 60 characters of a long
+         * source so the reason after it is not lost, with its line breaks
+         * escaped so the message stays on one line. */
+        char quoted[300];
+        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%s\": %s",
+                     form_expr_column[slot], sk_expr_quote(quoted, sizeof quoted, src, 60),
                      err.message);
         return;
     }
