@@ -234,6 +234,69 @@ static void test_cascading_selects(void **state)
     sk_form_free(form);
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    return buf;
+}
+
+/* A CSV attached to the form (ODK's FORM-media/NAME.csv) is the instance
+ * pulldata('NAME', ...) reads, before a choice list of the same name. */
+static void test_csv_attachment(void **state)
+{
+    (void)state;
+    sk_form *form = NULL;
+    sk_diags d;
+    sk_diags_init(&d);
+    sk_error err;
+    assert_int_equal(sk_form_load(SK_TEST_DATA "/forms/cascade.md", &form, &d, &err), SK_OK);
+    sk_diags_free(&d);
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(form, &a, 0, "dev123", &run, &err), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "region", "north", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "N"); /* the choice list */
+    size_t len;
+    char *csv = slurp(SK_TEST_DATA "/forms/cascade-media/region.csv", &len);
+    assert_int_equal(sk_run_add_csv(run, "region.csv", csv, len, &err), SK_OK);
+    free(csv);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "NN"); /* the CSV first */
+    assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "SS");
+    /* Broken files are refused with the file, the line and what to do. */
+    static const struct { const char *text, *want; } bad[] = {
+        {"name,code\nnorth,\"N\n", "region.csv:2: a quoted field is never closed"},
+        {"name,,code\n", "column 2 has no name"},
+        {"name,name\n", "the column 'name' is named twice"},
+        {"name,code\na,b\nc,d,e\n", "region.csv:3: the row has 3 fields but the first row "
+                                        "names 2 columns"},
+        {"", "the file is empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sk_error e;
+        sk_error_clear(&e);
+        assert_int_equal(sk_run_add_csv(run, "region.csv", bad[i].text, strlen(bad[i].text), &e),
+                         SK_ERR_FORMAT);
+        char full[700];
+        sk_error_format(&e, full, sizeof full);
+        if (!strstr(full, bad[i].want))
+            fail_msg("CSV case %zu: want '%s' in '%s'", i, bad[i].want, full);
+    }
+    assert_int_equal(sk_run_add_csv(run, "region.txt", "a\n", 2, &err), SK_ERR_ARG);
+    sk_run_free(run);
+    sk_answers_free(&a);
+    sk_form_free(form);
+}
+
 static void test_paging(void **state)
 {
     fixture *fx = *state;
@@ -318,6 +381,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpolation, setup, teardown),
         cmocka_unit_test(test_cascading_selects),
+        cmocka_unit_test(test_csv_attachment),
         cmocka_unit_test(test_free_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,8 @@
 #include "sk/expr.h"
 #include "sk/runtime.h"
 
+#include "csv_instance.h"
+
 /* The passes settle in one or two rounds in real forms; a form whose
  * calculations feed back through relevance gets this many before we stop. */
 #define MAX_PASSES 8
@@ -36,6 +38,10 @@ struct sk_run {
     const sk_choice *filter_choice;
     const char *filter_label;
     char itext_buf[300];      /* instance_value_cb's itextId, valid until its next call */
+    /* CSV attachments (sk_run_add_csv), by instance id (the file name without .csv) */
+    char **csv_ids;
+    csv_table **csv;
+    size_t n_csv;
 };
 
 static const char *lookup(void *user, const char *name)
@@ -77,8 +83,21 @@ static const sk_choice_list *list_named(const sk_run *run, const char *id)
     return NULL;
 }
 
+static const csv_table *csv_named(const sk_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->n_csv; i++)
+        if (strcmp(run->csv_ids[i], id) == 0)
+            return run->csv[i];
+    return NULL;
+}
+
+/* A CSV attachment comes first: pulldata('x', ...) means x.csv in ODK even
+ * when a choice list has the same name. */
 static long instance_rows_cb(void *user, const char *id)
 {
+    const csv_table *t = csv_named(user, id);
+    if (t)
+        return (long)csv_table_rows(t);
     const sk_choice_list *l = list_named(user, id);
     return l ? (long)l->n : -1;
 }
@@ -86,6 +105,9 @@ static long instance_rows_cb(void *user, const char *id)
 static const char *instance_value_cb(void *user, const char *id, size_t row, const char *col)
 {
     sk_run *run = user;
+    const csv_table *t = csv_named(run, id);
+    if (t)
+        return csv_table_value(t, row, col);
     const sk_choice_list *l = list_named(run, id);
     if (!l || row >= l->n)
         return NULL;
@@ -178,7 +200,41 @@ void sk_run_free(sk_run *run)
     free(run->device_id);
     sk_expr_free(run->now_expr);
     sk_expr_free(run->today_expr);
+    for (size_t i = 0; i < run->n_csv; i++) {
+        free(run->csv_ids[i]);
+        csv_table_free(run->csv[i]);
+    }
+    free(run->csv_ids);
+    free(run->csv);
     free(run);
+}
+
+sk_status sk_run_add_csv(sk_run *run, const char *file_name, const void *bytes, size_t len,
+                         sk_error *err)
+{
+    if (!run || !file_name || (!bytes && len))
+        return sk_error_set(err, SK_ERR_ARG, "sk_run_add_csv: NULL argument");
+    size_t n = strlen(file_name);
+    if (n < 5 || strcmp(file_name + n - 4, ".csv") != 0)
+        return sk_error_set(err, SK_ERR_ARG, "%s is not a .csv file", file_name);
+    csv_table *t = NULL;
+    sk_status st = csv_table_parse(file_name, bytes, len, &t, err);
+    if (st != SK_OK)
+        return st;
+    char *id = strndup(file_name, n - 4);
+    char **ids = id ? realloc(run->csv_ids, (run->n_csv + 1) * sizeof *ids) : NULL;
+    if (ids)
+        run->csv_ids = ids;
+    csv_table **tabs = ids ? realloc(run->csv, (run->n_csv + 1) * sizeof *tabs) : NULL;
+    if (!tabs) {
+        free(id);
+        csv_table_free(t);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading %s", file_name);
+    }
+    run->csv = tabs;
+    run->csv_ids[run->n_csv] = id;
+    run->csv[run->n_csv++] = t;
+    return SK_OK;
 }
 
 void sk_run_set_language(sk_run *run, int lang)
