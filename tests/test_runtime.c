@@ -222,10 +222,12 @@ static void test_cascading_selects(void **state)
     assert_string_equal(sk_answers_get(&a, "region_code"), "N");
     assert_string_equal(sk_answers_get(&a, "district_it"), "Durham Co");
     assert_string_equal(sk_answers_get(&a, "form_ver"), "2024031201");
+    assert_string_equal(sk_answers_get(&a, "first_region"), "north");
     /* Another region: the lower levels offer its choices only. */
     assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
     assert_int_equal(sk_answers_set(&a, "district", "devon", SK_SECTION_RESPONSE, NOW), SK_OK);
     assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "first_region"), "north"); /* once() keeps it */
     assert_int_equal(sk_run_choices(run, town, idx, 8), 2);
     assert_string_equal(towns->choices[idx[0]].name, "exe");
     assert_string_equal(towns->choices[idx[1]].name, "ply");

@@ -281,7 +281,9 @@ static sk_status eval_bool(const sk_run *run, const sk_question *q, const sk_exp
 static sk_status eval_string(const sk_run *run, const sk_question *q, const sk_expr *e,
                              const char *what, int64_t now_ms, char **out, sk_error *err)
 {
-    sk_eval_ctx ctx = context(run, NULL, now_ms);
+    /* '.' in a calculation is the question's own current value (XForms),
+     * which once() keeps. */
+    sk_eval_ctx ctx = context(run, sk_answers_get(run->answers, q->name), now_ms);
     sk_error inner;
     if (sk_expr_eval_string(e, &ctx, out, &inner) != SK_OK)
         return eval_error(run, q, what, &inner, err);
