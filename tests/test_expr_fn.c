@@ -45,6 +45,8 @@ static const fn_case cases[] = {
     {"..", "", "!ends in '..'"},
     {"../", "", "!a path step"},
     {"current(1)", "", "!current() takes no arguments"},
+    {"${a} / 2", "", "!'/' divides path steps, not numbers; write 'div' to divide at character 6"},
+    {"${a} div 2", "a=5", "2.5"},
     /* instance paths over choice lists */
     {"instance('towns')/root/item[name = ${t}]/label", "t=exe", "Exeter"},
     {"instance('towns')/root/item[name = ${t}]/region", "t=yor", "north"},

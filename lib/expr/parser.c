@@ -642,6 +642,9 @@ static sk_status compile(const char *src, bool columns_ok, sk_expr **out, sk_err
     if (!failed(&p) && p.tok.kind != TK_END) {
         if (p.tok.kind == TK_RPAREN)
             syntax(&p, p.tok.pos, "%s without a matching '('", "')'");
+        else if (p.tok.kind == TK_SLASH)
+            syntax(&p, p.tok.pos, "%s", "'/' divides path steps, not numbers; write 'div' to "
+                                        "divide");
         else
             syntax(&p, p.tok.pos, "unexpected %s; an operator such as 'and' or '=' may be "
                                   "missing",
