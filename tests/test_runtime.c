@@ -223,8 +223,17 @@ static void test_cascading_selects(void **state)
     assert_string_equal(sk_answers_get(&a, "district_it"), "Durham Co");
     assert_string_equal(sk_answers_get(&a, "form_ver"), "2024031201");
     assert_string_equal(sk_answers_get(&a, "first_region"), "north");
-    /* Another region: the lower levels offer its choices only. */
+    /* select_multiple: only the choices no longer offered are removed. */
+    assert_int_equal(sk_answers_set(&a, "visited", "dur exe ncl", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "visited"), "dur ncl");
+    /* Another region: the answers it no longer offers are removed (JavaRosa),
+     * and the lower levels offer its choices only. */
     assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_null(sk_answers_get(&a, "district"));
+    assert_null(sk_answers_get(&a, "town"));
+    assert_string_equal(sk_answers_get(&a, "town_label"), "");
     assert_int_equal(sk_answers_set(&a, "district", "devon", SK_SECTION_RESPONSE, NOW), SK_OK);
     assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
     assert_string_equal(sk_answers_get(&a, "first_region"), "north"); /* once() keeps it */

@@ -403,6 +403,59 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
     return SK_OK;
 }
 
+/* A select's answer that its choice_filter no longer offers is removed (for
+ * select_multiple, just those choices), as JavaRosa does since 2019
+ * (getodk/javarosa#437): change the region and the district chosen for the
+ * old one does not stay behind unseen. */
+static sk_status update_filtered(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
+{
+    const sk_form *f = run->form;
+    for (size_t i = 0; i < f->n_q; i++) {
+        const sk_question *q = &f->q[i];
+        const char *cur = sk_answers_get(run->answers, q->name);
+        if (!q->choice_filter || !cur || !*cur || q->list < 0)
+            continue;
+        const sk_choice_list *l = &f->lists[q->list];
+        size_t *idx = malloc((l->n ? l->n : 1) * sizeof *idx);
+        char *keep = malloc(strlen(cur) + 1);
+        if (!idx || !keep) {
+            free(idx);
+            free(keep);
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory filtering choices");
+        }
+        size_t n = sk_run_choices(run, (int)i, idx, l->n);
+        size_t o = 0;
+        for (const char *p = cur; *p;) {
+            while (*p == ' ')
+                p++;
+            size_t len = strcspn(p, " ");
+            bool offered = false;
+            for (size_t k = 0; k < n && !offered && len; k++)
+                offered = strlen(l->choices[idx[k]].name) == len &&
+                          memcmp(l->choices[idx[k]].name, p, len) == 0;
+            if (offered) {
+                if (o)
+                    keep[o++] = ' ';
+                memcpy(keep + o, p, len);
+                o += len;
+            }
+            p += len;
+            if (q->type != SK_Q_SELECT_MULTIPLE)
+                break; /* select_one: the whole value is one name */
+        }
+        keep[o] = '\0';
+        if (q->type != SK_Q_SELECT_MULTIPLE && strcmp(keep, cur) != 0)
+            o = 0; /* "a b" is not a select_one choice even if "a" is */
+        sk_status st = strcmp(keep, cur) == 0 ? SK_OK
+                                              : put(run, q, o ? keep : NULL, now_ms, changed, err);
+        free(idx);
+        free(keep);
+        if (st != SK_OK)
+            return st;
+    }
+    return SK_OK;
+}
+
 sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
 {
     if (!run)
@@ -415,6 +468,8 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
         sk_status st = update_calculations(run, now_ms, &changed, err);
         if (st == SK_OK)
             st = update_relevance(run, now_ms, &changed, err);
+        if (st == SK_OK)
+            st = update_filtered(run, now_ms, &changed, err);
         if (st == SK_OK)
             st = update_filled(run, now_ms, false, &changed, err);
         if (st != SK_OK)

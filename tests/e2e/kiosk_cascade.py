@@ -115,6 +115,8 @@ def sitting(data):
         on_page(k, "district")
         check(choices(k, "district") == ["devon"], "after the change, the southern districts: %s"
               % choices(k, "district"))
+        check(k.widget("district/devon")["checked"] is not True,
+              "the district chosen for the old region is cleared, nothing is ticked")
         k.tap("district/devon")
         k.tap("next")
         on_page(k, "town")
