@@ -89,6 +89,11 @@ const char *expr_function_list(void);
  * authors write into POSIX bracket expressions, then regcomp (REG_EXTENDED |
  * REG_NOSUB).  Returns 0, or a regcomp error with msg filled. */
 int expr_regex_compile(regex_t *re, const char *pattern, char *msg, size_t msg_size);
+/* The cost bound alone (regex_vet.c): copies pattern into out (strlen + 1
+ * bytes) without Java's lazy '?' markers; REG_BADPAT with msg filled when
+ * the pattern stacks quantifiers, uses back-references, nests too deep or
+ * would cost regcomp too much; 0 otherwise. */
+int expr_regex_vet(const char *pattern, char *out, char *msg, size_t msg_size);
 
 /* ---- what fn_*.c need from the evaluator (eval.c) ------------------------ */
 
