@@ -230,6 +230,23 @@ void app_goto_page(app *a, int page)
     page_screen(a);
 }
 
+/* The pack's CSV files are the instances pulldata() reads (ODK's media CSVs). */
+static sk_status add_csv_attachments(app *a, sk_error *err)
+{
+    for (size_t i = 0; a->pack && i < a->pack->n_attachments; i++) {
+        const sk_pack_file *f = &a->pack->attachments[i];
+        size_t n = strlen(f->name);
+        const char *ext = n > 4 ? f->name + n - 4 : "";
+        if (ext[0] == '.' && (ext[1] | 0x20) == 'c' && (ext[2] | 0x20) == 's' &&
+            (ext[3] | 0x20) == 'v') {
+            sk_status st = sk_run_add_csv(a->run, f->name, f->bytes, f->len, err);
+            if (st != SK_OK)
+                return st;
+        }
+    }
+    return SK_OK;
+}
+
 void app_start_sitting(app *a)
 {
     sk_error err;
@@ -242,7 +259,7 @@ void app_start_sitting(app *a)
     }
     if (sk_run_new(a->form, &a->answers, a->lang, sk_kstore_device_id(a->ks), &a->run, &err) !=
             SK_OK ||
-        sk_run_update(a->run, 0, &err) != SK_OK) {
+        add_csv_attachments(a, &err) != SK_OK || sk_run_update(a->run, 0, &err) != SK_OK) {
         show_error(a, "The survey could not be started", &err);
         return;
     }

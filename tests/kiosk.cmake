@@ -37,3 +37,8 @@ sk_e2e_test(test_kiosk_lock 600 kiosk_lock.py
 # refused whole, stored exactly as shown (checked in the exported CSV).
 sk_e2e_test(test_kiosk_text 600 kiosk_text.py
             $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_text.md)
+# Cascading selects (issue 11): choice filters with current()/../x, ../x and
+# ${x}, lookups with instance() and pulldata(), on the real kiosk, then the
+# exported CSV compared with what was entered.
+sk_e2e_test(test_kiosk_cascade 300 kiosk_cascade.py
+            $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_cascade.md)

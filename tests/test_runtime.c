@@ -183,6 +183,131 @@ static void test_choice_filter(void **state)
     assert_int_equal(sk_run_choices(fx->run, q(fx, "role"), idx, 1), 1); /* at most max */
 }
 
+/* Cascading selects as ODK authors write them (tests/data/forms/cascade.md):
+ * each level shows only the choices of the one above, and lookups through
+ * instance(), pulldata() and jr:itext() read the choice lists. */
+static void test_cascading_selects(void **state)
+{
+    (void)state;
+    sk_form *form = NULL;
+    sk_diags d;
+    sk_diags_init(&d);
+    sk_error err;
+    sk_status st = sk_form_load(SK_TEST_DATA "/forms/cascade.md", &form, &d, &err);
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "%s:%u: %s\n", d.items[i].sheet, d.items[i].row, d.items[i].message);
+    sk_diags_free(&d);
+    assert_int_equal(st, SK_OK);
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(form, &a, 0, "dev123", &run, &err), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    int district = sk_form_find(form, "district"), town = sk_form_find(form, "town");
+    const sk_choice_list *towns = &form->lists[form->q[town].list];
+    size_t idx[8];
+    assert_int_equal(sk_run_choices(run, district, idx, 8), 0);
+    assert_int_equal(sk_answers_set(&a, "region", "north", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_choices(run, district, idx, 8), 2); /* durham, tyne */
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 0);
+    assert_int_equal(sk_answers_set(&a, "district", "durham", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 2);
+    assert_string_equal(towns->choices[idx[0]].name, "dur");
+    assert_string_equal(towns->choices[idx[1]].name, "bish");
+    assert_int_equal(sk_answers_set(&a, "town", "bish", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "town_label"), "Bishop Auckland");
+    assert_string_equal(sk_answers_get(&a, "region_code"), "N");
+    assert_string_equal(sk_answers_get(&a, "district_it"), "Durham Co");
+    assert_string_equal(sk_answers_get(&a, "form_ver"), "2024031201");
+    assert_string_equal(sk_answers_get(&a, "first_region"), "north");
+    /* select_multiple: only the choices no longer offered are removed. */
+    assert_int_equal(sk_answers_set(&a, "visited", "dur exe ncl", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "visited"), "dur ncl");
+    /* Another region: the answers it no longer offers are removed (JavaRosa),
+     * and the lower levels offer its choices only. */
+    assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_null(sk_answers_get(&a, "district"));
+    assert_null(sk_answers_get(&a, "town"));
+    assert_string_equal(sk_answers_get(&a, "town_label"), "");
+    assert_int_equal(sk_answers_set(&a, "district", "devon", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "first_region"), "north"); /* once() keeps it */
+    assert_int_equal(sk_run_choices(run, town, idx, 8), 2);
+    assert_string_equal(towns->choices[idx[0]].name, "exe");
+    assert_string_equal(towns->choices[idx[1]].name, "ply");
+    sk_run_free(run);
+    sk_answers_free(&a);
+    sk_form_free(form);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    return buf;
+}
+
+/* A CSV attached to the form (ODK's FORM-media/NAME.csv) is the instance
+ * pulldata('NAME', ...) reads, before a choice list of the same name. */
+static void test_csv_attachment(void **state)
+{
+    (void)state;
+    sk_form *form = NULL;
+    sk_diags d;
+    sk_diags_init(&d);
+    sk_error err;
+    assert_int_equal(sk_form_load(SK_TEST_DATA "/forms/cascade.md", &form, &d, &err), SK_OK);
+    sk_diags_free(&d);
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(form, &a, 0, "dev123", &run, &err), SK_OK);
+    assert_int_equal(sk_answers_set(&a, "region", "north", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "N"); /* the choice list */
+    size_t len;
+    char *csv = slurp(SK_TEST_DATA "/forms/cascade-media/region.csv", &len);
+    assert_int_equal(sk_run_add_csv(run, "region.csv", csv, len, &err), SK_OK);
+    free(csv);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "NN"); /* the CSV first */
+    assert_int_equal(sk_answers_set(&a, "region", "south", SK_SECTION_RESPONSE, NOW), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "region_code"), "SS");
+    /* Broken files are refused with the file, the line and what to do. */
+    static const struct { const char *text, *want; } bad[] = {
+        {"name,code\nnorth,\"N\n", "region.csv:2: a quoted field is never closed"},
+        {"name,,code\n", "column 2 has no name"},
+        {"name,name\n", "the column 'name' is named twice"},
+        {"name,code\na,b\nc,d,e\n", "region.csv:3: the row has 3 fields but the first row "
+                                        "names 2 columns"},
+        {"", "the file is empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sk_error e;
+        sk_error_clear(&e);
+        assert_int_equal(sk_run_add_csv(run, "region.csv", bad[i].text, strlen(bad[i].text), &e),
+                         SK_ERR_FORMAT);
+        char full[700];
+        sk_error_format(&e, full, sizeof full);
+        if (!strstr(full, bad[i].want))
+            fail_msg("CSV case %zu: want '%s' in '%s'", i, bad[i].want, full);
+    }
+    assert_int_equal(sk_run_add_csv(run, "region.txt", "a\n", 2, &err), SK_ERR_ARG);
+    sk_run_free(run);
+    sk_answers_free(&a);
+    sk_form_free(form);
+}
+
 static void test_paging(void **state)
 {
     fixture *fx = *state;
@@ -298,6 +423,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interpolation, setup, teardown),
+        cmocka_unit_test(test_cascading_selects),
+        cmocka_unit_test(test_csv_attachment),
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_uncollected_reads_empty),
     };

@@ -1,10 +1,9 @@
 /* sk/expr.h - XLSForm expressions (an XPath 1.0 subset): compile once, evaluate often.
  *
- * Supported: ${name}, '.', string and number literals, = != < <= > >=, and or,
- * + - * div mod, unary minus, parentheses, and the functions not, selected,
- * count-selected, string-length, regex, if, concat, coalesce, contains,
- * starts-with, substr, int, number, round, today, now, true, false,
- * jr:choice-name (and string, boolean, floor, ceiling).  Values follow XPath 1.0 conversion rules: an unanswered
+ * Supported: ${name}, '.', paths (../x, ./x, current()/../x, instance('l')/root/
+ * item[filter]/col), string and number literals, = != < <= > >=, and or,
+ * + - * div mod, unary minus, parentheses, and the functions listed in
+ * docs/XLSFORM.md ("Expressions and functions").  Values follow XPath 1.0 conversion rules: an unanswered
  * question is the empty string; comparisons with a number compare as numbers;
  * ISO dates (YYYY-MM-DD) convert to numbers as days since 1970-01-01, as in ODK.
  *
@@ -49,6 +48,18 @@ typedef struct sk_eval_ctx {
      * sheet for the choice being filtered ("name", "label", "region", ...);
      * NULL = "". May be NULL. */
     const char *(*column)(void *user, const char *name);
+    /* Secondary instances, for instance('id')/root/item[...]/col, pulldata()
+     * and jr:itext(): the choice lists of the form (and, with attachments,
+     * CSV files).  instance_rows: the number of rows of instance id, or -1
+     * when there is none.  instance_value: column col of row row ("name",
+     * "label" in the current language, or another column of the sheet);
+     * NULL = "".  Borrowed until the callback is next called.  May be NULL:
+     * every instance is then missing. */
+    long (*instance_rows)(void *user, const char *id);
+    const char *(*instance_value)(void *user, const char *id, size_t row, const char *col);
+    /* version() and property(name): "version", "deviceid", ...; NULL = "".
+     * May be NULL. */
+    const char *(*property)(void *user, const char *name);
 } sk_eval_ctx;
 
 /* Compile src.  On a syntax error returns SK_ERR_EXPR and err->message says
@@ -73,6 +84,18 @@ sk_status sk_expr_compile(const char *src, sk_expr **out, sk_error *err);
 sk_status sk_expr_compile_filter(const char *src, sk_expr **out, sk_error *err);
 size_t sk_expr_column_count(const sk_expr *e);
 const char *sk_expr_column(const sk_expr *e, size_t i);
+
+/* The secondary instances the expression reads: the ids of instance('id')
+ * and the literal first argument of pulldata(), distinct, in order. */
+size_t sk_expr_instance_count(const sk_expr *e);
+const char *sk_expr_instance(const sk_expr *e, size_t i);
+
+/* Quote expression text in a message: copies at most max_chars characters
+ * of src into out (size bytes, always terminated, never cutting a UTF-8
+ * character), writing line breaks, tabs and other control characters as
+ * \n \r \t \xHH so a message stays on one line, and ending a cut text with
+ * "...".  Returns out. */
+char *sk_expr_quote(char *out, size_t size, const char *src, size_t max_chars);
 
 /* NULL is a no-op. */
 void sk_expr_free(sk_expr *e);

@@ -47,6 +47,16 @@ bool sk_run_check(const sk_run *run, int q, const char **message);
  * the first that does not (or -1). */
 bool sk_run_page_ok(const sk_run *run, size_t page, int *first_bad);
 
+/* Add a CSV file attached to the form (a pack attachment, ODK's media file
+ * for pulldata()) as the secondary instance named by file_name without
+ * ".csv": pulldata('name', ...) and instance('name')/root/item[...] read its
+ * rows, the first row naming the columns.  A CSV attachment is found before
+ * a choice list of the same name.  bytes are copied.  SK_ERR_FORMAT (file
+ * and line in err) when the file is not CSV as described in
+ * lib/runtime/csv_instance.h. */
+sk_status sk_run_add_csv(sk_run *run, const char *file_name, const void *bytes, size_t len,
+                         sk_error *err);
+
 /* The choices of select question q that its choice_filter lets through now,
  * in form order.  Returns how many; fills at most max indices into the
  * question's choice list. */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "expr_internal.h"
+#include "fn.h"
 #include "value_internal.h"
 
 enum {
@@ -54,270 +55,16 @@ const func_def *expr_find_function(const char *name, size_t len)
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
         if (strlen(functions[i].name) == len && memcmp(functions[i].name, name, len) == 0)
             return &functions[i];
-    return NULL;
+    return expr_find_ext_function(name, len);
 }
 
 const char *expr_function_list(void)
 {
-    return "not, selected, count-selected, string-length, regex, if, concat, coalesce, "
-           "contains, starts-with, substr, int, number, round, today, now, true, false, "
-           "jr:choice-name, string, boolean, floor, ceiling";
-}
-
-/* ---- regular expressions -------------------------------------------------- */
-
-/* glibc's regcomp expands repetition by copying the repeated subtree ('a+'
- * becomes 'aa*', 'a{3}' becomes 'aaa') before it builds its automaton, so the
- * cost of compiling grows with the product of nested repetition counts:
- * 'a' followed by twenty '+' took 7 s and 1.3 GB.  Patterns are therefore
- * vetted before regcomp with the same arithmetic: every atom costs 1, 'x+'
- * costs twice x, 'x{m,n}' costs max(m,n) times x, and the total must stay
- * under REGEX_MAX_COST.  Optional copies ('x{0,n}') also slow regexec down,
- * so the bound is set by both: at 1200 the worst patterns measured
- * ('^(.{0,50}){20}$', '^.{0,1000}$') compile in under 10 ms and match a
- * 3000-character answer in under 0.3 s, while real constraints such as
- * '^[0-9]{10}$' or '^.{0,500}$' stay far below it. */
-#define REGEX_MAX_COST 1200.0
-#define REGEX_MAX_GROUPS 50   /* regcomp's parser recurses once per group */
-
-typedef struct regex_vet {
-    const char *src;   /* the author's pattern */
-    const char *p;
-    char *out;         /* the pattern with lazy '?' markers removed */
-    size_t o;
-    int groups;
-    char *msg;
-    size_t msg_size;
-    int bad;
-} regex_vet;
-
-static void vet_fail(regex_vet *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vet_fail(regex_vet *v, const char *fmt, ...)
-{
-    if (v->bad)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(v->msg, v->msg_size, fmt, ap);
-    va_end(ap);
-    v->bad = 1;
-}
-
-static void vet_copy(regex_vet *v, size_t n)
-{
-    for (size_t i = 0; i < n && *v->p; i++)
-        v->out[v->o++] = *v->p++;
-}
-
-static bool vet_is_quantifier(const char *p)
-{
-    return *p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9');
-}
-
-static double vet_alternation(regex_vet *v);
-
-/* One atom: a group, a bracket expression, an escape or a character. */
-static double vet_atom(regex_vet *v)
-{
-    const char *p = v->p;
-    if (*p == '(') {
-        if (++v->groups > REGEX_MAX_GROUPS) {
-            vet_fail(v, "it nests groups more than %d deep", REGEX_MAX_GROUPS);
-            return 0;
-        }
-        vet_copy(v, 1);
-        double c = vet_alternation(v);
-        if (*v->p == ')')
-            vet_copy(v, 1); /* an unclosed group is left for regcomp to report */
-        v->groups--;
-        return c;
-    }
-    if (*p == '[') {
-        /* [^]...] [a-z] [[:alpha:]] [.x.] [=e=]; a backslash pair is kept
-         * together as the translation to POSIX classes does */
-        vet_copy(v, 1);
-        if (*v->p == '^')
-            vet_copy(v, 1);
-        if (*v->p == ']')
-            vet_copy(v, 1);
-        while (*v->p && *v->p != ']') {
-            if (*v->p == '[' && (v->p[1] == ':' || v->p[1] == '.' || v->p[1] == '=')) {
-                char kind = v->p[1];
-                vet_copy(v, 2);
-                while (*v->p && !(*v->p == kind && v->p[1] == ']'))
-                    vet_copy(v, 1);
-                vet_copy(v, 2);
-            } else if (*v->p == '\\' && v->p[1]) {
-                vet_copy(v, 2);
-            } else {
-                vet_copy(v, 1);
-            }
-        }
-        vet_copy(v, 1);
-        return 1;
-    }
-    if (*p == '\\' && p[1]) {
-        if (p[1] >= '1' && p[1] <= '9') {
-            /* back-references make matching exponential in glibc */
-            vet_fail(v, "back-references such as '\\%c' (character %zu) are not supported",
-                     p[1], (size_t)(p - v->src) + 1);
-            return 0;
-        }
-        vet_copy(v, 2);
-        return 1;
-    }
-    vet_copy(v, 1); /* a character, '.', an anchor, or a quantifier with nothing before it */
-    return 1;
-}
-
-/* Reads a quantifier at v->p (vet_is_quantifier is true) and returns the
- * factor it multiplies its operand's cost by. */
-static double vet_quantifier(regex_vet *v)
-{
-    char q = *v->p;
-    if (q != '{') {
-        vet_copy(v, 1);
-        return q == '+' ? 2 : 1;
-    }
-    const char *p = v->p + 1;
-    double m = 0, n = -1;
-    while (*p >= '0' && *p <= '9' && m < 1e9)
-        m = m * 10 + (*p++ - '0');
-    if (*p == ',') {
-        p++;
-        if (*p >= '0' && *p <= '9') {
-            n = 0;
-            while (*p >= '0' && *p <= '9' && n < 1e9)
-                n = n * 10 + (*p++ - '0');
-        } else {
-            n = m + 1; /* {m,} is m copies then a star */
-        }
-    }
-    if (*p != '}') {
-        vet_copy(v, 1); /* not a bound after all: regcomp reports it */
-        return 1;
-    }
-    vet_copy(v, (size_t)(p + 1 - v->p));
-    double f = n > m ? n : m;
-    return f < 1 ? 1 : f;
-}
-
-static double vet_branch(regex_vet *v)
-{
-    double cost = 0;
-    while (!v->bad && *v->p && *v->p != '|' && !(*v->p == ')' && v->groups > 0)) {
-        double c = vet_atom(v);
-        if (!v->bad && vet_is_quantifier(v->p)) {
-            const char *at = v->p;
-            c = c * vet_quantifier(v) + 1;
-            /* Java's lazy 'x*?' matches the same strings as 'x*' (we only
-             * ask whether there is a match), so the marker is dropped. */
-            if (*v->p == '?')
-                v->p++;
-            if (vet_is_quantifier(v->p))
-                vet_fail(v, "it stacks quantifiers ('%.*s' at character %zu); write one "
-                            "quantifier, such as 'a+' or 'a{2,5}'",
-                         (int)(v->p - at + 1), at, (size_t)(at - v->src) + 1);
-        }
-        cost += c;
-        if (cost > REGEX_MAX_COST * 2)
-            cost = REGEX_MAX_COST * 2; /* saturate: only "too big" matters */
-    }
-    return cost;
-}
-
-static double vet_alternation(regex_vet *v)
-{
-    double cost = vet_branch(v);
-    while (!v->bad && *v->p == '|') {
-        vet_copy(v, 1);
-        cost += vet_branch(v) + 1;
-    }
-    return cost;
-}
-
-int expr_regex_compile(regex_t *re, const char *pattern, char *msg, size_t msg_size)
-{
-    size_t plen = strlen(pattern);
-    char *vetted = malloc(plen + 1);
-    if (!vetted) {
-        snprintf(msg, msg_size, "out of memory");
-        return REG_ESPACE;
-    }
-    regex_vet v = {.src = pattern, .p = pattern, .out = vetted, .msg = msg, .msg_size = msg_size};
-    double cost = 0;
-    while (!v.bad && *v.p) {
-        cost += vet_alternation(&v);
-        if (*v.p == ')')
-            vet_copy(&v, 1); /* unmatched ')': regcomp decides */
-    }
-    vetted[v.o] = '\0';
-    if (!v.bad && cost > REGEX_MAX_COST)
-        vet_fail(&v, "it is too complex (its repetitions expand to more than %.0f elements); "
-                     "use smaller repetition counts",
-                 REGEX_MAX_COST);
-    if (v.bad) {
-        free(vetted);
-        return REG_BADPAT;
-    }
-    /* Form authors write Perl/Java classes (ODK uses Java's regex); POSIX ERE
-     * has none, so \d \w \s and their negations become bracket expressions. */
-    size_t cap = v.o * 16 + 1;
-    char *out = malloc(cap);
-    if (!out) {
-        free(vetted);
-        snprintf(msg, msg_size, "out of memory");
-        return REG_ESPACE;
-    }
-    size_t o = 0;
-    int in_bracket = 0;
-    for (const char *p = vetted; *p; p++) {
-        const char *rep = NULL;
-        if (*p == '\\' && p[1]) {
-            switch (p[1]) {
-            case 'd': rep = in_bracket ? "0-9" : "[0-9]"; break;
-            case 'D': rep = "[^0-9]"; break;
-            case 'w': rep = in_bracket ? "[:alnum:]_" : "[[:alnum:]_]"; break;
-            case 'W': rep = "[^[:alnum:]_]"; break;
-            case 's': rep = in_bracket ? "[:space:]" : "[[:space:]]"; break;
-            case 'S': rep = "[^[:space:]]"; break;
-            default: break;
-            }
-            if (rep) {
-                size_t n = strlen(rep);
-                memcpy(out + o, rep, n);
-                o += n;
-                p++;
-                continue;
-            }
-            out[o++] = *p++;
-            out[o++] = *p;
-            continue;
-        }
-        if (*p == '[' && !in_bracket)
-            in_bracket = 1;
-        else if (*p == ']' && in_bracket)
-            in_bracket = 0;
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-    free(vetted);
-    int rc = regcomp(re, out, REG_EXTENDED | REG_NOSUB);
-    free(out);
-    if (rc != 0)
-        regerror(rc, re, msg, msg_size);
-    return rc;
+    /* The full table is too long for one message; docs/XLSFORM.md lists it. */
+    return "listed in docs/XLSFORM.md (\"Expressions and functions\")";
 }
 
 /* ---- evaluation ----------------------------------------------------------- */
-
-typedef struct evaluator {
-    const sk_expr *e;
-    const sk_eval_ctx *ctx;
-    sk_error *err;
-    sk_status st;
-    unsigned depth;  /* eval_node frames in use; the parser bounds the tree's depth */
-} evaluator;
 
 static sk_value v_num(double d) { return (sk_value){.type = SK_VAL_NUMBER, .num = d}; }
 static sk_value v_bool(bool b) { return (sk_value){.type = SK_VAL_BOOL, .b = b}; }
@@ -512,8 +259,12 @@ static sk_value call(evaluator *ev, const node *n)
                 match = regexec(&re, s, 0, NULL, 0) == 0;
                 regfree(&re);
             } else if (pat && ev->st == SK_OK) {
+                char quoted[200];
                 ev->st = sk_error_set(ev->err, SK_ERR_EXPR,
-                                      "the regular expression '%s' is invalid: %s", pat, msg);
+                                      "the regular expression computed at character %zu ('%s') "
+                                      "is invalid: %s",
+                                      n->pos + 1, sk_expr_quote(quoted, sizeof quoted, pat, 60),
+                                      msg);
             }
             free(pat);
         }
@@ -609,6 +360,9 @@ static sk_value call(evaluator *ev, const node *n)
         return r;
     }
     }
+    const ext_func_def *x = expr_ext(n->fn);
+    if (x && x->impl)
+        return x->impl(ev, n);
     return v_str(ev, "");
 }
 
@@ -701,6 +455,8 @@ static sk_value eval_node_at(evaluator *ev, const node *n)
             v = ev->ctx->column(ev->ctx->user, ev->e->columns[n->ref]);
         return v_str(ev, v);
     }
+    case N_INSTANCE: return expr_instance_path(ev, n);
+    case N_ITEM_COLUMN: return expr_item_column(ev, n);
     case N_NEG: return v_num(-arg_number(ev, n, 0));
     case N_BINARY: return binary(ev, n);
     case N_CALL: return call(ev, n);
@@ -712,7 +468,7 @@ sk_status sk_expr_eval(const sk_expr *e, const sk_eval_ctx *ctx, sk_value *out, 
 {
     if (!e || !out)
         return sk_error_set(err, SK_ERR_ARG, "sk_expr_eval: NULL argument");
-    evaluator ev = {e, ctx, err, SK_OK, 0};
+    evaluator ev = {.e = e, .ctx = ctx, .err = err, .st = SK_OK};
     sk_value v = eval_node(&ev, e->root);
     if (ev.st != SK_OK) {
         sk_value_free(&v);
@@ -761,4 +517,30 @@ sk_status sk_expr_eval_number(const sk_expr *e, const sk_eval_ctx *ctx, double *
         *out = sk_value_number(&v);
     sk_value_free(&v);
     return SK_OK;
+}
+
+/* ---- for fn_*.c (expr_internal.h) ----------------------------------------- */
+
+sk_value expr_arg(evaluator *ev, const node *n, size_t i) { return arg(ev, n, i); }
+char *expr_arg_string(evaluator *ev, const node *n, size_t i) { return arg_string(ev, n, i); }
+double expr_arg_number(evaluator *ev, const node *n, size_t i) { return arg_number(ev, n, i); }
+bool expr_arg_bool(evaluator *ev, const node *n, size_t i) { return arg_bool(ev, n, i); }
+sk_value expr_num(double d) { return v_num(d); }
+sk_value expr_bool(bool b) { return v_bool(b); }
+sk_value expr_str_own(evaluator *ev, char *s) { return v_str_own(ev, s); }
+sk_value expr_str(evaluator *ev, const char *s) { return v_str(ev, s); }
+int64_t expr_now_ms(const evaluator *ev) { return eval_now_ms(ev); }
+const char *expr_self(const evaluator *ev) { return ev->ctx && ev->ctx->self ? ev->ctx->self : ""; }
+
+sk_value expr_fail(evaluator *ev, const node *n, const char *fmt, ...)
+{
+    if (ev->st == SK_OK) {
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        ev->st = sk_error_set(ev->err, SK_ERR_EXPR, "%s (at character %zu)", msg, n->pos + 1);
+    }
+    return v_num(NAN);
 }

@@ -98,10 +98,14 @@ token lexer_next(lexer *lx)
     lx->pos++;
     switch (c) {
     case '.':
-        if (s[lx->pos] == '.')
-            return fail(lx, start, "'..' at character %zu: paths are not supported; use ${name}",
-                        start + 1);
+        if (s[lx->pos] == '.') {
+            lx->pos++;
+            return make(lx, TK_DOTDOT, start);
+        }
         return make(lx, TK_DOT, start);
+    case '/': return make(lx, TK_SLASH, start);
+    case '[': return make(lx, TK_LBRACKET, start);
+    case ']': return make(lx, TK_RBRACKET, start);
     case '(': return make(lx, TK_LPAREN, start);
     case ')': return make(lx, TK_RPAREN, start);
     case ',': return make(lx, TK_COMMA, start);
@@ -164,6 +168,10 @@ const char *tok_describe(tok_kind k)
     case TK_MINUS: return "'-'";
     case TK_STAR: return "'*'";
     case TK_NAME: return "a name";
+    case TK_DOTDOT: return "'..'";
+    case TK_SLASH: return "'/'";
+    case TK_LBRACKET: return "'['";
+    case TK_RBRACKET: return "']'";
     case TK_ERROR: return "an error";
     }
     return "?";

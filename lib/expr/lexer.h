@@ -22,6 +22,9 @@ typedef enum tok_kind {
     TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
     TK_PLUS, TK_MINUS, TK_STAR,
     TK_NAME,   /* a function name or one of and, or, div, mod */
+    TK_DOTDOT, /* .. (a path step: the parent) */
+    TK_SLASH,  /* / (between path steps) */
+    TK_LBRACKET, TK_RBRACKET, /* [ ] around a predicate in an instance path */
     TK_ERROR   /* lexer error: message in the lexer */
 } tok_kind;
 

@@ -9,6 +9,19 @@
  *             | '(' expr ')'
  *             | NAME '(' [ expr { ',' expr } ] ')'     a function call
  *             | NAME                                  choice_filter only: a choices column
+ *             | path
+ *   path     := ( '.' | '..' | '/' STEP | 'current' '(' ')' ) { '/' STEP }
+ *             | 'instance' '(' STRING ')' { '/' NAME [ '[' expr ']' ] }
+ *   STEP     := '.' | '..' | NAME
+ *
+ * Paths (as pyxform writes ${x}, and as authors copy from XForms): without
+ * repeats every question name is unique, so a path such as ../x, ./x,
+ * /data/group/x or current()/../x denotes the question named by its last
+ * step and compiles to ${x}; '.' and current() alone are the current
+ * question's value.  An instance path reads a secondary instance (a choice
+ * list): instance('l')/root/item[pred]/col is column col of the first item
+ * for which pred is true, where bare names inside [...] are that item's
+ * columns (name, label, or any extra column of the choices sheet).
  *
  * Binary operators, loosest first, all left-associative (XPath 1.0 section 3.4-3.5):
  *
@@ -58,6 +71,7 @@ typedef struct parser {
     sk_status st;     /* first failure; SK_OK while parsing goes well */
     int depth;
     bool columns_ok;  /* compiling a choice_filter: bare names are choice columns */
+    int in_predicate; /* inside instance(...)[...]: bare names are the item's columns */
 } parser;
 
 static bool failed(const parser *p) { return p->st != SK_OK; }
@@ -205,6 +219,13 @@ static size_t parse_call(parser *p)
                                  fname, name.pos + 1, expr_function_list());
         return (size_t)-1;
     }
+    const ext_func_def *ext = expr_ext(fn);
+    if (ext && ext->refused) {
+        if (!failed(p))
+            p->st = sk_error_set(p->err, SK_ERR_EXPR, "%s() at character %zu is not supported: %s",
+                                 fn->name, name.pos + 1, ext->refused);
+        return (size_t)-1;
+    }
     advance(p); /* name */
     advance(p); /* ( */
     size_t kids[32];
@@ -258,6 +279,139 @@ static size_t parse_call(parser *p)
     return idx;
 }
 
+/* The steps after a path's start ('.', '..', '/', current()); compiles to
+ * ${last name}, or to '.' when no name follows. */
+static size_t parse_path_steps(parser *p, token start, bool need_step)
+{
+    token last = {TK_END, 0, 0, NULL};
+    bool any_name = false, ends_parent = start.kind == TK_DOTDOT;
+    while (!failed(p)) {
+        if (need_step) {
+            token s = p->tok;
+            if (s.kind == TK_NAME) {
+                last = s;
+                any_name = true;
+                ends_parent = false;
+            } else if (s.kind == TK_DOT || s.kind == TK_DOTDOT) {
+                ends_parent = s.kind == TK_DOTDOT;
+                if (any_name && s.kind == TK_DOTDOT)
+                    any_name = false; /* x/.. is x's group */
+            } else {
+                syntax(p, s.pos, "a path step (a name, '.' or '..') must follow '/', not %s",
+                       tok_describe(s.kind));
+                return (size_t)-1;
+            }
+            advance(p);
+        }
+        if (p->tok.kind != TK_SLASH)
+            break;
+        advance(p);
+        need_step = true;
+    }
+    if (failed(p))
+        return (size_t)-1;
+    if (any_name) {
+        size_t idx = new_node(p, N_REF, start.pos);
+        size_t r = add_ref(p, last.text, last.len);
+        if (failed(p))
+            return (size_t)-1;
+        p->e->nodes[idx].ref = r;
+        return idx;
+    }
+    if (ends_parent) {
+        syntax(p, start.pos, "%s", "a path that ends in '..' names a group, which has no "
+                                   "value; name a question, as in ../age");
+        return (size_t)-1;
+    }
+    return new_node(p, N_SELF, start.pos);
+}
+
+/* instance('id') { '/' NAME [ '[' expr ']' ] }: p->tok is the name 'instance'. */
+static size_t parse_instance(parser *p)
+{
+    token start = p->tok;
+    advance(p); /* instance */
+    advance(p); /* ( */
+    token id = p->tok;
+    if (id.kind != TK_STRING) {
+        syntax(p, id.pos, "%s", "instance() takes the name of a choice list in quotes, as in "
+                                "instance('regions')");
+        return (size_t)-1;
+    }
+    advance(p);
+    if (p->tok.kind != TK_RPAREN) {
+        syntax(p, p->tok.pos, "%s", "instance() takes one name; expected ')'");
+        return (size_t)-1;
+    }
+    advance(p);
+    size_t idx = new_node(p, N_INSTANCE, start.pos);
+    if (failed(p))
+        return (size_t)-1;
+    p->e->nodes[idx].str = strndup(id.text + 1, id.len - 2);
+    if (!p->e->nodes[idx].str) {
+        nomem(p);
+        return (size_t)-1;
+    }
+    (void)intern(p, &p->e->instances, &p->e->n_instances, &p->e->cap_instances, id.text + 1,
+                 id.len - 2);
+    size_t pred = (size_t)-1;
+    token col = {TK_END, 0, 0, NULL};
+    int steps = 0;
+    while (!failed(p) && p->tok.kind == TK_SLASH) {
+        advance(p);
+        if (p->tok.kind != TK_NAME) {
+            syntax(p, p->tok.pos, "a name must follow '/' in an instance path, not %s",
+                   tok_describe(p->tok.kind));
+            return (size_t)-1;
+        }
+        col = p->tok;
+        steps++;
+        advance(p);
+        if (p->tok.kind == TK_LBRACKET) {
+            if (pred != (size_t)-1) {
+                syntax(p, p->tok.pos, "%s", "an instance path takes one [filter]");
+                return (size_t)-1;
+            }
+            size_t open = p->tok.pos;
+            advance(p);
+            p->in_predicate++;
+            pred = parse_binary(p, 1);
+            p->in_predicate--;
+            if (failed(p))
+                return (size_t)-1;
+            if (p->tok.kind != TK_RBRACKET) {
+                syntax(p, p->tok.kind == TK_END ? open : p->tok.pos, "%s",
+                       "the filter '[' of an instance path is never closed; add ']'");
+                return (size_t)-1;
+            }
+            advance(p);
+            col.kind = TK_END; /* the column comes after the filtered step */
+        }
+    }
+    if (failed(p))
+        return (size_t)-1;
+    if (steps < 3 || col.kind != TK_NAME) {
+        syntax(p, start.pos, "%s", "write an instance path as instance('list')/root/item[filter]"
+                                   "/column, for example instance('regions')/root/item"
+                                   "[name = ${region}]/label");
+        return (size_t)-1;
+    }
+    node *nd = &p->e->nodes[idx];
+    nd->col = strndup(col.text, col.len);
+    if (!nd->col) {
+        nomem(p);
+        return (size_t)-1;
+    }
+    if (pred != (size_t)-1 && !set_children(p, idx, &pred, 1))
+        return (size_t)-1;
+    return idx;
+}
+
+static bool name_is(const token *t, const char *word)
+{
+    return t->kind == TK_NAME && t->len == strlen(word) && memcmp(t->text, word, t->len) == 0;
+}
+
 static size_t parse_primary(parser *p)
 {
     token t = p->tok;
@@ -292,9 +446,12 @@ static size_t parse_primary(parser *p)
         return idx;
     }
     case TK_DOT:
-        idx = new_node(p, N_SELF, t.pos);
+    case TK_DOTDOT:
         advance(p);
-        return idx;
+        return parse_path_steps(p, t, false);
+    case TK_SLASH:
+        advance(p);
+        return parse_path_steps(p, t, true);
     case TK_LPAREN: {
         advance(p);
         size_t inner = parse_binary(p, 1);
@@ -315,8 +472,30 @@ static size_t parse_primary(parser *p)
         lexer save = p->lx;
         token next = lexer_next(&p->lx);
         p->lx = save;
+        if (next.kind == TK_LPAREN && name_is(&t, "instance"))
+            return parse_instance(p);
+        if (next.kind == TK_LPAREN && name_is(&t, "current")) {
+            advance(p); /* current */
+            advance(p); /* ( */
+            if (p->tok.kind != TK_RPAREN) {
+                syntax(p, p->tok.pos, "%s", "current() takes no arguments");
+                return (size_t)-1;
+            }
+            advance(p);
+            return parse_path_steps(p, t, false);
+        }
         if (next.kind == TK_LPAREN)
             return parse_call(p);
+        if (p->in_predicate && !binary_op(&t)) {
+            idx = new_node(p, N_ITEM_COLUMN, t.pos);
+            if (failed(p))
+                return (size_t)-1;
+            p->e->nodes[idx].str = strndup(t.text, t.len);
+            if (!p->e->nodes[idx].str)
+                nomem(p);
+            advance(p);
+            return idx;
+        }
         if (p->columns_ok && !binary_op(&t)) {
             idx = new_node(p, N_COLUMN, t.pos);
             sk_expr *e = p->e;
@@ -414,6 +593,11 @@ static void check_calls(parser *p)
                 return;
             }
             q->ref = add_ref(p, s + 2, len - 3);
+        } else if (strcmp(n->fn->name, "pulldata") == 0) {
+            node *id = &e->nodes[e->args[n->first_arg]];
+            if (id->kind == N_STRING)
+                (void)intern(p, &e->instances, &e->n_instances, &e->cap_instances, id->str,
+                             strlen(id->str));
         } else if (strcmp(n->fn->name, "regex") == 0) {
             node *pat = &e->nodes[e->args[n->first_arg + 1]];
             if (pat->kind != N_STRING)
@@ -427,11 +611,13 @@ static void check_calls(parser *p)
             if (expr_regex_compile(n->re, pat->str, msg, sizeof msg) != 0) {
                 free(n->re);
                 n->re = NULL;
+                char quoted[200];
                 if (!failed(p))
                     p->st = sk_error_set(p->err, SK_ERR_EXPR,
-                                         "the regular expression '%s' at character %zu is "
+                                         "the regular expression at character %zu ('%s') is "
                                          "invalid: %s",
-                                         pat->str, pat->pos + 1, msg);
+                                         pat->pos + 1, sk_expr_quote(quoted, sizeof quoted,
+                                                                     pat->str, 60), msg);
                 return;
             }
         }
@@ -456,6 +642,9 @@ static sk_status compile(const char *src, bool columns_ok, sk_expr **out, sk_err
     if (!failed(&p) && p.tok.kind != TK_END) {
         if (p.tok.kind == TK_RPAREN)
             syntax(&p, p.tok.pos, "%s without a matching '('", "')'");
+        else if (p.tok.kind == TK_SLASH)
+            syntax(&p, p.tok.pos, "%s", "'/' divides path steps, not numbers; write 'div' to "
+                                        "divide");
         else
             syntax(&p, p.tok.pos, "unexpected %s; an operator such as 'and' or '=' may be "
                                   "missing",
@@ -488,6 +677,7 @@ void sk_expr_free(sk_expr *e)
         return;
     for (size_t i = 0; i < e->n_nodes; i++) {
         free(e->nodes[i].str);
+        free(e->nodes[i].col);
         if (e->nodes[i].re) {
             regfree(e->nodes[i].re);
             free(e->nodes[i].re);
@@ -499,6 +689,9 @@ void sk_expr_free(sk_expr *e)
     for (size_t i = 0; i < e->n_columns; i++)
         free(e->columns[i]);
     free(e->columns);
+    for (size_t i = 0; i < e->n_instances; i++)
+        free(e->instances[i]);
+    free(e->instances);
     free(e->nodes);
     free(e->args);
     free(e->src);
@@ -519,4 +712,11 @@ size_t sk_expr_column_count(const sk_expr *e) { return e ? e->n_columns : 0; }
 const char *sk_expr_column(const sk_expr *e, size_t i)
 {
     return (e && i < e->n_columns) ? e->columns[i] : NULL;
+}
+
+size_t sk_expr_instance_count(const sk_expr *e) { return e ? e->n_instances : 0; }
+
+const char *sk_expr_instance(const sk_expr *e, size_t i)
+{
+    return (e && i < e->n_instances) ? e->instances[i] : NULL;
 }

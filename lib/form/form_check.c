@@ -85,21 +85,30 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
         return;
     }
     if (st != SK_OK) {
-        /* A message holds 512 bytes: quote at most 60 of a long source (cut
-         * between UTF-8 characters) so the reason after it is not lost. */
-        size_t n = strlen(src), shown = n;
-        if (n > 60) {
-            shown = 60;
-            while (shown > 0 && ((unsigned char)src[shown] & 0xC0) == 0x80)
-                shown--;
-        }
-        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%.*s%s\": %s",
-                     form_expr_column[slot], (int)shown, src, shown < n ? "..." : "",
+        /* A message holds 512 bytes: quote at most 60 characters of a long
+         * source so the reason after it is not lost, with its line breaks
+         * escaped so the message stays on one line. */
+        char quoted[300];
+        form_problem(c, "survey", q->row, qc->col[slot], "syntax error in %s \"%s\": %s",
+                     form_expr_column[slot], sk_expr_quote(quoted, sizeof quoted, src, 60),
                      err.message);
         return;
     }
     if (slot == EX_CHOICE_FILTER)
         check_filter_columns(c, q, qc->col[slot], *outs[slot]);
+    /* instance('l') and pulldata('l', ...) read a choice list of the form. */
+    for (size_t i = 0; i < sk_expr_instance_count(*outs[slot]); i++) {
+        const char *id = sk_expr_instance(*outs[slot], i);
+        int found = 0;
+        for (size_t k = 0; k < c->f->pub.n_lists && !found; k++)
+            found = strcmp(c->f->pub.lists[k].name, id) == 0;
+        if (!found)
+            form_problem(c, "survey", q->row, qc->col[slot],
+                         "the %s reads instance '%s', which is not a choice list of this "
+                         "form; add the list to the choices sheet (CSV attachments for "
+                         "pulldata() are not read yet)",
+                         form_expr_column[slot], id);
+    }
     for (size_t i = 0; i < sk_expr_ref_count(*outs[slot]); i++) {
         const char *ref = sk_expr_ref(*outs[slot], i);
         if (form_name_ambiguous(c, ref)) {

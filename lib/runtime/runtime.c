@@ -20,6 +20,8 @@
 #include "sk/expr.h"
 #include "sk/runtime.h"
 
+#include "csv_instance.h"
+
 /* The passes settle in one or two rounds in real forms; a form whose
  * calculations feed back through relevance gets this many before we stop. */
 #define MAX_PASSES 8
@@ -35,6 +37,11 @@ struct sk_run {
     int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
     const sk_choice *filter_choice;
     const char *filter_label;
+    char itext_buf[300];      /* instance_value_cb's itextId, valid until its next call */
+    /* CSV attachments (sk_run_add_csv), by instance id (the file name without .csv) */
+    char **csv_ids;
+    csv_table **csv;
+    size_t n_csv;
 };
 
 static const char *lookup(void *user, const char *name)
@@ -66,6 +73,70 @@ static const char *column_cb(void *user, const char *name)
     return NULL;
 }
 
+/* Secondary instances: the form's choice lists, by list name, for
+ * instance('list')/root/item[...], pulldata() and jr:itext(). */
+static const sk_choice_list *list_named(const sk_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->form->n_lists; i++)
+        if (strcmp(run->form->lists[i].name, id) == 0)
+            return &run->form->lists[i];
+    return NULL;
+}
+
+static const csv_table *csv_named(const sk_run *run, const char *id)
+{
+    for (size_t i = 0; i < run->n_csv; i++)
+        if (strcmp(run->csv_ids[i], id) == 0)
+            return run->csv[i];
+    return NULL;
+}
+
+/* A CSV attachment comes first: pulldata('x', ...) means x.csv in ODK even
+ * when a choice list has the same name. */
+static long instance_rows_cb(void *user, const char *id)
+{
+    const csv_table *t = csv_named(user, id);
+    if (t)
+        return (long)csv_table_rows(t);
+    const sk_choice_list *l = list_named(user, id);
+    return l ? (long)l->n : -1;
+}
+
+static const char *instance_value_cb(void *user, const char *id, size_t row, const char *col)
+{
+    sk_run *run = user;
+    const csv_table *t = csv_named(run, id);
+    if (t)
+        return csv_table_value(t, row, col);
+    const sk_choice_list *l = list_named(run, id);
+    if (!l || row >= l->n)
+        return NULL;
+    const sk_choice *c = &l->choices[row];
+    if (strcmp(col, "name") == 0)
+        return c->name;
+    if (strcmp(col, "label") == 0)
+        return sk_form_text(run->form, c->label, run->lang);
+    if (strcmp(col, "itextId") == 0) {
+        /* pyxform's id for the choice's label, read back by jr:itext() */
+        snprintf(run->itext_buf, sizeof run->itext_buf, "static_instance-%s-%zu", id, row);
+        return run->itext_buf;
+    }
+    for (size_t i = 0; i < c->n_extra; i++)
+        if (strcmp(c->extra_name[i], col) == 0)
+            return c->extra_value[i];
+    return NULL;
+}
+
+static const char *property_cb(void *user, const char *name)
+{
+    const sk_run *run = user;
+    if (strcmp(name, "version") == 0)
+        return run->form->version;
+    if (strcmp(name, "deviceid") == 0)
+        return run->device_id;
+    return NULL; /* username, email, phone number: a kiosk has none */
+}
+
 static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
 {
     sk_eval_ctx ctx = {.lookup = lookup,
@@ -73,7 +144,10 @@ static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
                        .user = (void *)run,
                        .self = self,
                        .now_ms = now_ms,
-                       .column = column_cb};
+                       .column = column_cb,
+                       .instance_rows = instance_rows_cb,
+                       .instance_value = instance_value_cb,
+                       .property = property_cb};
     return ctx;
 }
 
@@ -126,7 +200,41 @@ void sk_run_free(sk_run *run)
     free(run->device_id);
     sk_expr_free(run->now_expr);
     sk_expr_free(run->today_expr);
+    for (size_t i = 0; i < run->n_csv; i++) {
+        free(run->csv_ids[i]);
+        csv_table_free(run->csv[i]);
+    }
+    free(run->csv_ids);
+    free(run->csv);
     free(run);
+}
+
+sk_status sk_run_add_csv(sk_run *run, const char *file_name, const void *bytes, size_t len,
+                         sk_error *err)
+{
+    if (!run || !file_name || (!bytes && len))
+        return sk_error_set(err, SK_ERR_ARG, "sk_run_add_csv: NULL argument");
+    size_t n = strlen(file_name);
+    if (n < 5 || strcmp(file_name + n - 4, ".csv") != 0)
+        return sk_error_set(err, SK_ERR_ARG, "%s is not a .csv file", file_name);
+    csv_table *t = NULL;
+    sk_status st = csv_table_parse(file_name, bytes, len, &t, err);
+    if (st != SK_OK)
+        return st;
+    char *id = strndup(file_name, n - 4);
+    char **ids = id ? realloc(run->csv_ids, (run->n_csv + 1) * sizeof *ids) : NULL;
+    if (ids)
+        run->csv_ids = ids;
+    csv_table **tabs = ids ? realloc(run->csv, (run->n_csv + 1) * sizeof *tabs) : NULL;
+    if (!tabs) {
+        free(id);
+        csv_table_free(t);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading %s", file_name);
+    }
+    run->csv = tabs;
+    run->csv_ids[run->n_csv] = id;
+    run->csv[run->n_csv++] = t;
+    return SK_OK;
 }
 
 void sk_run_set_language(sk_run *run, int lang)
@@ -173,7 +281,9 @@ static sk_status eval_bool(const sk_run *run, const sk_question *q, const sk_exp
 static sk_status eval_string(const sk_run *run, const sk_question *q, const sk_expr *e,
                              const char *what, int64_t now_ms, char **out, sk_error *err)
 {
-    sk_eval_ctx ctx = context(run, NULL, now_ms);
+    /* '.' in a calculation is the question's own current value (XForms),
+     * which once() keeps. */
+    sk_eval_ctx ctx = context(run, sk_answers_get(run->answers, q->name), now_ms);
     sk_error inner;
     if (sk_expr_eval_string(e, &ctx, out, &inner) != SK_OK)
         return eval_error(run, q, what, &inner, err);
@@ -293,6 +403,59 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
     return SK_OK;
 }
 
+/* A select's answer that its choice_filter no longer offers is removed (for
+ * select_multiple, just those choices), as JavaRosa does since 2019
+ * (getodk/javarosa#437): change the region and the district chosen for the
+ * old one does not stay behind unseen. */
+static sk_status update_filtered(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
+{
+    const sk_form *f = run->form;
+    for (size_t i = 0; i < f->n_q; i++) {
+        const sk_question *q = &f->q[i];
+        const char *cur = sk_answers_get(run->answers, q->name);
+        if (!q->choice_filter || !cur || !*cur || q->list < 0)
+            continue;
+        const sk_choice_list *l = &f->lists[q->list];
+        size_t *idx = malloc((l->n ? l->n : 1) * sizeof *idx);
+        char *keep = malloc(strlen(cur) + 1);
+        if (!idx || !keep) {
+            free(idx);
+            free(keep);
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory filtering choices");
+        }
+        size_t n = sk_run_choices(run, (int)i, idx, l->n);
+        size_t o = 0;
+        for (const char *p = cur; *p;) {
+            while (*p == ' ')
+                p++;
+            size_t len = strcspn(p, " ");
+            bool offered = false;
+            for (size_t k = 0; k < n && !offered && len; k++)
+                offered = strlen(l->choices[idx[k]].name) == len &&
+                          memcmp(l->choices[idx[k]].name, p, len) == 0;
+            if (offered) {
+                if (o)
+                    keep[o++] = ' ';
+                memcpy(keep + o, p, len);
+                o += len;
+            }
+            p += len;
+            if (q->type != SK_Q_SELECT_MULTIPLE)
+                break; /* select_one: the whole value is one name */
+        }
+        keep[o] = '\0';
+        if (q->type != SK_Q_SELECT_MULTIPLE && strcmp(keep, cur) != 0)
+            o = 0; /* "a b" is not a select_one choice even if "a" is */
+        sk_status st = strcmp(keep, cur) == 0 ? SK_OK
+                                              : put(run, q, o ? keep : NULL, now_ms, changed, err);
+        free(idx);
+        free(keep);
+        if (st != SK_OK)
+            return st;
+    }
+    return SK_OK;
+}
+
 sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
 {
     if (!run)
@@ -305,6 +468,8 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
         sk_status st = update_calculations(run, now_ms, &changed, err);
         if (st == SK_OK)
             st = update_relevance(run, now_ms, &changed, err);
+        if (st == SK_OK)
+            st = update_filtered(run, now_ms, &changed, err);
         if (st == SK_OK)
             st = update_filled(run, now_ms, false, &changed, err);
         if (st != SK_OK)

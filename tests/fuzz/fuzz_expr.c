@@ -40,6 +40,35 @@ static const char *column(void *user, const char *name)
     return NULL;
 }
 
+/* Secondary instances for instance()/pulldata()/jr:itext(): two lists. */
+static long instance_rows(void *user, const char *id)
+{
+    (void)user;
+    return strcmp(id, "towns") == 0 ? 3 : strcmp(id, "empty") == 0 ? 0 : -1;
+}
+
+static const char *instance_value(void *user, const char *id, size_t row, const char *col)
+{
+    (void)user;
+    static const char *const towns[][3] = {
+        {"dur", "Durham", "north"}, {"exe", "Exeter", "south"}, {"yor", "York", "north"}};
+    if (strcmp(id, "towns") != 0 || row >= 3)
+        return NULL;
+    if (strcmp(col, "name") == 0)
+        return towns[row][0];
+    if (strcmp(col, "label") == 0)
+        return towns[row][1];
+    if (strcmp(col, "region") == 0)
+        return towns[row][2];
+    return NULL;
+}
+
+static const char *property(void *user, const char *name)
+{
+    (void)user;
+    return strcmp(name, "version") == 0 ? "7" : NULL;
+}
+
 static char label_buf[128];
 
 static const char *label_copy(void *user, const char *qname, const char *value)
@@ -67,6 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sk_eval_ctx ctx = {.lookup = lookup,
                        .choice_label = (mode & 32) ? label_same : label_copy,
                        .column = column,
+                       .instance_rows = instance_rows,
+                       .instance_value = instance_value,
+                       .property = property,
                        .self = selves[(mode >> 3) & 3],
                        .now_ms = clocks[(mode >> 6) & 3]};
     sk_expr *e = NULL;
@@ -78,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)sk_expr_ref(e, i);
         for (size_t i = 0; i < sk_expr_column_count(e); i++)
             (void)sk_expr_column(e, i);
+        for (size_t i = 0; i < sk_expr_instance_count(e); i++)
+            (void)sk_expr_instance(e, i);
         switch ((mode >> 1) & 3) {
         case 0: {
             sk_value v;
