@@ -1,0 +1,108 @@
+#!/bin/sh
+# test-deb-install.sh [DEB]: install the arm64 survey-kiosk package into a fresh
+# Debian bookworm arm64 root (debootstrap + qemu-user-static, as a Raspberry Pi OS
+# Lite would get it) and check that its programs run there:
+#   apt-get install ./survey-kiosk_*_arm64.deb (its Depends from the archive),
+#   survey-sync --version, keygen, check, pack; survey-kiosk --help, --install,
+#   --export (headless); the kiosk under SDL's offscreen driver for a moment, then
+#   SIGTERM; the packaged unit passes systemd-analyze verify inside the root; the
+#   survey-kiosk system user exists with groups video, render, input.
+#
+# DEB defaults to the newest dist/survey-kiosk_*_arm64.deb (scripts/package-deb.sh arm64).
+# Needs root (debootstrap, chroot, binfmt_misc).  Caches, outside the repository, in
+# SK_DEBOOTSTRAP_CACHE (default /var/cache/survey-kiosk-debootstrap): the .debs
+# debootstrap and apt fetch and a tarball of the bare root, so a second run
+# downloads nothing it already has and skips debootstrap.  The root itself is made
+# afresh each run (a throwaway folder) so every run installs into a clean system.
+set -eu
+cd "$(dirname "$0")/.."
+CACHE=${SK_DEBOOTSTRAP_CACHE:-/var/cache/survey-kiosk-debootstrap}
+MIRROR=${SK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DEB=${1:-$(ls -t dist/survey-kiosk_*_arm64.deb 2>/dev/null | head -1)}
+[ -n "$DEB" ] && [ -f "$DEB" ] || { echo "test-deb-install: no arm64 .deb: run scripts/package-deb.sh arm64" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "test-deb-install: needs root (debootstrap, chroot)" >&2; exit 1; }
+t0=$(date +%s)
+step() { echo "== $(( $(date +%s) - t0 )) s: $*"; }
+
+# Run arm64 programs in the chroot: qemu-user-static's binfmt entry, with the F
+# flag so the kernel holds the interpreter open and the chroot needs no copy.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+    [ -f "$conf" ] || { echo "test-deb-install: $conf missing: apt-get install qemu-user-static" >&2; exit 1; }
+    cat "$conf" > /proc/sys/fs/binfmt_misc/register
+fi
+
+mkdir -p "$CACHE/debs" "$CACHE/apt"
+BASE="$CACHE/bookworm-arm64-minbase.tar"
+if [ ! -f "$BASE" ]; then
+    step "debootstrap bookworm arm64 (first run: a few minutes)"
+    tmp=$(mktemp -d /var/tmp/sk-debootstrap.XXXXXX)
+    debootstrap --arch=arm64 --variant=minbase --cache-dir="$CACHE/debs" \
+        bookworm "$tmp" "$MIRROR" > "$CACHE/debootstrap.log" 2>&1 ||
+        { tail -20 "$CACHE/debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
+    chroot "$tmp" apt-get update -q > /dev/null
+    tar -C "$tmp" -cf "$BASE.part" . && mv "$BASE.part" "$BASE"
+    rm -rf "$tmp"
+fi
+
+ROOT=$(mktemp -d /var/tmp/sk-debroot.XXXXXX)
+cleanup() {
+    for m in proc sys dev/pts dev var/cache/apt/archives; do
+        mountpoint -q "$ROOT/$m" && umount -l "$ROOT/$m"
+    done
+    rm -rf "$ROOT"
+}
+trap cleanup EXIT INT TERM
+step "unpack the bare root ($BASE)"
+tar -C "$ROOT" -xf "$BASE"
+mount -t proc proc "$ROOT/proc"
+mount --rbind /sys "$ROOT/sys"
+mount --bind /dev "$ROOT/dev"
+mount --bind /dev/pts "$ROOT/dev/pts"
+mount --bind "$CACHE/apt" "$ROOT/var/cache/apt/archives"
+mkdir -p "$ROOT/var/cache/apt/archives/partial"
+in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+
+step "apt-get install $(basename "$DEB") and its dependencies"
+cp "$DEB" "$ROOT/tmp/"
+in_root apt-get update -q > "$ROOT/tmp/apt-update.log" 2>&1 || { cat "$ROOT/tmp/apt-update.log"; exit 1; }
+if ! in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "/tmp/$(basename "$DEB")" > "$ROOT/tmp/apt.log" 2>&1; then
+    tail -30 "$ROOT/tmp/apt.log"; exit 1
+fi
+echo "   $(grep -c '^Setting up' "$ROOT/tmp/apt.log") packages set up"
+
+fail=0
+check() { # check WHAT CMD...: run CMD in the root, report
+    what=$1; shift
+    if out=$(in_root "$@" 2>&1); then echo "   ok: $what"; else echo "   FAIL: $what:"; echo "$out" | sed 's/^/      /'; fail=1; fi
+}
+step "the programs run"
+echo "   $(in_root survey-sync --version)"
+check "survey-kiosk --help" survey-kiosk --help
+check "man pages installed" test -f /usr/share/man/man1/survey-kiosk.1.gz -a -f /usr/share/man/man1/survey-sync.1.gz
+check "fonts in /usr/share/survey-kiosk/fonts" test -f /usr/share/survey-kiosk/fonts/DejaVuSans.ttf
+check "user survey-kiosk in video, render, input" sh -c \
+    'id -nG survey-kiosk | tr " " "\n" | grep -cx "video\|render\|input" | grep -qx 3'
+cp tests/data/forms/kiosk_e2e.md "$ROOT/tmp/form.md"
+W=/tmp/w
+check "survey-sync keygen" env SURVEY_PASSPHRASE=pi sh -c "mkdir -p $W && survey-sync keygen --out $W/study"
+check "survey-sync check" survey-sync check /tmp/form.md
+check "survey-sync pack" env SURVEY_PASSPHRASE=pi survey-sync pack /tmp/form.md --key $W/study/study.key --out $W/e2e.pack
+check "survey-kiosk --install (headless)" survey-kiosk --data $W/kiosk --install $W/e2e.pack
+check "survey-kiosk --export (headless)" survey-kiosk --data $W/kiosk --export $W/out --all
+check "survey-sync inspect (the exported bundle)" sh -c "survey-sync inspect $W/out/*"
+# The kiosk's window under SDL's offscreen driver (no display in a chroot): it
+# must come up, stay up 3 s, and end with exit 0 on SIGTERM (as systemctl stop does).
+check "survey-kiosk window (offscreen) up 3 s, SIGTERM, exit 0" env SDL_VIDEODRIVER=offscreen \
+    SDL_AUDIODRIVER=dummy HOME=/tmp sh -c "survey-kiosk --data $W/kiosk & p=\$!; sleep 3;
+    kill -0 \$p || exit 1; kill -TERM \$p; wait \$p"
+check "systemd-analyze verify survey-kiosk.service" sh -c \
+    'command -v systemd-analyze >/dev/null || exit 0; systemd-analyze verify /lib/systemd/system/survey-kiosk.service'
+check "apt-get remove --purge leaves no survey-kiosk files" sh -c \
+    'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q survey-kiosk >/dev/null && ! ls /usr/share/survey-kiosk /usr/bin/survey-kiosk 2>/dev/null'
+step "done: $([ $fail = 0 ] && echo 'all checks passed' || echo 'FAILURES')"
+exit $fail
