@@ -71,10 +71,16 @@ in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HO
 
 step "apt-get install $(basename "$KDEB") $(basename "$SDEB") and their dependencies"
 cp "$KDEB" "$SDEB" "$ROOT/tmp/"
-in_root apt-get update -q > "$ROOT/tmp/apt-update.log" 2>&1 || { cat "$ROOT/tmp/apt-update.log"; exit 1; }
-if ! in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        "/tmp/$(basename "$KDEB")" "/tmp/$(basename "$SDEB")" > "$ROOT/tmp/apt.log" 2>&1; then
-    tail -30 "$ROOT/tmp/apt.log"; exit 1
+# The bare root's package lists are from the day it was made (apt-get update under
+# qemu takes minutes); refresh them only when an install fails with them.
+apt_install() {
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "/tmp/$(basename "$KDEB")" "/tmp/$(basename "$SDEB")" > "$ROOT/tmp/apt.log" 2>&1
+}
+if ! apt_install; then
+    step "apt-get update (the cached package lists were out of date)"
+    in_root apt-get update -q > "$ROOT/tmp/apt-update.log" 2>&1 || { cat "$ROOT/tmp/apt-update.log"; exit 1; }
+    apt_install || { tail -30 "$ROOT/tmp/apt.log"; exit 1; }
 fi
 echo "   $(grep -c '^Setting up' "$ROOT/tmp/apt.log") packages set up"
 

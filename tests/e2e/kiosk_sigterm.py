@@ -5,10 +5,10 @@ survey-kiosk` and a shutdown send; without it a service stop waits for SIGKILL.
 
   close ignored  --fullscreen (kiosk mode) on Welcome: the window's close
                  request is ignored (the kiosk keeps running, still Welcome)
-  idle           SIGTERM on Welcome: exit 0 within 2 s, the lock let go
+  idle           SIGTERM on Welcome: exit 0 within the unit's stop timeout, the lock let go
                  (--export right after it does not wait)
   mid-sitting    a sitting open with an answer given: SIGTERM, exit 0 within
-                 2 s; kiosk.db passes PRAGMA integrity_check; a new kiosk
+                 the stop timeout (the time is printed); kiosk.db passes PRAGMA integrity_check; a new kiosk
                  starts on Welcome and closes nothing more; the sitting is one
                  incomplete record holding the answer (the same guarantee as a
                  power cut, tests/e2e/kiosk_lock.py "SIGKILL", but recorded at
@@ -35,7 +35,12 @@ TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_sigterm")
 ENV = dict(os.environ, SURVEY_PASSPHRASE="sigterm e2e", SK_PWHASH_FAST="1",
            SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), SDL_AUDIODRIVER="dummy")
 PIN = "482915"
-LIMIT = 2.0  # seconds: systemd's stop must not need its SIGKILL
+# The contract is that a service stop never needs systemd's SIGKILL: the unit gives
+# the kiosk TimeoutStopSec=10 (packaging/survey-kiosk.service).  The kiosk takes
+# 0.17 s on an idle machine; the bound is the unit's, not a speed target, so that
+# a loaded machine or qemu (scripts/test-arm64.sh) does not fail it; a kiosk that
+# ignored SIGTERM, as kiosk mode once did, never exits and fails it.
+LIMIT = float(os.environ.get("SK_SIGTERM_LIMIT", "10"))
 failures = []
 
 
