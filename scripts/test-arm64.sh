@@ -11,6 +11,7 @@
 # kill; the native run does the full count):
 #   SK_CRASH_ITERATIONS (test_kstore_crash, natively 200)  -> 20 here
 #   SK_KILL_ITERATIONS  (test_cstore_kill, natively 50)    -> 10 here, when it runs
+# and the kiosk tests wait 5 times longer for each frame (SK_TIMEOUT_SCALE, tests/e2e/kiosk.py).
 # Left out by default (SK_ARM64_EXCLUDE, a ctest -E regex; set it empty to run it):
 #   test_cstore_kill  SIGKILLs survey-sync's merge into the central store at random
 #       moments; under qemu on a loaded 2-core machine even 10 kills exceeded its
@@ -39,6 +40,7 @@ EXCLUDE=${SK_ARM64_EXCLUDE-^test_cstore_kill\$}
 [ -n "$EXCLUDE" ] && set -- "$@" -E "$EXCLUDE"
 rc=0
 (cd "$B" && SDL_VIDEODRIVER=offscreen SK_CRASH_ITERATIONS=${SK_CRASH_ITERATIONS:-20} \
-    SK_KILL_ITERATIONS=${SK_KILL_ITERATIONS:-10} SK_SIGTERM_LIMIT=${SK_SIGTERM_LIMIT:-10} ctest "$@") || rc=$?
+    SK_KILL_ITERATIONS=${SK_KILL_ITERATIONS:-10} SK_SIGTERM_LIMIT=${SK_SIGTERM_LIMIT:-10} \
+    SK_TIMEOUT_SCALE=${SK_TIMEOUT_SCALE:-5} ctest "$@") || rc=$?
 stage "done (exit $rc)"
 exit $rc
