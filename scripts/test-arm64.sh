@@ -20,6 +20,13 @@
 #       natively in the amd64 pass; the kiosk's own crash test (test_kstore_crash,
 #       answers saved while SIGKILLed) does run here.
 # Set SK_ARM64_TESTS to a ctest -R regex to run a subset.
+#
+# KNOWN PROBLEM (2026-12-01, not fixed): the kiosk end-to-end tests that drive the
+# kiosk through its input FIFO (tests/e2e/kiosk*.py) never see the kiosk's first
+# frame under qemu: the kiosk opens the FIFO but writes no UI map, although the same
+# arm64 kiosk under qemu with SURVEY_KIOSK_UIMAP and no SURVEY_KIOSK_INPUT draws and
+# writes it within seconds.  Until that is found, those tests fail here; the
+# headless kiosk test (test_kstore_headless) and the survey-sync tests pass.
 set -eu
 cd "$(dirname "$0")/.."
 B=build-arm64
