@@ -41,12 +41,13 @@ t0=$(date +%s)
 flags() { dpkg-architecture -a"$ARCH" -c dpkg-buildflags --get "$1" 2>/dev/null; }
 CFLAGS="$(flags CFLAGS) $(flags CPPFLAGS)"
 LDFLAGS=$(flags LDFLAGS)
+mkdir -p "$BUILD"
 cmake -S . -B "$BUILD" $TOOLCHAIN -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
     -DSK_TEST_HOOKS=OFF -DSK_FONT_DIR=/usr/share/survey-kiosk/fonts \
-    -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LDFLAGS" > "$BUILD.configure.log" 2>&1 ||
-    { cat "$BUILD.configure.log"; exit 1; }
-cmake --build "$BUILD" -j2 --target survey-kiosk survey-sync > "$BUILD.build.log" 2>&1 ||
-    { tail -40 "$BUILD.build.log"; exit 1; }
+    -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LDFLAGS" > "$BUILD/configure.log" 2>&1 ||
+    { cat "$BUILD/configure.log"; exit 1; }
+cmake --build "$BUILD" -j2 --target survey-kiosk survey-sync > "$BUILD/build.log" 2>&1 ||
+    { tail -40 "$BUILD/build.log"; exit 1; }
 rm -rf "$STAGE"
 DESTDIR=$SRC/$STAGE/all cmake --install "$BUILD" --strip > /dev/null
 
@@ -125,8 +126,8 @@ EMU=
 SK_EMULATOR=$EMU PYTHONPATH=$SRC/tests/e2e/emulator SDL_VIDEODRIVER=offscreen SK_TEST_TMP=$SRC/$BUILD \
     SURVEY_KIOSK_FONT_DIR=$SRC/$K/usr/share/survey-kiosk/fonts \
     python3 tests/e2e/release_no_hooks.py "$K/usr/bin/survey-kiosk" "$S/usr/bin/survey-sync" \
-    > "$BUILD.nohooks.log" 2>&1 || { cat "$BUILD.nohooks.log"; exit 1; }
-tail -1 "$BUILD.nohooks.log"
+    > "$BUILD/nohooks.log" 2>&1 || { cat "$BUILD/nohooks.log"; exit 1; }
+tail -1 "$BUILD/nohooks.log"
 
 chmod -R u+rwX,go+rX,go-w "$K" "$S"
 mkdir -p dist

@@ -35,10 +35,11 @@ stage() { echo "== test-arm64: $1 ($(( $(date +%s) - t0 )) s so far)"; }
 command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null ||
     { echo "test-arm64: needs crossbuild-essential-arm64 and qemu-user (scripts/deps.sh)" >&2; exit 1; }
 stage "configure"
+mkdir -p "$B"
 cmake -S . -B "$B" -DCMAKE_TOOLCHAIN_FILE="$(pwd)/cmake/toolchain-aarch64.cmake" \
-    -DSK_WERROR=ON -DSK_TEST_HOOKS=ON > "$B.configure.log" 2>&1 || { cat "$B.configure.log"; exit 1; }
+    -DSK_WERROR=ON -DSK_TEST_HOOKS=ON > "$B/configure.log" 2>&1 || { cat "$B/configure.log"; exit 1; }
 stage "build"
-cmake --build "$B" -j2 > "$B.build.log" 2>&1 || { tail -40 "$B.build.log"; exit 1; }
+cmake --build "$B" -j2 > "$B/build.log" 2>&1 || { tail -40 "$B/build.log"; exit 1; }
 file "$B/kiosk/survey-kiosk" | grep -q "ARM aarch64" || { echo "test-arm64: not an arm64 build" >&2; exit 1; }
 stage "ctest under qemu-aarch64"
 set -- --output-on-failure -j2
