@@ -264,9 +264,12 @@ static bool run_line(testhook *t, char *line)
     } else if (strcmp(cmd, "wait") == 0 && sscanf(rest, "%d", &y1) == 1) {
         SDL_Delay(y1 > 0 ? (Uint32)y1 : 0);
     } else if (strcmp(cmd, "quit") == 0) {
+        /* The window's close button, as the window system sends it (SIGTERM
+         * is the test's way to ask what the system asks). */
         SDL_Event e;
         memset(&e, 0, sizeof e);
-        e.type = SDL_QUIT;
+        e.type = SDL_WINDOWEVENT;
+        e.window.event = SDL_WINDOWEVENT_CLOSE;
         SDL_PushEvent(&e);
     } else {
         return false;

@@ -68,7 +68,8 @@ class Kiosk:
         raise KioskError("no UIMAP at %s" % self.uimap)
 
     def wait_for(self, pred, timeout=20, what="a condition"):
-        end = time.time() + timeout
+        # Under emulation (scripts/test-arm64.sh: qemu) everything is several times slower.
+        end = time.time() + timeout * float(os.environ.get("SK_TIMEOUT_SCALE", "1"))
         last = None
         while time.time() < end:
             if self.proc.poll() is not None:
