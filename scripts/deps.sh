@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - install the Debian / Raspberry Pi OS packages survey-kiosk needs,
-# only those that are missing.  Usage: scripts/deps.sh [build|test|demo]
+# only those that are missing.  Usage: scripts/deps.sh [build|test|demo|windows]
 # Uses sudo when not root.  Nothing is downloaded outside the distribution.
 set -eu
 
@@ -15,10 +15,16 @@ case "$what" in
   # is the independent reader/writer of our formats (tests/e2e/skformat.py);
   # a CJK font so Chinese renders; valgrind checks the unit tests once more;
   # clang and its libFuzzer runtime run the fuzz harnesses (scripts/fuzz.sh).
-  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev" ;;
+  # Xvfb: an X server without a screen, for the Windows kiosk's screenshots under Wine.
+  test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei valgrind clang libclang-rt-14-dev xvfb" ;;
+  # Windows: the portable build (scripts/build-windows.sh: mingw-w64, and tcl, the
+  # autotools and dpkg-dev to build the dependencies from Debian's source packages;
+  # zip) and its tests under Wine (scripts/test-windows.sh; screenshots on Xvfb).
+  windows) pkgs="$pkgs python3 python3-nacl python3-pil gcc-mingw-w64-x86-64 wine wine64 tcl
+                 autoconf automake libtool dpkg-dev zip xvfb" ;;
   # Demo: a CJK font for the Chinese version of the example survey.
   demo) pkgs="$pkgs fonts-wqy-microhei" ;;
-  *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;
+  *) echo "usage: scripts/deps.sh [build|test|demo|windows]" >&2; exit 2 ;;
 esac
 
 missing=""
