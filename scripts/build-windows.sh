@@ -288,8 +288,11 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSK_WIN_PREFIX
     { tail -30 "$BUILD.configure.log" >&2; exit 1; }
 done_step
 step "build the project"
-cmake --build "$BUILD" -j"$JOBS" 2>&1 | grep -E 'error|warning|Error' || true
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "build-windows: error: the project build failed" >&2; exit 1; }
+if ! cmake --build "$BUILD" -j"$JOBS" >"$BUILD.build.log" 2>&1; then
+    grep -E 'error|Error' "$BUILD.build.log" | head -20 >&2
+    echo "build-windows: error: the project build failed, see $BUILD.build.log" >&2
+    exit 1
+fi
 done_step
 
 # -- the portable zip ---------------------------------------------------------------------
