@@ -189,8 +189,10 @@ dep_libzip() {
 
 dep_freetype() {
     local d; d=$(src freetype)
+    # zlib from the prefix: FreeType's own copy clashes with libz.a in the kiosk's link.
     cmake_dep freetype "$d" -DFT_DISABLE_HARFBUZZ=ON -DFT_DISABLE_PNG=ON \
-        -DFT_DISABLE_BZIP2=ON -DFT_DISABLE_BROTLI=ON -DFT_DISABLE_ZLIB=ON
+        -DFT_DISABLE_BZIP2=ON -DFT_DISABLE_BROTLI=ON -DFT_REQUIRE_ZLIB=ON \
+        -DZLIB_INCLUDE_DIR="$PREFIX/include" -DZLIB_LIBRARY="$PREFIX/lib/libz.a"
 }
 
 dep_tre() { # POSIX regcomp/regexec for regex(): mingw's C library has none
@@ -233,7 +235,7 @@ Name: SDL2_ttf
 Description: TrueType fonts for SDL2 (static, FreeType without HarfBuzz)
 Version: $v
 Requires: sdl2
-Libs: -L\${prefix}/lib -lSDL2_ttf -lfreetype
+Libs: -L\${prefix}/lib -lSDL2_ttf -lfreetype -lz
 Cflags: -I\${prefix}/include/SDL2
 EOF
 }
