@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - install the Debian / Raspberry Pi OS packages survey-kiosk needs,
-# only those that are missing.  Usage: scripts/deps.sh [build|test|demo|arm64|package]
+# only those that are missing.  Usage: scripts/deps.sh [build|test|demo|arm64|package|windows]
 # Uses sudo when not root.  Nothing is downloaded outside the distribution.
 set -eu
 
@@ -33,7 +33,12 @@ case "$what" in
                libgnutls28-dev:arm64 libcurl4-gnutls-dev:arm64" ;;
   # .deb packages and their install test (scripts/package-deb.sh, scripts/test-deb-install.sh).
   package) pkgs="$pkgs dpkg-dev lintian debootstrap qemu-user-static" ;;
-  *) echo "usage: scripts/deps.sh [build|test|demo|arm64|package]" >&2; exit 2 ;;
+  # Windows: the portable build (scripts/build-windows.sh: mingw-w64, and tcl, the
+  # autotools and dpkg-dev to build the dependencies from Debian's source packages;
+  # zip) and its tests under Wine (scripts/test-windows.sh; screenshots on Xvfb).
+  windows) pkgs="$pkgs python3 python3-nacl python3-pil gcc-mingw-w64-x86-64 wine wine64 tcl
+                 autoconf automake libtool dpkg-dev zip xvfb" ;;
+  *) echo "usage: scripts/deps.sh [build|test|demo|arm64|package|windows]" >&2; exit 2 ;;
 esac
 
 # The :arm64 libraries install beside the host's once dpkg knows the architecture.

@@ -2,7 +2,9 @@
 # removable-media discovery).  The end-to-end kiosk tests are in their own fragment.
 sk_unit_test(test_kiosk_theme ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_theme.c kiosk_logic)
 sk_unit_test(test_kiosk_wrap  ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_wrap.c  kiosk_logic)
+if(NOT WIN32) # FIFOs and symbolic links on a stick
 sk_unit_test(test_kiosk_media ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_media.c kiosk_logic)
+endif()
 
 # The end-to-end tests below drive the kiosk through its test hooks (UI map,
 # input file), which only a build with -DSK_TEST_HOOKS=ON has.
