@@ -51,6 +51,8 @@ static void fit_message(const char *in, char *out, size_t size)
 }
 
 static void add_located(form_ctx *c, sk_diags *to, const char *sheet, unsigned row, unsigned col,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static void add_located(form_ctx *c, sk_diags *to, const char *sheet, unsigned row, unsigned col,
                         const char *fmt, va_list ap)
 {
     char msg[sizeof ((sk_error *)0)->message];
