@@ -22,7 +22,10 @@ typedef struct broken_case {
 static const broken_case cases[] = {
     {"unknown_type.md", SK_ERR_INVALID, "survey:3:A", "unknown type 'geopint'"},
     {"unsupported_geopoint.md", SK_ERR_INVALID, "survey:2:A", "'geopoint' is not supported"},
-    {"repeat.md", SK_ERR_INVALID, "survey:2:A", "'begin_repeat' is not supported"},
+    {"repeat_nested.md", SK_ERR_INVALID, "survey:3", "does not collect nested repeats"},
+    {"repeat_bare_ref.md", SK_ERR_INVALID, "survey:5:D", "use count(${kids}), sum(${age})"},
+    {"repeat_end_mismatch.md", SK_ERR_INVALID, "survey:4:A", "write end_repeat here"},
+    {"repeat_count_inside.md", SK_ERR_INVALID, "survey:2:D", "inside the repeat itself"},
     {"unknown_appearance.md", SK_ERR_INVALID, "survey:2:D", "unknown appearance 'quick'"},
     {"unknown_list.md", SK_ERR_INVALID, "survey:2", "unknown choice list 'yn'"},
     {"no_choices_sheet.md", SK_ERR_INVALID, "survey:2", "there is no choices sheet"},

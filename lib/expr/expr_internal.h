@@ -61,6 +61,9 @@ typedef struct func_def {
     int min_args, max_args;   /* max -1 = any number */
     int id;
 } func_def;
+/* Repeats: bit i set = argument i of fn must be a ${name} reference, read as
+ * every instance of it (count, sum, indexed-repeat ...), not one value. */
+unsigned expr_nodeset_args(const func_def *fn);
 const func_def *expr_find_function(const char *name, size_t len);
 /* "not, selected, ..." for messages. */
 const char *expr_function_list(void);

@@ -98,9 +98,19 @@ token lexer_next(lexer *lx)
     lx->pos++;
     switch (c) {
     case '.':
-        if (s[lx->pos] == '.')
+        if (s[lx->pos] == '.') {
+            /* position(..), as pyxform writes it: '..' is the repeat instance
+             * around the expression, which position() reads from its context. */
+            size_t q = lx->pos + 1;
+            while (s[q] == ' ')
+                q++;
+            if (s[q] == ')') {
+                lx->pos++;
+                return make(lx, TK_DOT, start);
+            }
             return fail(lx, start, "'..' at character %zu: paths are not supported; use ${name}",
                         start + 1);
+        }
         return make(lx, TK_DOT, start);
     case '(': return make(lx, TK_LPAREN, start);
     case ')': return make(lx, TK_RPAREN, start);

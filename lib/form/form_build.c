@@ -20,7 +20,7 @@ enum field {
     F_UNKNOWN = -1,
     F_TYPE, F_NAME, F_LABEL, F_HINT, F_REQUIRED, F_REQUIRED_MESSAGE, F_RELEVANT, F_CONSTRAINT,
     F_CONSTRAINT_MESSAGE, F_APPEARANCE, F_DEFAULT, F_CALCULATION, F_READ_ONLY, F_CHOICE_FILTER,
-    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_LIST_NAME, F_MEDIA, F_EXTRA
+    F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_LIST_NAME, F_MEDIA, F_EXTRA, F_REPEAT_COUNT
 };
 
 typedef struct alias {
@@ -37,7 +37,8 @@ static const alias survey_columns[] = {
     {"default", F_DEFAULT}, {"calculation", F_CALCULATION}, {"read_only", F_READ_ONLY},
     {"readonly", F_READ_ONLY}, {"choice_filter", F_CHOICE_FILTER},
     {"parameters", F_PARAMETERS}, {"quote_consent", F_QUOTE_CONSENT},
-    {"identifying", F_IDENTIFYING}, {NULL, F_UNKNOWN}};
+    {"identifying", F_IDENTIFYING}, {"repeat_count", F_REPEAT_COUNT},
+    {"jr:count", F_REPEAT_COUNT}, {NULL, F_UNKNOWN}};
 
 static const alias choices_columns[] = {
     {"list_name", F_LIST_NAME}, {"name", F_NAME}, {"label", F_LABEL}, {NULL, F_UNKNOWN}};
@@ -201,7 +202,7 @@ static const column *find_col(const header *h, enum field f)
 typedef enum { T_OK, T_UNKNOWN, T_UNSUPPORTED } type_result;
 
 static const char *const unsupported_types[] = {
-    "begin_repeat", "end_repeat", "geopoint", "geotrace", "geoshape", "audio", "video",
+    "geopoint", "geotrace", "geoshape", "audio", "video",
     "file", "barcode", "select_one_from_file", "select_multiple_from_file", "rank",
     "datetime", "dateTime", "xml-external", "csv-external", "phonenumber", "email",
     "username", "subscriberid", "simserial", "audit", "background-audio", "start-geopoint",
@@ -256,7 +257,10 @@ static type_result parse_type(const char *raw, sk_qtype *t, char *list, size_t l
                  {"image", SK_Q_SIGNATURE},     {"begin_group", SK_Q_BEGIN_GROUP},
                  {"end_group", SK_Q_END_GROUP}, {"start", SK_Q_START},
                  {"end", SK_Q_END},             {"today", SK_Q_TODAY},
-                 {"deviceid", SK_Q_DEVICEID}};
+                 {"deviceid", SK_Q_DEVICEID},
+                 /* a repeat is a group whose rows are asked once per instance;
+                  * build_row marks it (sk_question.is_repeat) */
+                 {"begin_repeat", SK_Q_BEGIN_GROUP}, {"end_repeat", SK_Q_END_GROUP}};
     if (strcasecmp(norm, "select_one") == 0 || strcasecmp(norm, "select_multiple") == 0) {
         *t = strcasecmp(norm, "select_one") == 0 ? SK_Q_SELECT_ONE : SK_Q_SELECT_MULTIPLE;
         if (!*arg || strchr(arg, ' '))
@@ -271,6 +275,8 @@ static type_result parse_type(const char *raw, sk_qtype *t, char *list, size_t l
         if (strcasecmp(norm, plain[i].name) == 0) {
             *t = plain[i].t;
             /* end_group may repeat the group's name; nothing else takes an argument */
+            if (*t == SK_Q_BEGIN_GROUP || *t == SK_Q_END_GROUP)
+                snprintf(word, word_size, "%s", plain[i].name);
             return *arg && *t != SK_Q_END_GROUP ? T_UNKNOWN : T_OK;
         }
     return T_UNKNOWN;
@@ -504,7 +510,10 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     q->constraint_message = texts(c);
     q->required_message = texts(c);
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
-                             &q->choice_filter_src, &q->required_src, &q->read_only_src};
+                             &q->choice_filter_src, &q->required_src, &q->read_only_src,
+                             &q->repeat_count_src};
+    q->repeat = -1;
+    q->is_repeat = strcasecmp(word, "begin_repeat") == 0;
     const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
     unsigned name_col = 0;
     q->quote_clause = -1;
@@ -527,6 +536,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_CHOICE_FILTER: *srcs[EX_CHOICE_FILTER] = xstrdup(c, v); qc->col[EX_CHOICE_FILTER] = col->col; break;
         case F_REQUIRED: *srcs[EX_REQUIRED] = xstrdup(c, v); qc->col[EX_REQUIRED] = col->col; break;
         case F_READ_ONLY: *srcs[EX_READ_ONLY] = xstrdup(c, v); qc->col[EX_READ_ONLY] = col->col; break;
+        case F_REPEAT_COUNT: *srcs[EX_REPEAT_COUNT] = xstrdup(c, v); qc->col[EX_REPEAT_COUNT] = col->col; break;
         case F_APPEARANCE: appearance = v; qc->appearance_col = col->col; break;
         case F_DEFAULT: q->default_value = v ? xstrdup(c, v) : NULL; qc->default_col = col->col; break;
         case F_PARAMETERS: parameters = v; qc->parameters_col = col->col; break;
@@ -567,6 +577,14 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
             return;
         }
         int begin = stack[--*depth];
+        bool end_repeat = strcasecmp(word, "end_repeat") == 0;
+        if (end_repeat != c->f->pub.q[begin].is_repeat)
+            form_problem(c, "survey", r->row, type_col,
+                         "%s closes '%s', which is a %s (row %u); write %s here",
+                         word, c->f->pub.q[begin].name,
+                         c->f->pub.q[begin].is_repeat ? "repeat" : "group",
+                         c->f->pub.q[begin].row,
+                         c->f->pub.q[begin].is_repeat ? "end_repeat" : "end_group");
         c->f->pub.q[begin].group_end = index;
         q->parent = c->f->pub.q[begin].parent;
         return;

@@ -45,11 +45,15 @@ void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, co
 void form_build(form_ctx *c, const wb_workbook *wb);
 /* Expressions, references, cycles, consent rules, pages. Run after form_build. */
 void form_check(form_ctx *c);
+/* Repeats (form_repeat.c): nesting, where repeats may stand, references
+ * into a repeat from outside it; fills q->repeat and f->repeats.  Run after
+ * the expressions are compiled and before the pages are built. */
+void form_check_repeats(form_ctx *c);
 
 /* Where a question's expression column sits, for located messages. */
 typedef enum {
     EX_RELEVANT, EX_CONSTRAINT, EX_CALCULATION, EX_CHOICE_FILTER, EX_REQUIRED, EX_READ_ONLY,
-    EX_COUNT
+    EX_REPEAT_COUNT, EX_COUNT
 } expr_slot;
 extern const char *const form_expr_column[EX_COUNT];
 

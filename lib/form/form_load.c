@@ -54,6 +54,8 @@ void form_question_free(sk_question *q, size_t n_langs)
     free(q->read_only_src);
     free(q->default_value);
     free(q->quote_consent);
+    free(q->repeat_count_src);
+    sk_expr_free(q->repeat_count);
     sk_expr_free(q->relevant);
     sk_expr_free(q->constraint);
     sk_expr_free(q->calculation);
@@ -95,6 +97,7 @@ void form_free_impl(form_impl *f)
         free(p->pages[i].q);
     free(p->pages);
     free(p->calc_order);
+    free(p->repeats);
     free(p->title);
     free(p->id);
     free(p->version);

@@ -11,6 +11,14 @@
  * calculations on answers that relevance just removed, so the whole pass runs
  * again until nothing changes (bounded: each pass can only remove answers or
  * settle a calculation).
+ *
+ * Repeats: a question inside a repeat is evaluated once per instance, with
+ * ${x} of a sibling read in the same instance (ODK's relative references);
+ * its relevance, required and read-only flags are kept per instance.  The
+ * number of instances is the repeat's own answer entry; repeat_count sets it
+ * at every pass, otherwise sk_run_add_instance/sk_run_remove_instance do.
+ * The queries (sk_run_relevant, sk_run_check ...) answer for the instance
+ * chosen with sk_run_set_instance.
  */
 #include <math.h>
 #include <stdio.h>
@@ -35,12 +43,119 @@ struct sk_run {
     int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
     const sk_choice *filter_choice;
     const char *filter_label;
+    /* Repeats: per-instance flags of the rows inside repeats, instance k
+     * (1-based) at [(k - 1) * n_q + q], for cap_inst instances. */
+    bool *irel, *ireq, *iro;
+    size_t cap_inst;
+    size_t cur_inst;          /* the instance the queries answer for (sk_run_set_instance) */
+    int ctx_repeat;           /* where expressions are evaluated now: repeat row and */
+    size_t ctx_inst;          /* 1-based instance, or -1 / 0 outside repeats */
+    char ctx_path[160];       /* "household[2]" of ctx_repeat/ctx_inst */
 };
+
+/* Instance k of repeat row r as its answers record it. */
+static const char *inst_path(const sk_run *run, int r, size_t k, char *buf, size_t size)
+{
+    return sk_answers_instance(buf, size, run->form->q[r].name, k);
+}
+
+/* Expressions from now on are evaluated for question q in instance k
+ * (ignored when q is outside repeats; a begin_repeat row is outside its own). */
+static void enter(sk_run *run, int q, size_t k)
+{
+    int r = q >= 0 ? run->form->q[q].repeat : -1;
+    if (r == q)
+        r = -1;
+    run->ctx_repeat = r;
+    run->ctx_inst = r >= 0 ? k : 0;
+    if (r >= 0)
+        inst_path(run, r, k, run->ctx_path, sizeof run->ctx_path);
+}
+
+size_t sk_run_instances(const sk_run *run, int repeat_q)
+{
+    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
+        !run->form->q[repeat_q].is_repeat)
+        return 0;
+    const char *v = sk_answers_get(run->answers, run->form->q[repeat_q].name);
+    unsigned long n = v ? strtoul(v, NULL, 10) : 0;
+    return n > SK_RUN_MAX_INSTANCES ? SK_RUN_MAX_INSTANCES : (size_t)n;
+}
+
+/* The path of q's answer in the current evaluation context, NULL outside repeats. */
+static const char *path_of(const sk_run *run, int q)
+{
+    int r = run->form->q[q].repeat;
+    return (r >= 0 && r != q && r == run->ctx_repeat && run->ctx_inst) ? run->ctx_path : NULL;
+}
+
+static bool *flag(const sk_run *run, bool *base, bool *inst, int q)
+{
+    int r = run->form->q[q].repeat;
+    if (r < 0 || r == q || run->ctx_repeat != r || run->ctx_inst == 0 ||
+        run->ctx_inst > run->cap_inst)
+        return &base[q];
+    return &inst[(run->ctx_inst - 1) * run->form->n_q + (size_t)q];
+}
+
+static sk_status grow_instances(sk_run *run, size_t n)
+{
+    if (n <= run->cap_inst)
+        return SK_OK;
+    size_t cap = run->cap_inst ? run->cap_inst : 4;
+    while (cap < n)
+        cap *= 2;
+    size_t nq = run->form->n_q ? run->form->n_q : 1;
+    bool **arrs[3] = {&run->irel, &run->ireq, &run->iro};
+    for (int i = 0; i < 3; i++) {
+        bool *b = realloc(*arrs[i], cap * nq * sizeof(bool));
+        if (!b)
+            return SK_ERR_NOMEM;
+        memset(b + run->cap_inst * nq, i == 0, (cap - run->cap_inst) * nq * sizeof(bool));
+        *arrs[i] = b;
+    }
+    run->cap_inst = cap;
+    return SK_OK;
+}
 
 static const char *lookup(void *user, const char *name)
 {
     const sk_run *run = user;
-    return sk_answers_get(run->answers, name);
+    int q = sk_form_find(run->form, name);
+    if (q < 0 || run->form->q[q].repeat < 0)
+        return sk_answers_get(run->answers, name);
+    if (run->form->q[q].is_repeat)
+        return NULL; /* a repeat has no single value */
+    const char *path = path_of(run, q);
+    if (path)
+        return sk_answers_get_at(run->answers, path, name);
+    /* From outside the repeat (a label): XPath's string() of the node-set,
+     * which is its first node. */
+    char buf[160];
+    return sk_answers_get_at(run->answers, inst_path(run, run->form->q[q].repeat, 1, buf,
+                                                     sizeof buf), name);
+}
+
+static size_t count_cb(void *user, const char *name)
+{
+    const sk_run *run = user;
+    int q = sk_form_find(run->form, name);
+    if (q < 0 || run->form->q[q].repeat < 0)
+        return 1;
+    return sk_run_instances(run, run->form->q[q].repeat);
+}
+
+static const char *nth_cb(void *user, const char *name, size_t i)
+{
+    const sk_run *run = user;
+    int q = sk_form_find(run->form, name);
+    if (q < 0 || run->form->q[q].repeat < 0)
+        return i == 0 ? sk_answers_get(run->answers, name) : NULL;
+    if (run->form->q[q].is_repeat)
+        return NULL;
+    char buf[160];
+    return sk_answers_get_at(run->answers, inst_path(run, run->form->q[q].repeat, i + 1, buf,
+                                                     sizeof buf), name);
 }
 
 static const char *choice_label_cb(void *user, const char *qname, const char *value)
@@ -73,7 +188,10 @@ static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
                        .user = (void *)run,
                        .self = self,
                        .now_ms = now_ms,
-                       .column = column_cb};
+                       .column = column_cb,
+                       .count = count_cb,
+                       .nth = nth_cb,
+                       .position = run->ctx_inst};
     return ctx;
 }
 
@@ -112,6 +230,7 @@ sk_status sk_run_new(const sk_form *form, sk_answers *answers, int lang, const c
     /* Until the first update everything that is not inside a hidden group counts as shown. */
     for (size_t i = 0; i < form->n_q; i++)
         run->relevant[i] = true;
+    run->ctx_repeat = -1;
     *out = run;
     return SK_OK;
 }
@@ -123,6 +242,9 @@ void sk_run_free(sk_run *run)
     free(run->relevant);
     free(run->required);
     free(run->read_only);
+    free(run->irel);
+    free(run->ireq);
+    free(run->iro);
     free(run->device_id);
     sk_expr_free(run->now_expr);
     sk_expr_free(run->today_expr);
@@ -141,11 +263,12 @@ int sk_run_language(const sk_run *run) { return run ? run->lang : 0; }
 static sk_status put(sk_run *run, const sk_question *q, const char *value, int64_t now_ms,
                      bool *changed, sk_error *err)
 {
-    const char *cur = sk_answers_get(run->answers, q->name);
+    const char *path = path_of(run, (int)(q - run->form->q));
+    const char *cur = sk_answers_get_at(run->answers, path, q->name);
     if ((cur == NULL && value == NULL) || (cur && value && strcmp(cur, value) == 0))
         return SK_OK;
     *changed = true;
-    sk_status st = sk_answers_set(run->answers, q->name, value, section_of(q), now_ms);
+    sk_status st = sk_answers_set_at(run->answers, path, q->name, value, section_of(q), now_ms);
     if (st != SK_OK)
         return sk_error_set(err, st, "out of memory recording an answer");
     return SK_OK;
@@ -154,6 +277,10 @@ static sk_status put(sk_run *run, const sk_question *q, const char *value, int64
 static sk_status eval_error(const sk_run *run, const sk_question *q, const char *what,
                             const sk_error *inner, sk_error *err)
 {
+    if (run->ctx_inst)
+        return sk_error_set_at(err, inner->status, run->form->source_name, "survey", q->row,
+                               what, "the %s of '%s' in %s cannot be evaluated: %s", what,
+                               q->name, run->ctx_path, inner->message);
     return sk_error_set_at(err, inner->status, run->form->source_name, "survey", q->row, what,
                            "the %s of '%s' cannot be evaluated: %s", what, q->name,
                            inner->message);
@@ -184,21 +311,63 @@ static sk_status update_calculations(sk_run *run, int64_t now_ms, bool *changed,
 {
     const sk_form *f = run->form;
     for (size_t k = 0; k < f->n_calc; k++) {
-        const sk_question *q = &f->q[f->calc_order[k]];
+        int qi = f->calc_order[k];
+        const sk_question *q = &f->q[qi];
         if (!q->calculation)
             continue;
-        char *value = NULL;
-        if (run->relevant[f->calc_order[k]]) {
-            sk_status st = eval_string(run, q, q->calculation, "calculation", now_ms, &value, err);
+        /* Outside repeats once; inside, once per instance (n = 0: none). */
+        size_t n = q->repeat >= 0 ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            enter(run, qi, inst);
+            char *value = NULL;
+            if (*flag(run, run->relevant, run->irel, qi)) {
+                sk_status st =
+                    eval_string(run, q, q->calculation, "calculation", now_ms, &value, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            sk_status st = put(run, q, value, now_ms, changed, err);
+            free(value);
             if (st != SK_OK)
                 return st;
         }
-        sk_status st = put(run, q, value, now_ms, changed, err);
-        free(value);
-        if (st != SK_OK)
-            return st;
     }
+    enter(run, -1, 0);
     return SK_OK;
+}
+
+/* Set repeat r's number of instances to n, dropping the answers of the
+ * instances beyond it (a count of 0 removes the entry). */
+static sk_status set_count(sk_run *run, int r, size_t n, int64_t now_ms, bool *changed,
+                           sk_error *err)
+{
+    const sk_question *q = &run->form->q[r];
+    for (size_t k = sk_run_instances(run, r); k > n; k--)
+        sk_answers_remove_instance(run->answers, q->name, k);
+    if (grow_instances(run, n) != SK_OK)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory adding a repeat instance");
+    char num[24];
+    snprintf(num, sizeof num, "%zu", n);
+    return put(run, q, n ? num : NULL, now_ms, changed, err);
+}
+
+/* A hidden repeat has no instances; repeat_count decides how many a shown one has. */
+static sk_status update_count(sk_run *run, int r, int64_t now_ms, bool *changed, sk_error *err)
+{
+    const sk_question *q = &run->form->q[r];
+    size_t n = sk_run_instances(run, r);
+    if (!run->relevant[r]) {
+        n = 0;
+    } else if (q->repeat_count) {
+        sk_eval_ctx ctx = context(run, NULL, now_ms);
+        sk_error inner;
+        double d = 0;
+        if (sk_expr_eval_number(q->repeat_count, &ctx, &d, &inner) != SK_OK)
+            return eval_error(run, q, "repeat_count", &inner, err);
+        /* Empty or not a number (not answered yet): no instances, as in ODK. */
+        n = !(d >= 1) ? 0 : d > SK_RUN_MAX_INSTANCES ? SK_RUN_MAX_INSTANCES : (size_t)d;
+    }
+    return set_count(run, r, n, now_ms, changed, err);
 }
 
 static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
@@ -206,26 +375,36 @@ static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        bool rel = q->parent < 0 || run->relevant[q->parent];
-        if (q->type == SK_Q_END_GROUP) {
-            run->relevant[i] = rel;
-            continue;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            enter(run, (int)i, inst);
+            bool rel = q->parent < 0 || *flag(run, run->relevant, run->irel, q->parent);
+            if (q->type != SK_Q_END_GROUP && rel && q->relevant) {
+                sk_status st = eval_bool(run, q, q->relevant, "relevant", NULL, now_ms, &rel, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            *flag(run, run->relevant, run->irel, (int)i) = rel;
+            /* An answer hidden by skip logic is not recorded. Metadata stays. */
+            if (!rel && q->type != SK_Q_BEGIN_GROUP && q->type != SK_Q_END_GROUP &&
+                q->type < SK_Q_START) {
+                sk_status st = put(run, q, NULL, now_ms, changed, err);
+                if (st != SK_OK)
+                    return st;
+            }
         }
-        if (rel && q->relevant) {
-            sk_status st = eval_bool(run, q, q->relevant, "relevant", NULL, now_ms, &rel, err);
-            if (st != SK_OK)
-                return st;
-        }
-        run->relevant[i] = rel;
-        /* An answer hidden by skip logic is not recorded. Metadata stays. */
-        if (!rel && q->type != SK_Q_BEGIN_GROUP && q->type < SK_Q_START) {
-            sk_status st = put(run, q, NULL, now_ms, changed, err);
+        enter(run, -1, 0);
+        if (q->is_repeat) {
+            sk_status st = update_count(run, (int)i, now_ms, changed, err);
             if (st != SK_OK)
                 return st;
         }
     }
     return SK_OK;
 }
+
+static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_ms,
+                          bool *changed, sk_error *err);
 
 /* Defaults (every pass) or metadata (once, after the passes settle: "end"
  * changes at every update by design and depends on nothing). */
@@ -235,10 +414,27 @@ static sk_status update_filled(sk_run *run, int64_t now_ms, bool metadata, bool 
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        sk_status st = SK_OK;
-        char *value = NULL;
         if (metadata != (q->type >= SK_Q_START))
             continue;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            enter(run, (int)i, inst);
+            sk_status st = fill_one(run, q, (int)i, now_ms, changed, err);
+            if (st != SK_OK)
+                return st;
+        }
+        enter(run, -1, 0);
+    }
+    return SK_OK;
+}
+
+static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_ms,
+                          bool *changed, sk_error *err)
+{
+    {
+        sk_status st = SK_OK;
+        char *value = NULL;
+        const char *path = path_of(run, i);
         switch (q->type) {
         case SK_Q_START:
             if (!sk_answers_get(run->answers, q->name))
@@ -257,8 +453,9 @@ static sk_status update_filled(sk_run *run, int64_t now_ms, bool metadata, bool 
         default:
             /* A default fills a shown question that has no entry yet; once the
              * participant clears it the entry is "" and stays so. */
-            if (q->default_value && q->default_value[0] && run->relevant[i] &&
-                q->type != SK_Q_CALCULATE && !sk_answers_find(run->answers, q->name))
+            if (q->default_value && q->default_value[0] &&
+                *flag(run, run->relevant, run->irel, i) && q->type != SK_Q_CALCULATE &&
+                !sk_answers_find_at(run->answers, path, q->name))
                 value = strdup(q->default_value);
             break;
         }
@@ -276,19 +473,24 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        bool req = false, ro = false;
-        if (run->relevant[i]) {
-            const char *self = sk_answers_get(run->answers, q->name);
-            sk_status st = SK_OK;
-            if (q->required)
-                st = eval_bool(run, q, q->required, "required", self, now_ms, &req, err);
-            if (st == SK_OK && q->read_only)
-                st = eval_bool(run, q, q->read_only, "read_only", self, now_ms, &ro, err);
-            if (st != SK_OK)
-                return st;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            enter(run, (int)i, inst);
+            bool req = false, ro = false;
+            if (*flag(run, run->relevant, run->irel, (int)i)) {
+                const char *self = sk_answers_get_at(run->answers, path_of(run, (int)i), q->name);
+                sk_status st = SK_OK;
+                if (q->required)
+                    st = eval_bool(run, q, q->required, "required", self, now_ms, &req, err);
+                if (st == SK_OK && q->read_only)
+                    st = eval_bool(run, q, q->read_only, "read_only", self, now_ms, &ro, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            *flag(run, run->required, run->ireq, (int)i) = req;
+            *flag(run, run->read_only, run->iro, (int)i) = ro;
         }
-        run->required[i] = req;
-        run->read_only[i] = ro;
+        enter(run, -1, 0);
     }
     return SK_OK;
 }
@@ -300,6 +502,7 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     if (now_ms == 0)
         now_ms = sk_now_ms();
     run->now_ms = now_ms;
+    enter(run, -1, 0);
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         bool changed = false;
         sk_status st = update_calculations(run, now_ms, &changed, err);
@@ -314,22 +517,135 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     }
     bool ignored = false;
     sk_status st = update_filled(run, now_ms, true, &ignored, err);
-    return st == SK_OK ? update_flags(run, now_ms, err) : st;
+    if (st == SK_OK)
+        st = update_flags(run, now_ms, err);
+    return st;
+}
+
+/* Queries answer for the instance chosen with sk_run_set_instance: the
+ * evaluation context is set from it (the run is logically const). */
+static const sk_run *at(const sk_run *run, int q)
+{
+    sk_run *mut = (sk_run *)run;
+    int r = run->form->q[q].repeat;
+    size_t k = run->cur_inst;
+    if (r >= 0 && r != q && (k == 0 || k > sk_run_instances(run, r)))
+        k = 0;
+    enter(mut, q, k);
+    return run;
+}
+
+/* A row inside a repeat outside its instances (cur_inst 0 or past the count) does not exist. */
+static bool exists(const sk_run *run, int q)
+{
+    int r = run->form->q[q].repeat;
+    return r < 0 || r == q || run->ctx_inst > 0;
 }
 
 bool sk_run_relevant(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->relevant[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    at(run, q);
+    return exists(run, q) && *flag(run, run->relevant, run->irel, q);
 }
 
 bool sk_run_required(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->required[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    at(run, q);
+    return exists(run, q) && *flag(run, run->required, run->ireq, q);
 }
 
 bool sk_run_read_only(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->read_only[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    at(run, q);
+    return exists(run, q) && *flag(run, run->read_only, run->iro, q);
+}
+
+void sk_run_set_instance(sk_run *run, size_t instance)
+{
+    if (run)
+        run->cur_inst = instance;
+}
+
+size_t sk_run_instance(const sk_run *run) { return run ? run->cur_inst : 0; }
+
+const char *sk_run_answer(const sk_run *run, int q)
+{
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return NULL;
+    at(run, q);
+    if (!exists(run, q))
+        return NULL;
+    return sk_answers_get_at(run->answers, path_of(run, q), run->form->q[q].name);
+}
+
+sk_status sk_run_set_answer(sk_run *run, int q, const char *value, int64_t now_ms, sk_error *err)
+{
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return sk_error_set(err, SK_ERR_ARG, "sk_run_set_answer: no such question");
+    at(run, q);
+    if (!exists(run, q))
+        return sk_error_set(err, SK_ERR_ARG, "'%s' is in a repeat instance that does not exist",
+                            run->form->q[q].name);
+    bool changed = false;
+    return put(run, &run->form->q[q], value, now_ms ? now_ms : sk_now_ms(), &changed, err);
+}
+
+sk_status sk_run_add_instance(sk_run *run, int repeat_q, int64_t now_ms, sk_error *err)
+{
+    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
+        !run->form->q[repeat_q].is_repeat)
+        return sk_error_set(err, SK_ERR_ARG, "sk_run_add_instance: not a repeat");
+    const sk_question *q = &run->form->q[repeat_q];
+    size_t n = sk_run_instances(run, repeat_q);
+    if (q->repeat_count)
+        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has a fixed number of instances",
+                            q->name);
+    if (!run->relevant[repeat_q])
+        return sk_error_set(err, SK_ERR_STATE, "the repeat '%s' is not shown", q->name);
+    if (n >= SK_RUN_MAX_INSTANCES)
+        return sk_error_set(err, SK_ERR_STATE, "the repeat '%s' already has %d instances",
+                            q->name, SK_RUN_MAX_INSTANCES);
+    if (now_ms == 0)
+        now_ms = sk_now_ms();
+    bool changed = false;
+    enter(run, -1, 0);
+    sk_status st = set_count(run, repeat_q, n + 1, now_ms, &changed, err);
+    return st == SK_OK ? sk_run_update(run, now_ms, err) : st;
+}
+
+sk_status sk_run_remove_instance(sk_run *run, int repeat_q, size_t instance, int64_t now_ms,
+                                 sk_error *err)
+{
+    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
+        !run->form->q[repeat_q].is_repeat)
+        return sk_error_set(err, SK_ERR_ARG, "sk_run_remove_instance: not a repeat");
+    const sk_question *q = &run->form->q[repeat_q];
+    size_t n = sk_run_instances(run, repeat_q);
+    if (q->repeat_count)
+        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has a fixed number of instances",
+                            q->name);
+    if (instance < 1 || instance > n)
+        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has no instance %zu", q->name,
+                            instance);
+    if (now_ms == 0)
+        now_ms = sk_now_ms();
+    sk_answers_remove_instance(run->answers, q->name, instance);
+    /* The flags of later instances move down with their answers. */
+    size_t nq = run->form->n_q;
+    bool *arrs[3] = {run->irel, run->ireq, run->iro};
+    for (int i = 0; i < 3; i++)
+        memmove(arrs[i] + (instance - 1) * nq, arrs[i] + instance * nq,
+                (run->cap_inst - instance) * nq * sizeof(bool));
+    bool changed = false;
+    enter(run, -1, 0);
+    sk_status st = set_count(run, repeat_q, n - 1, now_ms, &changed, err);
+    return st == SK_OK ? sk_run_update(run, now_ms, err) : st;
 }
 
 static bool is_integer(const char *s)
@@ -389,14 +705,14 @@ static const char *message(const sk_run *run, char *const *texts, const char *fa
 
 bool sk_run_check(const sk_run *run, int q, const char **msg)
 {
-    if (!sk_run_relevant(run, q) || run->read_only[q])
+    if (!sk_run_relevant(run, q) || sk_run_read_only(run, q))
         return true;
     const sk_question *qq = &run->form->q[q];
-    const char *v = sk_answers_get(run->answers, qq->name);
+    const char *v = sk_run_answer(run, q); /* leaves the context at q's instance */
     bool empty = !v || !*v;
     if (qq->type == SK_Q_ACKNOWLEDGE)
         empty = !v || (strcmp(v, "OK") != 0 && strcmp(v, "yes") != 0);
-    if (run->required[q] && empty) {
+    if (*flag(run, run->required, run->ireq, q) && empty) {
         if (msg)
             *msg = message(run, qq->required_message,
                            qq->type == SK_Q_ACKNOWLEDGE ? "Please tick this box to continue."
@@ -457,6 +773,7 @@ size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max)
         return 0;
     const sk_question *qq = &run->form->q[q];
     sk_run *mut = (sk_run *)run; /* the filter's "current choice" is scratch state */
+    at(run, q);
     size_t n = 0;
     for (size_t i = 0; i < list->n && n < max; i++) {
         bool keep = true;
@@ -477,10 +794,10 @@ size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max)
 static bool page_shown(const sk_run *run, int page)
 {
     const sk_page *p = &run->form->pages[page];
-    if (p->group >= 0 && !run->relevant[p->group])
+    if (p->group >= 0 && !sk_run_relevant(run, p->group))
         return false;
     for (size_t i = 0; i < p->n; i++)
-        if (run->relevant[p->q[i]])
+        if (sk_run_relevant(run, p->q[i]))
             return true;
     return false;
 }
@@ -549,7 +866,9 @@ static void append_answer(const sk_run *run, const char *name, char *out, size_t
                           size_t *len)
 {
     int q = sk_form_find(run->form, name);
-    const char *v = sk_answers_get(run->answers, name);
+    if (q >= 0)
+        at(run, q);
+    const char *v = q >= 0 ? lookup((void *)run, name) : NULL;
     if (q < 0 || !v)
         return;
     sk_qtype t = run->form->q[q].type;
