@@ -11,6 +11,11 @@
  *                                   that the other files can be shared without them
  *   <id>-v<version>_codebook.csv    (codebook.c; written after the pass, as it
  *                                   says how many answers were left out of _text)
+ *   <id>-v<version>-<repeat>.csv    one per repeat, one row per instance, with
+ *                                   PARENT_KEY (the response row's KEY) and KEY
+ *                                   (KEY/<repeat>[n]), as ODK Central and
+ *                                   Briefcase write them; the responses file
+ *                                   then ends with SET-OF-<repeat> and KEY
  * and once per run unreadable.csv, the records that could not be read: one
  * damaged record is skipped and listed rather than costing the researcher the
  * whole export.  All files of a run are committed only after every record
@@ -41,6 +46,17 @@ typedef struct export_run {
     size_t *left_out;          /* [n_q * QUOTE_VERDICTS]: answers kept out of _text.csv */
     size_t *total_left_out;    /* opts->quotes_left_out, may be NULL */
     sk_unreadable_list *skipped;
+    /* Repeats: one table per repeat of the form (none: the files are as
+     * they were before repeats). */
+    struct rep_table {
+        int q;                 /* the begin_repeat row */
+        int *cols;             /* questions with a column, in form order */
+        bool *numeric;
+        size_t n;
+        outfile file;
+        csv_writer w;
+    } *reps;
+    size_t n_reps;
 } export_run;
 
 /* ---- values ---------------------------------------------------------- */
@@ -172,6 +188,21 @@ static void record_ids(const sk_record_header *h, char rid[2 * SK_RECORD_ID_SIZE
 
 /* ---- headers --------------------------------------------------------- */
 
+/* The header cells of value columns (a select_multiple also has one 0/1 column per choice). */
+static void value_headers(const export_run *x, csv_writer *w, const int *qs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const sk_question *q = &x->form->q[qs[i]];
+        char column[1024];
+        export_column_name(q->name, column, sizeof column);
+        csv_field(w, column);
+        const sk_choice_list *list = sk_form_choices(x->form, qs[i]);
+        if (q->type == SK_Q_SELECT_MULTIPLE)
+            for (size_t c = 0; list && c < list->n; c++)
+                csv_fieldf(w, "%s/%s", q->name, list->choices[c].name);
+    }
+}
+
 static void write_headers(export_run *x)
 {
     csv_writer *w = &x->csv[F_RESPONSES];
@@ -179,17 +210,19 @@ static void write_headers(export_run *x)
                                        "started",   "finished",   "language",  "duration_s"};
     for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
         csv_field(w, meta[i]);
-    for (size_t i = 0; i < x->n_resp; i++) {
-        const sk_question *q = &x->form->q[x->resp_q[i]];
-        char column[1024];
-        export_column_name(q->name, column, sizeof column);
-        csv_field(w, column);
-        const sk_choice_list *list = sk_form_choices(x->form, x->resp_q[i]);
-        if (q->type == SK_Q_SELECT_MULTIPLE)
-            for (size_t c = 0; list && c < list->n; c++)
-                csv_fieldf(w, "%s/%s", q->name, list->choices[c].name);
-    }
+    value_headers(x, w, x->resp_q, x->n_resp);
+    for (size_t r = 0; r < x->n_reps; r++)
+        csv_fieldf(w, "SET-OF-%s", x->form->q[x->reps[r].q].name);
+    if (x->n_reps)
+        csv_field(w, "KEY");
     csv_end_row(w);
+    for (size_t r = 0; r < x->n_reps; r++) {
+        csv_writer *rw = &x->reps[r].w;
+        value_headers(x, rw, x->reps[r].cols, x->reps[r].n);
+        csv_field(rw, "PARENT_KEY");
+        csv_field(rw, "KEY");
+        csv_end_row(rw);
+    }
 
     w = &x->csv[F_CONSENT];
     static const char *const cmeta[] = {"record_id", "sitting_id", "device_id", "seq", "kind",
@@ -229,6 +262,11 @@ static void write_headers(export_run *x)
 
 /* ---- rows ------------------------------------------------------------ */
 
+static void value_cells(export_run *x, csv_writer *w, const int *qs, const bool *numeric,
+                        size_t n, const sk_answers *a, const char *path, xbuf *labels_buf);
+static sk_status text_rows(export_run *x, const sk_record_header *h, const sk_answers *a,
+                           const char *rid, const char *dev);
+
 static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
                               sk_error *err)
 {
@@ -253,12 +291,47 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
 
     xbuf labels;
     xb_init(&labels);
-    for (size_t i = 0; i < x->n_resp; i++) {
-        int qi = x->resp_q[i];
+    value_cells(x, w, x->resp_q, x->resp_numeric, x->n_resp, a, NULL, &labels);
+    for (size_t r = 0; r < x->n_reps; r++)
+        csv_fieldf(w, "%s/%s", rid, x->form->q[x->reps[r].q].name);
+    if (x->n_reps)
+        csv_field(w, rid);
+    /* One row per instance in each repeat's file: KEY is PARENT_KEY/<repeat>[n]. */
+    for (size_t r = 0; r < x->n_reps; r++) {
+        const char *name = x->form->q[x->reps[r].q].name;
+        const char *count = sk_answers_get(a, name);
+        unsigned long n = count ? strtoul(count, NULL, 10) : 0;
+        csv_writer *rw = &x->reps[r].w;
+        for (unsigned long k = 1; k <= n && k <= 100000; k++) {
+            char path[300];
+            sk_answers_instance(path, sizeof path, name, k);
+            value_cells(x, rw, x->reps[r].cols, x->reps[r].numeric, x->reps[r].n, a, path,
+                        &labels);
+            csv_field(rw, rid);
+            csv_fieldf(rw, "%s/%s", rid, path);
+            csv_end_row(rw);
+        }
+        labels.nomem |= rw->nomem;
+    }
+    bool nomem = labels.nomem;
+    xb_free(&labels);
+    csv_end_row(w);
+    if (nomem || w->nomem)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing record %s", rid);
+    return text_rows(x, h, a, rid, dev);
+}
+
+/* The value cells of questions qs (in instance `path` of a repeat, or NULL). */
+static void value_cells(export_run *x, csv_writer *w, const int *qs, const bool *numeric,
+                        size_t n, const sk_answers *a, const char *path, xbuf *labels_buf)
+{
+    xbuf labels = *labels_buf;
+    for (size_t i = 0; i < n; i++) {
+        int qi = qs[i];
         const sk_question *q = &x->form->q[qi];
-        const char *v = sk_answers_get(a, q->name);
+        const char *v = sk_answers_get_at(a, path, q->name);
         const sk_choice_list *list = sk_form_choices(x->form, qi);
-        if (x->resp_numeric[i]) {
+        if (numeric[i]) {
             csv_number(w, v);
             for (size_t c = 0; q->type == SK_Q_SELECT_MULTIPLE && list && c < list->n; c++)
                 csv_number(w, !v ? "" : export_has_token(v, list->choices[c].name) ? "1" : "0");
@@ -289,12 +362,12 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
             break;
         }
     }
-    bool nomem = labels.nomem;
-    xb_free(&labels);
-    csv_end_row(w);
-    if (nomem || w->nomem)
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing record %s", rid);
+    *labels_buf = labels;
+}
 
+static sk_status text_rows(export_run *x, const sk_record_header *h, const sk_answers *a,
+                           const char *rid, const char *dev)
+{
     /* Free text, one row per non-empty answer the participant agreed may be
      * quoted (responses.csv keeps every answer: quoting is not analysis). */
     for (size_t i = 0; i < x->n_resp; i++) {
@@ -437,9 +510,24 @@ static sk_status plan_columns(export_run *x)
     x->left_out = calloc(f->n_q * QUOTE_VERDICTS + 1, sizeof *x->left_out);
     if (!x->resp_q || !x->consent_q || !x->resp_numeric || !x->ident_q || !x->left_out)
         return SK_ERR_NOMEM;
+    if (f->n_repeats && !(x->reps = calloc(f->n_repeats, sizeof *x->reps)))
+        return SK_ERR_NOMEM;
+    for (size_t r = 0; r < f->n_repeats; r++) {
+        struct rep_table *t = &x->reps[x->n_reps++];
+        t->q = f->repeats[r];
+        t->cols = calloc(f->n_q + 1, sizeof *t->cols);
+        t->numeric = calloc(f->n_q + 1, sizeof *t->numeric);
+        if (!t->cols || !t->numeric)
+            return SK_ERR_NOMEM;
+        for (size_t i = 0; i < f->n_q; i++)
+            if (f->q[i].repeat == t->q && is_answer_question(&f->q[i])) {
+                t->numeric[t->n] = numeric_column(x, (int)i);
+                t->cols[t->n++] = (int)i;
+            }
+    }
     for (size_t i = 0; i < f->n_q; i++) {
-        if (!is_answer_question(&f->q[i]))
-            continue;
+        if (!is_answer_question(&f->q[i]) || f->q[i].repeat >= 0)
+            continue;   /* rows inside a repeat are in the repeat's own file */
         if (f->q[i].identifying)
             x->ident_q[x->n_ident++] = (int)i;
         else if (f->q[i].in_consent)
@@ -461,9 +549,31 @@ static void base_name(char *out, size_t size, const char *id, const char *versio
             *p = '_';
 }
 
+/* The repeat files of every form of a run: committed after all of them are written. */
+typedef struct rep_file_list {
+    outfile *items;
+    size_t n, cap;
+} rep_file_list;
+
+static sk_status rep_files_add(rep_file_list *l, outfile *o, sk_error *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        outfile *items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting repeats");
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = *o;
+    memset(o, 0, sizeof *o);
+    return SK_OK;
+}
+
 static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
                              const char *outdir, const sk_export_opts *opts, outfile *files,
-                             sk_unreadable_list *skipped, sk_error *err)
+                             rep_file_list *rep_files, sk_unreadable_list *skipped,
+                             sk_error *err)
 {
     export_run x = {.key = key, .opts = opts, .skipped = skipped,
                     .total_left_out = opts->quotes_left_out};
@@ -493,10 +603,31 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
             x.csv[i].raw = opts->raw;
         }
     }
+    for (size_t r = 0; r < x.n_reps && st == SK_OK; r++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s-%s.csv", outdir, base, form->q[x.reps[r].q].name);
+        st = outfile_open(&x.reps[r].file, path, err);
+        if (st == SK_OK && opts->excel_bom)
+            fputs("\xEF\xBB\xBF", x.reps[r].file.f);
+        if (st == SK_OK) {
+            csv_init(&x.reps[r].w, x.reps[r].file.f);
+            x.reps[r].w.raw = opts->raw;
+        }
+    }
     if (st == SK_OK) {
         write_headers(&x);
         st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &x, err);
     }
+    /* The repeat files join the run's list, committed with the others. */
+    for (size_t r = 0; r < x.n_reps; r++) {
+        if (st == SK_OK && x.reps[r].file.f)
+            st = rep_files_add(rep_files, &x.reps[r].file, err);
+        if (st != SK_OK)
+            outfile_abort(&x.reps[r].file);
+        free(x.reps[r].cols);
+        free(x.reps[r].numeric);
+    }
+    free(x.reps);
     if (st == SK_OK)
         st = codebook_write(form, x.lang, opts->raw, x.left_out, files[F_CODEBOOK].f, err);
     consent_memo_free(&x.memo);
@@ -539,8 +670,10 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
         sk_cstore_forms_free(forms, n_forms);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the export");
     }
+    rep_file_list reps = {0};
     for (size_t i = 0; i < n_forms && st == SK_OK; i++)
-        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, skipped, err);
+        st = export_form(cs, &forms[i], key, outdir, opts, files + i * F_COUNT, &reps, skipped,
+                         err);
     if (st == SK_OK) {
         /* Written even when empty, so that an unreadable.csv of an earlier
          * export in the same folder cannot outlive the problem it listed. */
@@ -580,6 +713,24 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
             outfile_abort(&files[i]);
         }
     }
+    for (size_t i = 0; i < reps.n; i++) {
+        if (st == SK_OK) {
+            char *path = strdup(reps.items[i].path);
+            st = path ? outfile_commit(&reps.items[i], err)
+                      : sk_error_set(err, SK_ERR_NOMEM, "out of memory finishing the export");
+            if (st == SK_OK) {
+                written++;
+                if (opts->on_file)
+                    opts->on_file(opts->user, path);
+            } else {
+                outfile_abort(&reps.items[i]);
+            }
+            free(path);
+        } else {
+            outfile_abort(&reps.items[i]);
+        }
+    }
+    free(reps.items);
     free(files);
     sk_cstore_forms_free(forms, n_forms);
     if (st == SK_OK && n_files)

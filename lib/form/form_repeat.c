@@ -62,6 +62,12 @@ void form_check_repeats(form_ctx *c)
         q->repeat = q->is_repeat ? (int)i : outer;
         if (q->type == SK_Q_END_GROUP)
             q->repeat = outer; /* its parent is the parent of the group it closes */
+        if (q->repeat >= 0 && q->identifying)
+            form_problem(c, "survey", q->row, c->qcols[i].identifying_col,
+                         "'%s' is marked identifying inside the repeat '%s'; identifying "
+                         "answers are kept in a file of their own, one per sitting: ask it "
+                         "outside the repeat",
+                         q->name, f->q[q->repeat].name);
         if (!q->is_repeat) {
             if (*q->repeat_count_src)
                 form_problem(c, "survey", q->row, c->qcols[i].col[EX_REPEAT_COUNT],
