@@ -433,6 +433,83 @@ static void test_repeat_payload_round_trip(void **state)
     sk_answers_free(&back);
 }
 
+static sk_run_pos at_first(const fixture *fx, const char *name)
+{
+    for (size_t p = 0; p < fx->form->n_pages; p++)
+        if (fx->form->pages[p].q[0] == q(fx, name))
+            return (sk_run_pos){(int)p, 0, -1};
+    fail();
+    return (sk_run_pos){-1, 0, -1};
+}
+
+static void assert_pos(const fixture *fx, sk_run_pos got, const char *first_q, size_t inst,
+                       const char *ask)
+{
+    if (ask) {
+        assert_int_equal(got.page, -1);
+        assert_int_equal(got.ask, q(fx, ask));
+        return;
+    }
+    if (!first_q) {
+        assert_true(sk_run_pos_end(got));
+        return;
+    }
+    assert_true(got.page >= 0);
+    assert_int_equal(got.ask, -1);
+    assert_int_equal(fx->form->pages[got.page].q[0], q(fx, first_q));
+    assert_int_equal(got.inst, inst);
+}
+
+/* Forward and back across instances, the "add another?" position of a
+ * participant-sized repeat, and a computed repeat walked instance by instance. */
+static void test_repeat_navigation(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    sk_run *r = fx->run;
+    sk_run_pos p = sk_run_first_pos(r);
+    assert_pos(fx, p, "village", 0, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "n_visits", 0, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, NULL, 0, "member"); /* no member yet: "add a member?" */
+    sk_run_pos ask = p;
+    p = sk_run_next_pos(r, ask); /* no: visit has none (n_visits empty), so the summary */
+    assert_pos(fx, p, "summary", 0, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), NULL, 0, "member");
+    assert_pos(fx, sk_run_prev_pos(r, ask), "n_visits", 0, NULL);
+
+    assert_int_equal(sk_run_add_instance(r, q(fx, "member"), NOW, &err), SK_OK);
+    assert_int_equal(sk_run_add_instance(r, q(fx, "member"), NOW, &err), SK_OK);
+    answer_in(fx, 1, "mage", "36"); /* 'works' shown in instance 1 only */
+    p = sk_run_next_pos(r, at_first(fx, "n_visits"));
+    assert_pos(fx, p, "mname", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mage", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "works", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mname", 2, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), "works", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mage", 2, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, NULL, 0, "member");
+    assert_pos(fx, sk_run_prev_pos(r, p), "mage", 2, NULL);
+
+    answer(fx, "n_visits", "2");
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "vdate", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "vdate", 2, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "summary", 0, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), "vdate", 2, NULL);
+    assert_pos(fx, sk_run_next_pos(r, p), NULL, 0, NULL);
+    /* the queries are left on the instance they were on */
+    assert_int_equal(sk_run_instance(r), 1);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -452,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeat_checks_per_instance, setup_repeat, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_count_computed, setup_repeat, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_payload_round_trip, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_navigation, setup_repeat, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,4 +95,27 @@ sk_status sk_run_add_instance(sk_run *run, int repeat_q, int64_t now_ms, sk_erro
 sk_status sk_run_remove_instance(sk_run *run, int repeat_q, size_t instance, int64_t now_ms,
                                  sk_error *err);
 
+/* Paging with repeats (lib/runtime/repeat_nav.c).  A position is a page and,
+ * for a page inside a repeat, its instance (1-based; 0 outside repeats); or
+ * the question "add another?" of a repeat the participant sizes (ask = the
+ * repeat row, page = -1), which stands after the repeat's last instance.
+ * Going forward into such a repeat with no instance, or past its last
+ * instance, leads to its ask position; forward from the ask position (the
+ * participant said no) leads past the repeat; back from the page after it
+ * returns to the ask position.  A repeat with repeat_count is walked through
+ * instance by instance, and skipped when it has none.  The end is
+ * {page -1, ask -1}.  These change the run's current instance only for the
+ * duration of the call. */
+typedef struct sk_run_pos {
+    int page;
+    size_t inst;
+    int ask;
+} sk_run_pos;
+sk_run_pos sk_run_first_pos(const sk_run *run);
+sk_run_pos sk_run_next_pos(const sk_run *run, sk_run_pos at);
+sk_run_pos sk_run_prev_pos(const sk_run *run, sk_run_pos at);
+bool sk_run_pos_end(sk_run_pos at);
+/* The form the run was made with. */
+const sk_form *sk_run_form(const sk_run *run);
+
 #endif

@@ -574,6 +574,8 @@ void sk_run_set_instance(sk_run *run, size_t instance)
 
 size_t sk_run_instance(const sk_run *run) { return run ? run->cur_inst : 0; }
 
+const sk_form *sk_run_form(const sk_run *run) { return run ? run->form : NULL; }
+
 const char *sk_run_answer(const sk_run *run, int q)
 {
     if (!run || q < 0 || (size_t)q >= run->form->n_q)
