@@ -128,7 +128,7 @@ void scr_repeat_ask(app *a)
         y = centred(a, "repeat/count", text, y, RN_REGULAR, u->px_body);
     }
     fill(text, sizeof text, app_str(a, n ? "repeat_add_another" : "repeat_add_first"), label, 0, 0);
-    y = centred(a, "title", text, y, RN_BOLD, u->px_title);
+    y = centred(a, "repeat/question", text, y, RN_BOLD, u->px_title);
     y += u->pad;
     if (ui_button(u, "repeat/add", app_str(a, "repeat_add"), button_row(u, y, 0), UI_PRIMARY)) {
         sk_error err;
@@ -167,7 +167,7 @@ void scr_repeat_remove(app *a)
     krect content = app_header(a, a->form->title, false);
     char text[512];
     fill(text, sizeof text, app_str(a, "repeat_remove_q"), repeat_label(a, r), a->inst, 0);
-    int y = centred(a, "title", text, content.y + u->h / 6, RN_BOLD, u->px_title) + u->pad;
+    int y = centred(a, "repeat/question", text, content.y + u->h / 6, RN_BOLD, u->px_title) + u->pad;
     if (ui_button(u, "repeat/remove-yes", app_str(a, "repeat_remove"), button_row(u, y, 0),
                   UI_PRIMARY)) {
         sk_error err;
