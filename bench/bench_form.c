@@ -1,7 +1,9 @@
 /* bench_form.c - load and validate a generated 2,000-question form.
  *
- * The form mixes types, groups (field-list pages), choice lists, relevants
- * that refer to earlier questions and a chain of calculations.  It is written
+ * The form mixes types, groups (field-list pages), repeats (every fourth
+ * section: a fixed repeat_count or sized by the participant, with sum() and
+ * count() over them from outside), choice lists, relevants that refer to
+ * earlier questions and a chain of calculations.  It is written
  * as .md and .csv to a temp dir, and as .xlsx when /usr/bin/python3 with
  * openpyxl is available (converted from the .md by scripts/make_test_xlsx.py's
  * reader), then each is loaded N times.  Prints median, p90 and min in ms and
@@ -33,15 +35,27 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One row per question: cells are type, name, label, relevant, calculation, appearance. */
+/* The repeat_count cell of the next row ("" for all but some begin_repeat rows). */
+static const char *row_count = "";
+
+/* One row per question: cells are type, name, label, relevant, calculation,
+ * appearance, repeat_count. */
 static void row(FILE *md, FILE *csv, const char *type, const char *name, const char *label,
                 const char *relevant, const char *calc, const char *appearance)
 {
-    fprintf(md, "| | %s | %s | %s | %s | %s | %s |\n", type, name, label, relevant, calc,
-            appearance);
-    fprintf(csv, ",%s,%s,\"%s\",\"%s\",\"%s\",%s\n", type, name, label, relevant, calc,
-            appearance);
+    fprintf(md, "| | %s | %s | %s | %s | %s | %s | %s |\n", type, name, label, relevant, calc,
+            appearance, row_count);
+    fprintf(csv, ",%s,%s,\"%s\",\"%s\",\"%s\",%s,%s\n", type, name, label, relevant, calc,
+            appearance, row_count);
+    row_count = "";
 }
+
+/* Every fourth section of 50 questions is a repeat. */
+static int section_repeats(int n) { return (n / 50) % 4 == 3; }
+
+/* Question n may read question k as one value: the same section, or k
+ * outside every repeat. */
+static int readable(int n, int k) { return !section_repeats(k) || k / 50 == n / 50; }
 
 static void generate(const char *md_path, const char *csv_path)
 {
@@ -50,19 +64,23 @@ static void generate(const char *md_path, const char *csv_path)
         perror("bench_form: temp file");
         exit(1);
     }
-    fprintf(md, "| survey | | | | | | |\n| | type | name | label | relevant | calculation | appearance |\n");
-    fprintf(csv, "survey,,,,,,\n,type,name,label,relevant,calculation,appearance\n");
+    fprintf(md, "| survey | | | | | | | |\n| | type | name | label | relevant | calculation | "
+                "appearance | repeat_count |\n");
+    fprintf(csv, "survey,,,,,,,\n,type,name,label,relevant,calculation,appearance,repeat_count\n");
     char name[32], rel[96], calc[96], label[64];
     int n = 0, group = 0;
     while (n < N_QUESTIONS) {
         if (n % 50 == 0) {
             snprintf(name, sizeof name, "g%d", group++);
-            row(md, csv, "begin_group", name, "Section", "", "", "field-list");
+            if (section_repeats(n))
+                row_count = group % 2 ? "3" : ""; /* fixed, or the participant's */
+            row(md, csv, section_repeats(n) ? "begin_repeat" : "begin_group", name, "Section", "",
+                "", "field-list");
         }
         snprintf(name, sizeof name, "q%d", n);
         snprintf(label, sizeof label, "Question number %d", n);
         rel[0] = calc[0] = '\0';
-        if (n > 10 && n % 3 == 0)
+        if (n > 10 && n % 3 == 0 && readable(n, n - 7) && readable(n, n - 10))
             snprintf(rel, sizeof rel, "${q%d} != '' and ${q%d} > 2", n - 7, n - 10);
         const char *type;
         switch (n % 6) {
@@ -73,8 +91,10 @@ static void generate(const char *md_path, const char *csv_path)
         case 4:
             type = "calculate";
             label[0] = '\0';
-            if (n > 10)
+            if (n > 10 && readable(n, n - 6) && readable(n, n - 10))
                 snprintf(calc, sizeof calc, "${q%d} + ${q%d}", n - 6, n - 10);
+            else if (n > 10)
+                snprintf(calc, sizeof calc, "sum(${q%d}) + count(${g%d})", n - 10, (n - 10) / 50);
             else
                 snprintf(calc, sizeof calc, "1");
             break;
@@ -83,7 +103,7 @@ static void generate(const char *md_path, const char *csv_path)
         row(md, csv, type, name, label, rel, calc, "");
         n++;
         if (n % 50 == 0)
-            row(md, csv, "end_group", "", "", "", "", "");
+            row(md, csv, section_repeats(n - 1) ? "end_repeat" : "end_group", "", "", "", "", "");
     }
     fprintf(md, "| choices | | | |\n| | list_name | name | label |\n");
     fprintf(csv, "choices,,,\n,list_name,name,label\n");
