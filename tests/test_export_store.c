@@ -503,6 +503,19 @@ static void test_export_repeats(void **state)
     assert_non_null(strstr(book, "\nPARENT_KEY,"));
     assert_non_null(strstr(book, "\nSET-OF-member,"));
     free(book);
+
+    /* The report: instances per response, and the repeat's questions counted
+     * per instance (Ada 36 and Bo, age unanswered: asked twice, answered once). */
+    sk_report_opts ropts = {.lang = -1, .text = true};
+    char *report = NULL;
+    size_t rlen = 0;
+    if (sk_report(fx->cs, &fx->key, &ropts, &report, &rlen, &err) != SK_OK)
+        fail_msg("report: %s", err.message);
+    assert_non_null(strstr(report, "repeat: instances per response, 2 responses"));
+    assert_non_null(strstr(report, "in the repeat 'member', asked in 2 instances, answered in 2"));
+    assert_non_null(strstr(report, "integer in the repeat 'member', asked in 2 instances, "
+                                   "answered in 1"));
+    sk_secret_free(report, rlen);
 }
 
 int main(int argc, char **argv)
