@@ -28,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+import skformat as sf  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_repeats")
@@ -269,6 +270,30 @@ def verify(data, sittings):
                   for i, (name, age) in enumerate(want["members"], 1)]
         check(got == expect, "the member rows of %s: %r, want %r" % (want["village"], got, expect))
     check(all("mname" not in r for r in resp), "member questions are not columns of the responses")
+    # The independent reader (tests/e2e/skformat.py, from FORMATS.md alone)
+    # opens the same records: payload v2, each member answer with its instance.
+    with open(os.path.join(TMP, "study", "study.key"), "rb") as f:
+        study = sf.load_study_key(f.read(), ENV["SURVEY_PASSPHRASE"])
+    docs = []
+    for path in glob.glob(os.path.join(out, "*.skb")):
+        for r in sf.read_bundle(path).parsed_records:
+            payload, _ = sf.open_record(r, study)
+            doc = sf.parse_answers(payload)
+            if r.kind == sf.KIND_RESPONSE:
+                docs.append(doc)
+    check(len(docs) == len(sittings), "the Python reader opens %d responses" % len(docs))
+    for doc in docs:
+        check(doc["v"] == 2, "payload version 2")
+        top = sf.answers_dict(doc)
+        want = [w for w in sittings if w["village"] == top.get("village")]
+        check(len(want) == 1, "a response from a known village: %r" % top.get("village"))
+        if not want:
+            continue
+        inst = sf.answers_by_instance(doc)
+        got = [(inst.get("member[%d]" % i, {}).get("mname"), inst.get("member[%d]" % i, {}).get("mage"))
+               for i in range(1, len(inst) + 1)]
+        check(got == want[0]["members"], "the payload's instances: %r" % got)
+        check(top.get("member") == str(len(want[0]["members"])), "the repeat's entry counts them")
     book = read_csv(os.path.join(csvdir, "kiosk_repeat-v1_codebook.csv"))
     check(any(b["variable"] == "mname" and b["file"] == "repeat member" for b in book),
           "the codebook puts mname in the member file")
