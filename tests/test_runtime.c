@@ -433,6 +433,33 @@ static void test_repeat_payload_round_trip(void **state)
     sk_answers_free(&back);
 }
 
+/* A run made on answers that already hold instances (as the report does for
+ * a record): relevance per instance from the first update. */
+static void test_repeat_run_on_recorded_answers(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    sk_answers rec;
+    sk_answers_init(&rec);
+    sk_answers_set(&rec, "member", "2", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[1]", "mage", "36", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[1]", "works", "yes", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[2]", "mage", "9", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[2]", "works", "yes", SK_SECTION_RESPONSE, NOW);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(fx->form, &rec, 0, "dev", &run, &err), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    sk_run_set_instance(run, 1);
+    assert_true(sk_run_relevant(run, q(fx, "works")));
+    sk_run_set_instance(run, 2);
+    assert_false(sk_run_relevant(run, q(fx, "works")));
+    assert_string_equal(sk_answers_get_at(&rec, "member[1]", "works"), "yes");
+    assert_null(sk_answers_get_at(&rec, "member[2]", "works"));
+    assert_string_equal(sk_answers_get(&rec, "n_workers"), "1");
+    sk_run_free(run);
+    sk_answers_free(&rec);
+}
+
 static sk_run_pos at_first(const fixture *fx, const char *name)
 {
     for (size_t p = 0; p < fx->form->n_pages; p++)
@@ -530,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeat_count_computed, setup_repeat, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_payload_round_trip, setup_repeat, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_navigation, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_run_on_recorded_answers, setup_repeat,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

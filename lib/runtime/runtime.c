@@ -503,6 +503,11 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
         now_ms = sk_now_ms();
     run->now_ms = now_ms;
     enter(run, -1, 0);
+    /* Answers read from a record (the report) arrive with their instances:
+     * room for their flags before the first pass reads them. */
+    for (size_t r = 0; r < run->form->n_repeats; r++)
+        if (grow_instances(run, sk_run_instances(run, run->form->repeats[r])) != SK_OK)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading repeat instances");
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         bool changed = false;
         sk_status st = update_calculations(run, now_ms, &changed, err);
