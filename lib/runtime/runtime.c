@@ -26,99 +26,14 @@
 #include <string.h>
 
 #include "sk/expr.h"
-#include "sk/runtime.h"
+#include "runtime_internal.h"
 
 /* The passes settle in one or two rounds in real forms; a form whose
  * calculations feed back through relevance gets this many before we stop. */
 #define MAX_PASSES 8
 
-struct sk_run {
-    const sk_form *form;
-    sk_answers *answers;
-    int lang;
-    char *device_id;
-    bool *relevant, *required, *read_only;
-    sk_expr *now_expr, *today_expr;
-    /* choice_filter evaluation: the choice being looked at */
-    int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
-    const sk_choice *filter_choice;
-    const char *filter_label;
-    /* Repeats: per-instance flags of the rows inside repeats, instance k
-     * (1-based) at [(k - 1) * n_q + q], for cap_inst instances. */
-    bool *irel, *ireq, *iro;
-    size_t cap_inst;
-    size_t cur_inst;          /* the instance the queries answer for (sk_run_set_instance) */
-    int ctx_repeat;           /* where expressions are evaluated now: repeat row and */
-    size_t ctx_inst;          /* 1-based instance, or -1 / 0 outside repeats */
-    char ctx_path[160];       /* "household[2]" of ctx_repeat/ctx_inst */
-};
 
-/* Instance k of repeat row r as its answers record it. */
-static const char *inst_path(const sk_run *run, int r, size_t k, char *buf, size_t size)
-{
-    return sk_answers_instance(buf, size, run->form->q[r].name, k);
-}
-
-/* Expressions from now on are evaluated for question q in instance k
- * (ignored when q is outside repeats; a begin_repeat row is outside its own). */
-static void enter(sk_run *run, int q, size_t k)
-{
-    int r = q >= 0 ? run->form->q[q].repeat : -1;
-    if (r == q)
-        r = -1;
-    run->ctx_repeat = r;
-    run->ctx_inst = r >= 0 ? k : 0;
-    if (r >= 0)
-        inst_path(run, r, k, run->ctx_path, sizeof run->ctx_path);
-}
-
-size_t sk_run_instances(const sk_run *run, int repeat_q)
-{
-    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
-        !run->form->q[repeat_q].is_repeat)
-        return 0;
-    const char *v = sk_answers_get(run->answers, run->form->q[repeat_q].name);
-    unsigned long n = v ? strtoul(v, NULL, 10) : 0;
-    return n > SK_RUN_MAX_INSTANCES ? SK_RUN_MAX_INSTANCES : (size_t)n;
-}
-
-/* The path of q's answer in the current evaluation context, NULL outside repeats. */
-static const char *path_of(const sk_run *run, int q)
-{
-    int r = run->form->q[q].repeat;
-    return (r >= 0 && r != q && r == run->ctx_repeat && run->ctx_inst) ? run->ctx_path : NULL;
-}
-
-static bool *flag(const sk_run *run, bool *base, bool *inst, int q)
-{
-    int r = run->form->q[q].repeat;
-    if (r < 0 || r == q || run->ctx_repeat != r || run->ctx_inst == 0 ||
-        run->ctx_inst > run->cap_inst)
-        return &base[q];
-    return &inst[(run->ctx_inst - 1) * run->form->n_q + (size_t)q];
-}
-
-static sk_status grow_instances(sk_run *run, size_t n)
-{
-    if (n <= run->cap_inst)
-        return SK_OK;
-    size_t cap = run->cap_inst ? run->cap_inst : 4;
-    while (cap < n)
-        cap *= 2;
-    size_t nq = run->form->n_q ? run->form->n_q : 1;
-    bool **arrs[3] = {&run->irel, &run->ireq, &run->iro};
-    for (int i = 0; i < 3; i++) {
-        bool *b = realloc(*arrs[i], cap * nq * sizeof(bool));
-        if (!b)
-            return SK_ERR_NOMEM;
-        memset(b + run->cap_inst * nq, i == 0, (cap - run->cap_inst) * nq * sizeof(bool));
-        *arrs[i] = b;
-    }
-    run->cap_inst = cap;
-    return SK_OK;
-}
-
-static const char *lookup(void *user, const char *name)
+const char *rt_lookup(void *user, const char *name)
 {
     const sk_run *run = user;
     int q = sk_form_find(run->form, name);
@@ -126,35 +41,13 @@ static const char *lookup(void *user, const char *name)
         return sk_answers_get(run->answers, name);
     if (run->form->q[q].is_repeat)
         return NULL; /* a repeat has no single value */
-    const char *path = path_of(run, q);
+    const char *path = rt_path_of(run, q);
     if (path)
         return sk_answers_get_at(run->answers, path, name);
     /* From outside the repeat (a label): XPath's string() of the node-set,
      * which is its first node. */
     char buf[160];
-    return sk_answers_get_at(run->answers, inst_path(run, run->form->q[q].repeat, 1, buf,
-                                                     sizeof buf), name);
-}
-
-static size_t count_cb(void *user, const char *name)
-{
-    const sk_run *run = user;
-    int q = sk_form_find(run->form, name);
-    if (q < 0 || run->form->q[q].repeat < 0)
-        return 1;
-    return sk_run_instances(run, run->form->q[q].repeat);
-}
-
-static const char *nth_cb(void *user, const char *name, size_t i)
-{
-    const sk_run *run = user;
-    int q = sk_form_find(run->form, name);
-    if (q < 0 || run->form->q[q].repeat < 0)
-        return i == 0 ? sk_answers_get(run->answers, name) : NULL;
-    if (run->form->q[q].is_repeat)
-        return NULL;
-    char buf[160];
-    return sk_answers_get_at(run->answers, inst_path(run, run->form->q[q].repeat, i + 1, buf,
+    return sk_answers_get_at(run->answers, rt_inst_path(run, run->form->q[q].repeat, 1, buf,
                                                      sizeof buf), name);
 }
 
@@ -183,14 +76,14 @@ static const char *column_cb(void *user, const char *name)
 
 static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
 {
-    sk_eval_ctx ctx = {.lookup = lookup,
+    sk_eval_ctx ctx = {.lookup = rt_lookup,
                        .choice_label = choice_label_cb,
                        .user = (void *)run,
                        .self = self,
                        .now_ms = now_ms,
                        .column = column_cb,
-                       .count = count_cb,
-                       .nth = nth_cb,
+                       .count = rt_count_cb,
+                       .nth = rt_nth_cb,
                        .position = run->ctx_inst};
     return ctx;
 }
@@ -260,10 +153,10 @@ void sk_run_set_language(sk_run *run, int lang)
 int sk_run_language(const sk_run *run) { return run ? run->lang : 0; }
 
 /* Set name's value when it differs; *changed records that something moved. */
-static sk_status put(sk_run *run, const sk_question *q, const char *value, int64_t now_ms,
+sk_status rt_put(sk_run *run, const sk_question *q, const char *value, int64_t now_ms,
                      bool *changed, sk_error *err)
 {
-    const char *path = path_of(run, (int)(q - run->form->q));
+    const char *path = rt_path_of(run, (int)(q - run->form->q));
     const char *cur = sk_answers_get_at(run->answers, path, q->name);
     if ((cur == NULL && value == NULL) || (cur && value && strcmp(cur, value) == 0))
         return SK_OK;
@@ -318,37 +211,22 @@ static sk_status update_calculations(sk_run *run, int64_t now_ms, bool *changed,
         /* Outside repeats once; inside, once per instance (n = 0: none). */
         size_t n = q->repeat >= 0 ? sk_run_instances(run, q->repeat) : 1;
         for (size_t inst = 1; inst <= n; inst++) {
-            enter(run, qi, inst);
+            rt_enter(run, qi, inst);
             char *value = NULL;
-            if (*flag(run, run->relevant, run->irel, qi)) {
+            if (*rt_flag(run, run->relevant, run->irel, qi)) {
                 sk_status st =
                     eval_string(run, q, q->calculation, "calculation", now_ms, &value, err);
                 if (st != SK_OK)
                     return st;
             }
-            sk_status st = put(run, q, value, now_ms, changed, err);
+            sk_status st = rt_put(run, q, value, now_ms, changed, err);
             free(value);
             if (st != SK_OK)
                 return st;
         }
     }
-    enter(run, -1, 0);
+    rt_enter(run, -1, 0);
     return SK_OK;
-}
-
-/* Set repeat r's number of instances to n, dropping the answers of the
- * instances beyond it (a count of 0 removes the entry). */
-static sk_status set_count(sk_run *run, int r, size_t n, int64_t now_ms, bool *changed,
-                           sk_error *err)
-{
-    const sk_question *q = &run->form->q[r];
-    for (size_t k = sk_run_instances(run, r); k > n; k--)
-        sk_answers_remove_instance(run->answers, q->name, k);
-    if (grow_instances(run, n) != SK_OK)
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory adding a repeat instance");
-    char num[24];
-    snprintf(num, sizeof num, "%zu", n);
-    return put(run, q, n ? num : NULL, now_ms, changed, err);
 }
 
 /* A hidden repeat has no instances; repeat_count decides how many a shown one has. */
@@ -367,7 +245,7 @@ static sk_status update_count(sk_run *run, int r, int64_t now_ms, bool *changed,
         /* Empty or not a number (not answered yet): no instances, as in ODK. */
         n = !(d >= 1) ? 0 : d > SK_RUN_MAX_INSTANCES ? SK_RUN_MAX_INSTANCES : (size_t)d;
     }
-    return set_count(run, r, n, now_ms, changed, err);
+    return rt_set_count(run, r, n, now_ms, changed, err);
 }
 
 static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
@@ -377,23 +255,23 @@ static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk
         const sk_question *q = &f->q[i];
         size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
         for (size_t inst = 1; inst <= n; inst++) {
-            enter(run, (int)i, inst);
-            bool rel = q->parent < 0 || *flag(run, run->relevant, run->irel, q->parent);
+            rt_enter(run, (int)i, inst);
+            bool rel = q->parent < 0 || *rt_flag(run, run->relevant, run->irel, q->parent);
             if (q->type != SK_Q_END_GROUP && rel && q->relevant) {
                 sk_status st = eval_bool(run, q, q->relevant, "relevant", NULL, now_ms, &rel, err);
                 if (st != SK_OK)
                     return st;
             }
-            *flag(run, run->relevant, run->irel, (int)i) = rel;
+            *rt_flag(run, run->relevant, run->irel, (int)i) = rel;
             /* An answer hidden by skip logic is not recorded. Metadata stays. */
             if (!rel && q->type != SK_Q_BEGIN_GROUP && q->type != SK_Q_END_GROUP &&
                 q->type < SK_Q_START) {
-                sk_status st = put(run, q, NULL, now_ms, changed, err);
+                sk_status st = rt_put(run, q, NULL, now_ms, changed, err);
                 if (st != SK_OK)
                     return st;
             }
         }
-        enter(run, -1, 0);
+        rt_enter(run, -1, 0);
         if (q->is_repeat) {
             sk_status st = update_count(run, (int)i, now_ms, changed, err);
             if (st != SK_OK)
@@ -418,12 +296,12 @@ static sk_status update_filled(sk_run *run, int64_t now_ms, bool metadata, bool 
             continue;
         size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
         for (size_t inst = 1; inst <= n; inst++) {
-            enter(run, (int)i, inst);
+            rt_enter(run, (int)i, inst);
             sk_status st = fill_one(run, q, (int)i, now_ms, changed, err);
             if (st != SK_OK)
                 return st;
         }
-        enter(run, -1, 0);
+        rt_enter(run, -1, 0);
     }
     return SK_OK;
 }
@@ -434,7 +312,7 @@ static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_
     {
         sk_status st = SK_OK;
         char *value = NULL;
-        const char *path = path_of(run, i);
+        const char *path = rt_path_of(run, i);
         switch (q->type) {
         case SK_Q_START:
             if (!sk_answers_get(run->answers, q->name))
@@ -454,13 +332,13 @@ static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_
             /* A default fills a shown question that has no entry yet; once the
              * participant clears it the entry is "" and stays so. */
             if (q->default_value && q->default_value[0] &&
-                *flag(run, run->relevant, run->irel, i) && q->type != SK_Q_CALCULATE &&
+                *rt_flag(run, run->relevant, run->irel, i) && q->type != SK_Q_CALCULATE &&
                 !sk_answers_find_at(run->answers, path, q->name))
                 value = strdup(q->default_value);
             break;
         }
         if (st == SK_OK && value)
-            st = put(run, q, value, now_ms, changed, err);
+            st = rt_put(run, q, value, now_ms, changed, err);
         free(value);
         if (st != SK_OK)
             return st;
@@ -475,10 +353,10 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
         const sk_question *q = &f->q[i];
         size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
         for (size_t inst = 1; inst <= n; inst++) {
-            enter(run, (int)i, inst);
+            rt_enter(run, (int)i, inst);
             bool req = false, ro = false;
-            if (*flag(run, run->relevant, run->irel, (int)i)) {
-                const char *self = sk_answers_get_at(run->answers, path_of(run, (int)i), q->name);
+            if (*rt_flag(run, run->relevant, run->irel, (int)i)) {
+                const char *self = sk_answers_get_at(run->answers, rt_path_of(run, (int)i), q->name);
                 sk_status st = SK_OK;
                 if (q->required)
                     st = eval_bool(run, q, q->required, "required", self, now_ms, &req, err);
@@ -487,10 +365,10 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
                 if (st != SK_OK)
                     return st;
             }
-            *flag(run, run->required, run->ireq, (int)i) = req;
-            *flag(run, run->read_only, run->iro, (int)i) = ro;
+            *rt_flag(run, run->required, run->ireq, (int)i) = req;
+            *rt_flag(run, run->read_only, run->iro, (int)i) = ro;
         }
-        enter(run, -1, 0);
+        rt_enter(run, -1, 0);
     }
     return SK_OK;
 }
@@ -502,11 +380,11 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     if (now_ms == 0)
         now_ms = sk_now_ms();
     run->now_ms = now_ms;
-    enter(run, -1, 0);
+    rt_enter(run, -1, 0);
     /* Answers read from a record (the report) arrive with their instances:
      * room for their flags before the first pass reads them. */
     for (size_t r = 0; r < run->form->n_repeats; r++)
-        if (grow_instances(run, sk_run_instances(run, run->form->repeats[r])) != SK_OK)
+        if (rt_grow_instances(run, sk_run_instances(run, run->form->repeats[r])) != SK_OK)
             return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading repeat instances");
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         bool changed = false;
@@ -527,132 +405,28 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     return st;
 }
 
-/* Queries answer for the instance chosen with sk_run_set_instance: the
- * evaluation context is set from it (the run is logically const). */
-static const sk_run *at(const sk_run *run, int q)
-{
-    sk_run *mut = (sk_run *)run;
-    int r = run->form->q[q].repeat;
-    size_t k = run->cur_inst;
-    if (r >= 0 && r != q && (k == 0 || k > sk_run_instances(run, r)))
-        k = 0;
-    enter(mut, q, k);
-    return run;
-}
-
-/* A row inside a repeat outside its instances (cur_inst 0 or past the count) does not exist. */
-static bool exists(const sk_run *run, int q)
-{
-    int r = run->form->q[q].repeat;
-    return r < 0 || r == q || run->ctx_inst > 0;
-}
-
 bool sk_run_relevant(const sk_run *run, int q)
 {
     if (!run || q < 0 || (size_t)q >= run->form->n_q)
         return false;
-    at(run, q);
-    return exists(run, q) && *flag(run, run->relevant, run->irel, q);
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->relevant, run->irel, q);
 }
 
 bool sk_run_required(const sk_run *run, int q)
 {
     if (!run || q < 0 || (size_t)q >= run->form->n_q)
         return false;
-    at(run, q);
-    return exists(run, q) && *flag(run, run->required, run->ireq, q);
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->required, run->ireq, q);
 }
 
 bool sk_run_read_only(const sk_run *run, int q)
 {
     if (!run || q < 0 || (size_t)q >= run->form->n_q)
         return false;
-    at(run, q);
-    return exists(run, q) && *flag(run, run->read_only, run->iro, q);
-}
-
-void sk_run_set_instance(sk_run *run, size_t instance)
-{
-    if (run)
-        run->cur_inst = instance;
-}
-
-size_t sk_run_instance(const sk_run *run) { return run ? run->cur_inst : 0; }
-
-const sk_form *sk_run_form(const sk_run *run) { return run ? run->form : NULL; }
-
-const char *sk_run_answer(const sk_run *run, int q)
-{
-    if (!run || q < 0 || (size_t)q >= run->form->n_q)
-        return NULL;
-    at(run, q);
-    if (!exists(run, q))
-        return NULL;
-    return sk_answers_get_at(run->answers, path_of(run, q), run->form->q[q].name);
-}
-
-sk_status sk_run_set_answer(sk_run *run, int q, const char *value, int64_t now_ms, sk_error *err)
-{
-    if (!run || q < 0 || (size_t)q >= run->form->n_q)
-        return sk_error_set(err, SK_ERR_ARG, "sk_run_set_answer: no such question");
-    at(run, q);
-    if (!exists(run, q))
-        return sk_error_set(err, SK_ERR_ARG, "'%s' is in a repeat instance that does not exist",
-                            run->form->q[q].name);
-    bool changed = false;
-    return put(run, &run->form->q[q], value, now_ms ? now_ms : sk_now_ms(), &changed, err);
-}
-
-sk_status sk_run_add_instance(sk_run *run, int repeat_q, int64_t now_ms, sk_error *err)
-{
-    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
-        !run->form->q[repeat_q].is_repeat)
-        return sk_error_set(err, SK_ERR_ARG, "sk_run_add_instance: not a repeat");
-    const sk_question *q = &run->form->q[repeat_q];
-    size_t n = sk_run_instances(run, repeat_q);
-    if (q->repeat_count)
-        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has a fixed number of instances",
-                            q->name);
-    if (!run->relevant[repeat_q])
-        return sk_error_set(err, SK_ERR_STATE, "the repeat '%s' is not shown", q->name);
-    if (n >= SK_RUN_MAX_INSTANCES)
-        return sk_error_set(err, SK_ERR_STATE, "the repeat '%s' already has %d instances",
-                            q->name, SK_RUN_MAX_INSTANCES);
-    if (now_ms == 0)
-        now_ms = sk_now_ms();
-    bool changed = false;
-    enter(run, -1, 0);
-    sk_status st = set_count(run, repeat_q, n + 1, now_ms, &changed, err);
-    return st == SK_OK ? sk_run_update(run, now_ms, err) : st;
-}
-
-sk_status sk_run_remove_instance(sk_run *run, int repeat_q, size_t instance, int64_t now_ms,
-                                 sk_error *err)
-{
-    if (!run || repeat_q < 0 || (size_t)repeat_q >= run->form->n_q ||
-        !run->form->q[repeat_q].is_repeat)
-        return sk_error_set(err, SK_ERR_ARG, "sk_run_remove_instance: not a repeat");
-    const sk_question *q = &run->form->q[repeat_q];
-    size_t n = sk_run_instances(run, repeat_q);
-    if (q->repeat_count)
-        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has a fixed number of instances",
-                            q->name);
-    if (instance < 1 || instance > n)
-        return sk_error_set(err, SK_ERR_ARG, "the repeat '%s' has no instance %zu", q->name,
-                            instance);
-    if (now_ms == 0)
-        now_ms = sk_now_ms();
-    sk_answers_remove_instance(run->answers, q->name, instance);
-    /* The flags of later instances move down with their answers. */
-    size_t nq = run->form->n_q;
-    bool *arrs[3] = {run->irel, run->ireq, run->iro};
-    for (int i = 0; i < 3; i++)
-        memmove(arrs[i] + (instance - 1) * nq, arrs[i] + instance * nq,
-                (run->cap_inst - instance) * nq * sizeof(bool));
-    bool changed = false;
-    enter(run, -1, 0);
-    sk_status st = set_count(run, repeat_q, n - 1, now_ms, &changed, err);
-    return st == SK_OK ? sk_run_update(run, now_ms, err) : st;
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->read_only, run->iro, q);
 }
 
 static bool is_integer(const char *s)
@@ -719,7 +493,7 @@ bool sk_run_check(const sk_run *run, int q, const char **msg)
     bool empty = !v || !*v;
     if (qq->type == SK_Q_ACKNOWLEDGE)
         empty = !v || (strcmp(v, "OK") != 0 && strcmp(v, "yes") != 0);
-    if (*flag(run, run->required, run->ireq, q) && empty) {
+    if (*rt_flag(run, run->required, run->ireq, q) && empty) {
         if (msg)
             *msg = message(run, qq->required_message,
                            qq->type == SK_Q_ACKNOWLEDGE ? "Please tick this box to continue."
@@ -780,7 +554,7 @@ size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max)
         return 0;
     const sk_question *qq = &run->form->q[q];
     sk_run *mut = (sk_run *)run; /* the filter's "current choice" is scratch state */
-    at(run, q);
+    rt_at(run, q);
     size_t n = 0;
     for (size_t i = 0; i < list->n && n < max; i++) {
         bool keep = true;
@@ -874,8 +648,8 @@ static void append_answer(const sk_run *run, const char *name, char *out, size_t
 {
     int q = sk_form_find(run->form, name);
     if (q >= 0)
-        at(run, q);
-    const char *v = q >= 0 ? lookup((void *)run, name) : NULL;
+        rt_at(run, q);
+    const char *v = q >= 0 ? rt_lookup((void *)run, name) : NULL;
     if (q < 0 || !v)
         return;
     sk_qtype t = run->form->q[q].type;
