@@ -192,9 +192,9 @@ static const compat_case cases[] = {
      S "| | type | name | label |\n| | begin group | meta | M |\n| | text | a | A |\n| | end group | | |\n",
      "error survey:2:B the group name 'meta' is reserved", ""},
     {"reference to a row refused for its type",
-     S "| | type | name | label | relevant |\n| | begin repeat | kids | Kids | |\n| | end repeat | | | |\n"
+     S "| | type | name | label | relevant |\n| | begin loop | kids | Kids | |\n| | end loop | | | |\n"
        "| | text | a | A | ${kids} > 0 |\n",
-     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_repeat'",
+     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_loop'",
      ""},
     {"unknown type is still an error", S "| | type | name | label |\n| | geopint | a | A |\n",
      "error survey:2:A unknown type 'geopint'", ""},
