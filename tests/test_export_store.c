@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
+
 #include <cmocka.h>
 #include <sodium.h>
 
@@ -633,7 +635,27 @@ static void test_export_repeats(void **state)
         free(bytes);
     }
     snprintf(path, sizeof path, "%s/hh-v1.xlsx", out2);
-    assert_int_equal(access(path, R_OK), 0);
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (!z)
+        fail_msg("%s is not a workbook (libzip error %d)", path, zerr);
+    static const struct { const char *entry, *text; } parts[] = {
+        {"xl/workbook.xml", "name=\"repeat member\""}, {"xl/worksheets/sheet4.xml", "PARENT_KEY"},
+        {"xl/worksheets/sheet4.xml", ">Bo<"}};
+    /* sheets: responses, consent, text, repeat member (sheet4), codebook */
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        zip_file_t *zf = zip_fopen(z, parts[i].entry, 0);
+        if (!zf)
+            fail_msg("%s has no %s", path, parts[i].entry);
+        char *xml = calloc(1, 1 << 16);
+        zip_int64_t n = zip_fread(zf, xml, (1 << 16) - 1);
+        zip_fclose(zf);
+        assert_true(n > 0);
+        if (!strstr(xml, parts[i].text))
+            fail_msg("%s: %s lacks %s", path, parts[i].entry, parts[i].text);
+        free(xml);
+    }
+    zip_close(z);
 
     /* The report: instances per response, and the repeat's questions counted
      * per instance (Ada 36 and Bo, age unanswered: asked twice, answered once). */
