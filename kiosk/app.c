@@ -693,11 +693,16 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
     bool input = true;
     switch (e->type) {
     case SDL_QUIT:
-        if (!a->kiosk_mode)
-            a->quit = true;
+        /* Only the system asks this (SIGTERM or SIGINT, turned into SDL_QUIT by
+         * SDL): a service stop or shutdown ends even a kiosk-mode kiosk, at once
+         * and cleanly.  The window's close button arrives as
+         * SDL_WINDOWEVENT_CLOSE instead (app_run turns off quit-on-last-close). */
+        a->quit = true;
         return false;
     case SDL_WINDOWEVENT:
         input = false;
+        if (e->window.event == SDL_WINDOWEVENT_CLOSE && !a->kiosk_mode)
+            a->quit = true; /* kiosk mode ignores the close button and Alt+F4 */
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
             e->window.event == SDL_WINDOWEVENT_EXPOSED ||
             e->window.event == SDL_WINDOWEVENT_SHOWN)
@@ -857,6 +862,8 @@ int app_run(const app_options *opt)
         SDL_SetHint(SDL_HINT_ALLOW_ALT_TAB_WHILE_GRABBED, "0");
         SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
     }
+    /* A window close is SDL_WINDOWEVENT_CLOSE only, so SDL_QUIT means a signal. */
+    SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
     SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
     SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
     rn_options ro = {opt->width, opt->height, opt->fullscreen, opt->font_dir};

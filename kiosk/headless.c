@@ -6,9 +6,12 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#ifndef _WIN32
 #include <termios.h>
+#endif
 #include <unistd.h>
 
+#include "../lib/base/platform.h"
 #include "sk/kstore.h"
 #include "sk/pack.h"
 
@@ -74,6 +77,20 @@ int kiosk_export(const char *data_dir, const char *out_dir, bool all)
 
 /* ---- --set-pin ---- */
 
+/* Strip the line end (\n or \r\n); false when the line did not fit. */
+static bool chomp(char *s, bool at_eof)
+{
+    size_t n = strlen(s);
+    bool whole = (n && s[n - 1] == '\n') || at_eof;
+    if (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    if (n && s[n - 1] == '\r')
+        s[--n] = '\0';
+    return whole && n < PIN_LINE - 2;
+}
+
+#ifndef _WIN32
+#define TTY_PATH "/dev/tty"
 /* The terminal's settings while echo is off, so that Ctrl+C or a kill puts
  * echo back before the process ends (tcsetattr is async-signal-safe). */
 static struct termios saved_tty;
@@ -85,18 +102,6 @@ static void restore_and_die(int sig)
         tcsetattr(tty_fd, TCSAFLUSH, &saved_tty);
     signal(sig, SIG_DFL);
     raise(sig);
-}
-
-/* Strip the line end (\n or \r\n); false when the line did not fit. */
-static bool chomp(char *s, bool at_eof)
-{
-    size_t n = strlen(s);
-    bool whole = (n && s[n - 1] == '\n') || at_eof;
-    if (n && s[n - 1] == '\n')
-        s[--n] = '\0';
-    if (n && s[n - 1] == '\r')
-        s[--n] = '\0';
-    return whole && n < PIN_LINE - 2;
 }
 
 /* One line from the terminal with echo off. */
@@ -133,6 +138,16 @@ static bool prompt(FILE *tty, const char *question, char *buf)
     }
     return got && chomp(buf, feof(tty));
 }
+#else
+#define TTY_PATH "CONIN$" /* only to tell that a console is there */
+
+/* One line from the Windows console with echo off (SetConsoleMode). */
+static bool prompt(FILE *tty, const char *question, char *buf)
+{
+    (void)tty;
+    return sk_plat_read_hidden(question, buf, PIN_LINE) == 0 && strlen(buf) < PIN_LINE - 2;
+}
+#endif
 
 static int pin_error(const char *msg)
 {
@@ -151,7 +166,7 @@ static int read_pin(char *pin, char *again)
                                              "digits), or the line is too long");
         return 0;
     }
-    FILE *tty = fopen("/dev/tty", "r+");
+    FILE *tty = fopen(TTY_PATH, "r+");
     if (!tty)
         return pin_error("cannot open the terminal to ask for the PIN");
     int rc = 0;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../lib/base/platform.h"
 #include "app.h"
 #include "headless.h"
 #include "sk/deliver.h"
@@ -25,8 +27,15 @@ static void usage(FILE *f)
             "       survey-kiosk [--data DIR] --set-pin\n"
             "       survey-kiosk [--data DIR] --deliver\n"
             "\n"
+#ifdef _WIN32
+            "  --data DIR      where the kiosk keeps its sealed store (default\n"
+            "                  %%LOCALAPPDATA%%\\survey-kiosk; the \"data\" folder beside\n"
+            "                  survey-kiosk.exe when portable.txt is there too, or when\n"
+            "                  it runs from a USB stick)\n"
+#else
             "  --data DIR      where the kiosk keeps its sealed store (default\n"
             "                  ~/.local/share/survey-kiosk)\n"
+#endif
             "  --window WxH    window size in pixels (default 800x480, the Raspberry Pi\n"
             "                  touchscreen)\n"
             "  --fullscreen    kiosk mode: borderless fullscreen; only the admin menu\n"
@@ -67,6 +76,13 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 int main(int argc, char **argv)
 {
+    if (sk_plat_utf8_main(&argc, &argv) != 0) /* Windows: UTF-8 arguments */
+        return usage_error("cannot read the command line");
+#ifdef _WIN32
+    /* A windowed program: its messages reach the command prompt that started
+     * it, if any (none when double-clicked or run as a kiosk shell). */
+    sk_plat_attach_console();
+#endif
     const char *data = NULL, *install = NULL, *export_dir = NULL;
     bool all = false, fullscreen = false, set_pin = false, window = false, deliver = false;
     int width = 800, height = 480;
@@ -113,13 +129,13 @@ int main(int argc, char **argv)
         return usage_error("--all only goes with --export");
     char default_dir[4096];
     if (!data) {
-        const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-        if (xdg && *xdg)
-            snprintf(default_dir, sizeof default_dir, "%s/survey-kiosk", xdg);
-        else if (home && *home)
-            snprintf(default_dir, sizeof default_dir, "%s/.local/share/survey-kiosk", home);
-        else
+        bool portable = false;
+        if (sk_plat_default_data_dir(default_dir, sizeof default_dir, &portable) != 0)
+#ifdef _WIN32
+            return usage_error("LOCALAPPDATA is not set: give --data DIR");
+#else
             return usage_error("HOME is not set: give --data DIR");
+#endif
         data = default_dir;
     }
     if (install)
@@ -137,9 +153,21 @@ int main(int argc, char **argv)
     if (deliver)
         return kiosk_deliver(data);
     const char *fonts = getenv("SURVEY_KIOSK_FONT_DIR");
+    const char *font_dir = fonts && *fonts ? fonts : SK_FONT_DIR;
+#ifdef _WIN32
+    /* The portable zip carries its fonts beside the .exe (a build tree has
+     * none there: SK_FONT_DIR, the source's fonts/, then). */
+    char exe_fonts[4096];
+    struct stat st;
+    if (!(fonts && *fonts) && sk_plat_exe_dir(exe_fonts, sizeof exe_fonts - 8) == 0) {
+        strcat(exe_fonts, "\\fonts");
+        if (stat(exe_fonts, &st) == 0 && S_ISDIR(st.st_mode))
+            font_dir = exe_fonts;
+    }
+#endif
     app_options opt = {
         .data_dir = data,
-        .font_dir = fonts && *fonts ? fonts : SK_FONT_DIR,
+        .font_dir = font_dir,
         .width = width,
         .height = height,
         .fullscreen = fullscreen,

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/base/platform.h"
+
 /* Where sticks are mounted: the folder (under root) and how deep below it a
  * stick's own folder is (/media/USER/LABEL, /media/usb0, /run/media/USER/LABEL, /mnt/NAME). */
 static const struct {
@@ -85,7 +87,13 @@ static void walk(const char *dir, int depth, bool (*keep)(const char *), const c
         if (e->d_name[0] == '.' || (suffix && !has_suffix(e->d_name, suffix)))
             continue;
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+#ifdef _WIN32
+        size_t dl = strlen(dir); /* a drive root ("E:\\") ends with its separator */
+        const char *sep = dl && (dir[dl - 1] == '\\' || dir[dl - 1] == '/') ? "" : "/";
+#else
+        const char *sep = "/";
+#endif
+        if (snprintf(path, sizeof path, "%s%s%s", dir, sep, e->d_name) >= (int)sizeof path)
             continue;
         if (depth > 1) {
             if (is_real_dir(path))
@@ -106,6 +114,13 @@ void media_free(char **list, size_t n)
 
 size_t media_mounts(const char *root, char ***out)
 {
+#ifdef _WIN32
+    /* Windows gives each stick a drive letter: the drives whose type is
+     * removable.  A test build's SURVEY_KIOSK_MEDIA_ROOT still walks the
+     * folders below, so the same tests run on both systems. */
+    if (!root || !*root)
+        return sk_plat_removable_drives(out);
+#endif
     strlist all = {0};
     for (size_t p = 0; p < sizeof places / sizeof places[0]; p++) {
         char base[2048];

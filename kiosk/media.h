@@ -2,7 +2,8 @@
  * (/media/USER/LABEL, /run/media/USER/LABEL), by usbmount (/media/usb0) or by
  * hand (/mnt/NAME).  root is prepended to every place ("" on a real kiosk; a
  * scratch folder in tests, or SURVEY_KIOSK_MEDIA_ROOT in a test build).
- * Symbolic links are never followed and only regular files are offered. */
+ * Symbolic links are never followed and only regular files are offered.
+ * On Windows, with root "", the media are the removable drives ("E:\\"). */
 #ifndef KIOSK_MEDIA_H
 #define KIOSK_MEDIA_H
 

@@ -264,9 +264,12 @@ static bool run_line(testhook *t, char *line)
     } else if (strcmp(cmd, "wait") == 0 && sscanf(rest, "%d", &y1) == 1) {
         SDL_Delay(y1 > 0 ? (Uint32)y1 : 0);
     } else if (strcmp(cmd, "quit") == 0) {
+        /* The window's close button, as the window system sends it (SIGTERM
+         * is the test's way to ask what the system asks). */
         SDL_Event e;
         memset(&e, 0, sizeof e);
-        e.type = SDL_QUIT;
+        e.type = SDL_WINDOWEVENT;
+        e.window.event = SDL_WINDOWEVENT_CLOSE;
         SDL_PushEvent(&e);
     } else {
         return false;
@@ -274,13 +277,48 @@ static bool run_line(testhook *t, char *line)
     return true;
 }
 
+#ifdef _WIN32
+/* Wine cannot read a Unix FIFO (it sees the end at once), so a Windows kiosk's
+ * input is a plain file the test appends to, followed like `tail -f` until
+ * the hook stops.  Returns the line's length (with its \n), or -1 when stopped. */
+static ssize_t next_line(testhook *t, char **line, size_t *cap)
+{
+    size_t n = 0;
+    for (;;) {
+        int c = getc(t->in);
+        if (c == EOF) {
+            if (SDL_AtomicGet(&t->stop))
+                return -1;
+            clearerr(t->in);
+            SDL_Delay(5);
+            continue;
+        }
+        if (n + 2 > *cap) {
+            size_t ncap = *cap ? *cap * 2 : 256;
+            char *p = realloc(*line, ncap);
+            if (!p)
+                return -1;
+            *line = p;
+            *cap = ncap;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n') {
+            (*line)[n] = '\0';
+            return (ssize_t)n;
+        }
+    }
+}
+#else
+#define next_line(t, line, cap) getline(line, cap, (t)->in)
+#endif
+
 static int reader(void *arg)
 {
     testhook *t = arg;
     /* Lines of any length: a "text" or "paste" line may carry thousands of characters. */
     char *line = NULL;
     size_t cap = 0;
-    while (!SDL_AtomicGet(&t->stop) && getline(&line, &cap, t->in) > 0) {
+    while (!SDL_AtomicGet(&t->stop) && next_line(t, &line, &cap) > 0) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#')
             continue;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh - install the Debian / Raspberry Pi OS packages survey-kiosk needs,
-# only those that are missing.  Usage: scripts/deps.sh [build|test|demo]
+# only those that are missing.  Usage: scripts/deps.sh [build|test|demo|arm64|package|windows]
 # Uses sudo when not root.  Nothing is downloaded outside the distribution.
 set -eu
 
@@ -24,8 +24,29 @@ case "$what" in
   # Demo: a CJK font for the Chinese version of the example survey, and a
   # font with emoji (Symbola) so answers with emoji are not drawn as boxes.
   demo) pkgs="$pkgs fonts-wqy-microhei fonts-symbola" ;;
-  *) echo "usage: scripts/deps.sh [build|test|demo]" >&2; exit 2 ;;
+  # Raspberry Pi (issue 12): cross-build for arm64 against Debian's :arm64 libraries
+  # and run the tests under qemu (scripts/test-arm64.sh).
+  arm64) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei file crossbuild-essential-arm64 qemu-user
+               libsdl2-dev:arm64 libsdl2-ttf-dev:arm64 libsodium-dev:arm64 libsqlite3-dev:arm64
+               libzip-dev:arm64 libexpat1-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
+               libreadstat-dev:arm64 libxlsxwriter-dev:arm64 libmicrohttpd-dev:arm64
+               libgnutls28-dev:arm64 libcurl4-gnutls-dev:arm64" ;;
+  # .deb packages and their install test (scripts/package-deb.sh, scripts/test-deb-install.sh).
+  package) pkgs="$pkgs dpkg-dev lintian debootstrap qemu-user-static" ;;
+  # Windows: the portable build (scripts/build-windows.sh: mingw-w64, and tcl, the
+  # autotools and dpkg-dev to build the dependencies from Debian's source packages;
+  # zip) and its tests under Wine (scripts/test-windows.sh; screenshots on Xvfb).
+  windows) pkgs="$pkgs python3 python3-nacl python3-pil gcc-mingw-w64-x86-64 wine wine64 tcl
+                 autoconf automake libtool dpkg-dev zip xvfb" ;;
+  *) echo "usage: scripts/deps.sh [build|test|demo|arm64|package|windows]" >&2; exit 2 ;;
 esac
+
+# The :arm64 libraries install beside the host's once dpkg knows the architecture.
+if [ "$what" = arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "deps.sh: adding the arm64 architecture (dpkg --add-architecture arm64)"
+  if [ "$(id -u)" -eq 0 ]; then dpkg --add-architecture arm64 && apt-get update;
+  else sudo dpkg --add-architecture arm64 && sudo apt-get update; fi
+fi
 
 missing=""
 for p in $pkgs; do

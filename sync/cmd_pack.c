@@ -152,7 +152,7 @@ static int sign_pack(const char *form_path, const sk_form *form, const char *key
            form->version);
     printf("  study fingerprint: %s\n  digest: %s\n", fp, digest);
     if (pack->n_attachments) {
-        printf("  pictures: %zu (", pack->n_attachments);
+        printf("  attachments: %zu (", pack->n_attachments);
         for (size_t i = 0; i < pack->n_attachments; i++)
             printf("%s%s", i ? ", " : "", pack->attachments[i].name);
         printf(")\n");

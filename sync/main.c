@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/base/platform.h"
 #include "cmd.h"
 
 struct command {
@@ -65,6 +66,10 @@ static int help(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (sk_plat_utf8_main(&argc, &argv) != 0) { /* Windows: UTF-8 arguments */
+        fputs("survey-sync: error: cannot read the command line\n", stderr);
+        return 1;
+    }
     if (argc < 2)
         return help(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)

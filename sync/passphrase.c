@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <termios.h>
+#endif
 
 #include <sodium.h>
 
+#include "../lib/base/platform.h"
 #include "cmd.h"
 
 #define PASS_MAX 1024
@@ -44,6 +47,39 @@ static int from_file(const char *path, char *buf, size_t *len)
     return 0;
 }
 
+#ifdef _WIN32
+/* The console, echo off (SetConsoleMode): sk_plat_read_hidden. */
+static int console_prompt(const char *question, char *buf, size_t *len)
+{
+    int e = sk_plat_read_hidden(question, buf, PASS_MAX);
+    if (e == ENOTTY)
+        return sync_failf("no console to ask for the passphrase; use --passphrase-file F or set "
+                          "SURVEY_PASSPHRASE");
+    if (e == ERANGE)
+        return sync_failf("the passphrase is longer than %d bytes", PASS_MAX - 1);
+    if (e)
+        return sync_failf("no passphrase was typed");
+    *len = strlen(buf);
+    return 0;
+}
+
+static int from_terminal(int confirm, char *buf, size_t *len)
+{
+    int rc = console_prompt("Passphrase: ", buf, len);
+    if (rc == 0 && confirm) {
+        char *again = sodium_malloc(PASS_MAX + 1);
+        size_t again_len = 0;
+        if (!again)
+            rc = sync_failf("out of memory");
+        else if ((rc = console_prompt("Passphrase again: ", again, &again_len)) == 0 &&
+                 (again_len != *len || sodium_memcmp(again, buf, *len) != 0))
+            rc = sync_failf("the two passphrases differ; run the command again");
+        if (again)
+            sodium_free(again);
+    }
+    return rc;
+}
+#else
 /* One line from the terminal without echo. */
 static int prompt(FILE *tty, const char *question, char *buf, size_t *len)
 {
@@ -88,6 +124,7 @@ static int from_terminal(int confirm, char *buf, size_t *len)
     fclose(tty);
     return rc;
 }
+#endif
 
 int sync_passphrase(const char *passphrase_file, int confirm, char **out, size_t *len)
 {

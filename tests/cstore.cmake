@@ -1,8 +1,10 @@
 # cstore: the central store (merge, status, withdraw) and its kill test.
 sk_unit_test(test_cstore ${CMAKE_CURRENT_SOURCE_DIR}/test_cstore.c sk_cstore PkgConfig::SQLITE)
+if(NOT WIN32) # fork + SIGKILL
 sk_unit_test(test_cstore_kill ${CMAKE_CURRENT_SOURCE_DIR}/test_cstore_kill.c sk_cstore
              PkgConfig::SQLITE)
 set_tests_properties(test_cstore_kill PROPERTIES TIMEOUT 300)
+endif()
 
 # survey-sync merge/status/withdraw end to end, on bundles test_cstore makes.
 add_test(NAME test_cstore_sync_cli

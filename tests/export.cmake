@@ -1,7 +1,9 @@
 # export: CSV + codebook export, the HTML/text report, `survey-sync export|report`.
 set(_export_int ${PROJECT_SOURCE_DIR}/lib/export)
+if(NOT WIN32) # umask cases
 sk_unit_test(test_export ${CMAKE_CURRENT_SOURCE_DIR}/test_export.c sk_export)
 target_include_directories(test_export PRIVATE ${_export_int})
+endif()
 
 # The end-to-end sync scenario of issue 5: kiosks (through the kiosk store API),
 # bundles, merges in shuffled order, withdrawal, export and report, all checked

@@ -1,5 +1,8 @@
 # fault: a disk that fills up (LD_PRELOAD of tests/fault/enospc.c into the real
 # binaries): keygen, pack, export to a stick, install, a sitting and a merge.
+if(WIN32) # LD_PRELOAD
+  return()
+endif()
 add_library(sk_enospc MODULE ${CMAKE_CURRENT_SOURCE_DIR}/fault/enospc.c)
 target_link_libraries(sk_enospc PRIVATE ${CMAKE_DL_LIBS})
 # It drives the kiosk through its test hooks (-DSK_TEST_HOOKS=ON) for the sitting.

@@ -170,6 +170,9 @@ typedef struct sk_form {
      * unknown setting or column, audio media), located like problems.
      * survey-sync check and pack print them; --strict refuses the form. */
     sk_diags warnings;
+    char **data_files;       /* "x.csv" for each instance('x') / pulldata('x', ...) that is
+                                not a choice list, in first-use order: files a pack carries */
+    size_t n_data_files;
 } sk_form;
 
 /* Load and check a questionnaire file.  The format is chosen by content
@@ -195,8 +198,11 @@ void sk_form_free(sk_form *form);
  * about each one missing; a name with a folder part is a problem.
  * sk_form_media_dir: "dir/survey.xlsx" -> "dir/survey-media" (malloc'd,
  * NULL when out of memory), as ODK lays media out beside a form.
- * sk_form_media: the distinct picture names in form order, each malloc'd,
- * in a malloc'd array (free with sk_form_media_free; NULL is a no-op). */
+ * sk_form_media: the files a pack carries for the form: the distinct picture
+ * names in form order, then its data_files (CSV read by instance() and
+ * pulldata(); sk_form_load(path) refuses the form when one is missing from
+ * the media folder), each malloc'd, in a malloc'd array (free with
+ * sk_form_media_free; NULL is a no-op). */
 char *sk_form_media_dir(const char *form_path);
 sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error *err);
 void sk_form_media_free(char **names, size_t n);

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "../base/platform.h"
 #include "bundle_internal.h"
 #include "crypto_internal.h"
 #include "sk/answers.h"
@@ -202,11 +203,12 @@ sk_status sk_bundle_writer_finish(sk_bundle_writer *w, const sk_device_key *key,
     if (!w->write_errno && close_rc != 0)
         w->write_errno = errno ? errno : EIO;
     sk_status st = SK_OK;
+    int e;
     if (w->write_errno)
         st = sk_write_error(err, w->path, w->write_errno);
-    else if (rename(w->tmp, w->path) != 0)
+    else if ((e = sk_plat_place(w->tmp, w->path, false)) != 0)
         st = sk_error_set_at(err, SK_ERR_IO, w->path, NULL, 0, NULL, "cannot move the bundle into place: %s",
-                             strerror(errno));
+                             strerror(e));
     if (st != SK_OK) {
         sk_bundle_writer_abort(w);
         return st;

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "../base/platform.h"
 #include "crypto_internal.h"
 #include "sk/keys.h"
 
@@ -44,21 +45,13 @@ int sk_temp_beside(const char *path, char *tmp, size_t tmp_size, sk_error *err)
 
 sk_status sk_fsync_parent(const char *path, sk_error *err)
 {
-    char *copy = strdup(path);
-    if (!copy)
+    int e = sk_plat_sync_dir_of(path);
+    if (e == ENOMEM)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory");
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    free(copy);
-    if (fd < 0)
+    if (e == ENOENT || e == EACCES || e == ENOTDIR)
         return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL, "cannot open its folder: %s",
-                               strerror(errno));
-    /* Some filesystems refuse fsync on a folder (EINVAL): nothing more can be done there. */
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc != 0 && e != EINVAL)
-        return sk_write_error(err, path, e);
-    return SK_OK;
+                               strerror(e));
+    return e ? sk_write_error(err, path, e) : SK_OK;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -76,28 +69,18 @@ static int write_all(int fd, const uint8_t *p, size_t len)
     return 0;
 }
 
-/* Put tmp at path: link() when the target must not exist (atomic refusal),
- * rename() otherwise. */
+/* Put tmp at path, atomically refusing an existing target when no_replace
+ * (sk_plat_place: link() or MoveFileEx without replace). */
 static sk_status place(const char *tmp, const char *path, int no_replace, sk_error *err)
 {
-    if (no_replace) {
-        if (link(tmp, path) == 0) {
-            unlink(tmp);
-            return SK_OK;
-        }
-        if (errno == EEXIST)
-            return sk_error_set_at(err, SK_ERR_EXISTS, path, NULL, 0, NULL,
-                                   "the file exists already; refusing to overwrite it "
-                                   "(move it away or choose another name)");
-        /* Filesystems without hard links: check, then rename. */
-        if (access(path, F_OK) == 0)
-            return sk_error_set_at(err, SK_ERR_EXISTS, path, NULL, 0, NULL,
-                                   "the file exists already; refusing to overwrite it "
-                                   "(move it away or choose another name)");
-    }
-    if (rename(tmp, path) != 0)
+    int e = sk_plat_place(tmp, path, no_replace != 0);
+    if (e == EEXIST && no_replace)
+        return sk_error_set_at(err, SK_ERR_EXISTS, path, NULL, 0, NULL,
+                               "the file exists already; refusing to overwrite it "
+                               "(move it away or choose another name)");
+    if (e)
         return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL, "cannot move the file into place: %s",
-                               strerror(errno));
+                               strerror(e));
     return SK_OK;
 }
 

@@ -13,10 +13,10 @@
  * accounted for (docs/FORMATS.md says what that trusts). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sodium.h>
 
+#include "../base/platform.h"
 #include "cstore_internal.h"
 #include "sk/text.h"
 
@@ -48,9 +48,7 @@ static sk_status bad_row(source_db *src, const char *what, sk_error *err)
 
 static sk_status open_source(source_db *src, const char *store_path, sk_error *err)
 {
-    struct stat a, b;
-    if (stat(src->path, &a) == 0 && stat(store_path, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino)
+    if (sk_plat_same_file(src->path, store_path))
         return sk_error_set_at(err, SK_ERR_ARG, src->path, NULL, 0, NULL,
                                "this is the store being merged into; name another file");
     int rc = sqlite3_open_v2(src->path, &src->db, SQLITE_OPEN_READONLY, NULL);

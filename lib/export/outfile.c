@@ -15,10 +15,10 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/platform.h"
 #include "export_internal.h"
 
 static sk_status io_error(sk_error *err, const char *path, const char *what, int e)
@@ -37,7 +37,7 @@ static int create_temp(char *tmpl)
     char *x = tmpl + strlen(tmpl) - 6;
     for (int attempt = 0; attempt < 100; attempt++) {
         unsigned char rnd[6];
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        if (sk_plat_random(rnd, sizeof rnd) != 0)
             return -1;
         for (int i = 0; i < 6; i++)
             x[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
@@ -65,7 +65,7 @@ sk_status outfile_open(outfile *o, const char *path, sk_error *err)
         memset(o, 0, sizeof *o);
         return st;
     }
-    o->f = fdopen(fd, "w");
+    o->f = fdopen(fd, "wb"); /* "b": Windows must not turn \n into \r\n */
     if (!o->f) {
         int e = errno;
         close(fd);
@@ -73,19 +73,6 @@ sk_status outfile_open(outfile *o, const char *path, sk_error *err)
         return io_error(err, path, "open", e);
     }
     return SK_OK;
-}
-
-static void sync_folder(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
 }
 
 sk_status outfile_commit(outfile *o, sk_error *err)
@@ -98,14 +85,14 @@ sk_status outfile_commit(outfile *o, sk_error *err)
     if (fclose(o->f) != 0 && !e)
         e = errno;
     o->f = NULL;
-    if (!e && rename(o->tmp, o->path) != 0)
-        e = errno;
+    if (!e)
+        e = sk_plat_place(o->tmp, o->path, false); /* rename; Windows: MoveFileEx write-through */
     if (e) {
         sk_status st = io_error(err, o->path, "write", e);
         outfile_abort(o);
         return st;
     }
-    sync_folder(o->path);
+    sk_plat_sync_dir_of(o->path); /* best effort, as before: the file is whole either way */
     free(o->tmp);
     free(o->path);
     memset(o, 0, sizeof *o);

@@ -6,7 +6,11 @@
 #ifndef SK_EXPR_INTERNAL_H
 #define SK_EXPR_INTERNAL_H
 
+#ifdef _WIN32
+#include <tre/regex.h> /* mingw's C library has no POSIX regex: TRE, from Debian's tre */
+#else
 #include <regex.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -99,18 +99,15 @@ static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot
     }
     if (slot == EX_CHOICE_FILTER)
         check_filter_columns(c, q, qc->col[slot], *outs[slot]);
-    /* instance('l') and pulldata('l', ...) read a choice list of the form. */
+    /* instance('l') and pulldata('l', ...) read a choice list of the form,
+     * or else the CSV file l.csv that the pack carries (as in ODK). */
     for (size_t i = 0; i < sk_expr_instance_count(*outs[slot]); i++) {
         const char *id = sk_expr_instance(*outs[slot], i);
         int found = 0;
         for (size_t k = 0; k < c->f->pub.n_lists && !found; k++)
             found = strcmp(c->f->pub.lists[k].name, id) == 0;
-        if (!found)
-            form_problem(c, "survey", q->row, qc->col[slot],
-                         "the %s reads instance '%s', which is not a choice list of this "
-                         "form; add the list to the choices sheet (CSV attachments for "
-                         "pulldata() are not read yet)",
-                         form_expr_column[slot], id);
+        if (!found) /* then a CSV file beside the form: form_media_check */
+            form_note_data_file(c, id, q->row, qc->col[slot], form_expr_column[slot]);
     }
     for (size_t i = 0; i < sk_expr_ref_count(*outs[slot]); i++) {
         const char *ref = sk_expr_ref(*outs[slot], i);

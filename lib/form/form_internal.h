@@ -52,7 +52,14 @@ typedef struct form_ctx {
     int allow_choice_duplicates; /* settings allow_choice_duplicates = yes */
     char **ambiguous; /* names used by several questions in different groups */
     size_t n_ambiguous;
+    struct data_file_use { unsigned row, col; const char *column; } *data_file_at;
+                      /* where each of f->pub.data_files is first read (messages) */
 } form_ctx;
+
+/* Note that an expression at (row, col) of survey column `column` reads
+ * instance `id`, which is not a choice list: the form needs the file id.csv
+ * (form_media_check looks for it beside the form). */
+void form_note_data_file(form_ctx *c, const char *id, unsigned row, unsigned col, const char *column);
 
 /* Add a problem; sheet may be NULL, col 0 = no column.  The message is
  * formatted without a length limit, control characters (a line break inside

@@ -171,6 +171,9 @@ void form_free_impl(form_impl *f)
             free(p->titles[i]);
     free(p->titles);
     free(p->repeats);
+    for (size_t i = 0; i < p->n_data_files; i++)
+        free(p->data_files[i]);
+    free(p->data_files);
     free(p->title);
     free(p->id);
     free(p->version);
@@ -291,6 +294,7 @@ static sk_status load_mem(const void *data, size_t len, const char *name, const 
     for (size_t i = 0; i < c.n_ambiguous; i++)
         free(c.ambiguous[i]);
     free(c.ambiguous);
+    free(c.data_file_at);
     sk_form *p = &f->pub;
     p->source_name = strdup(base_name(name));
     if (!p->title)

@@ -103,6 +103,72 @@ static int check_one(void *ctx, const media_use *u)
     return 0;
 }
 
+void form_note_data_file(form_ctx *c, const char *id, unsigned row, unsigned col, const char *column)
+{
+    sk_form *f = &c->f->pub;
+    size_t n = strlen(id) + sizeof ".csv";
+    char *name = malloc(n);
+    if (!name) {
+        c->nomem = 1;
+        return;
+    }
+    snprintf(name, n, "%s.csv", id);
+    for (size_t i = 0; i < f->n_data_files; i++)
+        if (strcmp(f->data_files[i], name) == 0) {
+            free(name);
+            return;
+        }
+    char **names = realloc(f->data_files, (f->n_data_files + 1) * sizeof *names);
+    if (names)
+        f->data_files = names;
+    struct data_file_use *at = realloc(c->data_file_at, (f->n_data_files + 1) * sizeof *at);
+    if (at)
+        c->data_file_at = at;
+    if (!names || !at) {
+        free(name);
+        c->nomem = 1;
+        return;
+    }
+    at[f->n_data_files] = (struct data_file_use){row, col, column};
+    f->data_files[f->n_data_files++] = name;
+}
+
+/* A CSV file the form reads must be beside it (a pulldata() with no data
+ * would leave its answers empty in front of every participant): a problem,
+ * not a warning.  From a pack (no path) the pack's attachments are what
+ * there is. */
+static void check_data_files(form_ctx *c, const char *dir, const char *shown)
+{
+    const sk_form *f = &c->f->pub;
+    for (size_t i = 0; i < f->n_data_files; i++) {
+        const struct data_file_use *u = &c->data_file_at[i];
+        if (!plain_file_name(f->data_files[i])) {
+            form_problem(c, "survey", u->row, u->col,
+                         "the %s reads instance '%.*s', which is not a plain file name",
+                         u->column, (int)(strlen(f->data_files[i]) - 4), f->data_files[i]);
+            continue;
+        }
+        if (!dir)
+            continue;
+        size_t len = strlen(dir) + strlen(f->data_files[i]) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            c->nomem = 1;
+            return;
+        }
+        snprintf(path, len, "%s/%s", dir, f->data_files[i]);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            form_problem(c, "survey", u->row, u->col,
+                         "the %s reads instance '%.*s', which is neither a choice list of "
+                         "this form nor a file %s in %s/ beside the form; add the list to "
+                         "the choices sheet or the CSV file to that folder",
+                         u->column, (int)(strlen(f->data_files[i]) - 4), f->data_files[i],
+                         f->data_files[i], shown);
+        free(path);
+    }
+}
+
 void form_media_check(form_ctx *c, const char *form_path)
 {
     char *dir = form_path ? sk_form_media_dir(form_path) : NULL;
@@ -114,6 +180,7 @@ void form_media_check(form_ctx *c, const char *form_path)
     check_ctx k = {c, dir, slash ? slash + 1 : dir};
     if (each_media(&c->f->pub, check_one, &k) < 0)
         c->nomem = 1;
+    check_data_files(c, dir, k.shown ? k.shown : "FORM-media");
     free(dir);
 }
 
@@ -158,6 +225,18 @@ sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error 
     if (each_media(form, list_one, &l) < 0) {
         sk_form_media_free(l.names, l.n);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the form's pictures");
+    }
+    for (size_t i = 0; i < form->n_data_files; i++) {
+        char **ns = realloc(l.names, (l.n + 1) * sizeof *ns);
+        char *copy = strdup(form->data_files[i]);
+        if (ns)
+            l.names = ns;
+        if (!ns || !copy) {
+            free(copy);
+            sk_form_media_free(l.names, l.n);
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the form's files");
+        }
+        l.names[l.n++] = copy;
     }
     *names = l.names;
     *n = l.n;

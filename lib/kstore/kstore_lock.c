@@ -10,18 +10,20 @@
  * open file description, so a second open is refused even in-process.  The
  * kernel releases it however the holder ends (exit, SIGKILL, a power cut):
  * a stale lock file never blocks.  The file keeps the holder's pid, only so
- * that the refusal can say which process to close.
+ * that the refusal can say which process to close.  On Windows the lock is
+ * LockFileEx on the handle, which has the same three properties
+ * (sk_plat_trylock).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/platform.h"
 #include "kstore_internal.h"
 
 #define LOCK_POLL_MS 50
@@ -65,12 +67,10 @@ sk_status ks_lock_take(sk_kstore *ks, const char *dir, int64_t wait_ms, bool *bu
     }
     int64_t deadline = sk_now_ms() + (wait_ms > 0 ? wait_ms : 0);
     for (;;) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        int e = sk_plat_trylock(fd); /* flock; Windows: LockFileEx */
+        if (e == 0)
             break;
-        if (errno == EINTR)
-            continue;
-        if (errno != EWOULDBLOCK) {
-            int e = errno;
+        if (e != EWOULDBLOCK) {
             close(fd);
             return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
                                    "cannot lock the kiosk's data folder: %s", strerror(e));
@@ -94,7 +94,7 @@ sk_status ks_lock_take(sk_kstore *ks, const char *dir, int64_t wait_ms, bool *bu
     /* Ours now.  The pid is only for the message above: failing to write it
      * (a full disk) must not stop a kiosk from opening and recovering. */
     char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    int n = snprintf(pid, sizeof pid, "%ld\n", sk_plat_pid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
         /* ignored, see above */
     }

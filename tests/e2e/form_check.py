@@ -125,7 +125,7 @@ with tempfile.TemporaryDirectory() as d:
     out_pack = os.path.join(d, "pics.pack")
     p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack],
                        capture_output=True, text=True, env=env, timeout=60)
-    expect(p.returncode == 0 and "pictures: 2 (logo.png, yes.png)" in p.stdout,
+    expect(p.returncode == 0 and "attachments: 2 (logo.png, yes.png)" in p.stdout,
            f"pictures pack: {p.returncode} {p.stdout!r} {p.stderr!r}")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import skformat
@@ -135,6 +135,38 @@ with tempfile.TemporaryDirectory() as d:
            f"pictures: attachments {pack.attachments!r}")
     rc, out, err = run("check", "--strict", form)
     expect(rc == 1, f"pictures --strict: exit {rc}")
+
+# pulldata() and instance() over a CSV file (not a choice list): check needs
+# FORM-media/NAME.csv beside the form (a problem naming the row when it is
+# missing), and pack carries it for the kiosk (as ODK does).
+with tempfile.TemporaryDirectory() as d:
+    subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
+    key = os.path.join(d, "study.key")
+    form = os.path.join(d, "lookup.md")
+    with open(form, "w") as fh:
+        fh.write("| survey |\n| | type | name | label | calculation |\n"
+                 "| | text | code | Trust code? | |\n"
+                 "| | calculate | trust | | pulldata('trusts', 'name', 'code', ${code}) |\n"
+                 "| | calculate | region | | instance('trusts')/root/item[code = ${code}]/region |\n")
+    rc, out, err = run("check", form)
+    want = (f"{form}:survey:3:D: the calculation reads instance 'trusts', which is neither a choice "
+            "list of this form nor a file trusts.csv in lookup-media/ beside the form; add the list "
+            "to the choices sheet or the CSV file to that folder")
+    expect(rc == 1 and want in err.splitlines(), f"pulldata without its CSV: {rc} {err!r}")
+    os.mkdir(os.path.join(d, "lookup-media"))
+    csv_bytes = b"code,name,region\nRYJ,Imperial College Healthcare,London\n"
+    with open(os.path.join(d, "lookup-media", "trusts.csv"), "wb") as fh:
+        fh.write(csv_bytes)
+    rc, out, err = run("check", form)
+    expect(rc == 0, f"pulldata with lookup-media/trusts.csv: {rc} {err!r}")
+    out_pack = os.path.join(d, "lookup.pack")
+    p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack],
+                       capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 0 and "attachments: 1 (trusts.csv)" in p.stdout,
+           f"pulldata pack: {p.returncode} {p.stdout!r} {p.stderr!r}")
+    with open(out_pack, "rb") as fh:
+        pack = skformat.parse_pack(fh.read())
+    expect(pack.attachments == [("trusts.csv", csv_bytes)], f"pulldata: attachments {pack.attachments!r}")
 
 # Every kind of row refused by design in one form: one check run prints a
 # located line for each (sheet and row), then the total.

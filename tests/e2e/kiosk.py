@@ -24,7 +24,13 @@ class Kiosk:
         self.tmp = tempfile.mkdtemp(prefix="kiosk-e2e-", dir=os.environ.get("SK_TEST_TMP"))
         self.uimap = os.path.join(self.tmp, "uimap.json")
         self.fifo = os.path.join(self.tmp, "input")
-        os.mkfifo(self.fifo)
+        # A Windows kiosk under Wine (tests/e2e/with_emulator.py) cannot read a Unix
+        # FIFO: it gets a plain file that this side appends to and the kiosk follows.
+        self.follow = bool(os.environ.get("SK_TEST_EMULATOR")) and binary.lower().endswith(".exe")
+        if self.follow:
+            open(self.fifo, "w").close()
+        else:
+            os.mkfifo(self.fifo)
         e = dict(os.environ)
         e.setdefault("SDL_VIDEODRIVER", "offscreen")
         e["SDL_AUDIODRIVER"] = "dummy"
@@ -38,6 +44,11 @@ class Kiosk:
         self.stderr_path = os.path.join(self.tmp, "stderr.txt")
         self.proc = subprocess.Popen(cmd, env=e, stdout=subprocess.DEVNULL,
                                      stderr=open(self.stderr_path, "w"))
+        if self.follow:
+            self.w = open(self.fifo, "a", buffering=1)
+            self.lines = 0
+            self.wait_for(lambda ui: True, timeout=60, what="the first frame")
+            return
         # The kiosk opens the FIFO for reading once SDL is up; wait for that
         # without blocking, so a kiosk that exits early is reported, not waited on.
         deadline = time.time() + 30
@@ -68,7 +79,8 @@ class Kiosk:
         raise KioskError("no UIMAP at %s" % self.uimap)
 
     def wait_for(self, pred, timeout=20, what="a condition"):
-        end = time.time() + timeout
+        # Under emulation (scripts/test-arm64.sh: qemu) everything is several times slower.
+        end = time.time() + timeout * float(os.environ.get("SK_TIMEOUT_SCALE", "1"))
         last = None
         while time.time() < end:
             if self.proc.poll() is not None:
