@@ -20,7 +20,7 @@ const char *screen_name(screen s)
     static const char *const names[] = {"no-pack", "welcome", "consent", "question",
                                         "thanks", "declined", "idle", "admin-pin",
                                         "admin", "admin-install", "admin-export", "error",
-                                        "setup"};
+                                        "setup", "repeat-ask", "repeat-remove"};
     return names[s];
 }
 
@@ -75,6 +75,11 @@ static void show_error(app *a, const char *what, const sk_error *err)
     if (a->scr != SCR_ERROR)
         a->back_to = a->scr;
     app_go(a, SCR_ERROR);
+}
+
+void app_show_error(app *a, const char *what, const sk_error *err)
+{
+    show_error(a, what, err);
 }
 
 /* ---- settings and the pack ---- */
@@ -187,13 +192,10 @@ bool app_save(app *a)
 
 void app_set_answer(app *a, int q, const char *value)
 {
-    const sk_question *qq = &a->form->q[q];
     sk_error err;
     a->ui.changed = true;
-    if (sk_answers_set(&a->answers, qq->name, value,
-                       qq->in_consent ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE,
-                       sk_now_ms()) != SK_OK) {
-        sk_error_set(&err, SK_ERR_NOMEM, "out of memory");
+    /* In the instance on screen when the question is inside a repeat. */
+    if (sk_run_set_answer(a->run, q, value, sk_now_ms(), &err) != SK_OK) {
         show_error(a, "The answer could not be kept", &err);
         return;
     }
@@ -206,24 +208,43 @@ void app_set_answer(app *a, int q, const char *value)
 
 static void page_screen(app *a)
 {
+    if (a->ask >= 0) {
+        a->scr = SCR_REPEAT_ASK;
+        return;
+    }
     bool consent = a->form->pages[a->page].consent;
     a->scr = consent ? SCR_CONSENT : SCR_QUESTION;
 }
 
-void app_goto_page(app *a, int page)
+sk_run_pos app_pos(const app *a)
+{
+    return (sk_run_pos){a->ask >= 0 ? -1 : a->page, a->inst, a->ask};
+}
+
+void app_goto_pos(app *a, sk_run_pos pos)
 {
     int64_t now = sk_now_ms();
-    if (a->page >= 0 && (size_t)a->page < a->form->n_pages && a->page_entered_ms) {
+    if (a->ask < 0 && a->page >= 0 && (size_t)a->page < a->form->n_pages && a->page_entered_ms) {
         const sk_page *p = &a->form->pages[a->page];
         uint32_t ms = (uint32_t)(now - a->page_entered_ms);
+        char path[160];
+        const char *in = p->repeat >= 0 && a->inst
+                             ? sk_answers_instance(path, sizeof path, a->form->q[p->repeat].name,
+                                                   a->inst)
+                             : NULL;
         for (size_t i = 0; i < p->n; i++)
-            sk_answers_add_dwell(&a->answers, a->form->q[p->q[i]].name, ms);
+            sk_answers_add_dwell_at(&a->answers, in, a->form->q[p->q[i]].name, ms);
     }
     bool ring = a->ui.focus_ring;
     ui_reset(&a->ui);
     a->ui.focus_ring = ring;
     a->osk_visible = false;
-    a->page = page;
+    a->ask = pos.ask;
+    a->inst = pos.ask >= 0 ? 0 : pos.inst;
+    /* The ask position keeps the page it was reached from (for the progress bar). */
+    if (pos.ask < 0)
+        a->page = pos.page;
+    sk_run_set_instance(a->run, a->inst);
     a->page_entered_ms = now;
     a->show_errors = false;
     a->refused_q = 0;
@@ -247,6 +268,11 @@ static sk_status add_csv_attachments(app *a, sk_error *err)
     return SK_OK;
 }
 
+void app_goto_page(app *a, int page)
+{
+    app_goto_pos(a, (sk_run_pos){page, a->inst, -1});
+}
+
 void app_start_sitting(app *a)
 {
     sk_error err;
@@ -266,12 +292,14 @@ void app_start_sitting(app *a)
     if (!app_save(a))
         return;
     a->page = -1;
+    a->inst = 0;
+    a->ask = -1;
     a->page_entered_ms = 0;
-    int first = sk_run_next_page(a->run, -1);
-    if (first < 0)
+    sk_run_pos first = sk_run_first_pos(a->run);
+    if (sk_run_pos_end(first))
         app_finish(a);
     else
-        app_goto_page(a, first);
+        app_goto_pos(a, first);
 }
 
 static void end_sitting(app *a)
@@ -285,7 +313,7 @@ static void end_sitting(app *a)
 void app_finish(app *a)
 {
     sk_error err;
-    app_goto_page(a, a->page); /* account the last page's dwell time */
+    app_goto_pos(a, app_pos(a)); /* account the last page's dwell time */
     a->answers.finished_ms = sk_now_ms();
     char code[SK_WCODE_SIZE] = "";
     if (sk_sitting_finish(a->sitting, &a->answers, code, &err) != SK_OK) {
@@ -386,6 +414,8 @@ static void run_screen(app *a)
     case SCR_WELCOME: scr_welcome(a); break;
     case SCR_CONSENT:
     case SCR_QUESTION: scr_page(a); break;
+    case SCR_REPEAT_ASK: scr_repeat_ask(a); break;
+    case SCR_REPEAT_REMOVE: scr_repeat_remove(a); break;
     case SCR_THANKS: scr_thanks(a); break;
     case SCR_DECLINED: scr_declined(a); break;
     case SCR_IDLE: scr_idle(a); break;
@@ -505,7 +535,8 @@ static void input_event(app *a, const ui_event *ev)
 
 static bool sitting_screen(const app *a)
 {
-    return a->sitting && (a->scr == SCR_CONSENT || a->scr == SCR_QUESTION);
+    return a->sitting && (a->scr == SCR_CONSENT || a->scr == SCR_QUESTION ||
+                          a->scr == SCR_REPEAT_ASK || a->scr == SCR_REPEAT_REMOVE);
 }
 
 static int64_t idle_limit_ms(const app *a)
@@ -796,6 +827,7 @@ int app_run(const app_options *opt)
     a->opt = *opt;
     a->text_scale = 1.0f;
     a->kiosk_mode = opt->fullscreen;
+    a->ask = -1;
     sk_answers_init(&a->answers);
     sk_error err;
     int status = 1;

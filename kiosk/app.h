@@ -33,7 +33,9 @@ typedef enum screen {
     SCR_ADMIN_INSTALL,
     SCR_ADMIN_EXPORT,
     SCR_ERROR,
-    SCR_SETUP                /* kiosk mode without an admin PIN: nothing else is offered */
+    SCR_SETUP,               /* kiosk mode without an admin PIN: nothing else is offered */
+    SCR_REPEAT_ASK,          /* "Add another ...?" after a repeat's last instance */
+    SCR_REPEAT_REMOVE        /* "Remove ... 2 and its answers?" */
 } screen;
 
 /* What kind of text the focused field takes: picks the on-screen keyboard. */
@@ -69,6 +71,8 @@ typedef struct app {
     sk_sitting *sitting;
     int lang;
     int page;                /* index into form->pages */
+    size_t inst;             /* the repeat instance of the page (1-based), 0 outside repeats */
+    int ask;                 /* SCR_REPEAT_ASK: the repeat row asked about, else -1 */
     int64_t page_entered_ms;
     bool show_errors;        /* a Next was refused: show required messages */
     int *q_y;                /* per question: content y of its block in the last frame */
@@ -133,6 +137,8 @@ int app_run(const app_options *opt);
 /* ---- shared between the screen files ---- */
 const ktheme *app_theme(const app *a);
 void app_go(app *a, screen s);
+/* The error screen with what went wrong (err's message) and the way back. */
+void app_show_error(app *a, const char *what, const sk_error *err);
 /* The participant's text in the form's language, with the kiosk's chrome
  * strings (strings.c) for buttons. */
 const char *app_str(const app *a, const char *key);
@@ -150,6 +156,12 @@ void app_abandon(app *a);
 /* Forget everything of the participant and show welcome. */
 void app_reset_participant(app *a);
 void app_goto_page(app *a, int page);
+/* Go to a page in an instance, or to a repeat's "add another?" (sk_run_pos). */
+void app_goto_pos(app *a, sk_run_pos pos);
+sk_run_pos app_pos(const app *a);
+/* Repeats (screens_repeat.c): the title line of a page inside a repeat
+ * ("Household member 2 of 3"), drawn at content y; returns its height. */
+int repeat_title(app *a, const sk_page *p, int x, int y, int w);
 void app_set_language(app *a, int lang);
 void app_open_admin(app *a);
 /* Where the kiosk rests: set-up (kiosk mode, no PIN), welcome or no-pack. */
@@ -182,6 +194,8 @@ void scr_declined(app *a);
 void scr_idle(app *a);
 void scr_error(app *a);
 void scr_page(app *a);            /* consent and question pages */
+void scr_repeat_ask(app *a);
+void scr_repeat_remove(app *a);
 void scr_admin_pin(app *a);
 void scr_admin(app *a);
 void scr_admin_install(app *a);

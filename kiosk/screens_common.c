@@ -247,7 +247,8 @@ void scr_error(app *a)
         app_go(a, back);
         if (back == SCR_IDLE)
             a->idle_deadline = sk_now_ms() + 1000;
-        if (a->sitting && (back == SCR_CONSENT || back == SCR_QUESTION))
+        if (a->sitting && (back == SCR_CONSENT || back == SCR_QUESTION ||
+                           back == SCR_REPEAT_ASK || back == SCR_REPEAT_REMOVE))
             app_save(a);
     }
 }

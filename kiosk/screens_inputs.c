@@ -33,7 +33,7 @@ int input_date(app *a, int q, int x, int y, int w, bool time_q)
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     int y0 = y;
     int fw = u->target * 4 < w ? u->target * 4 : w;
     char out[64];
@@ -138,7 +138,7 @@ static void set_range(app *a, int q, double v)
 {
     char buf[64];
     fmt_num(snap(&a->form->q[q], v), buf, sizeof buf);
-    const char *cur = sk_answers_get(&a->answers, a->form->q[q].name);
+    const char *cur = sk_run_answer(a->run, q);
     if (!cur || strcmp(cur, buf) != 0)
         app_set_answer(a, q, buf);
 }
@@ -147,7 +147,7 @@ static int range_slider(app *a, int q, int x, int y, int w)
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     double lo = qq->range_start, hi = qq->range_end, step = qq->range_step > 0 ? qq->range_step : 1;
     bool has = val && *val;
     double v = has ? strtod(val, NULL) : lo;
@@ -212,7 +212,7 @@ int input_range(app *a, int q, int x, int y, int w)
         char num[64], id[UI_ID_MAX];
         fmt_num(qq->range_start + dir * step * (double)i, num, sizeof num);
         snprintf(id, sizeof id, "%s/%s", qq->name, num);
-        const char *val = sk_answers_get(&a->answers, qq->name);
+        const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
         bool on = val && *val && fabs(strtod(val, NULL) - strtod(num, NULL)) < step / 1000;
         krect r = {x + (int)(i % per_row) * (cw + gap),
                    ui_scroll_y(u, y + (int)(i / per_row) * (u->target + gap)), cw, u->target};
@@ -283,7 +283,7 @@ int input_signature(app *a, int q, int x, int y, int w)
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     krect pad = {x, ui_scroll_y(u, y), w, u->target * 3};
     if (u->drawing) {
         rn_box(a->r, pad, u->radius, u->th->surface, 2, u->th->border);
@@ -349,7 +349,7 @@ int input_dropdown(app *a, int q, int x, int y, int w, const size_t *idx, size_t
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     const char *shown = app_str(a, "choose");
     for (size_t i = 0; i < n && val; i++)
         if (strcmp(choice_name(a, q, idx[i]), val) == 0)
@@ -414,7 +414,7 @@ void dropdown_overlay(app *a)
     if (u->drawing)
         rn_box(a->r, (krect){panel.x - 2, panel.y - 2, panel.w + 4, panel.h + 4}, u->radius / 2,
                u->th->surface, 2, u->th->primary);
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     for (size_t i = 0; i < n; i++) {
         const char *name = choice_name(a, q, idx[i]);
         const char *label = choice_label(a, q, idx[i]);

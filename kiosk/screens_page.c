@@ -13,7 +13,7 @@ bool consent_ok(app *a, const sk_page *p)
         if (qq->type != SK_Q_ACKNOWLEDGE || !sk_run_relevant(a->run, q) ||
             !sk_run_required(a->run, q))
             continue;
-        const char *v = sk_answers_get(&a->answers, qq->name);
+        const char *v = sk_run_answer(a->run, (int)(qq - a->form->q));
         if (!v || strcmp(v, "yes") != 0)
             return false;
     }
@@ -36,7 +36,7 @@ static void on_next(app *a, const sk_page *p)
         for (size_t i = 0; i < p->n; i++) {
             const sk_question *qq = &a->form->q[p->q[i]];
             if (qq->type == SK_Q_ACKNOWLEDGE && sk_run_relevant(a->run, p->q[i]) &&
-                !sk_answers_get(&a->answers, qq->name))
+                !sk_run_answer(a->run, (int)(qq - a->form->q)))
                 app_set_answer(a, p->q[i], "no");
         }
         if (a->scr == SCR_ERROR)
@@ -55,11 +55,11 @@ static void on_next(app *a, const sk_page *p)
         }
         return;
     }
-    int next = sk_run_next_page(a->run, a->page);
-    if (next < 0)
+    sk_run_pos next = sk_run_next_pos(a->run, app_pos(a));
+    if (sk_run_pos_end(next))
         app_finish(a);
     else
-        app_goto_page(a, next);
+        app_goto_pos(a, next);
 }
 
 static bool is_select(const sk_question *q)
@@ -92,7 +92,11 @@ void scr_page(app *a)
     int colw = column_width(u);
     int x0 = (u->w - colw) / 2;
     int y = u->pad * 2;
-    if (p->group >= 0) {
+    if (p->repeat >= 0)
+        y += repeat_title(a, p, x0, y, colw);
+    if (a->page != page || (a->scr != SCR_CONSENT && a->scr != SCR_QUESTION))
+        return; /* "Remove" was pressed */
+    if (p->group >= 0 && p->group != p->repeat) {
         const sk_question *g = &f->q[p->group];
         const char *gl = app_q_text(a, g->label);
         if (*gl) {
@@ -179,14 +183,14 @@ void scr_page(app *a)
             on_next(a, p);
         return;
     }
-    int prev = sk_run_prev_page(a->run, a->page);
-    if (prev >= 0 && !f->pages[prev].consent) {
+    sk_run_pos prev = sk_run_prev_pos(a->run, app_pos(a));
+    if (!sk_run_pos_end(prev) && (prev.page < 0 || !f->pages[prev.page].consent)) {
         if (ui_button(u, "back", app_str(a, "back"), left, UI_QUIET)) {
-            app_goto_page(a, prev);
+            app_goto_pos(a, prev);
             return;
         }
     }
-    bool last = sk_run_next_page(a->run, a->page) < 0;
+    bool last = sk_run_pos_end(sk_run_next_pos(a->run, app_pos(a)));
     if (ui_button(u, last ? "submit" : "next", app_str(a, last ? "finish" : "next"), right,
                   UI_PRIMARY))
         on_next(a, p);

@@ -61,7 +61,7 @@ static bool in_list(const char *list, const char *name)
 static void toggle_multi(app *a, int q, const char *name)
 {
     const sk_choice_list *l = sk_form_choices(a->form, q);
-    const char *cur = sk_answers_get(&a->answers, a->form->q[q].name);
+    const char *cur = sk_run_answer(a->run, q);
     size_t cap = 1;
     for (size_t i = 0; i < l->n; i++)
         cap += strlen(l->choices[i].name) + 1;
@@ -171,7 +171,7 @@ static int text_input(app *a, int q, int x, int y, int w)
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     bool multi = qq->type == SK_Q_TEXT && (qq->appearance & SK_AP_MULTILINE);
     bool numeric = qq->type == SK_Q_INTEGER || qq->type == SK_Q_DECIMAL;
     int lh = rn_line_height(a->r, RN_REGULAR, u->px_body);
@@ -205,7 +205,7 @@ static int text_input(app *a, int q, int x, int y, int w)
     if (numeric)
         return h;
     /* Near the limit, a counter; after a refused input, why nothing was added. */
-    val = sk_answers_get(&a->answers, qq->name); /* the edit above may have replaced it */
+    val = sk_run_answer(a->run, (int)(qq - a->form->q)); /* the edit above may have replaced it */
     size_t used = val ? tw_cp_count(val, strlen(val)) : 0;
     int sh = rn_line_height(a->r, RN_REGULAR, u->px_small);
     char id[UI_ID_MAX];
@@ -254,7 +254,7 @@ static int choice_rows(app *a, int q, int x, int y, int w, const size_t *idx, si
             char id[UI_ID_MAX];
             snprintf(id, sizeof id, "%s/%s", qq->name, name);
             /* Fetched afresh: an earlier widget's change may have replaced it. */
-            const char *val = sk_answers_get(&a->answers, qq->name);
+            const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
             bool on = radio ? (val && strcmp(val, name) == 0) : in_list(val, name);
             krect r = {x + c * (cw + gap), ui_scroll_y(u, y), cw, row_h};
             if (ui_choice(u, id, choice_label(a, q, idx[i + (size_t)c]), r, on, radio, 0)) {
@@ -287,7 +287,7 @@ static int likert_row(app *a, int q, int x, int y, int w, const size_t *idx, siz
         char id[UI_ID_MAX];
         snprintf(id, sizeof id, "%s/%s", qq->name, name);
         int cx = x + (int)i * (cw + gap);
-        const char *val = sk_answers_get(&a->answers, qq->name);
+        const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
         bool on = val && strcmp(val, name) == 0;
         krect cell = {cx, ui_scroll_y(u, y), cw, u->target + label_h + u->pad};
         if (ui_cell(u, id, choice_label(a, q, idx[i]), NULL,
@@ -307,7 +307,7 @@ static int message(app *a, int q, int x, int y, int w)
     const char *msg = NULL;
     if (sk_run_check(a->run, q, &msg))
         return 0;
-    const char *v = sk_answers_get(&a->answers, qq->name);
+    const char *v = sk_run_answer(a->run, (int)(qq - a->form->q));
     bool empty = !v || !*v;
     /* Required: after a refused Next.  Constraint: once the field is left. */
     if (!(a->show_errors || (!empty && !ui_focused(u, qq->name))))
@@ -334,7 +334,7 @@ int question_block(app *a, int q, int x, int y, int w, bool single)
     const char *hint = app_q_text(a, qq->hint);
     bool req = sk_run_required(a->run, q);
     bool ro = sk_run_read_only(a->run, q);
-    const char *val = sk_answers_get(&a->answers, qq->name);
+    const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     int y0 = y;
     char id[UI_ID_MAX], text[2048];
 
@@ -479,7 +479,7 @@ int table_block(app *a, const sk_page *p, size_t first, int x, int y, int w, siz
             const char *name = list->choices[c].name;
             char id[UI_ID_MAX];
             snprintf(id, sizeof id, "%s/%s", qq->name, name);
-            const char *val = sk_answers_get(&a->answers, qq->name);
+            const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
             bool on = radio ? (val && strcmp(val, name) == 0) : in_list(val, name);
             krect cell = {x + label_w + (int)c * cw + gap, wy + gap, cw - 2 * gap, row_h - 2 * gap};
             if (ui_cell(u, id, app_q_text(a, list->choices[c].label), NULL, cell, on, true,

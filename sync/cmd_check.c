@@ -38,6 +38,11 @@ static void summary(const sk_form *f)
             sep = ", ";
         }
     printf(")\n  pages:     %zu\n", f->n_pages);
+    for (size_t r = 0; r < f->n_repeats; r++) {
+        const sk_question *q = &f->q[f->repeats[r]];
+        printf("  repeat:    %s (row %u): %s\n", q->name, q->row,
+               *q->repeat_count_src ? q->repeat_count_src : "as many as the participant adds");
+    }
     if (f->consent_group >= 0) {
         size_t clauses = 0, required = 0;
         for (size_t i = 0; i < f->n_q; i++)

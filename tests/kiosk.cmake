@@ -44,6 +44,11 @@ sk_e2e_test(test_kiosk_text 600 kiosk_text.py
 # exported CSV compared with what was entered.
 sk_e2e_test(test_kiosk_cascade 300 kiosk_cascade.py
             $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_cascade.md)
+# Repeats (issue 11): members added, titled "k of n", removed with a
+# confirmation, Back across instances, by touch and by keyboard; the export's
+# responses and per-repeat CSVs hold exactly what was entered.
+sk_e2e_test(test_kiosk_repeats 600 kiosk_repeats.py
+            $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_repeat.md)
 
 # SIGTERM (systemctl stop, shutdown) ends even a kiosk-mode kiosk at once, exit 0,
 # an open sitting kept as one incomplete record (issue 12).

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,10 @@ static void fill(sk_answers *a)
                    1795000004000);
     sk_answers_set(a, "empty", "", SK_SECTION_RESPONSE, 1795000005000);
     sk_answers_add_dwell(a, "role", 4321);
+    sk_answers_set(a, "kids", "2", SK_SECTION_RESPONSE, 1795000006000);
+    sk_answers_set_at(a, "kids[1]", "kid", "Ann", SK_SECTION_RESPONSE, 1795000007000);
+    sk_answers_set_at(a, "kids[2]", "kid", "Ben", SK_SECTION_RESPONSE, 1795000008000);
+    sk_answers_add_dwell_at(a, "kids[2]", "kid", 77);
 }
 
 static void assert_same(const sk_answers *x, const sk_answers *y, int section)
@@ -64,6 +69,9 @@ static void assert_same(const sk_answers *x, const sk_answers *y, int section)
             continue;
         assert_true(j < y->n);
         assert_string_equal(x->items[i].name, y->items[j].name);
+        assert_true((x->items[i].repeat == NULL) == (y->items[j].repeat == NULL));
+        if (x->items[i].repeat)
+            assert_string_equal(x->items[i].repeat, y->items[j].repeat);
         assert_string_equal(x->items[i].value, y->items[j].value);
         assert_int_equal(x->items[i].section, y->items[j].section);
         assert_int_equal(x->items[i].changed_ms, y->items[j].changed_ms);
@@ -118,6 +126,16 @@ static const struct {
     {"{\"format\":\"survey-kiosk/answers\",\"v\":1,\"answers\":[{\"name\":\"x\"}]}", SK_ERR_FORMAT},
     {"{\"format\":\"survey-kiosk/answers\",\"v\":1,\"v\":1,\"answers\":[]}", SK_ERR_FORMAT},
     {"{\"format\":\"survey-kiosk/answers\",\"v\":99,\"answers\":[]}", SK_ERR_UNSUPPORTED},
+#define A_(rep) "{\"format\":\"survey-kiosk/answers\",\"v\":2,\"answers\":[{\"name\":\"x\"," \
+    "\"value\":\"1\",\"section\":\"response\",\"changed\":1,\"dwell_ms\":0,\"repeat\":" rep "}]}"
+    {A_("\"kids[0]\""), SK_ERR_FORMAT},
+    {A_("\"kids\""), SK_ERR_FORMAT},
+    {A_("\"[1]\""), SK_ERR_FORMAT},
+    {A_("\"kids[01]\""), SK_ERR_FORMAT},
+    {A_("\"kids[1]x\""), SK_ERR_FORMAT},
+    {A_("3"), SK_ERR_FORMAT},
+    {A_("null"), SK_ERR_FORMAT},
+#undef A_
 };
 
 static void test_bad_payloads_rejected_and_out_untouched(void **state)
@@ -137,12 +155,91 @@ static void test_bad_payloads_rejected_and_out_untouched(void **state)
     }
 }
 
+static void test_instances(void **state)
+{
+    (void)state;
+    sk_answers a;
+    sk_answers_init(&a);
+    char path[32];
+    assert_string_equal(sk_answers_instance(path, sizeof path, "kids", 3), "kids[3]");
+    sk_answers_set(&a, "kid", "top", SK_SECTION_RESPONSE, 1);
+    for (int k = 1; k <= 4; k++) {
+        char v[8];
+        snprintf(v, sizeof v, "k%d", k);
+        sk_answers_instance(path, sizeof path, "kids", (size_t)k);
+        assert_int_equal(sk_answers_set_at(&a, path, "kid", v, SK_SECTION_RESPONSE, k), SK_OK);
+    }
+    /* a repeat whose name is a prefix of another's must not be touched */
+    sk_answers_set_at(&a, "kidsx[2]", "kid", "other", SK_SECTION_RESPONSE, 9);
+    assert_string_equal(sk_answers_get(&a, "kid"), "top"); /* outside repeats */
+    assert_string_equal(sk_answers_get_at(&a, "kids[2]", "kid"), "k2");
+    sk_answers_remove_instance(&a, "kids", 2);
+    assert_string_equal(sk_answers_get_at(&a, "kids[1]", "kid"), "k1");
+    assert_string_equal(sk_answers_get_at(&a, "kids[2]", "kid"), "k3");
+    assert_string_equal(sk_answers_get_at(&a, "kids[3]", "kid"), "k4");
+    assert_null(sk_answers_get_at(&a, "kids[4]", "kid"));
+    assert_string_equal(sk_answers_get_at(&a, "kidsx[2]", "kid"), "other");
+    assert_string_equal(sk_answers_get(&a, "kid"), "top");
+    assert_int_equal(a.n, 5);
+    sk_answers_remove_instance(&a, "kids", 3); /* the last one */
+    assert_null(sk_answers_get_at(&a, "kids[3]", "kid"));
+    assert_int_equal(a.n, 4);
+    sk_answers_free(&a);
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/answers/%s", SK_TEST_GOLDEN, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = calloc(1, 1 << 16);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    return buf;
+}
+
+/* Golden payloads: v1 (before repeats) still reads; v2 reads and is written
+ * back byte for byte. */
+static void test_golden_payloads(void **state)
+{
+    (void)state;
+    sk_error err;
+    size_t len;
+    char *v1 = slurp("payload_v1.json", &len);
+    sk_answers a;
+    sk_answers_init(&a);
+    assert_int_equal(sk_answers_from_json(v1, len, &a, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "village"), "Ikot");
+    assert_null(a.items[0].repeat);
+    free(v1);
+    sk_answers_free(&a);
+
+    char *v2 = slurp("payload_v2.json", &len);
+    assert_int_equal(sk_answers_from_json(v2, len, &a, &err), SK_OK);
+    assert_string_equal(sk_answers_get(&a, "member"), "2");
+    assert_string_equal(sk_answers_get_at(&a, "member[1]", "mage"), "36");
+    assert_string_equal(sk_answers_get_at(&a, "member[2]", "mname"), "Bo");
+    assert_null(sk_answers_get(&a, "mname"));
+    char *json = NULL;
+    size_t jlen = 0;
+    assert_int_equal(sk_answers_to_json(&a, -1, &json, &jlen, &err), SK_OK);
+    assert_int_equal(jlen, len);
+    assert_memory_equal(json, v2, len);
+    sk_secret_free(json, jlen);
+    free(v2);
+    sk_answers_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_get_replace_remove),
         cmocka_unit_test(test_json_round_trip_exact),
         cmocka_unit_test(test_bad_payloads_rejected_and_out_untouched),
+        cmocka_unit_test(test_instances),
+        cmocka_unit_test(test_golden_payloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zip.h>
+
 #include <cmocka.h>
 #include <sodium.h>
 
@@ -468,6 +470,207 @@ static int make_store_for_cli(const char *dir)
     return 0;
 }
 
+/* ---- repeats: one CSV per repeat with PARENT_KEY and KEY, as ODK Central ---- */
+
+static const char repeat_md[] =
+    "| survey |              |        |          |             |\n"
+    "|        | type         | name   | label    | calculation |\n"
+    "|        | text         | village | Village |             |\n"
+    "|        | begin_repeat | member | Member   |             |\n"
+    "|        | text         | mname  | Name     |             |\n"
+    "|        | integer      | mage   | Age      |             |\n"
+    "|        | select_multiple lang | langs | Languages |     |\n"
+    "|        | end_repeat   |        |          |             |\n"
+    "|        | calculate    | n      |          | count(${member}) |\n"
+    "\n"
+    "| choices |           |      |         |\n"
+    "|         | list_name | name | label   |\n"
+    "|         | lang      | en   | English |\n"
+    "|         | lang      | ha   | Hausa   |\n"
+    "\n"
+    "| settings |            |         |         |\n"
+    "|          | form_title | form_id | version |\n"
+    "|          | Households | hh      | 1       |\n";
+
+static void seal_hh(fixture *fx, uint64_t seq, const sk_answers *a, sk_bundle_writer *w,
+                    char rid[2 * SK_RECORD_ID_SIZE + 1])
+{
+    char *json = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_answers_to_json(a, -1, &json, &len, &err), SK_OK);
+    sk_record_header h;
+    memset(&h, 0, sizeof h);
+    h.kind = SK_REC_RESPONSE;
+    randombytes_buf(h.record_id, SK_RECORD_ID_SIZE);
+    sk_device_id(fx->device.pk, h.device_id);
+    h.seq = seq;
+    snprintf(h.form_id, sizeof h.form_id, "hh");
+    snprintf(h.form_version, sizeof h.form_version, "1");
+    sk_hex(h.record_id, SK_RECORD_ID_SIZE, rid);
+    uint8_t *blob = NULL;
+    size_t blen = 0;
+    assert_int_equal(sk_record_seal(&h, &fx->key.pub, &fx->device, json, len, &blob, &blen, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_record(w, blob, blen, &err), SK_OK);
+    free(blob);
+    sk_secret_free(json, len);
+}
+
+static void test_export_repeats(void **state)
+{
+    fixture *fx = *state;
+    char pack_path[2200], bundle_path[2200], out[2200], path[2400];
+    path_in(fx, pack_path, sizeof pack_path, "hh.pack");
+    path_in(fx, bundle_path, sizeof bundle_path, "hh.skb");
+    path_in(fx, out, sizeof out, "out-hh");
+    assert_int_equal(mkdir(out, 0700), 0);
+    sk_error err;
+    assert_int_equal(sk_pack_write(pack_path, &fx->key, "hh", "1", "Households", "hh.md",
+                                   (const uint8_t *)repeat_md, sizeof repeat_md - 1, &err),
+                     SK_OK);
+    uint8_t *pack = NULL;
+    size_t pack_len = 0;
+    assert_int_equal(sk_read_file(pack_path, 1 << 20, &pack, &pack_len, &err), SK_OK);
+    uint8_t id[SK_DEVICE_ID_SIZE];
+    sk_device_id(fx->device.pk, id);
+    sk_bundle_writer *w = NULL;
+    assert_int_equal(sk_bundle_writer_open(bundle_path, id, "Ward-7", fx->device.pk, &w, &err),
+                     SK_OK);
+    assert_int_equal(sk_bundle_writer_add_pack(w, pack, pack_len, &err), SK_OK);
+    free(pack);
+
+    /* Household 1: two members; household 2: none (no repeat entry). */
+    char rid1[2 * SK_RECORD_ID_SIZE + 1], rid2[2 * SK_RECORD_ID_SIZE + 1];
+    sk_answers a;
+    sk_answers_init(&a);
+    int64_t now = 1795000000000LL;
+    a.started_ms = now - 60000;
+    a.finished_ms = now;
+    sk_answers_set(&a, "village", "Ikot", SK_SECTION_RESPONSE, now);
+    sk_answers_set(&a, "member", "2", SK_SECTION_RESPONSE, now);
+    sk_answers_set_at(&a, "member[1]", "mname", "Ada, \"the elder\"", SK_SECTION_RESPONSE, now);
+    sk_answers_set_at(&a, "member[1]", "mage", "36", SK_SECTION_RESPONSE, now);
+    sk_answers_set_at(&a, "member[1]", "langs", "en ha", SK_SECTION_RESPONSE, now);
+    sk_answers_set_at(&a, "member[2]", "mname", "Bo", SK_SECTION_RESPONSE, now);
+    sk_answers_set(&a, "n", "2", SK_SECTION_RESPONSE, now);
+    seal_hh(fx, 10, &a, w, rid1);
+    sk_answers_free(&a);
+    sk_answers_init(&a);
+    a.started_ms = now - 60000;
+    a.finished_ms = now;
+    sk_answers_set(&a, "village", "Uyo", SK_SECTION_RESPONSE, now);
+    sk_answers_set(&a, "n", "0", SK_SECTION_RESPONSE, now);
+    seal_hh(fx, 11, &a, w, rid2);
+    sk_answers_free(&a);
+    assert_int_equal(sk_bundle_writer_finish(w, &fx->device, &err), SK_OK);
+    sk_merge_stats stats = {0};
+    if (sk_cstore_merge(fx->cs, bundle_path, &stats, NULL, NULL, &err) != SK_OK)
+        fail_msg("merge: %s", err.message);
+
+    sk_export_opts opts = {.lang = -1};
+    size_t n_files = 0;
+    if (sk_export_csv(fx->cs, &fx->key, out, &opts, &n_files, &err) != SK_OK)
+        fail_msg("export: %s", err.message);
+
+    snprintf(path, sizeof path, "%s/hh-v1-member.csv", out);
+    char *member = slurp(path);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "mname,mage,langs,langs/en,langs/ha,PARENT_KEY,KEY\r\n"
+             "\"Ada, \"\"the elder\"\"\",36,en ha,1,1,%s,%s/member[1]\r\n"
+             /* Bo's age and languages: shown, left unanswered (the
+              * missing-answer rule of every other table: NA) */
+             "Bo,NA,NA,NA,NA,%s,%s/member[2]\r\n",
+             rid1, rid1, rid1, rid1);
+    assert_string_equal(member, want);
+    free(member);
+
+    snprintf(path, sizeof path, "%s/hh-v1_responses.csv", out);
+    char *resp = slurp(path);
+    /* repeat questions are not columns of the main file; it ends with the keys */
+    assert_non_null(strstr(resp, ",village,n,SET-OF-member,KEY\r\n"));
+    snprintf(want, sizeof want, ",Ikot,2,%s/member,%s\r\n", rid1, rid1);
+    assert_non_null(strstr(resp, want));
+    snprintf(want, sizeof want, ",Uyo,0,%s/member,%s\r\n", rid2, rid2);
+    assert_non_null(strstr(resp, want));
+    assert_null(strstr(resp, "mname"));
+    free(resp);
+
+    snprintf(path, sizeof path, "%s/hh-v1_codebook.csv", out);
+    char *book = slurp(path);
+    assert_non_null(strstr(book, "\nmname,Name,text,,,,,repeat member,"));
+    assert_non_null(strstr(book, "\nPARENT_KEY,"));
+    assert_non_null(strstr(book, "\nSET-OF-member,"));
+    /* the codebook finds the repeat's columns in its table: SPSS/Stata name, level */
+    assert_non_null(strstr(book, ",repeat member,,mname,nominal,"));
+    assert_non_null(strstr(book, ",repeat member,,PARENT_KEY,nominal,"));
+    free(book);
+
+    /* The repeat's table in every format: <base>-<repeat>.sav/.dta and a
+     * sheet of the workbook, with the instances' rows and the keys. */
+    char out2[2200];
+    path_in(fx, out2, sizeof out2, "out-hh-all");
+    assert_int_equal(mkdir(out2, 0700), 0);
+    sk_export_opts all = {.lang = -1,
+                          .formats = SK_FORMAT_CSV | SK_FORMAT_XLSX | SK_FORMAT_SAV |
+                                     SK_FORMAT_DTA};
+    if (sk_export_csv(fx->cs, &fx->key, out2, &all, &n_files, &err) != SK_OK)
+        fail_msg("export all formats: %s", err.message);
+    static const char *const exts[] = {".csv", ".sav", ".dta"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/hh-v1-member%s", out2, exts[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            fail_msg("%s was not written", path);
+        char *bytes = malloc(1 << 16);
+        size_t n = fread(bytes, 1, 1 << 16, f);
+        fclose(f);
+        assert_non_null(memmem(bytes, n, "Bo", 2));
+        assert_non_null(memmem(bytes, n, rid1, strlen(rid1)));
+        if (i == 1)
+            assert_memory_equal(bytes, "$FL2", 4);
+        if (i == 2)
+            assert_non_null(memmem(bytes, n, "PARENT_KEY", 10));
+        free(bytes);
+    }
+    snprintf(path, sizeof path, "%s/hh-v1.xlsx", out2);
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (!z)
+        fail_msg("%s is not a workbook (libzip error %d)", path, zerr);
+    static const struct { const char *entry, *text; } parts[] = {
+        {"xl/workbook.xml", "name=\"repeat member\""}, {"xl/worksheets/sheet4.xml", "PARENT_KEY"},
+        {"xl/worksheets/sheet4.xml", ">Bo<"}};
+    /* sheets: responses, consent, text, repeat member (sheet4), codebook */
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        zip_file_t *zf = zip_fopen(z, parts[i].entry, 0);
+        if (!zf)
+            fail_msg("%s has no %s", path, parts[i].entry);
+        char *xml = calloc(1, 1 << 16);
+        zip_int64_t n = zip_fread(zf, xml, (1 << 16) - 1);
+        zip_fclose(zf);
+        assert_true(n > 0);
+        if (!strstr(xml, parts[i].text))
+            fail_msg("%s: %s lacks %s", path, parts[i].entry, parts[i].text);
+        free(xml);
+    }
+    zip_close(z);
+
+    /* The report: instances per response, and the repeat's questions counted
+     * per instance (Ada 36 and Bo, age unanswered: asked twice, answered once). */
+    sk_report_opts ropts = {.lang = -1, .text = true};
+    char *report = NULL;
+    size_t rlen = 0;
+    if (sk_report(fx->cs, &fx->key, &ropts, &report, &rlen, &err) != SK_OK)
+        fail_msg("report: %s", err.message);
+    assert_non_null(strstr(report, "repeat: instances per response, 2 responses"));
+    assert_non_null(strstr(report, "in the repeat 'member', asked in 2 instances, answered in 2"));
+    assert_non_null(strstr(report, "integer in the repeat 'member', asked in 2 instances, "
+                                   "answered in 1"));
+    sk_secret_free(report, rlen);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "make-store") == 0)
@@ -477,6 +680,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_report_skips_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_output_any_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_repeats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,10 @@ typedef struct broken_case {
 
 static const broken_case cases[] = {
     {"unknown_type.md", SK_ERR_INVALID, "survey:3:A", "unknown type 'geopint'"},
-    {"repeat.md", SK_ERR_INVALID, "survey:2:A", "'begin_repeat' is not supported"},
+    {"repeat_nested.md", SK_ERR_INVALID, "survey:3", "does not collect nested repeats"},
+    {"repeat_bare_ref.md", SK_ERR_INVALID, "survey:5:D", "use count(${kids}), sum(${age})"},
+    {"repeat_end_mismatch.md", SK_ERR_INVALID, "survey:4:A", "write end_repeat here"},
+    {"repeat_count_inside.md", SK_ERR_INVALID, "survey:2:D", "inside the repeat itself"},
     {"unknown_list.md", SK_ERR_INVALID, "survey:2:A", "unknown choice list 'yn'"},
     {"no_choices_sheet.md", SK_ERR_INVALID, "survey:2:A", "there is no choices sheet"},
     {"duplicate_name.md", SK_ERR_INVALID, "survey:4:B", "duplicate name 'a' (also on row 2)"},
@@ -206,8 +209,8 @@ static void test_every_refusal_at_once(void **state)
         const char *where, *fragment;
     } want[] = {
         {"survey:2:A", "unknown type 'geopint'"},
-        {"survey:3:A", "'begin_repeat' is not supported"},
-        {"survey:4:A", "'end_repeat' is not supported"},
+        {"survey:3:A", "'begin_loop' is not supported"},
+        {"survey:4:A", "'end_loop' is not supported"},
         {"survey:5:A", "unknown type 'include'"},
         {"survey:6:B", "the group name 'meta' is reserved"},
         {"survey:8:B", "duplicate name 'dup' (also on row 7)"},

@@ -32,6 +32,18 @@ typedef struct compat_case {
 static const compat_case cases[] = {
     /* ---- pyxform's spellings (issue 11, item 5) */
     {"type string", S "| | type | name | label |\n| | string | a | A |\n", "ok", "text a parent=-1"},
+    {"begin repeat with jr:count",
+     S "| | type | name | label | jr:count |\n| | begin repeat | kids | Kids | 2 |\n"
+       "| | text | a | A | |\n| | end repeat | | | |\n",
+     "ok", "begin_group kids parent=-1 end=2 repeat count=2\ntext a parent=0"},
+    {"begin_repeat with repeat_count",
+     S "| | type | name | label | repeat_count |\n| | integer | n | N | |\n"
+       "| | begin_repeat | kids | Kids | ${n} |\n| | text | a | A | |\n| | end_repeat | | | |\n",
+     "ok", "begin_group kids parent=-1 end=3 repeat count=${n}"},
+    {"begin repeat with control::jr:count",
+     S "| | type | name | label | control::jr:count |\n| | begin repeat | pets | Pets | 3 |\n"
+       "| | text | p | P | |\n| | end repeat | | | |\n",
+     "ok", "begin_group pets parent=-1 end=2 repeat count=3"},
     {"select one from L",
      S "| | type | name | label |\n| | select one from yn | a | A |\n" C
        "| | list_name | name | label |\n| | yn | y | Yes |\n",
@@ -192,9 +204,9 @@ static const compat_case cases[] = {
      S "| | type | name | label |\n| | begin group | meta | M |\n| | text | a | A |\n| | end group | | |\n",
      "error survey:2:B the group name 'meta' is reserved", ""},
     {"reference to a row refused for its type",
-     S "| | type | name | label | relevant |\n| | begin repeat | kids | Kids | |\n| | end repeat | | | |\n"
+     S "| | type | name | label | relevant |\n| | begin loop | kids | Kids | |\n| | end loop | | | |\n"
        "| | text | a | A | ${kids} > 0 |\n",
-     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_repeat'",
+     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_loop'",
      ""},
     {"unknown type is still an error", S "| | type | name | label |\n| | geopint | a | A |\n",
      "error survey:2:A unknown type 'geopint'", ""},

@@ -22,13 +22,13 @@ typedef struct fixture {
     sk_run *run;
 } fixture;
 
-static int setup(void **state)
+static int setup_form(void **state, const char *path)
 {
     fixture *fx = calloc(1, sizeof *fx);
     sk_diags d;
     sk_diags_init(&d);
     sk_error err;
-    sk_status st = sk_form_load(SK_TEST_DATA "/forms/runtime.md", &fx->form, &d, &err);
+    sk_status st = sk_form_load(path, &fx->form, &d, &err);
     for (size_t i = 0; i < d.n; i++)
         fprintf(stderr, "%s:%u: %s\n", d.items[i].sheet, d.items[i].row, d.items[i].message);
     sk_diags_free(&d);
@@ -41,6 +41,15 @@ static int setup(void **state)
         return -1;
     *state = fx;
     return 0;
+}
+
+static int setup(void **state) { return setup_form(state, SK_TEST_DATA "/forms/runtime.md"); }
+
+/* tests/data/forms/repeat_household.md: a participant-sized repeat, a
+ * computed one, and aggregates over them. */
+static int setup_repeat(void **state)
+{
+    return setup_form(state, SK_TEST_DATA "/forms/repeat_household.md");
 }
 
 static int teardown(void **state)
@@ -411,6 +420,280 @@ static void test_free_null(void **state)
     assert_false(sk_run_relevant(NULL, 0));
 }
 
+/* ---- repeats -------------------------------------------------------------- */
+
+static void answer_in(fixture *fx, size_t inst, const char *name, const char *value)
+{
+    sk_error err;
+    sk_run_set_instance(fx->run, inst);
+    assert_int_equal(sk_run_set_answer(fx->run, q(fx, name), value, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_update(fx->run, NOW, &err), SK_OK);
+}
+
+static const char *get_in(const fixture *fx, const char *repeat, size_t inst, const char *name)
+{
+    char path[64];
+    return sk_answers_get_at(&fx->answers, sk_answers_instance(path, sizeof path, repeat, inst),
+                             name);
+}
+
+static void test_repeat_model(void **state)
+{
+    fixture *fx = *state;
+    const sk_form *f = fx->form;
+    int member = q(fx, "member"), visit = q(fx, "visit");
+    assert_true(f->q[member].is_repeat);
+    assert_int_equal(f->n_repeats, 2);
+    assert_int_equal(f->repeats[0], member);
+    assert_int_equal(f->q[q(fx, "mage")].repeat, member);
+    assert_int_equal(f->q[q(fx, "vdate")].repeat, visit);
+    assert_int_equal(f->q[q(fx, "village")].repeat, -1);
+    assert_int_equal(f->q[q(fx, "n_members")].repeat, -1);
+    assert_string_equal(f->q[visit].repeat_count_src, "${n_visits}");
+    /* the pages of a repeat say so */
+    bool seen = false;
+    for (size_t p = 0; p < f->n_pages; p++)
+        if (f->pages[p].q[0] == q(fx, "mname")) {
+            assert_int_equal(f->pages[p].repeat, member);
+            seen = true;
+        }
+    assert_true(seen);
+}
+
+static void test_repeat_instances_siblings_and_aggregates(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    int member = q(fx, "member");
+    assert_int_equal(sk_run_instances(fx->run, member), 0);
+    assert_string_equal(get(fx, "n_members"), "0");
+    /* a row inside a repeat does not exist before an instance does */
+    sk_run_set_instance(fx->run, 1);
+    assert_false(sk_run_relevant(fx->run, q(fx, "mname")));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sk_run_add_instance(fx->run, member, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_instances(fx->run, member), 3);
+    assert_string_equal(get(fx, "member"), "3");
+    answer_in(fx, 1, "mname", "Ada");
+    answer_in(fx, 1, "mage", "36");
+    answer_in(fx, 2, "mname", "Bo");
+    answer_in(fx, 2, "mage", "9");
+    answer_in(fx, 3, "mname", "Cy");
+    answer_in(fx, 3, "mage", "17");
+    /* ${mage} in 'works' relevance is the sibling in the same instance */
+    sk_run_set_instance(fx->run, 1);
+    assert_true(sk_run_relevant(fx->run, q(fx, "works")));
+    sk_run_set_instance(fx->run, 2);
+    assert_false(sk_run_relevant(fx->run, q(fx, "works")));
+    answer_in(fx, 1, "works", "yes");
+    answer_in(fx, 3, "works", "no");
+    /* calculations per instance, position(..) */
+    assert_string_equal(get_in(fx, "member", 1, "adult"), "1");
+    assert_string_equal(get_in(fx, "member", 2, "adult"), "0");
+    assert_string_equal(get_in(fx, "member", 3, "pos"), "3");
+    /* aggregates from outside */
+    assert_string_equal(get(fx, "n_members"), "3");
+    assert_string_equal(get(fx, "n_adults"), "1");
+    assert_string_equal(get(fx, "first_name"), "Ada");
+    assert_string_equal(get(fx, "n_workers"), "2");
+    /* labels read the sibling too */
+    char buf[128];
+    sk_run_set_instance(fx->run, 2);
+    sk_run_interpolate(fx->run, "Age of ${mname}", buf, sizeof buf);
+    assert_string_equal(buf, "Age of Bo");
+    sk_run_interpolate(fx->run, "${n_members} members", buf, sizeof buf);
+    assert_string_equal(buf, "3 members");
+    /* skip logic per instance: Cy's age drops below 15, his 'works' goes */
+    answer_in(fx, 3, "mage", "12");
+    assert_null(get_in(fx, "member", 3, "works"));
+    assert_string_equal(get_in(fx, "member", 1, "works"), "yes");
+    assert_string_equal(get(fx, "n_workers"), "1");
+
+    /* remove the second instance: the third moves down, aggregates follow */
+    assert_int_equal(sk_run_remove_instance(fx->run, member, 2, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_instances(fx->run, member), 2);
+    assert_string_equal(get_in(fx, "member", 2, "mname"), "Cy");
+    assert_string_equal(get_in(fx, "member", 2, "pos"), "2");
+    assert_null(get_in(fx, "member", 3, "mname"));
+    assert_string_equal(get(fx, "n_members"), "2");
+    assert_int_equal(sk_run_remove_instance(fx->run, member, 5, NOW, &err), SK_ERR_ARG);
+    /* the count cannot be changed by hand on a computed repeat */
+    assert_int_equal(sk_run_add_instance(fx->run, q(fx, "visit"), NOW, &err), SK_ERR_ARG);
+}
+
+static void test_repeat_checks_per_instance(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    int member = q(fx, "member"), mname = q(fx, "mname"), mage = q(fx, "mage");
+    assert_int_equal(sk_run_add_instance(fx->run, member, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_add_instance(fx->run, member, NOW, &err), SK_OK);
+    answer_in(fx, 1, "mname", "Ada");
+    answer_in(fx, 2, "mage", "200");
+    const char *msg = NULL;
+    sk_run_set_instance(fx->run, 1);
+    assert_true(sk_run_check(fx->run, mname, NULL));
+    assert_true(sk_run_check(fx->run, mage, NULL)); /* empty, not required */
+    sk_run_set_instance(fx->run, 2);
+    assert_true(sk_run_required(fx->run, mname));
+    assert_false(sk_run_check(fx->run, mname, &msg));
+    assert_string_equal(msg, "This question requires an answer.");
+    assert_false(sk_run_check(fx->run, mage, &msg)); /* constraint with . in this instance */
+    sk_run_set_instance(fx->run, 1);
+    assert_string_equal(sk_run_answer(fx->run, mname), "Ada");
+    sk_run_set_instance(fx->run, 2);
+    assert_null(sk_run_answer(fx->run, mname));
+}
+
+static void test_repeat_count_computed(void **state)
+{
+    fixture *fx = *state;
+    int visit = q(fx, "visit");
+    assert_int_equal(sk_run_instances(fx->run, visit), 0); /* n_visits unanswered */
+    answer(fx, "n_visits", "3");
+    assert_int_equal(sk_run_instances(fx->run, visit), 3);
+    answer_in(fx, 3, "vdate", "2024-02-01");
+    answer_in(fx, 1, "vdate", "2024-01-01");
+    answer(fx, "n_visits", "2"); /* instance 3 and its answer go */
+    assert_int_equal(sk_run_instances(fx->run, visit), 2);
+    assert_null(get_in(fx, "visit", 3, "vdate"));
+    assert_string_equal(get_in(fx, "visit", 1, "vdate"), "2024-01-01");
+    answer(fx, "n_visits", "100000"); /* capped */
+    assert_int_equal(sk_run_instances(fx->run, visit), SK_RUN_MAX_INSTANCES);
+    answer(fx, "n_visits", "");
+    assert_int_equal(sk_run_instances(fx->run, visit), 0);
+    assert_null(get(fx, "visit"));
+    assert_null(get_in(fx, "visit", 1, "vdate"));
+}
+
+/* The whole sitting survives the payload round trip with its instances. */
+static void test_repeat_payload_round_trip(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    int member = q(fx, "member");
+    assert_int_equal(sk_run_add_instance(fx->run, member, NOW, &err), SK_OK);
+    assert_int_equal(sk_run_add_instance(fx->run, member, NOW, &err), SK_OK);
+    answer_in(fx, 1, "mname", "Ada");
+    answer_in(fx, 2, "mname", "Bo");
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(sk_answers_to_json(&fx->answers, -1, &json, &len, &err), SK_OK);
+    assert_non_null(strstr(json, "\"name\":\"mname\",\"value\":\"Bo\""));
+    assert_non_null(strstr(json, "\"repeat\":\"member[2]\""));
+    sk_answers back;
+    sk_answers_init(&back);
+    assert_int_equal(sk_answers_from_json(json, len, &back, &err), SK_OK);
+    assert_string_equal(sk_answers_get_at(&back, "member[2]", "mname"), "Bo");
+    assert_string_equal(sk_answers_get(&back, "member"), "2");
+    sk_secret_free(json, len);
+    sk_answers_free(&back);
+}
+
+/* A run made on answers that already hold instances (as the report does for
+ * a record): relevance per instance from the first update. */
+static void test_repeat_run_on_recorded_answers(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    sk_answers rec;
+    sk_answers_init(&rec);
+    sk_answers_set(&rec, "member", "2", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[1]", "mage", "36", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[1]", "works", "yes", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[2]", "mage", "9", SK_SECTION_RESPONSE, NOW);
+    sk_answers_set_at(&rec, "member[2]", "works", "yes", SK_SECTION_RESPONSE, NOW);
+    sk_run *run = NULL;
+    assert_int_equal(sk_run_new(fx->form, &rec, 0, "dev", &run, &err), SK_OK);
+    assert_int_equal(sk_run_update(run, NOW, &err), SK_OK);
+    sk_run_set_instance(run, 1);
+    assert_true(sk_run_relevant(run, q(fx, "works")));
+    sk_run_set_instance(run, 2);
+    assert_false(sk_run_relevant(run, q(fx, "works")));
+    assert_string_equal(sk_answers_get_at(&rec, "member[1]", "works"), "yes");
+    assert_null(sk_answers_get_at(&rec, "member[2]", "works"));
+    assert_string_equal(sk_answers_get(&rec, "n_workers"), "1");
+    sk_run_free(run);
+    sk_answers_free(&rec);
+}
+
+static sk_run_pos at_first(const fixture *fx, const char *name)
+{
+    for (size_t p = 0; p < fx->form->n_pages; p++)
+        if (fx->form->pages[p].q[0] == q(fx, name))
+            return (sk_run_pos){(int)p, 0, -1};
+    fail();
+    return (sk_run_pos){-1, 0, -1};
+}
+
+static void assert_pos(const fixture *fx, sk_run_pos got, const char *first_q, size_t inst,
+                       const char *ask)
+{
+    if (ask) {
+        assert_int_equal(got.page, -1);
+        assert_int_equal(got.ask, q(fx, ask));
+        return;
+    }
+    if (!first_q) {
+        assert_true(sk_run_pos_end(got));
+        return;
+    }
+    assert_true(got.page >= 0);
+    assert_int_equal(got.ask, -1);
+    assert_int_equal(fx->form->pages[got.page].q[0], q(fx, first_q));
+    assert_int_equal(got.inst, inst);
+}
+
+/* Forward and back across instances, the "add another?" position of a
+ * participant-sized repeat, and a computed repeat walked instance by instance. */
+static void test_repeat_navigation(void **state)
+{
+    fixture *fx = *state;
+    sk_error err;
+    sk_run *r = fx->run;
+    sk_run_pos p = sk_run_first_pos(r);
+    assert_pos(fx, p, "village", 0, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "n_visits", 0, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, NULL, 0, "member"); /* no member yet: "add a member?" */
+    sk_run_pos ask = p;
+    p = sk_run_next_pos(r, ask); /* no: visit has none (n_visits empty), so the summary */
+    assert_pos(fx, p, "summary", 0, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), NULL, 0, "member");
+    assert_pos(fx, sk_run_prev_pos(r, ask), "n_visits", 0, NULL);
+
+    assert_int_equal(sk_run_add_instance(r, q(fx, "member"), NOW, &err), SK_OK);
+    assert_int_equal(sk_run_add_instance(r, q(fx, "member"), NOW, &err), SK_OK);
+    answer_in(fx, 1, "mage", "36"); /* 'works' shown in instance 1 only */
+    p = sk_run_next_pos(r, at_first(fx, "n_visits"));
+    assert_pos(fx, p, "mname", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mage", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "works", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mname", 2, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), "works", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "mage", 2, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, NULL, 0, "member");
+    assert_pos(fx, sk_run_prev_pos(r, p), "mage", 2, NULL);
+
+    answer(fx, "n_visits", "2");
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "vdate", 1, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "vdate", 2, NULL);
+    p = sk_run_next_pos(r, p);
+    assert_pos(fx, p, "summary", 0, NULL);
+    assert_pos(fx, sk_run_prev_pos(r, p), "vdate", 2, NULL);
+    assert_pos(fx, sk_run_next_pos(r, p), NULL, 0, NULL);
+    /* the queries are left on the instance they were on */
+    assert_int_equal(sk_run_instance(r), 1);
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -427,6 +710,15 @@ int main(void)
         cmocka_unit_test(test_csv_attachment),
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_uncollected_reads_empty),
+        cmocka_unit_test_setup_teardown(test_repeat_model, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_instances_siblings_and_aggregates, setup_repeat,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_checks_per_instance, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_count_computed, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_payload_round_trip, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_navigation, setup_repeat, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_run_on_recorded_answers, setup_repeat,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

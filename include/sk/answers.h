@@ -30,6 +30,11 @@ typedef enum sk_section {
 
 typedef struct sk_answer {
     char *name;
+    /* The repeat instance the answer belongs to, as "household[2]" (the
+     * repeat's name and its 1-based instance); NULL outside repeats.  The
+     * repeat's own entry (name "household", repeat NULL) holds how many
+     * instances there are, as a decimal string. */
+    char *repeat;
     char *value;
     sk_section section;
     int64_t changed_ms; /* Unix time in milliseconds of the last change */
@@ -62,10 +67,26 @@ sk_status sk_answers_set(sk_answers *a, const char *name, const char *value, sk_
                          int64_t now_ms);
 /* Add time on screen to name's entry; does nothing when there is no entry. */
 void sk_answers_add_dwell(sk_answers *a, const char *name, uint32_t ms);
+
+/* The same inside a repeat instance: repeat is "household[2]", or NULL for
+ * an answer outside repeats (then these are the functions above). */
+const sk_answer *sk_answers_find_at(const sk_answers *a, const char *repeat, const char *name);
+const char *sk_answers_get_at(const sk_answers *a, const char *repeat, const char *name);
+sk_status sk_answers_set_at(sk_answers *a, const char *repeat, const char *name,
+                            const char *value, sk_section section, int64_t now_ms);
+void sk_answers_add_dwell_at(sk_answers *a, const char *repeat, const char *name, uint32_t ms);
+/* Remove instance `index` (1-based) of repeat `repeat_name`: its answers go,
+ * the answers of later instances move down one ("household[3]" becomes
+ * "household[2]"), and nothing else changes (the caller updates the count
+ * entry).  Never fails: it only frees and renames in place. */
+void sk_answers_remove_instance(sk_answers *a, const char *repeat_name, size_t index);
+/* Writes "name[index]" into out (size bytes); returns out. */
+char *sk_answers_instance(char *out, size_t size, const char *repeat_name, size_t index);
 /* Set one of the string metadata fields (sitting_id, form_id, ...) by pointer. */
 sk_status sk_answers_set_meta(char **field, const char *value);
 
-/* Serialise to the payload JSON documented in docs/FORMATS.md ("survey-kiosk/answers" v1).
+/* Serialise to the payload JSON documented in docs/FORMATS.md ("survey-kiosk/answers" v2;
+ * the reader also reads v1, which had no repeats).
  * section_filter: -1 for every entry, or an sk_section to keep only that section.
  * *out is NUL-terminated, owned by the caller, to be released with sk_secret_free(). */
 sk_status sk_answers_to_json(const sk_answers *a, int section_filter, char **out, size_t *out_len,

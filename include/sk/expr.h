@@ -2,8 +2,10 @@
  *
  * Supported: ${name}, '.', paths (../x, ./x, current()/../x, instance('l')/root/
  * item[filter]/col), string and number literals, = != < <= > >=, and or,
- * + - * div mod, unary minus, parentheses, and the functions listed in
- * docs/XLSFORM.md ("Expressions and functions").  Values follow XPath 1.0 conversion rules: an unanswered
+ * + - * div mod, unary minus, parentheses, the functions listed in
+ * docs/XLSFORM.md ("Expressions and functions"), and for repeats
+ * position(..), count(${x}), sum(${x}), count-non-empty(${x}) and
+ * indexed-repeat(${x}, ${repeat}, n).  Values follow XPath 1.0 conversion rules: an unanswered
  * question is the empty string; comparisons with a number compare as numbers;
  * ISO dates (YYYY-MM-DD) convert to numbers as days since 1970-01-01, as in ODK.
  *
@@ -60,6 +62,16 @@ typedef struct sk_eval_ctx {
     /* version() and property(name): "version", "deviceid", ...; NULL = "".
      * May be NULL. */
     const char *(*property)(void *user, const char *name);
+    /* Repeats.  count: how many nodes ${name} stands for when a function
+     * reads it whole (count, sum, count-non-empty, indexed-repeat): the
+     * instances of a repeat, or of a question inside one; 1 for any other
+     * question.  nth: the value of node i (0-based) of ${name}, NULL = "".
+     * position: the 1-based instance of the repeat the expression is
+     * evaluated in, 0 outside repeats.  count/nth may be NULL: every
+     * question is then one node, read through lookup. */
+    size_t (*count)(void *user, const char *name);
+    const char *(*nth)(void *user, const char *name, size_t i);
+    size_t position;
 } sk_eval_ctx;
 
 /* Compile src.  On a syntax error returns SK_ERR_EXPR and err->message says
@@ -106,6 +118,9 @@ const char *sk_expr_source(const sk_expr *e);
  * appearance: ${name} and the '${name}' argument of jr:choice-name. */
 size_t sk_expr_ref_count(const sk_expr *e);
 const char *sk_expr_ref(const sk_expr *e, size_t i);
+/* Reference i is used as a single value somewhere (not only as the node-set
+ * argument of count(), sum(), count-non-empty() or indexed-repeat()). */
+bool sk_expr_ref_bare(const sk_expr *e, size_t i);
 
 /* Evaluate.  On success *out holds the value (release with sk_value_free).
  * Evaluation errors (for example an invalid regular expression) return

@@ -94,6 +94,17 @@ typedef struct sk_question {
     int parent;              /* index of the enclosing begin_group, -1 at top level */
     int group_end;           /* begin_group: index of its end_group; others: -1 */
     bool in_consent;         /* inside the consent group */
+    /* Repeats (lib/form/form_repeat.c): a begin_repeat row is a BEGIN_GROUP
+     * with is_repeat set (its end_repeat an END_GROUP), so group logic applies
+     * unchanged.  repeat: the begin_repeat around this row (the repeat row
+     * itself for a begin_repeat: its own index), -1 outside every repeat.
+     * Repeats do not nest (refused at load).  repeat_count_src/repeat_count:
+     * the fixed or computed number of instances ("" / NULL: the participant
+     * adds and removes instances). */
+    bool is_repeat;
+    int repeat;
+    char *repeat_count_src;
+    struct sk_expr *repeat_count;
     /* Expression sources exactly as written ("" when the cell is empty) and
      * their compiled forms (NULL when empty).  "required" accepts yes/no/true/
      * false as well as an expression; a plain yes compiles to true(). */
@@ -125,6 +136,7 @@ typedef struct sk_page {
     int *q;                  /* question indices shown on the page (no group rows) */
     size_t n;
     bool consent;
+    int repeat;              /* the begin_repeat its questions belong to, or -1 */
 } sk_page;
 
 typedef struct sk_form {
@@ -147,6 +159,8 @@ typedef struct sk_form {
     size_t n_calc;
     sk_page *pages;
     size_t n_pages;
+    int *repeats;            /* begin_repeat rows in form order */
+    size_t n_repeats;
     /* Kiosk settings (settings sheet, documented in docs/XLSFORM.md). */
     unsigned idle_timeout_s;     /* kiosk_idle_timeout, default 90 */
     unsigned thanks_timeout_s;   /* kiosk_thanks_timeout, default 20 */

@@ -80,4 +80,52 @@ size_t sk_run_interpolate(const sk_run *run, const char *text, char *out, size_t
 /* The label of a choice in the run's language (jr:choice-name), or NULL. */
 const char *sk_run_choice_label(const sk_run *run, int q, const char *value);
 
+/* ---- Repeats ---------------------------------------------------------------
+ * A question inside a repeat (form->q[q].repeat >= 0) has one answer per
+ * instance.  The queries above (relevant, required, read_only, check,
+ * page_ok, choices, interpolate, next/prev page) and sk_run_answer /
+ * sk_run_set_answer answer for the instance chosen with sk_run_set_instance
+ * (1-based; 0 = none, and a row inside a repeat then does not exist: not
+ * relevant, no answer).  Rows outside repeats ignore it. */
+#define SK_RUN_MAX_INSTANCES 200   /* per repeat; a computed repeat_count is capped here */
+void sk_run_set_instance(sk_run *run, size_t instance);
+size_t sk_run_instance(const sk_run *run);
+/* How many instances repeat row repeat_q has now (0 for a non-repeat row). */
+size_t sk_run_instances(const sk_run *run, int repeat_q);
+/* Question q's answer in the current instance (NULL: none). */
+const char *sk_run_answer(const sk_run *run, int q);
+/* Set (value NULL: remove) question q's answer in the current instance,
+ * stamped now_ms (0 = the clock).  Call sk_run_update afterwards. */
+sk_status sk_run_set_answer(sk_run *run, int q, const char *value, int64_t now_ms, sk_error *err);
+/* Add an instance at the end / remove instance `instance` (1-based; later
+ * instances move down) of a repeat the participant sizes (no repeat_count),
+ * then update.  SK_ERR_ARG for a repeat with a repeat_count or no such
+ * instance; SK_ERR_STATE for a hidden repeat or past SK_RUN_MAX_INSTANCES. */
+sk_status sk_run_add_instance(sk_run *run, int repeat_q, int64_t now_ms, sk_error *err);
+sk_status sk_run_remove_instance(sk_run *run, int repeat_q, size_t instance, int64_t now_ms,
+                                 sk_error *err);
+
+/* Paging with repeats (lib/runtime/repeat_nav.c).  A position is a page and,
+ * for a page inside a repeat, its instance (1-based; 0 outside repeats); or
+ * the question "add another?" of a repeat the participant sizes (ask = the
+ * repeat row, page = -1), which stands after the repeat's last instance.
+ * Going forward into such a repeat with no instance, or past its last
+ * instance, leads to its ask position; forward from the ask position (the
+ * participant said no) leads past the repeat; back from the page after it
+ * returns to the ask position.  A repeat with repeat_count is walked through
+ * instance by instance, and skipped when it has none.  The end is
+ * {page -1, ask -1}.  These change the run's current instance only for the
+ * duration of the call. */
+typedef struct sk_run_pos {
+    int page;
+    size_t inst;
+    int ask;
+} sk_run_pos;
+sk_run_pos sk_run_first_pos(const sk_run *run);
+sk_run_pos sk_run_next_pos(const sk_run *run, sk_run_pos at);
+sk_run_pos sk_run_prev_pos(const sk_run *run, sk_run_pos at);
+bool sk_run_pos_end(sk_run_pos at);
+/* The form the run was made with. */
+const sk_form *sk_run_form(const sk_run *run);
+
 #endif

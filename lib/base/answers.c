@@ -10,13 +10,16 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define PAYLOAD_FORMAT "survey-kiosk/answers"
-#define PAYLOAD_VERSION 1
+/* v2 (repeats): an answer may carry "repeat"; v1 payloads still read. */
+#define PAYLOAD_VERSION 2
 
 static void wiping_free(void *p)
 {
@@ -69,6 +72,7 @@ void sk_answers_free(sk_answers *a)
         return;
     for (size_t i = 0; i < a->n; i++) {
         free_str(&a->items[i].name);
+        free_str(&a->items[i].repeat);
         free_str(&a->items[i].value);
     }
     free(a->items);
@@ -89,27 +93,43 @@ sk_status sk_answers_set_meta(char **field, const char *value)
     return SK_OK;
 }
 
-const sk_answer *sk_answers_find(const sk_answers *a, const char *name)
+static bool same_repeat(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+const sk_answer *sk_answers_find_at(const sk_answers *a, const char *repeat, const char *name)
 {
     for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->items[i].name, name) == 0)
+        if (strcmp(a->items[i].name, name) == 0 && same_repeat(a->items[i].repeat, repeat))
             return &a->items[i];
     return NULL;
 }
 
-const char *sk_answers_get(const sk_answers *a, const char *name)
+const sk_answer *sk_answers_find(const sk_answers *a, const char *name)
 {
-    const sk_answer *e = sk_answers_find(a, name);
+    return sk_answers_find_at(a, NULL, name);
+}
+
+const char *sk_answers_get_at(const sk_answers *a, const char *repeat, const char *name)
+{
+    const sk_answer *e = sk_answers_find_at(a, repeat, name);
     return e ? e->value : NULL;
 }
 
-sk_status sk_answers_set(sk_answers *a, const char *name, const char *value, sk_section section,
-                         int64_t now_ms)
+const char *sk_answers_get(const sk_answers *a, const char *name)
 {
-    sk_answer *e = (sk_answer *)sk_answers_find(a, name);
+    return sk_answers_get_at(a, NULL, name);
+}
+
+sk_status sk_answers_set_at(sk_answers *a, const char *repeat, const char *name,
+                            const char *value, sk_section section, int64_t now_ms)
+{
+    sk_answer *e = (sk_answer *)sk_answers_find_at(a, repeat, name);
     if (!value) {
         if (e) {
             free_str(&e->name);
+            free_str(&e->repeat);
             free_str(&e->value);
             size_t i = (size_t)(e - a->items);
             memmove(e, e + 1, (a->n - i - 1) * sizeof *e);
@@ -133,7 +153,8 @@ sk_status sk_answers_set(sk_answers *a, const char *name, const char *value, sk_
         }
         e = &a->items[a->n];
         memset(e, 0, sizeof *e);
-        if (!(e->name = strdup(name))) {
+        if (!(e->name = strdup(name)) || (repeat && !(e->repeat = strdup(repeat)))) {
+            free(e->name);
             free(copy);
             return SK_ERR_NOMEM;
         }
@@ -146,11 +167,61 @@ sk_status sk_answers_set(sk_answers *a, const char *name, const char *value, sk_
     return SK_OK;
 }
 
-void sk_answers_add_dwell(sk_answers *a, const char *name, uint32_t ms)
+sk_status sk_answers_set(sk_answers *a, const char *name, const char *value, sk_section section,
+                         int64_t now_ms)
 {
-    sk_answer *e = (sk_answer *)sk_answers_find(a, name);
+    return sk_answers_set_at(a, NULL, name, value, section, now_ms);
+}
+
+void sk_answers_add_dwell_at(sk_answers *a, const char *repeat, const char *name, uint32_t ms)
+{
+    sk_answer *e = (sk_answer *)sk_answers_find_at(a, repeat, name);
     if (e)
         e->dwell_ms += ms;
+}
+
+void sk_answers_add_dwell(sk_answers *a, const char *name, uint32_t ms)
+{
+    sk_answers_add_dwell_at(a, NULL, name, ms);
+}
+
+char *sk_answers_instance(char *out, size_t size, const char *repeat_name, size_t index)
+{
+    snprintf(out, size, "%s[%zu]", repeat_name, index);
+    return out;
+}
+
+/* The instance number of path "name[k]" when it belongs to repeat_name, else 0. */
+static size_t instance_of(const char *path, const char *repeat_name)
+{
+    size_t n = strlen(repeat_name);
+    if (!path || strncmp(path, repeat_name, n) != 0 || path[n] != '[')
+        return 0;
+    char *end;
+    unsigned long k = strtoul(path + n + 1, &end, 10);
+    return (*end == ']' && end[1] == '\0') ? (size_t)k : 0;
+}
+
+void sk_answers_remove_instance(sk_answers *a, const char *repeat_name, size_t index)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        sk_answer *e = &a->items[i];
+        size_t k = instance_of(e->repeat, repeat_name);
+        if (k == index) {
+            free_str(&e->name);
+            free_str(&e->repeat);
+            free_str(&e->value);
+            continue;
+        }
+        if (k > index) {
+            /* "name[k-1]" is never longer than "name[k]": rename in place. */
+            size_t n = strlen(repeat_name);
+            snprintf(e->repeat + n, strlen(e->repeat + n) + 1, "[%zu]", k - 1);
+        }
+        a->items[w++] = *e;
+    }
+    a->n = w;
 }
 
 sk_status sk_answers_copy(sk_answers *dst, const sk_answers *src)
@@ -160,7 +231,7 @@ sk_status sk_answers_copy(sk_answers *dst, const sk_answers *src)
     sk_status st = SK_OK;
     for (size_t i = 0; i < src->n && st == SK_OK; i++) {
         const sk_answer *e = &src->items[i];
-        st = sk_answers_set(&tmp, e->name, e->value, e->section, e->changed_ms);
+        st = sk_answers_set_at(&tmp, e->repeat, e->name, e->value, e->section, e->changed_ms);
         if (st == SK_OK)
             tmp.items[tmp.n - 1].dwell_ms = e->dwell_ms;
     }
@@ -216,6 +287,9 @@ sk_status sk_answers_to_json(const sk_answers *a, int section_filter, char **out
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "name", e->name, "value", e->value,
                               "section", section_name(e->section), "changed",
                               (json_int_t)e->changed_ms, "dwell_ms", (json_int_t)e->dwell_ms);
+        /* "repeat" only inside a repeat instance, after the v1 keys. */
+        if (o && e->repeat)
+            bad |= json_object_set_new(o, "repeat", json_string(e->repeat));
         bad |= !o || json_array_append_new(list, o);
     }
     bad |= json_object_set_new(root, "answers", list);
@@ -228,6 +302,18 @@ sk_status sk_answers_to_json(const sk_answers *a, int section_filter, char **out
     if (out_len)
         *out_len = strlen(text);
     return SK_OK;
+}
+
+/* "name[n]" with n >= 1 written without leading zeros. */
+static bool valid_instance(const char *s)
+{
+    const char *open = strchr(s, '[');
+    if (!open || open == s || open[1] < '1' || open[1] > '9')
+        return false;
+    const char *p = open + 1;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return p[0] == ']' && p[1] == '\0' && p - open < 12;
 }
 
 /* A string, null or absent (both NULL); another type is malformed. */
@@ -291,7 +377,14 @@ sk_status sk_answers_from_json(const char *json, size_t len, sk_answers *out, sk
             goto done;
         }
         sk_section sec = strcmp(section, "consent") == 0 ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE;
-        if ((st = sk_answers_set(&tmp, name, value, sec, changed)) != SK_OK)
+        json_t *rep = json_object_get(o, "repeat");
+        if (rep && !(json_is_string(rep) && valid_instance(json_string_value(rep)))) {
+            st = sk_error_set(err, SK_ERR_FORMAT,
+                              "answer %zu of the payload has a repeat that is not name[n]", i + 1);
+            goto done;
+        }
+        const char *repeat = rep ? json_string_value(rep) : NULL;
+        if ((st = sk_answers_set_at(&tmp, repeat, name, value, sec, changed)) != SK_OK)
             goto done;
         tmp.items[tmp.n - 1].dwell_ms = (uint32_t)dwell;
     }

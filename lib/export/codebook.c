@@ -246,14 +246,41 @@ sk_status codebook_write(const sk_form *form, int lang, const size_t *left_out,
                  "keep _identifiers.csv apart from the research data; share the other files "
                  "without it");
 
+    /* Repeats: the keys that join each repeat's file to the responses. */
+    for (size_t r = 0; r < form->n_repeats; r++) {
+        const sk_question *rq = &form->q[form->repeats[r]];
+        char var[300], lab[1024], file[300];
+        snprintf(var, sizeof var, "SET-OF-%s", rq->name);
+        snprintf(lab, sizeof lab,
+                 "The set of '%s' instances of this response (KEY/%s): their rows in "
+                 "%s-v%s-%s.csv have it as PARENT_KEY/%s",
+                 sk_form_text(form, rq->label, lang), rq->name, form->id, form->version,
+                 rq->name, rq->name);
+        row(w, var, lab, "text", "", "", "", "", "responses");
+        snprintf(file, sizeof file, "repeat %s", rq->name);
+        row(w, "PARENT_KEY", "The KEY of the response row this instance belongs to", "text",
+            "", "", "", "", file);
+        snprintf(lab, sizeof lab, "This instance: PARENT_KEY/%s[n], n = 1, 2, ... in the order "
+                 "the participant gave them", rq->name);
+        row(w, "KEY", lab, "text", "", "", "", "", file);
+    }
+    if (form->n_repeats)
+        row(w, "KEY", "The response's key (its record_id): PARENT_KEY in the repeat files", "text",
+            "", "", "", "", "responses");
+
     bool nomem = false;
     for (size_t i = 0; i < form->n_q && !nomem; i++)
-        if (is_answer_question(&form->q[i]))
+        if (is_answer_question(&form->q[i])) {
+            char rfile[300];
+            if (form->q[i].repeat >= 0)
+                snprintf(rfile, sizeof rfile, "repeat %s", form->q[form->q[i].repeat].name);
             nomem = !question_rows(w, form, lang, (int)i,
-                                   form->q[i].identifying ? "identifiers"
-                                   : form->q[i].in_consent ? "consent"
-                                                           : "responses",
+                                   form->q[i].repeat >= 0   ? rfile
+                                   : form->q[i].identifying ? "identifiers"
+                                   : form->q[i].in_consent  ? "consent"
+                                                            : "responses",
                                    left_out);
+        }
     nomem = nomem || cb->nomem || csv->nomem;
     if (nomem)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the codebook of %s",

@@ -15,6 +15,11 @@
  *   xlsx  <id>-v<version>.xlsx, one sheet per table and the codebook
  *   sav   <id>-v<version>_<table>.sav (SPSS), dta the same for Stata
  * (the last three from the rows kept in table.c's spool, after the pass).
+ * A form with repeats has one more table per repeat, one row per instance,
+ * with PARENT_KEY (the response row's KEY) and KEY (KEY/<repeat>[n]), as ODK
+ * Central and Briefcase write them: <id>-v<version>-<repeat>.csv (and .sav,
+ * .dta, a sheet "repeat <repeat>" in the xlsx); the responses table then
+ * ends with SET-OF-<repeat> and KEY.
  * <id>-v<version>_codebook.csv is always written (codebook.c; after the
  * pass, as it says how many answers were left out of the text table): it
  * is what every format's columns mean.  Once per run unreadable.csv lists
@@ -220,42 +225,16 @@ static void datetime_answer(ex_table *t, const char *v, cell_state st)
 
 /* ---- rows ------------------------------------------------------------ */
 
-static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
-                              sk_error *err)
+/* The value cells of questions qs (in repeat instance `path`, or NULL). */
+static void value_cells(export_run *x, ex_table *t, const int *qs, size_t n, const sk_answers *a,
+                        const char *path, const asked_ctx *ac, xbuf *labels_buf)
 {
-    ex_table *t = &x->tab[T_RESPONSES];
-    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
-    record_ids(h, rid, dev);
-    asked_ctx ac;
-    sk_status st = asked_begin(x, h, a, dev, &ac, err);
-    if (st != SK_OK) {
-        asked_end(&ac);
-        return st;
-    }
-    tab_cell(t, rid, rid, CELL_VALUE);
-    tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
-    tab_cell(t, dev, dev, CELL_VALUE);
-    tab_cellf(t, "%llu", (unsigned long long)h->seq);
-    tab_cell(t, kind_name(h->kind), kind_name(h->kind), CELL_VALUE);
-    time_cell(t, a->started_ms);
-    time_cell(t, h->kind == SK_REC_RESPONSE ? a->finished_ms : 0);
-    tab_cell(t, language_code(x, a), language_code(x, a), CELL_VALUE);
-    /* Finished: to the finish.  Incomplete: to the last answer, never to
-     * when the kiosk gave up on the sitting (the codebook says so). */
-    int64_t end = h->kind == SK_REC_RESPONSE && a->finished_ms ? a->finished_ms
-                                                                 : last_answer_ms(x, a, -1);
-    if (a->started_ms > 0 && end >= a->started_ms)
-        tab_cellf(t, "%lld", (long long)((end - a->started_ms + 500) / 1000));
-    else
-        tab_cell(t, NULL, NULL, CELL_EMPTY);
-
-    xbuf labels;
-    xb_init(&labels);
-    for (size_t i = 0; i < x->n_resp; i++) {
-        int qi = x->resp_q[i];
+    xbuf labels = *labels_buf;
+    for (size_t i = 0; i < n; i++) {
+        int qi = qs[i];
         const sk_question *q = &x->form->q[qi];
-        const char *v = sk_answers_get(a, q->name);
-        cell_state cs = answer_state(x, &ac, qi, v);
+        const char *v = sk_answers_get_at(a, path, q->name);
+        cell_state cs = answer_state(x, ac, qi, v);
         const sk_choice_list *list = sk_form_choices(x->form, qi);
         switch (q->type) {
         case SK_Q_SELECT_ONE:
@@ -291,6 +270,65 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
             tab_cell(t, v, v, cs);
             break;
         }
+    }
+    *labels_buf = labels;
+}
+
+static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
+                              sk_error *err)
+{
+    ex_table *t = &x->tab[T_RESPONSES];
+    char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
+    record_ids(h, rid, dev);
+    asked_ctx ac;
+    sk_status st = asked_begin(x, h, a, dev, &ac, err);
+    if (st != SK_OK) {
+        asked_end(&ac);
+        return st;
+    }
+    tab_cell(t, rid, rid, CELL_VALUE);
+    tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
+    tab_cell(t, dev, dev, CELL_VALUE);
+    tab_cellf(t, "%llu", (unsigned long long)h->seq);
+    tab_cell(t, kind_name(h->kind), kind_name(h->kind), CELL_VALUE);
+    time_cell(t, a->started_ms);
+    time_cell(t, h->kind == SK_REC_RESPONSE ? a->finished_ms : 0);
+    tab_cell(t, language_code(x, a), language_code(x, a), CELL_VALUE);
+    /* Finished: to the finish.  Incomplete: to the last answer, never to
+     * when the kiosk gave up on the sitting (the codebook says so). */
+    int64_t end = h->kind == SK_REC_RESPONSE && a->finished_ms ? a->finished_ms
+                                                                 : last_answer_ms(x, a, -1);
+    if (a->started_ms > 0 && end >= a->started_ms)
+        tab_cellf(t, "%lld", (long long)((end - a->started_ms + 500) / 1000));
+    else
+        tab_cell(t, NULL, NULL, CELL_EMPTY);
+
+    xbuf labels;
+    xb_init(&labels);
+    value_cells(x, t, x->resp_q, x->n_resp, a, NULL, &ac, &labels);
+    for (size_t r = 0; r < x->n_reps; r++)
+        tab_cellf(t, "%s/%s", rid, x->form->q[x->reps[r].q].name);
+    if (x->n_reps)
+        tab_cell(t, rid, rid, CELL_VALUE);
+    /* One row per instance in each repeat's table: KEY is PARENT_KEY/<repeat>[n]. */
+    for (size_t r = 0; r < x->n_reps; r++) {
+        const char *name = x->form->q[x->reps[r].q].name;
+        const char *count = sk_answers_get(a, name);
+        unsigned long n = count ? strtoul(count, NULL, 10) : 0;
+        ex_table *rt = &x->reps[r].tab;
+        for (unsigned long k = 1; k <= n && k <= 100000; k++) {
+            char path[300];
+            sk_answers_instance(path, sizeof path, name, k);
+            if (ac.run)
+                sk_run_set_instance(ac.run, k);   /* relevance of this instance */
+            value_cells(x, rt, x->reps[r].cols, x->reps[r].n, a, path, &ac, &labels);
+            tab_cell(rt, rid, rid, CELL_VALUE);
+            tab_cellf(rt, "%s/%s", rid, path);
+            tab_end_row(rt);
+        }
+        if (ac.run)
+            sk_run_set_instance(ac.run, 0);
+        labels.nomem |= rt->nomem || (rt->csv && rt->csv->nomem);
     }
     asked_end(&ac);
     bool nomem = labels.nomem;
@@ -441,6 +479,31 @@ enum {
     S_COUNT = S_DTA + T_COUNT
 };
 
+/* The files of every form's repeat tables (their number depends on the
+ * form): put in place with the others once the whole run has succeeded. */
+typedef struct rep_file_list {
+    outfile *items;
+    size_t n, cap;
+} rep_file_list;
+
+/* A new, empty outfile of the list (NULL: out of memory). */
+static outfile *rep_file_new(rep_file_list *l, sk_error *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        outfile *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting repeats");
+            return NULL;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    outfile *o = &l->items[l->n++];
+    memset(o, 0, sizeof *o);
+    return o;
+}
+
 /* "<id>-v<version>" with anything that is not safe in a file name replaced. */
 static void base_name(char *out, size_t size, const char *id, const char *version)
 {
@@ -463,15 +526,20 @@ static sk_status open_file(const char *outdir, const char *base, const char *suf
 
 /* The files made from the spooled rows once the pass is over. */
 static sk_status write_binary(export_run *x, ex_table *codebook, const char *outdir,
-                              const char *base, unsigned formats, outfile *files, sk_error *err)
+                              const char *base, unsigned formats, outfile *files,
+                              rep_file_list *rep_files, sk_error *err)
 {
     sk_status st = SK_OK;
     if (formats & SK_FORMAT_XLSX) {
-        ex_table *tables[T_COUNT + 1];
+        ex_table **tables = calloc(T_COUNT + x->n_reps + 1, sizeof *tables);
+        if (!tables)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory writing %s.xlsx", base);
         size_t n = 0;
         for (int i = 0; i < T_COUNT; i++)
             if (x->tab[i].n_cols)
                 tables[n++] = &x->tab[i];
+        for (size_t r = 0; r < x->n_reps; r++)
+            tables[n++] = &x->reps[r].tab;
         tables[n++] = codebook;
         st = open_file(outdir, base, ".xlsx", false, &files[S_XLSX], err);
         if (st == SK_OK)
@@ -480,6 +548,7 @@ static sk_status write_binary(export_run *x, ex_table *codebook, const char *out
             st = xlsx_write(files[S_XLSX].tmp, tables, n, outdir, err);
         if (st == SK_OK)
             st = outfile_attach(&files[S_XLSX], err);
+        free(tables);
     }
     static const struct { unsigned flag; int slot; stat_format fmt; const char *ext; } stat[] = {
         {SK_FORMAT_SAV, S_SAV, STAT_SAV, ".sav"}, {SK_FORMAT_DTA, S_DTA, STAT_DTA, ".dta"}};
@@ -499,13 +568,26 @@ static sk_status write_binary(export_run *x, ex_table *codebook, const char *out
                 st = stat_write(&x->tab[i], stat[k].fmt, label, o->f, o->path, err);
             }
         }
+        for (size_t r = 0; r < x->n_reps && st == SK_OK; r++) {
+            const char *rn = x->form->q[x->reps[r].q].name;
+            char suffix[300];
+            snprintf(suffix, sizeof suffix, "-%s%s", rn, stat[k].ext);
+            outfile *o = rep_file_new(rep_files, err);
+            st = o ? open_file(outdir, base, suffix, false, o, err) : SK_ERR_NOMEM;
+            if (st == SK_OK) {
+                char label[512];
+                snprintf(label, sizeof label, "%s: repeat %s", base, rn);
+                st = stat_write(&x->reps[r].tab, stat[k].fmt, label, o->f, o->path, err);
+            }
+        }
     }
     return st;
 }
 
 static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
                              const char *outdir, const sk_export_opts *opts, unsigned formats,
-                             outfile *files, sk_unreadable_list *skipped, sk_error *err)
+                             outfile *files, rep_file_list *rep_files,
+                             sk_unreadable_list *skipped, sk_error *err)
 {
     export_run x = {.key = key, .opts = opts, .skipped = skipped,
                     .total_left_out = opts->quotes_left_out};
@@ -542,30 +624,59 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
         }
         st = tab_begin(&x.tab[i], csv ? &x.csv[i] : NULL, spool, err);
     }
+    for (size_t r = 0; r < x.n_reps && st == SK_OK; r++) {
+        rep_table *rt = &x.reps[r];
+        if (csv) {
+            char suffix[300];
+            snprintf(suffix, sizeof suffix, "-%s.csv", form->q[rt->q].name);
+            outfile *o = rep_file_new(rep_files, err);
+            st = o ? open_file(outdir, base, suffix, opts->excel_bom, o, err) : SK_ERR_NOMEM;
+            if (st != SK_OK)
+                break;
+            csv_init(&rt->csv, o->f);
+            rt->csv.raw = opts->raw;
+        }
+        st = tab_begin(&rt->tab, csv ? &rt->csv : NULL, spool, err);
+    }
     if (st == SK_OK)
         st = export_read(cs, cf, key, NULL, on_record, &x, skipped, err);
     for (int i = 0; i < T_COUNT && st == SK_OK; i++)
         if (x.tab[i].nomem || (csv && x.csv[i].nomem))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",
                               x.tab[i].name);
+    for (size_t r = 0; r < x.n_reps && st == SK_OK; r++)
+        if (x.reps[r].tab.nomem || (csv && x.reps[r].csv.nomem))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",
+                              x.reps[r].tab.name);
     for (int i = 0; i < T_COUNT && st == SK_OK && (formats & (SK_FORMAT_SAV | SK_FORMAT_DTA)); i++)
         if (!stat_fix_names(&x.tab[i]))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory naming the %s table's variables",
                               x.tab[i].name);
+    for (size_t r = 0; r < x.n_reps && st == SK_OK && (formats & (SK_FORMAT_SAV | SK_FORMAT_DTA));
+         r++)
+        if (!stat_fix_names(&x.reps[r].tab))
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory naming the %s table's variables",
+                              x.reps[r].tab.name);
     if (st == SK_OK)
         st = open_file(outdir, base, "_codebook.csv", opts->excel_bom, &files[S_CODEBOOK], err);
     if (st == SK_OK) {
-        ex_table *tables[T_COUNT];
-        for (int i = 0; i < T_COUNT; i++)
+        ex_table **tables = calloc(T_COUNT + x.n_reps, sizeof *tables);
+        if (!tables)
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the codebook");
+        for (int i = 0; tables && i < T_COUNT; i++)
             tables[i] = &x.tab[i];
+        for (size_t r = 0; tables && r < x.n_reps; r++)
+            tables[T_COUNT + r] = &x.reps[r].tab;
         csv_writer w;
         csv_init(&w, files[S_CODEBOOK].f);
         w.raw = opts->raw;
-        st = codebook_write(form, x.lang, x.left_out, tables, T_COUNT, &codebook, &w,
-                            formats & SK_FORMAT_XLSX ? outdir : NULL, err);
+        if (tables)
+            st = codebook_write(form, x.lang, x.left_out, tables, T_COUNT + x.n_reps, &codebook,
+                                &w, formats & SK_FORMAT_XLSX ? outdir : NULL, err);
+        free(tables);
     }
     if (st == SK_OK)
-        st = write_binary(&x, &codebook, outdir, base, formats, files, err);
+        st = write_binary(&x, &codebook, outdir, base, formats, files, rep_files, err);
     export_plan_free(&x);
     tab_free(&codebook);
     sk_form_free(form);
@@ -633,9 +744,10 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
         sk_cstore_forms_free(forms, n_forms);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory starting the export");
     }
+    rep_file_list reps = {0};
     for (size_t i = 0; i < n_forms && st == SK_OK; i++)
-        st = export_form(cs, &forms[i], key, outdir, opts, formats, files + i * S_COUNT, skipped,
-                         err);
+        st = export_form(cs, &forms[i], key, outdir, opts, formats, files + i * S_COUNT, &reps,
+                         skipped, err);
     if (st == SK_OK) {
         /* Written even when empty, so that an unreadable.csv of an earlier
          * export in the same folder cannot outlive the problem it listed. */
@@ -675,6 +787,26 @@ sk_status sk_export_csv(sk_cstore *cs, const sk_study_key *key, const char *outd
             outfile_abort(&files[i]);
         }
     }
+    /* The repeat tables' files after the others (the responses file names
+     * their rows' PARENT_KEY). */
+    for (size_t i = 0; i < reps.n; i++) {
+        if (st == SK_OK && reps.items[i].f) {
+            char *path = strdup(reps.items[i].path);
+            st = path ? outfile_commit(&reps.items[i], err)
+                      : sk_error_set(err, SK_ERR_NOMEM, "out of memory finishing the export");
+            if (st == SK_OK) {
+                written++;
+                if (opts->on_file)
+                    opts->on_file(opts->user, path);
+            } else {
+                outfile_abort(&reps.items[i]);
+            }
+            free(path);
+        } else {
+            outfile_abort(&reps.items[i]);
+        }
+    }
+    free(reps.items);
     free(files);
     sk_cstore_forms_free(forms, n_forms);
     if (st == SK_OK && n_files)

@@ -10,6 +10,7 @@
  * everything else is nominal.  A select_one's codes are its choice names
  * when they are all numbers (so -2..2 stays -2..2), else 1, 2, 3 ... in list
  * order; the labels are the choice labels in the export's language. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,9 +161,24 @@ sk_status export_plan(export_run *x, sk_error *err)
     x->left_out = calloc(f->n_q * QUOTE_VERDICTS + 1, sizeof *x->left_out);
     if (!x->resp_q || !x->consent_q || !x->resp_numeric || !x->ident_q || !x->left_out)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", f->id);
+    if (f->n_repeats && !(x->reps = calloc(f->n_repeats, sizeof *x->reps)))
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", f->id);
+    for (size_t r = 0; r < f->n_repeats; r++) {
+        rep_table *rt = &x->reps[x->n_reps++];
+        char name[300];
+        snprintf(name, sizeof name, "repeat %s", f->q[f->repeats[r]].name);
+        tab_init(&rt->tab, name);
+        rt->q = f->repeats[r];
+        rt->cols = calloc(f->n_q + 1, sizeof *rt->cols);
+        if (!rt->cols)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", f->id);
+        for (size_t i = 0; i < f->n_q; i++)
+            if (f->q[i].repeat == rt->q && is_answer_question(&f->q[i]))
+                rt->cols[rt->n++] = (int)i;
+    }
     for (size_t i = 0; i < f->n_q; i++) {
-        if (!is_answer_question(&f->q[i]))
-            continue;
+        if (!is_answer_question(&f->q[i]) || f->q[i].repeat >= 0)
+            continue;   /* rows inside a repeat are in the repeat's own table */
         if (f->q[i].identifying)
             x->ident_q[x->n_ident++] = (int)i;
         else if (f->q[i].in_consent)
@@ -191,6 +207,26 @@ sk_status export_plan(export_run *x, sk_error *err)
     for (size_t i = 0; i < x->n_resp; i++) {
         x->resp_numeric[i] = numeric_column(x, x->resp_q[i]);
         question_columns(x, t, x->resp_q[i], x->resp_numeric[i]);
+    }
+    for (size_t r = 0; r < x->n_reps; r++) {
+        char name[300], label[600];
+        const char *rn = f->q[x->reps[r].q].name;
+        snprintf(name, sizeof name, "SET-OF-%s", rn);
+        snprintf(label, sizeof label, "The set of '%s' instances (PARENT_KEY in its file)", rn);
+        add_meta(t, name, label, TT_TEXT);
+    }
+    if (x->n_reps)
+        add_meta(t, "KEY", "The response's key (its record_id): PARENT_KEY in the repeat files",
+                 TT_TEXT);
+    for (size_t r = 0; r < x->n_reps; r++) {
+        rep_table *rt = &x->reps[r];
+        for (size_t i = 0; i < rt->n; i++)
+            question_columns(x, &rt->tab, rt->cols[i], numeric_column(x, rt->cols[i]));
+        add_meta(&rt->tab, "PARENT_KEY", "The KEY of the response row this instance belongs to",
+                 TT_TEXT);
+        add_meta(&rt->tab, "KEY", "This instance: PARENT_KEY/<repeat>[n]", TT_TEXT);
+        if (!tab_name_vars(&rt->tab) || rt->tab.nomem)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting %s", f->id);
     }
 
     t = &x->tab[T_CONSENT];
@@ -234,6 +270,13 @@ void export_plan_free(export_run *x)
 {
     for (int i = 0; i < T_COUNT; i++)
         tab_free(&x->tab[i]);
+    for (size_t r = 0; r < x->n_reps; r++) {
+        tab_free(&x->reps[r].tab);
+        free(x->reps[r].cols);
+    }
+    free(x->reps);
+    x->reps = NULL;
+    x->n_reps = 0;
     consent_memo_free(&x->memo);
     free(x->ident_q);
     free(x->left_out);

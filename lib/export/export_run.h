@@ -10,6 +10,18 @@
 /* The data tables of a form version, in file order. */
 enum { T_RESPONSES, T_CONSENT, T_TEXT, T_IDENT, T_COUNT };
 
+/* A repeat's table: one row per instance, its questions' columns, then
+ * PARENT_KEY (the response row's KEY) and KEY (KEY/<repeat>[n]), as ODK
+ * Central and Briefcase write them.  Named "repeat <name>" (the codebook's
+ * file column, the xlsx sheet); its files are <base>-<name>.csv/.sav/.dta. */
+typedef struct rep_table {
+    int q;                     /* the begin_repeat row */
+    int *cols;                 /* questions with a column, in form order */
+    size_t n;
+    ex_table tab;
+    csv_writer csv;
+} rep_table;
+
 typedef struct export_run {
     const sk_study_key *key;
     const sk_export_opts *opts;
@@ -26,6 +38,10 @@ typedef struct export_run {
     size_t *left_out;          /* [n_q * QUOTE_VERDICTS]: answers kept out of the text table */
     size_t *total_left_out;    /* opts->quotes_left_out, may be NULL */
     sk_unreadable_list *skipped;
+    /* Repeats: one table per repeat of the form (none: the tables are as
+     * they were before repeats). */
+    rep_table *reps;
+    size_t n_reps;
 } export_run;
 
 /* export_plan.c: the question lists and every table's columns (names,

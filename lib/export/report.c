@@ -151,6 +151,17 @@ void tally_summary_line(const form_tally *t, const qtally *qt, char *out, size_t
                            ? "; listed where the participant agreed to be quoted"
                        : qt->kind == TK_TEXT   ? "; answers listed"
                                                : "";
+    if (q->is_repeat) {
+        snprintf(out, size, "repeat: instances per response, %zu responses", qt->asked[total]);
+        return;
+    }
+    if (q->repeat >= 0) {
+        /* Counted per instance of the repeat, not per response. */
+        snprintf(out, size, "%s in the repeat '%s', asked in %zu instances, answered in %zu%s",
+                 sk_qtype_name(q->type), t->form->q[q->repeat].name, qt->asked[total],
+                 qt->answered[total], what);
+        return;
+    }
     snprintf(out, size, "%s, asked %zu, answered %zu%s", sk_qtype_name(q->type),
              qt->asked[total], qt->answered[total], what);
 }

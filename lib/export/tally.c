@@ -17,6 +17,10 @@ static bool tallied(const sk_question *q, tally_kind *kind)
 {
     if (q->in_consent || q->identifying)
         return false;   /* consent answers (names, signatures) and identifiers are not reported */
+    if (q->is_repeat) {
+        *kind = TK_NUMBER; /* a repeat: how many instances each response has */
+        return true;
+    }
     switch (q->type) {
     case SK_Q_SELECT_ONE:
     case SK_Q_ACKNOWLEDGE: *kind = TK_CHOICE; return true;
@@ -248,28 +252,42 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
         st = sk_run_update(run, a->finished_ms ? a->finished_ms : a->started_ms, err);
     for (size_t i = 0; i < t->n_qs && st == SK_OK; i++) {
         qtally *qt = &t->qs[i];
-        const char *v = sk_answers_get(a, f->q[qt->q].name);
-        bool answered = v && *v;
-        if (!answered && !sk_run_relevant(run, qt->q))
-            continue;
-        qt->asked[col]++;
-        if (col != t->n_cols - 1)
-            qt->asked[t->n_cols - 1]++;
-        if (!answered)
-            continue;
-        if (qt->kind == TK_TEXT) {
-            /* Counted as answered either way; listed only when it may be quoted. */
-            quote_verdict verdict = ethics_quote(f, qt->q, dev, a, &t->memo);
-            if (verdict != QUOTE_OK) {
-                qt->answered[col]++;
-                if (col != t->n_cols - 1)
-                    qt->answered[t->n_cols - 1]++;
-                qt->left_out[verdict]++;
-                continue;
+        const sk_question *qq = &f->q[qt->q];
+        /* A question inside a repeat is counted once per instance; a repeat
+         * itself counts its instances (0 when shown and none was added). */
+        size_t n_inst = qq->repeat >= 0 && !qq->is_repeat ? sk_run_instances(run, qq->repeat) : 1;
+        for (size_t k = 1; k <= n_inst && st == SK_OK; k++) {
+            char path[160];
+            const char *in = NULL;
+            if (qq->repeat >= 0 && !qq->is_repeat) {
+                in = sk_answers_instance(path, sizeof path, f->q[qq->repeat].name, k);
+                sk_run_set_instance(run, k);
             }
+            const char *v = sk_answers_get_at(a, in, qq->name);
+            if (qq->is_repeat && !v && sk_run_relevant(run, qt->q))
+                v = "0";
+            bool answered = v && *v;
+            if (!answered && !sk_run_relevant(run, qt->q))
+                continue;
+            qt->asked[col]++;
+            if (col != t->n_cols - 1)
+                qt->asked[t->n_cols - 1]++;
+            if (!answered)
+                continue;
+            if (qt->kind == TK_TEXT) {
+                /* Counted as answered either way; listed only when it may be quoted. */
+                quote_verdict verdict = ethics_quote(f, qt->q, dev, a, &t->memo);
+                if (verdict != QUOTE_OK) {
+                    qt->answered[col]++;
+                    if (col != t->n_cols - 1)
+                        qt->answered[t->n_cols - 1]++;
+                    qt->left_out[verdict]++;
+                    continue;
+                }
+            }
+            if (!count_answer(t, qt, col, v, &src))
+                st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
         }
-        if (!count_answer(t, qt, col, v, &src))
-            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
     }
     sk_run_free(run);
     sk_answers_free(&copy);

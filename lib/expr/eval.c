@@ -20,7 +20,8 @@
 enum {
     F_NOT, F_SELECTED, F_COUNT_SELECTED, F_STRING_LENGTH, F_REGEX, F_IF, F_CONCAT, F_COALESCE,
     F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_INT, F_NUMBER, F_ROUND, F_TODAY, F_NOW, F_TRUE,
-    F_FALSE, F_CHOICE_NAME, F_STRING, F_BOOLEAN, F_FLOOR, F_CEILING
+    F_FALSE, F_CHOICE_NAME, F_STRING, F_BOOLEAN, F_FLOOR, F_CEILING,
+    F_POSITION, F_COUNT, F_SUM, F_COUNT_NON_EMPTY, F_INDEXED_REPEAT
 };
 
 /* name, min, max arguments (-1 = any), id.  Sorted as the documentation lists them. */
@@ -48,7 +49,24 @@ static const func_def functions[] = {
     {"boolean", 1, 1, F_BOOLEAN},
     {"floor", 1, 1, F_FLOOR},
     {"ceiling", 1, 1, F_CEILING},
+    /* repeats (ODK): the ${} arguments are node-sets, see sk_eval_ctx.count */
+    {"position", 0, 1, F_POSITION},
+    {"count", 1, 1, F_COUNT},
+    {"sum", 1, 1, F_SUM},
+    {"count-non-empty", 1, 1, F_COUNT_NON_EMPTY},
+    {"indexed-repeat", 3, 3, F_INDEXED_REPEAT},
 };
+
+unsigned expr_nodeset_args(const func_def *fn)
+{
+    switch (fn->id) {
+    case F_COUNT:
+    case F_SUM:
+    case F_COUNT_NON_EMPTY: return 1u;
+    case F_INDEXED_REPEAT: return 3u; /* the question and the repeat */
+    default: return 0;
+    }
+}
 
 const func_def *expr_find_function(const char *name, size_t len)
 {
@@ -193,9 +211,69 @@ static char *format_time(int64_t ms, bool with_time)
     return strdup(buf);
 }
 
+/* Repeats: the nodes of the ${name} argument i (the parser made sure it is one). */
+static const char *arg_ref_name(evaluator *ev, const node *n, size_t i)
+{
+    return ev->e->refs[ev->e->nodes[ev->e->args[n->first_arg + i]].ref];
+}
+
+static size_t nodes_count(evaluator *ev, const char *name)
+{
+    if (ev->ctx && ev->ctx->count)
+        return ev->ctx->count(ev->ctx->user, name);
+    return 1;
+}
+
+static const char *nodes_nth(evaluator *ev, const char *name, size_t i)
+{
+    if (ev->ctx && ev->ctx->nth)
+        return ev->ctx->nth(ev->ctx->user, name, i);
+    if (i == 0 && ev->ctx && ev->ctx->lookup)
+        return ev->ctx->lookup(ev->ctx->user, name);
+    return NULL;
+}
+
+static sk_value repeat_call(evaluator *ev, const node *n)
+{
+    switch (n->fn->id) {
+    case F_POSITION: return v_num(ev->ctx ? (double)ev->ctx->position : 0);
+    case F_COUNT: return v_num((double)nodes_count(ev, arg_ref_name(ev, n, 0)));
+    case F_SUM:
+    case F_COUNT_NON_EMPTY: {
+        const char *name = arg_ref_name(ev, n, 0);
+        size_t k = nodes_count(ev, name);
+        double total = 0;
+        for (size_t i = 0; i < k; i++) {
+            const char *v = nodes_nth(ev, name, i);
+            if (n->fn->id == F_COUNT_NON_EMPTY) {
+                total += v && *v;
+                continue;
+            }
+            /* XPath sum(): every node's number(); one empty node makes NaN, as in ODK. */
+            sk_value s = {.type = SK_VAL_STRING, .str = (char *)(v ? v : "")};
+            total += sk_value_number(&s);
+        }
+        return v_num(total);
+    }
+    case F_INDEXED_REPEAT: {
+        double at = arg_number(ev, n, 2);
+        const char *name = arg_ref_name(ev, n, 0);
+        if (!(at >= 1) || at > (double)nodes_count(ev, name))
+            return v_str(ev, "");
+        return v_str(ev, nodes_nth(ev, name, (size_t)at - 1));
+    }
+    }
+    return v_num(NAN);
+}
+
 static sk_value call(evaluator *ev, const node *n)
 {
     switch (n->fn->id) {
+    case F_POSITION:
+    case F_COUNT:
+    case F_SUM:
+    case F_COUNT_NON_EMPTY:
+    case F_INDEXED_REPEAT: return repeat_call(ev, n);
     case F_NOT: return v_bool(!arg_bool(ev, n, 0));
     case F_TRUE: return v_bool(true);
     case F_FALSE: return v_bool(false);

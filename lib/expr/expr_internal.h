@@ -85,6 +85,9 @@ typedef struct ext_func_def {
 const func_def *expr_find_ext_function(const char *name, size_t len);
 /* The ext_func_def of fn, or NULL when fn is one of eval.c's. */
 const ext_func_def *expr_ext(const func_def *fn);
+/* Repeats: bit i set = argument i of fn must be a ${name} reference, read as
+ * every instance of it (count, sum, indexed-repeat ...), not one value. */
+unsigned expr_nodeset_args(const func_def *fn);
 const func_def *expr_find_function(const char *name, size_t len);
 /* "not, selected, ..." for messages. */
 const char *expr_function_list(void);

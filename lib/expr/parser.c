@@ -230,7 +230,16 @@ static size_t parse_call(parser *p)
     advance(p); /* ( */
     size_t kids[32];
     size_t n = 0;
-    if (p->tok.kind != TK_RPAREN) {
+    if (strcmp(fn->name, "position") == 0 && p->tok.kind == TK_DOTDOT) {
+        /* position(..), as pyxform writes it: '..' is the repeat instance
+         * around the expression, which position() reads from its context
+         * (any other path ending in '..' names a group and is refused). */
+        size_t self = new_node(p, N_SELF, p->tok.pos);
+        advance(p);
+        if (failed(p))
+            return (size_t)-1;
+        kids[n++] = self;
+    } else if (p->tok.kind != TK_RPAREN) {
         for (;;) {
             size_t a = parse_binary(p, 1);
             if (failed(p))
@@ -271,6 +280,16 @@ static size_t parse_call(parser *p)
         }
         return (size_t)-1;
     }
+    unsigned nodesets = expr_nodeset_args(fn);
+    for (size_t i = 0; i < n && i < 32; i++)
+        if ((nodesets >> i & 1u) && p->e->nodes[kids[i]].kind != N_REF) {
+            if (!failed(p))
+                p->st = sk_error_set(p->err, SK_ERR_EXPR,
+                                     "argument %zu of %s() must be a question written as "
+                                     "${name} (at character %zu)",
+                                     i + 1, fn->name, name.pos + 1);
+            return (size_t)-1;
+        }
     size_t idx = new_node(p, N_CALL, name.pos);
     if (failed(p) || !set_children(p, idx, kids, n))
         return (size_t)-1;
@@ -705,6 +724,29 @@ size_t sk_expr_ref_count(const sk_expr *e) { return e ? e->n_refs : 0; }
 const char *sk_expr_ref(const sk_expr *e, size_t i)
 {
     return (e && i < e->n_refs) ? e->refs[i] : NULL;
+}
+
+bool sk_expr_ref_bare(const sk_expr *e, size_t i)
+{
+    if (!e || i >= e->n_refs)
+        return false;
+    for (size_t k = 0; k < e->n_nodes; k++) {
+        const node *n = &e->nodes[k];
+        if (n->kind != N_REF || n->ref != i)
+            continue;
+        /* Is node k an argument that a function reads as a node-set? */
+        bool whole = false;
+        for (size_t c = 0; c < e->n_nodes && !whole; c++) {
+            const node *call = &e->nodes[c];
+            unsigned nodesets = call->kind == N_CALL ? expr_nodeset_args(call->fn) : 0;
+            for (size_t a = 0; nodesets && a < call->n_args && a < 32; a++)
+                if (e->args[call->first_arg + a] == k && (nodesets >> a & 1u))
+                    whole = true;
+        }
+        if (!whole)
+            return true;
+    }
+    return false;
 }
 
 size_t sk_expr_column_count(const sk_expr *e) { return e ? e->n_columns : 0; }

@@ -33,6 +33,7 @@ static const alias survey_columns[] = {
     {"calculate", F_CALCULATION}, {"read_only", F_READ_ONLY}, {"readonly", F_READ_ONLY},
     {"choice_filter", F_CHOICE_FILTER}, {"parameters", F_PARAMETERS},
     {"quote_consent", F_QUOTE_CONSENT}, {"identifying", F_IDENTIFYING}, {"scale", F_SCALE},
+    {"repeat_count", F_REPEAT_COUNT}, {"jr:count", F_REPEAT_COUNT},
     /* media with the label */
     {"image", F_MEDIA_IMAGE}, {"big-image", F_IGNORED}, {"big_image", F_IGNORED},
     {"audio", F_MEDIA_AV}, {"video", F_MEDIA_AV},
@@ -57,7 +58,7 @@ static const alias bind_attrs[] = {
     {"relevant", F_RELEVANT}, {"constraint", F_CONSTRAINT}, {"required", F_REQUIRED},
     {"calculate", F_CALCULATION}, {"readonly", F_READ_ONLY},
     {"jr:constraintmsg", F_CONSTRAINT_MESSAGE}, {"jr:requiredmsg", F_REQUIRED_MESSAGE},
-    {"appearance", F_APPEARANCE}, {NULL, F_UNKNOWN}};
+    {"appearance", F_APPEARANCE}, {"jr:count", F_REPEAT_COUNT}, {NULL, F_UNKNOWN}};
 
 int form_field_translatable(enum field f)
 {
@@ -215,6 +216,9 @@ static const struct {
     {"calculate", SK_Q_CALCULATE, NULL}, {"q calculate", SK_Q_CALCULATE, NULL},
     {"add calculate prompt", SK_Q_CALCULATE, NULL}, {"hidden", SK_Q_HIDDEN, NULL},
     {"begin_group", SK_Q_BEGIN_GROUP, NULL}, {"end_group", SK_Q_END_GROUP, NULL},
+    /* a repeat is a group whose rows are asked once per instance; build_row
+     * marks it (sk_question.is_repeat) from the word "begin_repeat" */
+    {"begin_repeat", SK_Q_BEGIN_GROUP, NULL}, {"end_repeat", SK_Q_END_GROUP, NULL},
     {"start", SK_Q_START, NULL}, {"start time", SK_Q_START, NULL},
     {"get start time", SK_Q_START, NULL}, {"end", SK_Q_END, NULL},
     {"end time", SK_Q_END, NULL}, {"get end time", SK_Q_END, NULL},
@@ -345,8 +349,7 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
         *sp = '\0';
         arg = sp + 1;
     }
-    if (eq_ci(head, "begin_repeat") || eq_ci(head, "end_repeat") ||
-        eq_ci(head, "begin_loop") || eq_ci(head, "end_loop") ||
+    if (eq_ci(head, "begin_loop") || eq_ci(head, "end_loop") ||
         eq_ci(head, "begin_lgroup") || eq_ci(head, "end_lgroup") ||
         eq_ci(head, "begin_looped_group")) {
         copy_str(word, word_size, head);

@@ -459,6 +459,7 @@ static void add_or_other(form_ctx *c, int select)
     q->choice_filter_src = xstrdup(c, "");
     q->required_src = xstrdup(c, "");
     q->read_only_src = xstrdup(c, "");
+    q->repeat_count_src = xstrdup(c, "");
     q->default_value = xstrdup(c, "");
     q->quote_consent = xstrdup(c, "");
 }
@@ -522,7 +523,10 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
     q->required_message = texts(c);
     q->image = texts(c);
     char **srcs[EX_COUNT] = {&q->relevant_src, &q->constraint_src, &q->calculation_src,
-                             &q->choice_filter_src, &q->required_src, &q->read_only_src};
+                             &q->choice_filter_src, &q->required_src, &q->read_only_src,
+                             &q->repeat_count_src};
+    q->repeat = -1;
+    q->is_repeat = strcasecmp(word, "begin_repeat") == 0;
     const char *name = NULL, *appearance = NULL, *parameters = NULL, *identifying = NULL;
     const char *scale = NULL;
     unsigned name_col = 0, scale_col = 0;
@@ -547,6 +551,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         case F_CHOICE_FILTER: *srcs[EX_CHOICE_FILTER] = xstrdup(c, v); qc->col[EX_CHOICE_FILTER] = col->col; break;
         case F_REQUIRED: *srcs[EX_REQUIRED] = xstrdup(c, v); qc->col[EX_REQUIRED] = col->col; break;
         case F_READ_ONLY: *srcs[EX_READ_ONLY] = xstrdup(c, v); qc->col[EX_READ_ONLY] = col->col; break;
+        case F_REPEAT_COUNT: *srcs[EX_REPEAT_COUNT] = xstrdup(c, v); qc->col[EX_REPEAT_COUNT] = col->col; break;
         case F_APPEARANCE: appearance = v; qc->appearance_col = col->col; break;
         case F_DEFAULT: q->default_value = v ? xstrdup(c, v) : NULL; qc->default_col = col->col; break;
         case F_PARAMETERS: parameters = v; qc->parameters_col = col->col; break;
@@ -606,6 +611,14 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
             return;
         }
         int begin = stack[--*depth];
+        bool end_repeat = strcasecmp(word, "end_repeat") == 0;
+        if (end_repeat != c->f->pub.q[begin].is_repeat)
+            form_problem(c, "survey", r->row, type_col,
+                         "%s closes '%s', which is a %s (row %u); write %s here",
+                         word, c->f->pub.q[begin].name,
+                         c->f->pub.q[begin].is_repeat ? "repeat" : "group",
+                         c->f->pub.q[begin].row,
+                         c->f->pub.q[begin].is_repeat ? "end_repeat" : "end_group");
         c->f->pub.q[begin].group_end = index;
         q->parent = c->f->pub.q[begin].parent;
         return;

@@ -9,7 +9,8 @@
 #include "sk/expr.h"
 
 const char *const form_expr_column[EX_COUNT] = {"relevant", "constraint", "calculation",
-                                               "choice_filter", "required", "read_only"};
+                                               "choice_filter", "required", "read_only",
+                                               "repeat_count"};
 
 static int shown(sk_qtype t)
 {
@@ -56,9 +57,11 @@ static void check_filter_columns(form_ctx *c, const sk_question *q, unsigned col
 static void compile_one(form_ctx *c, sk_question *q, const q_cols *qc, expr_slot slot)
 {
     char *srcs[EX_COUNT] = {q->relevant_src, q->constraint_src, q->calculation_src,
-                            q->choice_filter_src, q->required_src, q->read_only_src};
+                            q->choice_filter_src, q->required_src, q->read_only_src,
+                            q->repeat_count_src};
     sk_expr **outs[EX_COUNT] = {&q->relevant, &q->constraint, &q->calculation,
-                                &q->choice_filter, &q->required, &q->read_only};
+                                &q->choice_filter, &q->required, &q->read_only,
+                                &q->repeat_count};
     const char *src = srcs[slot];
     if (!src || !*src)
         return;
@@ -358,6 +361,7 @@ static int add_page(form_ctx *c, int group, bool consent)
     memset(p, 0, sizeof *p);
     p->group = group;
     p->consent = consent;
+    p->repeat = -1;
     return 0;
 }
 
@@ -382,6 +386,7 @@ static void build_pages(form_ctx *c)
             if (add_page(c, (int)i, (q->appearance & SK_AP_CONSENT) != 0))
                 return;
             sk_page *p = &f->pages[f->n_pages - 1];
+            p->repeat = q->repeat;
             for (int k = (int)i + 1; k < q->group_end; k++)
                 if (shown(f->q[k].type))
                     page_add_q(c, p, k);
@@ -389,6 +394,7 @@ static void build_pages(form_ctx *c)
         } else if (shown(q->type)) {
             if (add_page(c, -1, false))
                 return;
+            f->pages[f->n_pages - 1].repeat = q->repeat;
             page_add_q(c, &f->pages[f->n_pages - 1], (int)i);
         }
     }
@@ -412,5 +418,6 @@ void form_check(form_ctx *c)
     order_calculations(c);
     check_consent(c);
     check_ethics(c);
+    form_check_repeats(c);
     build_pages(c);
 }

@@ -183,6 +183,8 @@ char *sk_form_dump(const sk_form *f)
         /* Only when set, so the golden dumps of forms without them stay as they are. */
         if (q->identifying)
             put(&o, " identifying");
+        if (q->is_repeat)
+            put(&o, " repeat count=%s", *q->repeat_count_src ? q->repeat_count_src : "(participant)");
         if (q->quote_consent && *q->quote_consent)
             put(&o, " quote_consent=%s", q->quote_consent);
         put(&o, " appearance=");

@@ -75,11 +75,15 @@ void form_warning(form_ctx *c, const char *sheet, unsigned row, unsigned col, co
 void form_build(form_ctx *c, const wb_workbook *wb);
 /* Expressions, references, cycles, consent rules, pages. Run after form_build. */
 void form_check(form_ctx *c);
+/* Repeats (form_repeat.c): nesting, where repeats may stand, references
+ * into a repeat from outside it; fills q->repeat and f->repeats.  Run after
+ * the expressions are compiled and before the pages are built. */
+void form_check_repeats(form_ctx *c);
 
 /* Where a question's expression column sits, for located messages. */
 typedef enum {
     EX_RELEVANT, EX_CONSTRAINT, EX_CALCULATION, EX_CHOICE_FILTER, EX_REQUIRED, EX_READ_ONLY,
-    EX_COUNT
+    EX_REPEAT_COUNT, EX_COUNT
 } expr_slot;
 extern const char *const form_expr_column[EX_COUNT];
 
@@ -102,7 +106,8 @@ enum field {
     F_PARAMETERS, F_QUOTE_CONSENT, F_IDENTIFYING, F_SCALE, F_LIST_NAME, F_EXTRA,
     F_IGNORED,     /* a pyxform column that changes nothing on a kiosk: read silently */
     F_MEDIA_IMAGE, /* media::image, image, big-image: a picture with the label */
-    F_MEDIA_AV     /* media::audio, media::video, audio, video: not played on a kiosk */
+    F_MEDIA_AV,    /* media::audio, media::video, audio, video: not played on a kiosk */
+    F_REPEAT_COUNT /* repeat_count, jr:count: the number of instances of a repeat */
 };
 
 /* A column header split as pyxform splits it: "label::English (en)" or, in a
@@ -125,7 +130,7 @@ int form_field_translatable(enum field f);
 typedef enum {
     T_OK,          /* *t and list are set */
     T_UNKNOWN,     /* not an XLSForm type */
-    T_REFUSED,     /* an XLSForm type the kiosk refuses (repeats) */
+    T_REFUSED,     /* an XLSForm type the kiosk refuses (loops) */
     T_UNCOLLECTED, /* a question the kiosk does not collect: kept, never shown, empty */
     T_META_EMPTY,  /* metadata a kiosk has no value for (username, phonenumber...): empty, silent */
     T_DECLARATION  /* xml-external / csv-external: declares data, no question */

@@ -124,6 +124,8 @@ void form_question_free(sk_question *q, size_t n_langs)
     free(q->default_value);
     free(q->quote_consent);
     free(q->source_type);
+    free(q->repeat_count_src);
+    sk_expr_free(q->repeat_count);
     sk_expr_free(q->relevant);
     sk_expr_free(q->constraint);
     sk_expr_free(q->calculation);
@@ -170,6 +172,7 @@ void form_free_impl(form_impl *f)
         for (size_t i = 0; i < p->n_langs; i++)
             free(p->titles[i]);
     free(p->titles);
+    free(p->repeats);
     for (size_t i = 0; i < p->n_data_files; i++)
         free(p->data_files[i]);
     free(p->data_files);

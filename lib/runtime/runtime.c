@@ -11,6 +11,14 @@
  * calculations on answers that relevance just removed, so the whole pass runs
  * again until nothing changes (bounded: each pass can only remove answers or
  * settle a calculation).
+ *
+ * Repeats: a question inside a repeat is evaluated once per instance, with
+ * ${x} of a sibling read in the same instance (ODK's relative references);
+ * its relevance, required and read-only flags are kept per instance.  The
+ * number of instances is the repeat's own answer entry; repeat_count sets it
+ * at every pass, otherwise sk_run_add_instance/sk_run_remove_instance do.
+ * The queries (sk_run_relevant, sk_run_check ...) answer for the instance
+ * chosen with sk_run_set_instance.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +26,7 @@
 #include <string.h>
 
 #include "sk/expr.h"
-#include "sk/runtime.h"
+#include "runtime_internal.h"
 
 #include "csv_instance.h"
 
@@ -26,28 +34,23 @@
  * calculations feed back through relevance gets this many before we stop. */
 #define MAX_PASSES 8
 
-struct sk_run {
-    const sk_form *form;
-    sk_answers *answers;
-    int lang;
-    char *device_id;
-    bool *relevant, *required, *read_only;
-    sk_expr *now_expr, *today_expr;
-    /* choice_filter evaluation: the choice being looked at */
-    int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
-    const sk_choice *filter_choice;
-    const char *filter_label;
-    char itext_buf[300];      /* instance_value_cb's itextId, valid until its next call */
-    /* CSV attachments (sk_run_add_csv), by instance id (the file name without .csv) */
-    char **csv_ids;
-    csv_table **csv;
-    size_t n_csv;
-};
 
-static const char *lookup(void *user, const char *name)
+const char *rt_lookup(void *user, const char *name)
 {
     const sk_run *run = user;
-    return sk_answers_get(run->answers, name);
+    int q = sk_form_find(run->form, name);
+    if (q < 0 || run->form->q[q].repeat < 0)
+        return sk_answers_get(run->answers, name);
+    if (run->form->q[q].is_repeat)
+        return NULL; /* a repeat has no single value */
+    const char *path = rt_path_of(run, q);
+    if (path)
+        return sk_answers_get_at(run->answers, path, name);
+    /* From outside the repeat (a label): XPath's string() of the node-set,
+     * which is its first node. */
+    char buf[160];
+    return sk_answers_get_at(run->answers, rt_inst_path(run, run->form->q[q].repeat, 1, buf,
+                                                     sizeof buf), name);
 }
 
 static const char *choice_label_cb(void *user, const char *qname, const char *value)
@@ -139,7 +142,7 @@ static const char *property_cb(void *user, const char *name)
 
 static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
 {
-    sk_eval_ctx ctx = {.lookup = lookup,
+    sk_eval_ctx ctx = {.lookup = rt_lookup,
                        .choice_label = choice_label_cb,
                        .user = (void *)run,
                        .self = self,
@@ -147,7 +150,10 @@ static sk_eval_ctx context(const sk_run *run, const char *self, int64_t now_ms)
                        .column = column_cb,
                        .instance_rows = instance_rows_cb,
                        .instance_value = instance_value_cb,
-                       .property = property_cb};
+                       .property = property_cb,
+                       .count = rt_count_cb,
+                       .nth = rt_nth_cb,
+                       .position = run->ctx_inst};
     return ctx;
 }
 
@@ -186,6 +192,7 @@ sk_status sk_run_new(const sk_form *form, sk_answers *answers, int lang, const c
     /* Until the first update everything that is not inside a hidden group counts as shown. */
     for (size_t i = 0; i < form->n_q; i++)
         run->relevant[i] = true;
+    run->ctx_repeat = -1;
     *out = run;
     return SK_OK;
 }
@@ -197,6 +204,9 @@ void sk_run_free(sk_run *run)
     free(run->relevant);
     free(run->required);
     free(run->read_only);
+    free(run->irel);
+    free(run->ireq);
+    free(run->iro);
     free(run->device_id);
     sk_expr_free(run->now_expr);
     sk_expr_free(run->today_expr);
@@ -246,14 +256,15 @@ void sk_run_set_language(sk_run *run, int lang)
 int sk_run_language(const sk_run *run) { return run ? run->lang : 0; }
 
 /* Set name's value when it differs; *changed records that something moved. */
-static sk_status put(sk_run *run, const sk_question *q, const char *value, int64_t now_ms,
+sk_status rt_put(sk_run *run, const sk_question *q, const char *value, int64_t now_ms,
                      bool *changed, sk_error *err)
 {
-    const char *cur = sk_answers_get(run->answers, q->name);
+    const char *path = rt_path_of(run, (int)(q - run->form->q));
+    const char *cur = sk_answers_get_at(run->answers, path, q->name);
     if ((cur == NULL && value == NULL) || (cur && value && strcmp(cur, value) == 0))
         return SK_OK;
     *changed = true;
-    sk_status st = sk_answers_set(run->answers, q->name, value, section_of(q), now_ms);
+    sk_status st = sk_answers_set_at(run->answers, path, q->name, value, section_of(q), now_ms);
     if (st != SK_OK)
         return sk_error_set(err, st, "out of memory recording an answer");
     return SK_OK;
@@ -262,6 +273,10 @@ static sk_status put(sk_run *run, const sk_question *q, const char *value, int64
 static sk_status eval_error(const sk_run *run, const sk_question *q, const char *what,
                             const sk_error *inner, sk_error *err)
 {
+    if (run->ctx_inst)
+        return sk_error_set_at(err, inner->status, run->form->source_name, "survey", q->row,
+                               what, "the %s of '%s' in %s cannot be evaluated: %s", what,
+                               q->name, run->ctx_path, inner->message);
     return sk_error_set_at(err, inner->status, run->form->source_name, "survey", q->row, what,
                            "the %s of '%s' cannot be evaluated: %s", what, q->name,
                            inner->message);
@@ -294,21 +309,48 @@ static sk_status update_calculations(sk_run *run, int64_t now_ms, bool *changed,
 {
     const sk_form *f = run->form;
     for (size_t k = 0; k < f->n_calc; k++) {
-        const sk_question *q = &f->q[f->calc_order[k]];
+        int qi = f->calc_order[k];
+        const sk_question *q = &f->q[qi];
         if (!q->calculation)
             continue;
-        char *value = NULL;
-        if (run->relevant[f->calc_order[k]]) {
-            sk_status st = eval_string(run, q, q->calculation, "calculation", now_ms, &value, err);
+        /* Outside repeats once; inside, once per instance (n = 0: none). */
+        size_t n = q->repeat >= 0 ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            rt_enter(run, qi, inst);
+            char *value = NULL;
+            if (*rt_flag(run, run->relevant, run->irel, qi)) {
+                sk_status st =
+                    eval_string(run, q, q->calculation, "calculation", now_ms, &value, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            sk_status st = rt_put(run, q, value, now_ms, changed, err);
+            free(value);
             if (st != SK_OK)
                 return st;
         }
-        sk_status st = put(run, q, value, now_ms, changed, err);
-        free(value);
-        if (st != SK_OK)
-            return st;
     }
+    rt_enter(run, -1, 0);
     return SK_OK;
+}
+
+/* A hidden repeat has no instances; repeat_count decides how many a shown one has. */
+static sk_status update_count(sk_run *run, int r, int64_t now_ms, bool *changed, sk_error *err)
+{
+    const sk_question *q = &run->form->q[r];
+    size_t n = sk_run_instances(run, r);
+    if (!run->relevant[r]) {
+        n = 0;
+    } else if (q->repeat_count) {
+        sk_eval_ctx ctx = context(run, NULL, now_ms);
+        sk_error inner;
+        double d = 0;
+        if (sk_expr_eval_number(q->repeat_count, &ctx, &d, &inner) != SK_OK)
+            return eval_error(run, q, "repeat_count", &inner, err);
+        /* Empty or not a number (not answered yet): no instances, as in ODK. */
+        n = !(d >= 1) ? 0 : d > SK_RUN_MAX_INSTANCES ? SK_RUN_MAX_INSTANCES : (size_t)d;
+    }
+    return rt_set_count(run, r, n, now_ms, changed, err);
 }
 
 static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
@@ -316,26 +358,36 @@ static sk_status update_relevance(sk_run *run, int64_t now_ms, bool *changed, sk
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        bool rel = q->parent < 0 || run->relevant[q->parent];
-        if (q->type == SK_Q_END_GROUP) {
-            run->relevant[i] = rel;
-            continue;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            rt_enter(run, (int)i, inst);
+            bool rel = q->parent < 0 || *rt_flag(run, run->relevant, run->irel, q->parent);
+            if (q->type != SK_Q_END_GROUP && rel && q->relevant) {
+                sk_status st = eval_bool(run, q, q->relevant, "relevant", NULL, now_ms, &rel, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            *rt_flag(run, run->relevant, run->irel, (int)i) = rel;
+            /* An answer hidden by skip logic is not recorded. Metadata stays. */
+            if (!rel && q->type != SK_Q_BEGIN_GROUP && q->type != SK_Q_END_GROUP &&
+                q->type < SK_Q_START) {
+                sk_status st = rt_put(run, q, NULL, now_ms, changed, err);
+                if (st != SK_OK)
+                    return st;
+            }
         }
-        if (rel && q->relevant) {
-            sk_status st = eval_bool(run, q, q->relevant, "relevant", NULL, now_ms, &rel, err);
-            if (st != SK_OK)
-                return st;
-        }
-        run->relevant[i] = rel;
-        /* An answer hidden by skip logic is not recorded. Metadata stays. */
-        if (!rel && q->type != SK_Q_BEGIN_GROUP && q->type < SK_Q_START) {
-            sk_status st = put(run, q, NULL, now_ms, changed, err);
+        rt_enter(run, -1, 0);
+        if (q->is_repeat) {
+            sk_status st = update_count(run, (int)i, now_ms, changed, err);
             if (st != SK_OK)
                 return st;
         }
     }
     return SK_OK;
 }
+
+static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_ms,
+                          bool *changed, sk_error *err);
 
 /* Defaults (every pass) or metadata (once, after the passes settle: "end"
  * changes at every update by design and depends on nothing). */
@@ -345,10 +397,27 @@ static sk_status update_filled(sk_run *run, int64_t now_ms, bool metadata, bool 
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        sk_status st = SK_OK;
-        char *value = NULL;
         if (metadata != (q->type >= SK_Q_START))
             continue;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            rt_enter(run, (int)i, inst);
+            sk_status st = fill_one(run, q, (int)i, now_ms, changed, err);
+            if (st != SK_OK)
+                return st;
+        }
+        rt_enter(run, -1, 0);
+    }
+    return SK_OK;
+}
+
+static sk_status fill_one(sk_run *run, const sk_question *q, int i, int64_t now_ms,
+                          bool *changed, sk_error *err)
+{
+    {
+        sk_status st = SK_OK;
+        char *value = NULL;
+        const char *path = rt_path_of(run, i);
         switch (q->type) {
         case SK_Q_START:
             if (!sk_answers_get(run->answers, q->name))
@@ -367,13 +436,14 @@ static sk_status update_filled(sk_run *run, int64_t now_ms, bool metadata, bool 
         default:
             /* A default fills a shown question that has no entry yet; once the
              * participant clears it the entry is "" and stays so. */
-            if (q->default_value && q->default_value[0] && run->relevant[i] &&
-                q->type != SK_Q_CALCULATE && !sk_answers_find(run->answers, q->name))
+            if (q->default_value && q->default_value[0] &&
+                *rt_flag(run, run->relevant, run->irel, i) && q->type != SK_Q_CALCULATE &&
+                !sk_answers_find_at(run->answers, path, q->name))
                 value = strdup(q->default_value);
             break;
         }
         if (st == SK_OK && value)
-            st = put(run, q, value, now_ms, changed, err);
+            st = rt_put(run, q, value, now_ms, changed, err);
         free(value);
         if (st != SK_OK)
             return st;
@@ -386,19 +456,24 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
     const sk_form *f = run->form;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        bool req = false, ro = false;
-        if (run->relevant[i]) {
-            const char *self = sk_answers_get(run->answers, q->name);
-            sk_status st = SK_OK;
-            if (q->required)
-                st = eval_bool(run, q, q->required, "required", self, now_ms, &req, err);
-            if (st == SK_OK && q->read_only)
-                st = eval_bool(run, q, q->read_only, "read_only", self, now_ms, &ro, err);
-            if (st != SK_OK)
-                return st;
+        size_t n = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n; inst++) {
+            rt_enter(run, (int)i, inst);
+            bool req = false, ro = false;
+            if (*rt_flag(run, run->relevant, run->irel, (int)i)) {
+                const char *self = sk_answers_get_at(run->answers, rt_path_of(run, (int)i), q->name);
+                sk_status st = SK_OK;
+                if (q->required)
+                    st = eval_bool(run, q, q->required, "required", self, now_ms, &req, err);
+                if (st == SK_OK && q->read_only)
+                    st = eval_bool(run, q, q->read_only, "read_only", self, now_ms, &ro, err);
+                if (st != SK_OK)
+                    return st;
+            }
+            *rt_flag(run, run->required, run->ireq, (int)i) = req;
+            *rt_flag(run, run->read_only, run->iro, (int)i) = ro;
         }
-        run->required[i] = req;
-        run->read_only[i] = ro;
+        rt_enter(run, -1, 0);
     }
     return SK_OK;
 }
@@ -407,52 +482,75 @@ static sk_status update_flags(sk_run *run, int64_t now_ms, sk_error *err)
  * select_multiple, just those choices), as JavaRosa does since 2019
  * (getodk/javarosa#437): change the region and the district chosen for the
  * old one does not stay behind unseen. */
+/* One select's answer (in the run's current instance) against its filter. */
+static sk_status filter_one(sk_run *run, const sk_question *q, int i, int64_t now_ms,
+                            bool *changed, sk_error *err)
+{
+    const sk_form *f = run->form;
+    rt_at(run, i);
+    const char *cur = sk_answers_get_at(run->answers, rt_path_of(run, i), q->name);
+    if (!cur || !*cur)
+        return SK_OK;
+    const sk_choice_list *l = &f->lists[q->list];
+    size_t *idx = malloc((l->n ? l->n : 1) * sizeof *idx);
+    char *keep = malloc(strlen(cur) + 1);
+    if (!idx || !keep) {
+        free(idx);
+        free(keep);
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory filtering choices");
+    }
+    size_t n = sk_run_choices(run, i, idx, l->n);
+    size_t o = 0;
+    for (const char *p = cur; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        bool offered = false;
+        for (size_t k = 0; k < n && !offered && len; k++)
+            offered = strlen(l->choices[idx[k]].name) == len &&
+                      memcmp(l->choices[idx[k]].name, p, len) == 0;
+        if (offered) {
+            if (o)
+                keep[o++] = ' ';
+            memcpy(keep + o, p, len);
+            o += len;
+        }
+        p += len;
+        if (q->type != SK_Q_SELECT_MULTIPLE)
+            break; /* select_one: the whole value is one name */
+    }
+    keep[o] = '\0';
+    if (q->type != SK_Q_SELECT_MULTIPLE && strcmp(keep, cur) != 0)
+        o = 0; /* "a b" is not a select_one choice even if "a" is */
+    sk_status st = strcmp(keep, cur) == 0 ? SK_OK
+                                          : rt_put(run, q, o ? keep : NULL, now_ms, changed, err);
+    free(idx);
+    free(keep);
+    return st;
+}
+
 static sk_status update_filtered(sk_run *run, int64_t now_ms, bool *changed, sk_error *err)
 {
     const sk_form *f = run->form;
+    size_t saved_inst = run->cur_inst;
     for (size_t i = 0; i < f->n_q; i++) {
         const sk_question *q = &f->q[i];
-        const char *cur = sk_answers_get(run->answers, q->name);
-        if (!q->choice_filter || !cur || !*cur || q->list < 0)
+        if (!q->choice_filter || q->list < 0)
             continue;
-        const sk_choice_list *l = &f->lists[q->list];
-        size_t *idx = malloc((l->n ? l->n : 1) * sizeof *idx);
-        char *keep = malloc(strlen(cur) + 1);
-        if (!idx || !keep) {
-            free(idx);
-            free(keep);
-            return sk_error_set(err, SK_ERR_NOMEM, "out of memory filtering choices");
-        }
-        size_t n = sk_run_choices(run, (int)i, idx, l->n);
-        size_t o = 0;
-        for (const char *p = cur; *p;) {
-            while (*p == ' ')
-                p++;
-            size_t len = strcspn(p, " ");
-            bool offered = false;
-            for (size_t k = 0; k < n && !offered && len; k++)
-                offered = strlen(l->choices[idx[k]].name) == len &&
-                          memcmp(l->choices[idx[k]].name, p, len) == 0;
-            if (offered) {
-                if (o)
-                    keep[o++] = ' ';
-                memcpy(keep + o, p, len);
-                o += len;
+        /* Inside a repeat: each instance's answer against its own filter. */
+        size_t n_inst = (q->repeat >= 0 && !q->is_repeat) ? sk_run_instances(run, q->repeat) : 1;
+        for (size_t inst = 1; inst <= n_inst; inst++) {
+            run->cur_inst = q->repeat >= 0 ? inst : saved_inst;
+            sk_status st = filter_one(run, q, (int)i, now_ms, changed, err);
+            if (st != SK_OK) {
+                run->cur_inst = saved_inst;
+                rt_enter(run, -1, 0);
+                return st;
             }
-            p += len;
-            if (q->type != SK_Q_SELECT_MULTIPLE)
-                break; /* select_one: the whole value is one name */
         }
-        keep[o] = '\0';
-        if (q->type != SK_Q_SELECT_MULTIPLE && strcmp(keep, cur) != 0)
-            o = 0; /* "a b" is not a select_one choice even if "a" is */
-        sk_status st = strcmp(keep, cur) == 0 ? SK_OK
-                                              : put(run, q, o ? keep : NULL, now_ms, changed, err);
-        free(idx);
-        free(keep);
-        if (st != SK_OK)
-            return st;
     }
+    run->cur_inst = saved_inst;
+    rt_enter(run, -1, 0);
     return SK_OK;
 }
 
@@ -463,6 +561,12 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     if (now_ms == 0)
         now_ms = sk_now_ms();
     run->now_ms = now_ms;
+    rt_enter(run, -1, 0);
+    /* Answers read from a record (the report) arrive with their instances:
+     * room for their flags before the first pass reads them. */
+    for (size_t r = 0; r < run->form->n_repeats; r++)
+        if (rt_grow_instances(run, sk_run_instances(run, run->form->repeats[r])) != SK_OK)
+            return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading repeat instances");
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         bool changed = false;
         sk_status st = update_calculations(run, now_ms, &changed, err);
@@ -479,22 +583,33 @@ sk_status sk_run_update(sk_run *run, int64_t now_ms, sk_error *err)
     }
     bool ignored = false;
     sk_status st = update_filled(run, now_ms, true, &ignored, err);
-    return st == SK_OK ? update_flags(run, now_ms, err) : st;
+    if (st == SK_OK)
+        st = update_flags(run, now_ms, err);
+    return st;
 }
 
 bool sk_run_relevant(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->relevant[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->relevant, run->irel, q);
 }
 
 bool sk_run_required(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->required[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->required, run->ireq, q);
 }
 
 bool sk_run_read_only(const sk_run *run, int q)
 {
-    return run && q >= 0 && (size_t)q < run->form->n_q && run->read_only[q];
+    if (!run || q < 0 || (size_t)q >= run->form->n_q)
+        return false;
+    rt_at(run, q);
+    return rt_exists(run, q) && *rt_flag(run, run->read_only, run->iro, q);
 }
 
 static bool is_integer(const char *s)
@@ -554,14 +669,14 @@ static const char *message(const sk_run *run, char *const *texts, const char *fa
 
 bool sk_run_check(const sk_run *run, int q, const char **msg)
 {
-    if (!sk_run_relevant(run, q) || run->read_only[q])
+    if (!sk_run_relevant(run, q) || sk_run_read_only(run, q))
         return true;
     const sk_question *qq = &run->form->q[q];
-    const char *v = sk_answers_get(run->answers, qq->name);
+    const char *v = sk_run_answer(run, q); /* leaves the context at q's instance */
     bool empty = !v || !*v;
     if (qq->type == SK_Q_ACKNOWLEDGE)
         empty = !v || (strcmp(v, "OK") != 0 && strcmp(v, "yes") != 0);
-    if (run->required[q] && empty) {
+    if (*rt_flag(run, run->required, run->ireq, q) && empty) {
         if (msg)
             *msg = message(run, qq->required_message,
                            qq->type == SK_Q_ACKNOWLEDGE ? "Please tick this box to continue."
@@ -622,6 +737,7 @@ size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max)
         return 0;
     const sk_question *qq = &run->form->q[q];
     sk_run *mut = (sk_run *)run; /* the filter's "current choice" is scratch state */
+    rt_at(run, q);
     size_t n = 0;
     for (size_t i = 0; i < list->n && n < max; i++) {
         bool keep = true;
@@ -642,10 +758,10 @@ size_t sk_run_choices(const sk_run *run, int q, size_t *idx, size_t max)
 static bool page_shown(const sk_run *run, int page)
 {
     const sk_page *p = &run->form->pages[page];
-    if (p->group >= 0 && !run->relevant[p->group])
+    if (p->group >= 0 && !sk_run_relevant(run, p->group))
         return false;
     for (size_t i = 0; i < p->n; i++)
-        if (run->relevant[p->q[i]])
+        if (sk_run_relevant(run, p->q[i]))
             return true;
     return false;
 }
@@ -714,7 +830,9 @@ static void append_answer(const sk_run *run, const char *name, char *out, size_t
                           size_t *len)
 {
     int q = sk_form_find(run->form, name);
-    const char *v = sk_answers_get(run->answers, name);
+    if (q >= 0)
+        rt_at(run, q);
+    const char *v = q >= 0 ? rt_lookup((void *)run, name) : NULL;
     if (q < 0 || !v)
         return;
     sk_qtype t = run->form->q[q].type;

@@ -16,6 +16,7 @@ Errors raise SkError subclasses named after the C error codes.
 import hashlib
 import json
 import os
+import re
 import struct
 
 import nacl.bindings as nb
@@ -557,7 +558,8 @@ def _is_int(v):
 
 
 def parse_answers(payload):
-    """Strictly check an answers payload (survey-kiosk/answers v1); returns the dict."""
+    """Strictly check an answers payload (survey-kiosk/answers v2, or v1 which has
+    no repeats); returns the dict."""
     try:
         text = check_string(bytes(payload), "answers payload")
         doc = json.loads(text)
@@ -565,7 +567,7 @@ def parse_answers(payload):
         raise FormatError("answers payload is not JSON: %s" % e) from None
     if not isinstance(doc, dict):
         raise FormatError("answers payload is not a JSON object")
-    if doc.get("format") != "survey-kiosk/answers" or not _is_int(doc.get("v")) or doc["v"] != 1:
+    if doc.get("format") != "survey-kiosk/answers" or not _is_int(doc.get("v")) or doc["v"] not in (1, 2):
         raise FormatError("answers payload: format/v are %r/%r" % (doc.get("format"), doc.get("v")))
     types = {"sitting": (str, type(None)), "form_id": (str, type(None)),
              "form_version": (str, type(None)), "language": (str, type(None))}
@@ -588,23 +590,41 @@ def parse_answers(payload):
         for k in ("changed", "dwell_ms"):
             if k in a and not _is_int(a[k]):
                 raise FormatError("answers payload: answer %s is not an integer" % k)
+        if "repeat" in a and (doc["v"] < 2 or not isinstance(a["repeat"], str) or
+                              not re.fullmatch(r"[^\[\]]+\[[1-9][0-9]{0,9}\]", a["repeat"])):
+            raise FormatError("answers payload: repeat %r" % (a["repeat"],))
     return doc
 
 
 def answers_dict(doc, section=None):
-    return {a["name"]: a["value"] for a in doc["answers"] if section is None or a["section"] == section}
+    """name -> value of the answers outside repeats."""
+    return {a["name"]: a["value"] for a in doc["answers"]
+            if "repeat" not in a and (section is None or a["section"] == section)}
+
+
+def answers_by_instance(doc):
+    """{"household[2]": {name: value}} for the answers inside repeat instances."""
+    out = {}
+    for a in doc["answers"]:
+        if "repeat" in a:
+            out.setdefault(a["repeat"], {})[a["name"]] = a["value"]
+    return out
 
 
 def make_answers(sitting, form_id, form_version, language, started, finished, answers):
-    """answers: list of (name, value, section) or (name, value, section, changed, dwell_ms)."""
+    """answers: list of (name, value, section) or (name, value, section, changed, dwell_ms)
+    or (name, value, section, changed, dwell_ms, repeat) with repeat "household[2]"."""
     items = []
     for a in answers:
         name, value, section = a[:3]
         changed = a[3] if len(a) > 3 else started + 1000
         dwell = a[4] if len(a) > 4 else 1000
-        items.append({"name": name, "value": value, "section": section,
-                      "changed": changed, "dwell_ms": dwell})
-    doc = {"format": "survey-kiosk/answers", "v": 1, "sitting": sitting, "form_id": form_id,
+        item = {"name": name, "value": value, "section": section,
+                "changed": changed, "dwell_ms": dwell}
+        if len(a) > 5 and a[5]:
+            item["repeat"] = a[5]
+        items.append(item)
+    doc = {"format": "survey-kiosk/answers", "v": 2, "sitting": sitting, "form_id": form_id,
            "form_version": form_version, "language": language, "started": started,
            "finished": finished, "answers": items}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
