@@ -76,6 +76,20 @@ typedef struct check_ctx {
     const char *shown; /* the folder as messages name it */
 } check_ctx;
 
+/* 1 when dir/name is a regular file, 0 when not, -1 when out of memory. */
+static int file_in(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    if (!path)
+        return -1;
+    snprintf(path, len, "%s/%s", dir, name);
+    struct stat st;
+    int there = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return there;
+}
+
 static int check_one(void *ctx, const media_use *u)
 {
     check_ctx *k = ctx;
@@ -88,18 +102,14 @@ static int check_one(void *ctx, const media_use *u)
     }
     if (!k->dir)
         return 0;
-    size_t len = strlen(k->dir) + strlen(u->name) + 2;
-    char *path = malloc(len);
-    if (!path)
+    int there = file_in(k->dir, u->name);
+    if (there < 0)
         return -1;
-    snprintf(path, len, "%s/%s", k->dir, u->name);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (!there)
         form_warning(k->c, u->sheet, u->row, 0,
                      "the picture '%s' is not in %s/ beside the form; the label is shown "
                      "without it",
                      u->name, k->shown);
-    free(path);
     return 0;
 }
 
@@ -150,22 +160,18 @@ static void check_data_files(form_ctx *c, const char *dir, const char *shown)
         }
         if (!dir)
             continue;
-        size_t len = strlen(dir) + strlen(f->data_files[i]) + 2;
-        char *path = malloc(len);
-        if (!path) {
+        int there = file_in(dir, f->data_files[i]);
+        if (there < 0) {
             c->nomem = 1;
             return;
         }
-        snprintf(path, len, "%s/%s", dir, f->data_files[i]);
-        struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (!there)
             form_problem(c, "survey", u->row, u->col,
                          "the %s reads instance '%.*s', which is neither a choice list of "
                          "this form nor a file %s in %s/ beside the form; add the list to "
                          "the choices sheet or the CSV file to that folder",
                          u->column, (int)(strlen(f->data_files[i]) - 4), f->data_files[i],
                          f->data_files[i], shown);
-        free(path);
     }
 }
 
@@ -226,18 +232,11 @@ sk_status sk_form_media(const sk_form *form, char ***names, size_t *n, sk_error 
         sk_form_media_free(l.names, l.n);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the form's pictures");
     }
-    for (size_t i = 0; i < form->n_data_files; i++) {
-        char **ns = realloc(l.names, (l.n + 1) * sizeof *ns);
-        char *copy = strdup(form->data_files[i]);
-        if (ns)
-            l.names = ns;
-        if (!ns || !copy) {
-            free(copy);
+    for (size_t i = 0; i < form->n_data_files; i++)
+        if (list_one(&l, &(media_use){form->data_files[i], "survey", 0}) < 0) {
             sk_form_media_free(l.names, l.n);
             return sk_error_set(err, SK_ERR_NOMEM, "out of memory listing the form's files");
         }
-        l.names[l.n++] = copy;
-    }
     *names = l.names;
     *n = l.n;
     return SK_OK;
