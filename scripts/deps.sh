@@ -10,7 +10,7 @@ what=${1:-build}
 pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsqlite3-dev
       libzip-dev libexpat1-dev libjansson-dev libcmocka-dev fonts-dejavu-core
       libreadstat-dev libxlsxwriter-dev
-      libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev"
+      libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev libpq-dev"
 case "$what" in
   build) ;;
   # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)
@@ -18,9 +18,11 @@ case "$what" in
   # a CJK font so Chinese renders and Symbola so emoji do; valgrind checks the
   # unit tests once more; clang and its libFuzzer runtime run the fuzz harnesses
   # (scripts/fuzz.sh); openpyxl, R's haven and the readstat tool read the
-  # exported .xlsx, .sav and .dta back (tests/e2e/sync_formats.py).
+  # exported .xlsx, .sav and .dta back (tests/e2e/sync_formats.py); PostgreSQL's
+  # server runs a throwaway cluster for the central store's tests on PostgreSQL
+  # (scripts/pg-test-cluster.sh).
   test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei fonts-symbola valgrind clang libclang-rt-14-dev
-              python3-openpyxl r-cran-haven readstat" ;;
+              python3-openpyxl r-cran-haven readstat postgresql" ;;
   # Demo: a CJK font for the Chinese version of the example survey, and a
   # font with emoji (Symbola) so answers with emoji are not drawn as boxes.
   demo) pkgs="$pkgs fonts-wqy-microhei fonts-symbola" ;;
