@@ -12,3 +12,12 @@ add_test(NAME test_cstore_sync_cli
                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_cstore>)
 set_tests_properties(test_cstore_sync_cli PROPERTIES
                      ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+# The same tests with every store on PostgreSQL, and PostgreSQL's own
+# (SQLite <-> PostgreSQL merges, open errors, streaming, concurrent merges):
+# needs the throwaway cluster (tests/pg.cmake).
+if(PQ_FOUND AND NOT WIN32 AND NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME test_cstore_pg COMMAND test_cstore --pg)
+  set_tests_properties(test_cstore_pg PROPERTIES TIMEOUT 600
+                       ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+  sk_pg_test(test_cstore_pg)
+endif()
