@@ -521,10 +521,29 @@ static bool same_str(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* The schema a connection's store lives in (search_path); malloc'd or NULL. */
+static char *schema_of(cdb *db)
+{
+    PGresult *r = PQexec(conn(db), "SELECT current_schema()");
+    char *v = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* Same server, database and schema.  When a schema cannot be read, say
+ * "same": refusing a merge is the safe mistake. */
 bool cdb_pg_same(cdb *a, cdb *b)
 {
-    return same_str(PQhost(conn(a)), PQhost(conn(b))) && same_str(PQport(conn(a)), PQport(conn(b))) &&
-           same_str(PQdb(conn(a)), PQdb(conn(b)));
+    if (!same_str(PQhost(conn(a)), PQhost(conn(b))) || !same_str(PQport(conn(a)), PQport(conn(b))) ||
+        !same_str(PQdb(conn(a)), PQdb(conn(b))))
+        return false;
+    char *sa = schema_of(a), *sb = schema_of(b);
+    bool same = !sa || !sb || strcmp(sa, sb) == 0;
+    free(sa);
+    free(sb);
+    return same;
 }
 
 #endif
