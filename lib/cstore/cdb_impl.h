@@ -8,7 +8,8 @@
 
 #include "cdb.h"
 
-#define CDB_MAX_PARAMS 16
+/* PostgreSQL takes up to 65535 parameters; a batched insert uses hundreds. */
+#define CDB_MAX_PARAMS 4096
 
 struct cdb {
     cdb_backend_kind kind;
@@ -38,7 +39,7 @@ struct cdb_stmt {
     /* PostgreSQL */
     char *sql;                /* with $N placeholders */
     int n_params;
-    cdb_param params[CDB_MAX_PARAMS];
+    cdb_param *params;        /* n_params of them */
     bool stream;
     char pg_name[24];         /* prepared statement name once prepared */
     bool prepared;

@@ -216,7 +216,7 @@ sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err)
 sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
 {
     size_t n = strlen(sql);
-    char *out = malloc(2 * n + 1);
+    char *out = malloc(6 * n + 1); /* "?" may become "$4096" */
     if (!out)
         return sk_error_set_at(err, SK_ERR_NOMEM, s->db->name, NULL, 0, NULL,
                                "out of memory preparing a query");
@@ -256,6 +256,12 @@ sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
         return sk_error_set_at(err, SK_ERR_ARG, s->db->name, NULL, 0, NULL,
                                "a query has more than %d parameters", CDB_MAX_PARAMS);
     }
+    s->params = calloc(max ? (size_t)max : 1, sizeof *s->params);
+    if (!s->params) {
+        free(out);
+        return sk_error_set_at(err, SK_ERR_NOMEM, s->db->name, NULL, 0, NULL,
+                               "out of memory preparing a query");
+    }
     s->sql = out;
     s->n_params = max;
     s->stream = flags & CDB_STREAM;
@@ -275,11 +281,35 @@ static bool run(cdb *db, const char *sql)
     return ok;
 }
 
+/* The parameter arrays libpq wants, from the binds. */
+typedef struct pg_args {
+    const char **values;
+    int *lengths, *formats;
+    Oid *types;
+} pg_args;
+
+static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a);
+
 static PGresult *exec_params(cdb_stmt *s, const char *sql)
 {
-    const char *values[CDB_MAX_PARAMS];
-    int lengths[CDB_MAX_PARAMS], formats[CDB_MAX_PARAMS];
-    Oid types[CDB_MAX_PARAMS];
+    size_t n = s->n_params ? (size_t)s->n_params : 1;
+    pg_args a = {malloc(n * sizeof *a.values), malloc(n * sizeof *a.lengths),
+                 malloc(n * sizeof *a.formats), malloc(n * sizeof *a.types)};
+    PGresult *r = NULL;
+    if (a.values && a.lengths && a.formats && a.types)
+        r = exec_args(s, sql, &a);
+    free(a.values);
+    free(a.lengths);
+    free(a.formats);
+    free(a.types);
+    return r; /* NULL: out of memory (PQresultStatus says PGRES_FATAL_ERROR) */
+}
+
+static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a)
+{
+    const char **values = a->values;
+    int *lengths = a->lengths, *formats = a->formats;
+    Oid *types = a->types;
     for (int i = 0; i < s->n_params; i++) {
         const cdb_param *p = &s->params[i];
         values[i] = p->type ? p->ptr : NULL;
@@ -439,6 +469,7 @@ void cdb_pg_finalize(cdb_stmt *s)
          * connection closes: harmless, its name is never reused. */
     }
     free(s->sql);
+    free(s->params);
 }
 
 static bool have_row(cdb_stmt *s, int i)
