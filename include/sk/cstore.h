@@ -31,8 +31,19 @@
 
 typedef struct sk_cstore sk_cstore;
 
-/* Open or create (WAL).  *out set only on success. */
+/* Open or create a store: a SQLite file (WAL), or a PostgreSQL database named
+ * by a libpq URI (postgresql://... or postgres://...; an empty database
+ * becomes a store, one holding other tables is refused).  *out set only on
+ * success.  Errors name the store without its password: SK_ERR_IO (server not
+ * running or unreachable), SK_ERR_AUTH (login refused), SK_ERR_NOTFOUND
+ * (database missing), SK_ERR_FORMAT (not a store), SK_ERR_UNSUPPORTED (a
+ * newer schema, or a build without libpq). */
 sk_status sk_cstore_open(const char *path, sk_cstore **out, sk_error *err);
+/* True when store names a PostgreSQL store (a postgresql:// or postgres:// URI). */
+bool sk_cstore_is_url(const char *store);
+/* The store as messages should show it: a URI without its password (the
+ * userinfo's and password=...).  malloc'd; NULL when out of memory. */
+char *sk_cstore_display_name(const char *store);
 void sk_cstore_close(sk_cstore *cs);  /* NULL is a no-op */
 
 /* The study the store belongs to.  *pinned false (and *out untouched) when

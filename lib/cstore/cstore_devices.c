@@ -36,20 +36,20 @@ static bool all_hex(const char *s, size_t n)
 static sk_status find_ids(sk_cstore *cs, const char *sql, const char *param, device_hex first,
                           int *count, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, sql, &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, param, -1, SQLITE_TRANSIENT);
+    cdb_bind_text(s, 1, param);
     int rc;
     *count = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = cdb_step(s)) == CDB_ROW) {
         if ((*count)++ == 0)
-            snprintf(first, sizeof(device_hex), "%s", (const char *)sqlite3_column_text(s, 0));
+            snprintf(first, sizeof(device_hex), "%s", (const char *)cdb_column_text(s, 0));
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "looking up a device", err);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "looking up a device", err);
     return SK_OK;
 }
 
@@ -79,20 +79,20 @@ sk_status sk_cstore_device_find(sk_cstore *cs, const char *what, char id_out[2 *
         device_hex id;
         sk_hex(fp, SK_DEVICE_ID_SIZE, id);
         /* the id is the fingerprint's first 8 bytes; the other 2 must agree too */
-        sqlite3_stmt *s = NULL;
-        st = cstore_prepare(cs->db, cs->path, "SELECT id FROM devices WHERE id = ?1 AND fp = ?2",
+        cdb_stmt *s = NULL;
+        st = cstore_prepare(cs->db, "SELECT id FROM devices WHERE id = ?1 AND fp = ?2",
                             &s, err);
         if (st != SK_OK)
             return st;
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(s, 2, fp, sizeof fp, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        sqlite3_finalize(s);
-        if (rc == SQLITE_ROW) {
+        cdb_bind_text(s, 1, id);
+        cdb_bind_blob(s, 2, fp, sizeof fp);
+        int rc = cdb_step(s);
+        cdb_finalize(s);
+        if (rc == CDB_ROW) {
             snprintf(found, sizeof found, "%s", id);
             count = 1;
-        } else if (rc != SQLITE_DONE) {
-            return cstore_db_error(cs->db, rc, cs->path, "looking up a device", err);
+        } else if (rc != CDB_DONE) {
+            return cdb_fail(cs->db, "looking up a device", err);
         }
     }
     if (count == 0)
@@ -120,22 +120,23 @@ sk_status sk_cstore_device_add(sk_cstore *cs, const char *fingerprint, const cha
                             SK_LABEL_MAX);
     device_hex id;
     sk_hex(fp, SK_DEVICE_ID_SIZE, id);
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path,
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db,
                                   "INSERT INTO devices(id, pk, fp, label, state, state_ms)"
                                   " VALUES(?1, NULL, ?2, ?3, 1, ?4) ON CONFLICT(id) DO NOTHING",
                                   &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, fp, sizeof fp, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, label, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, sk_now_ms());
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "enrolling a device", err);
-    if (sqlite3_changes(cs->db) == 0)
+    cdb_bind_text(s, 1, id);
+    cdb_bind_blob(s, 2, fp, sizeof fp);
+    cdb_bind_text(s, 3, label);
+    cdb_bind_int64(s, 4, sk_now_ms());
+    int rc = cdb_step(s);
+    int64_t changed = cdb_changes(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "enrolling a device", err);
+    if (changed == 0)
         return sk_error_set(err, SK_ERR_EXISTS,
                             "device %s is known to this store already; 'survey-sync devices "
                             "list' shows its state (accept it with 'devices accept %s')",
@@ -147,21 +148,21 @@ sk_status sk_cstore_device_add(sk_cstore *cs, const char *fingerprint, const cha
 /* The device's state; SK_ERR_NOTFOUND when unknown. */
 static sk_status device_state(sk_cstore *cs, const char *id, int *state, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, "SELECT state FROM devices WHERE id = ?1", &s,
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, "SELECT state FROM devices WHERE id = ?1", &s,
                                   err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *state = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE)
+    cdb_bind_text(s, 1, id);
+    int rc = cdb_step(s);
+    if (rc == CDB_ROW)
+        *state = (int)cdb_column_int64(s, 0);
+    cdb_finalize(s);
+    if (rc == CDB_DONE)
         return sk_error_set(err, SK_ERR_NOTFOUND,
                             "no device %s in this store; 'survey-sync devices list' shows them", id);
-    if (rc != SQLITE_ROW)
-        return cstore_db_error(cs->db, rc, cs->path, "looking up a device", err);
+    if (rc != CDB_ROW)
+        return cdb_fail(cs->db, "looking up a device", err);
     return SK_OK;
 }
 
@@ -169,20 +170,20 @@ static sk_status device_state(sk_cstore *cs, const char *id, int *state, sk_erro
 static sk_status run_id(sk_cstore *cs, const char *sql, const char *id, int64_t num,
                         uint64_t *changes, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, sql, &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_bind_parameter_count(s) >= 2)
-        sqlite3_bind_int64(s, 2, num);
-    int rc = sqlite3_step(s);
-    int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return cstore_db_error(cs->db, rc, cs->path, "changing a device", err);
+    cdb_bind_text(s, 1, id);
+    if (cdb_param_count(s) >= 2)
+        cdb_bind_int64(s, 2, num);
+    int rc = cdb_step(s);
+    int64_t value = rc == CDB_ROW ? cdb_column_int64(s, 0) : cdb_changes(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE && rc != CDB_ROW)
+        return cdb_fail(cs->db, "changing a device", err);
     if (changes)
-        *changes = rc == SQLITE_ROW ? (uint64_t)value : (uint64_t)sqlite3_changes(cs->db);
+        *changes = (uint64_t)value;
     return SK_OK;
 }
 
@@ -194,7 +195,7 @@ static sk_status change(sk_cstore *cs, const char *id, change_fn fn, uint64_t *n
 {
     if (!cs || !id)
         return sk_error_set(err, SK_ERR_ARG, "a device change needs a store and a device id");
-    sk_status st = cstore_exec(cs->db, cs->path, "BEGIN IMMEDIATE", err);
+    sk_status st = cdb_begin(cs->db, CDB_WRITE, err);
     if (st != SK_OK)
         return st;
     int state = 0;
@@ -203,9 +204,9 @@ static sk_status change(sk_cstore *cs, const char *id, change_fn fn, uint64_t *n
     if (st == SK_OK)
         st = fn(cs, id, state, &count, err);
     if (st == SK_OK)
-        st = cstore_exec(cs->db, cs->path, "COMMIT", err);
+        st = cdb_commit(cs->db, err);
     if (st != SK_OK) {
-        cstore_rollback(cs->db);
+        cdb_rollback(cs->db);
         return st;
     }
     if (n)
@@ -265,8 +266,8 @@ static sk_status do_retire(sk_cstore *cs, const char *id, int state, uint64_t *n
                             "rejected instead ('survey-sync devices reject %s')",
                             id, sk_device_state_name(state), id);
     sk_status st = run_id(cs,
-                          "SELECT max(coalesce((SELECT max(seq) FROM records WHERE device = ?1), 0),"
-                          " coalesce((SELECT max(seq) FROM withdrawn_records WHERE device = ?1), 0))",
+                          "SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM records WHERE device = ?1"
+                          " UNION ALL SELECT seq FROM withdrawn_records WHERE device = ?1) AS held",
                           id, 0, n, err);
     if (st == SK_OK)
         st = run_id(cs, "UPDATE devices SET retired_seq = ?2 WHERE id = ?1", id, (int64_t)*n,
@@ -300,19 +301,19 @@ sk_status sk_cstore_note_unreadable(sk_cstore *cs, const uint8_t device_id[SK_DE
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_note_unreadable needs a record and a reason");
     device_hex dev;
     sk_hex(device_id, SK_DEVICE_ID_SIZE, dev);
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path,
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db,
                                   "UPDATE records SET unreadable = ?3 WHERE device = ?1 AND"
                                   " record_id = ?2",
                                   &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, dev, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "noting an unreadable record", err);
+    cdb_bind_text(s, 1, dev);
+    cdb_bind_blob(s, 2, record_id, SK_RECORD_ID_SIZE);
+    cdb_bind_text(s, 3, reason);
+    int rc = cdb_step(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "noting an unreadable record", err);
     return SK_OK;
 }

@@ -1,5 +1,5 @@
 /* cstore_internal.h - what the central store's files share: the handle, the
- * SQLite helpers that turn a failed call into an sk_error, and the one place
+ * database seam (cdb.h), and the one place
  * a record is taken into the store (used by both bundle and store merges).
  *
  * Schema (user_version CSTORE_SCHEMA_VERSION, application_id CSTORE_APP_ID;
@@ -23,36 +23,31 @@
 #ifndef CSTORE_INTERNAL_H
 #define CSTORE_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "cdb.h"
 #include "sk/bundle.h"
 #include "sk/cstore.h"
 
 #define CSTORE_SCHEMA_VERSION 3
 #define CSTORE_APP_ID 0x534b4353 /* "SKCS" */
+/* PostgreSQL: the schema_version row's application marker. */
+#define CSTORE_PG_APP "survey-sync central store"
 
 struct sk_cstore {
-    sqlite3 *db;
-    char *path;
+    cdb *db;
+    char *path;     /* the store as messages name it (a URI without its password) */
+    char *target;   /* the path or URI as given (to connect again, compare) */
 };
 
-/* Map the connection's last error (rc) to an sk_status with a sentence that
- * names `what` was being done and the store's file. */
-sk_status cstore_db_error(sqlite3 *db, int rc, const char *path, const char *what, sk_error *err);
+/* Check that db is a central store this build understands (SQLite:
+ * application id and schema version; PostgreSQL: the schema_version row);
+ * *version (may be NULL) gets its schema version. */
+sk_status cstore_check_schema(cdb *db, int64_t *version, sk_error *err);
 
-/* Prepare sql on db; on failure fill err. */
-sk_status cstore_prepare(sqlite3 *db, const char *path, const char *sql, sqlite3_stmt **out,
-                         sk_error *err);
-
-/* Run SQL without results (BEGIN, COMMIT, pragmas...). */
-sk_status cstore_exec(sqlite3 *db, const char *path, const char *sql, sk_error *err);
-
-/* ROLLBACK, ignoring errors (used on the failure path only). */
-void cstore_rollback(sqlite3 *db);
-
-/* Check that db is a central store this build understands (application id and
- * schema version); `path` names it in the error. */
-sk_status cstore_check_schema(sqlite3 *db, const char *path, sk_error *err);
+/* cdb_prepare of a statement that does not stream. */
+static inline sk_status cstore_prepare(cdb *db, const char *sql, cdb_stmt **out, sk_error *err)
+{
+    return cdb_prepare(db, sql, 0, out, err);
+}
 
 /* The pinned study: *pinned false when none (out untouched). */
 sk_status cstore_study_get(sk_cstore *cs, sk_study_pub *out, bool *pinned, sk_error *err);
@@ -82,7 +77,8 @@ void cstore_verifier_free(cstore_verifier *v);  /* NULL is a no-op */
  * pinned study and the counts for this input. */
 typedef struct cstore_merge {
     sk_cstore *cs;
-    const char *source;      /* the input as the user named it */
+    const char *source;      /* the input as the user named it (a URI without password) */
+    const char *input;       /* the input to open (path or URI) */
     const sk_merge_opts *opts; /* never NULL */
     bool from_store;         /* the input is another central store */
     int64_t import_id;
@@ -91,7 +87,7 @@ typedef struct cstore_merge {
     sk_study_pub study;
     sk_merge_stats stats;
     bool any_withdrawals;    /* false: no record can be withdrawn, skip the lookup */
-    sqlite3_stmt *ins_record, *get_blob, *is_withdrawn, *ins_conflict, *ins_pack;
+    cdb_stmt *ins_record, *get_blob, *is_withdrawn, *ins_conflict, *ins_pack;
     cstore_verifier *verifier;
     sk_progress_fn progress;
     void *user;

@@ -3,6 +3,7 @@
  * has confirmed every streamed byte was the authenticated one. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cstore_internal.h"
@@ -27,23 +28,23 @@ static sk_merge_outcome outcome(const sk_merge_stats *before, const sk_merge_sta
 static sk_status log_upload(cstore_merge *m, const char *device, uint64_t n_records, sk_error *err)
 {
     const sk_upload_note *u = m->opts->upload;
-    sqlite3_stmt *s;
-    sk_status st = cstore_prepare(m->cs->db, m->cs->path,
+    cdb_stmt *s;
+    sk_status st = cstore_prepare(m->cs->db,
                                   "INSERT INTO uploads(device, time_ms, digest, records, added, "
                                   "peer) VALUES (?, ?, ?, ?, ?, ?)",
                                   &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, device, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, m->now_ms);
-    sqlite3_bind_blob(s, 3, u->digest, sizeof u->digest, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, (int64_t)n_records);
-    sqlite3_bind_int64(s, 5, (int64_t)(m->stats.added + m->stats.held));
-    sqlite3_bind_text(s, 6, u->peer ? u->peer : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(m->cs->db, rc, m->cs->path, "logging an upload", err);
+    cdb_bind_text(s, 1, device);
+    cdb_bind_int64(s, 2, m->now_ms);
+    cdb_bind_blob(s, 3, u->digest, sizeof u->digest);
+    cdb_bind_int64(s, 4, (int64_t)n_records);
+    cdb_bind_int64(s, 5, (int64_t)(m->stats.added + m->stats.held));
+    cdb_bind_text(s, 6, u->peer ? u->peer : "");
+    int rc = cdb_step(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(m->cs->db, "logging an upload", err);
     return SK_OK;
 }
 
@@ -90,8 +91,8 @@ static sk_status merge_bundle(cstore_merge *m, const char *path, sk_error *err)
         return st;
     }
     m->total = info.n_records + info.n_packs;
-    sqlite3 *db = m->cs->db;
-    st = cstore_exec(db, m->cs->path, "BEGIN IMMEDIATE", err);
+    cdb *db = m->cs->db;
+    st = cdb_begin(db, CDB_WRITE, err);
     if (st != SK_OK) {
         sk_bundle_reader_abort(r);
         return st;
@@ -120,16 +121,19 @@ static sk_status merge_bundle(cstore_merge *m, const char *path, sk_error *err)
     if (cstore_merge_end(m, st == SK_OK, err) != SK_OK && st == SK_OK)
         st = err ? err->status : SK_ERR_DB;
     if (st == SK_OK)
-        st = cstore_exec(db, m->cs->path, "COMMIT", err);
+        st = cdb_commit(db, err);
     if (st != SK_OK)
-        cstore_rollback(db);
+        cdb_rollback(db);
     return st;
 }
 
-/* 1 when the file starts with SQLite's magic, 0 when not, -1 when it cannot
- * be read (err filled). */
-static int is_sqlite_file(const char *path, sk_error *err)
+/* 1 when the input is a central store (a file that starts with SQLite's
+ * magic, or a postgresql:// URI), 0 when not, -1 when it cannot be read (err
+ * filled). */
+static int is_store(const char *path, sk_error *err)
 {
+    if (cdb_is_url(path))
+        return 1;
     static const char magic[16] = "SQLite format 3";
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -161,16 +165,22 @@ sk_status sk_cstore_merge_with(sk_cstore *cs, const char *input, const sk_merge_
     const char *source = opts->source ? opts->source : input;
     sk_progress_fn progress = opts->progress;
     void *user = opts->user;
-    int kind = is_sqlite_file(input, err);
+    int kind = is_store(input, err);
     if (kind < 0)
         return err ? err->status : SK_ERR_IO;
     if (kind == 1 && opts->bundle_only)
         return sk_error_set_at(err, SK_ERR_FORMAT, source, NULL, 0, NULL,
                                "this is a central store, not a kiosk bundle; only bundles are "
                                "taken here");
-    cstore_merge m = {.cs = cs, .source = kind == 1 ? input : source, .opts = opts, .from_store = kind == 1,
-                      .progress = progress, .user = user};
+    /* A store is named by what it is (a URI without its password), in
+     * messages and in the imports and conflicts it leaves here. */
+    char *shown = kind == 1 ? cdb_display_name(input) : NULL;
+    if (kind == 1 && !shown)
+        return sk_error_set(err, SK_ERR_NOMEM, "out of memory merging a store");
+    cstore_merge m = {.cs = cs, .source = kind == 1 ? shown : source, .input = input, .opts = opts,
+                      .from_store = kind == 1, .progress = progress, .user = user};
     sk_status st = kind ? cstore_merge_store(&m, err) : merge_bundle(&m, input, err);
+    free(shown);
     if (st != SK_OK)
         return st;
     if (progress) /* the end, also when the total was not known */

@@ -27,15 +27,16 @@ typedef struct source_device {
 } source_device;
 
 typedef struct source_db {
-    sqlite3 *db;
-    const char *path;
+    cdb *db;
+    const char *path;        /* its name in messages */
+    const char *target;      /* the path or URI to open */
     source_device *devices;  /* sorted by id */
     size_t n_devices;
 } source_db;
 
-static sk_status src_fail(source_db *src, int rc, sk_error *err)
+static sk_status src_fail(source_db *src, sk_error *err)
 {
-    return cstore_db_error(src->db, rc, src->path, "reading the store to merge", err);
+    return cdb_fail(src->db, "reading the store to merge", err);
 }
 
 static sk_status bad_row(source_db *src, const char *what, sk_error *err)
@@ -46,26 +47,36 @@ static sk_status bad_row(source_db *src, const char *what, sk_error *err)
                            what);
 }
 
-static sk_status open_source(source_db *src, const char *store_path, sk_error *err)
+/* Open the other store read-only, in one snapshot (a read transaction), and
+ * check it is a store of a schema this build reads; a SQLite file must also
+ * pass quick_check. */
+static sk_status open_source(source_db *src, sk_cstore *into, sk_error *err)
 {
-    if (sk_plat_same_file(src->path, store_path))
+    if (!cdb_is_url(src->target) && !cdb_is_url(into->target) &&
+        sk_plat_same_file(src->target, into->target))
         return sk_error_set_at(err, SK_ERR_ARG, src->path, NULL, 0, NULL,
                                "this is the store being merged into; name another file");
-    int rc = sqlite3_open_v2(src->path, &src->db, SQLITE_OPEN_READONLY, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sqlite3_busy_timeout(src->db, 10000);
-    sk_status st = cstore_check_schema(src->db, src->path, err);
+    sk_status st = cdb_open(src->target, src->path, CDB_READONLY, &src->db, err);
     if (st != SK_OK)
         return st;
-    sqlite3_stmt *s = NULL;
-    rc = sqlite3_prepare_v2(src->db, "PRAGMA quick_check", -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    bool ok = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return src_fail(src, rc, err);
+    if (cdb_same_store(src->db, into->db, src->target, into->target))
+        return sk_error_set_at(err, SK_ERR_ARG, src->path, NULL, 0, NULL,
+                               "this is the store being merged into; name another store");
+    st = cdb_begin(src->db, CDB_READ, err);
+    if (st == SK_OK)
+        st = cstore_check_schema(src->db, NULL, err);
+    if (st != SK_OK || cdb_backend(src->db) != CDB_SQLITE)
+        return st;
+    cdb_stmt *s = NULL;
+    st = cstore_prepare(src->db, "PRAGMA quick_check", &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = cdb_step(s);
+    const char *res = rc == CDB_ROW ? cdb_column_text(s, 0) : NULL;
+    bool ok = res && strcmp(res, "ok") == 0;
+    cdb_finalize(s);
+    if (rc != CDB_ROW)
+        return src_fail(src, err);
     if (!ok)
         return sk_error_set_at(err, SK_ERR_FORMAT, src->path, NULL, 0, NULL,
                                "the store is damaged (quick_check failed); merge the bundles "
@@ -73,16 +84,24 @@ static sk_status open_source(source_db *src, const char *store_path, sk_error *e
     return SK_OK;
 }
 
+/* A query on the other store. */
+static sk_status src_prepare(source_db *src, const char *sql, int flags, cdb_stmt **s,
+                             sk_error *err)
+{
+    return cdb_prepare(src->db, sql, flags, s, err);
+}
+
 static sk_status count_records(source_db *src, uint64_t *n, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT count(*) FROM records", -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *n = (uint64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? SK_OK : src_fail(src, rc, err);
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT count(*) FROM records", 0, &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = cdb_step(s);
+    if (rc == CDB_ROW)
+        *n = (uint64_t)cdb_column_int64(s, 0);
+    cdb_finalize(s);
+    return rc == CDB_ROW ? SK_OK : src_fail(src, err);
 }
 
 static int by_id(const void *a, const void *b)
@@ -102,23 +121,21 @@ static const source_device *find_device(const source_db *src, const char *hex)
  * its records are refused one by one, not the whole store. */
 static sk_status copy_devices(cstore_merge *m, source_db *src, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db,
-                                "SELECT id, pk, label FROM devices WHERE pk IS NOT NULL ORDER BY id",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sk_status st = SK_OK;
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT id, pk, label FROM devices WHERE pk IS NOT NULL ORDER BY id", 0, &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = CDB_DONE;
     size_t cap = 0;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        const char *label = (const char *)sqlite3_column_text(s, 2);
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
+        const char *id = cdb_column_text(s, 0);
+        const char *label = cdb_column_text(s, 2);
         uint8_t raw[SK_DEVICE_ID_SIZE], derived[SK_DEVICE_ID_SIZE];
         bool ok = id && label && strlen(id) == 2 * SK_DEVICE_ID_SIZE &&
-                  sk_unhex(id, raw, sizeof raw) == SK_OK && sqlite3_column_bytes(s, 1) == 32 &&
+                  sk_unhex(id, raw, sizeof raw) == SK_OK && cdb_column_bytes(s, 1) == 32 &&
                   strlen(label) <= SK_LABEL_MAX && sk_utf8_valid(label, strlen(label));
         if (ok) { /* the same rule as a bundle: the id belongs to the key */
-            sk_device_id(sqlite3_column_blob(s, 1), derived);
+            sk_device_id(cdb_column_blob(s, 1), derived);
             ok = memcmp(raw, derived, sizeof raw) == 0;
         }
         if (!ok) {
@@ -138,10 +155,10 @@ static sk_status copy_devices(cstore_merge *m, source_db *src, sk_error *err)
         }
         source_device *d = &src->devices[src->n_devices];
         memset(d, 0, sizeof *d);
-        st = cstore_pin_device(m, id, sqlite3_column_blob(s, 1), label, &d->dev, err);
+        st = cstore_pin_device(m, id, cdb_column_blob(s, 1), label, &d->dev, err);
         if (st == SK_ERR_STATE) { /* rejected here */
             snprintf(d->dev.hex, sizeof d->dev.hex, "%s", id);
-            memcpy(d->dev.pk, sqlite3_column_blob(s, 1), 32);
+            memcpy(d->dev.pk, cdb_column_blob(s, 1), 32);
             d->rejected = true;
             if (err)
                 sk_error_clear(err);
@@ -150,25 +167,25 @@ static sk_status copy_devices(cstore_merge *m, source_db *src, sk_error *err)
         if (st == SK_OK)
             src->n_devices++;
     }
-    sqlite3_finalize(s);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = src_fail(src, rc, err);
+    cdb_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = src_fail(src, err);
     return st;
 }
 
 static sk_status copy_packs(cstore_merge *m, source_db *src, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT bytes FROM packs ORDER BY rowid", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sk_status st = SK_OK;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        st = cstore_take_pack(m, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT bytes FROM packs ORDER BY rowid", 0, &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW)
+        st = cstore_take_pack(m, cdb_column_blob(s, 0), (size_t)cdb_column_bytes(s, 0),
                               err);
-    sqlite3_finalize(s);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = src_fail(src, rc, err);
+    cdb_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = src_fail(src, err);
     return st;
 }
 
@@ -177,13 +194,12 @@ static sk_status copy_packs(cstore_merge *m, source_db *src, sk_error *err)
  * so that status counts those numbers. */
 static sk_status copy_withdrawals(cstore_merge *m, source_db *src, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT tag, time_ms, statement FROM withdrawals", -1,
-                                &s, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sk_status st = SK_OK;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT tag, time_ms, statement FROM withdrawals", 0, &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
         uint8_t tag[SK_TAG_SIZE];
         int64_t time_ms = 0;
         if (!m->pinned) {
@@ -192,10 +208,10 @@ static sk_status copy_withdrawals(cstore_merge *m, source_db *src, sk_error *err
                                  "check them with; merge with --study study.pub");
             break;
         }
-        st = sk_withdrawal_verify(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+        st = sk_withdrawal_verify(cdb_column_blob(s, 2), (size_t)cdb_column_bytes(s, 2),
                                   &m->study, tag, &time_ms, err);
-        if (st == SK_OK && (sqlite3_column_bytes(s, 0) != SK_TAG_SIZE ||
-                            memcmp(sqlite3_column_blob(s, 0), tag, SK_TAG_SIZE) != 0))
+        if (st == SK_OK && (cdb_column_bytes(s, 0) != SK_TAG_SIZE ||
+                            memcmp(cdb_column_blob(s, 0), tag, SK_TAG_SIZE) != 0))
             st = sk_error_set(err, SK_ERR_AUTH, "its statement is for another sitting");
         if (st != SK_OK) {
             char why[400];
@@ -207,81 +223,86 @@ static sk_status copy_withdrawals(cstore_merge *m, source_db *src, sk_error *err
             break;
         }
         bool added = false;
-        st = cstore_withdraw_tag(m->cs, tag, time_ms, sqlite3_column_blob(s, 2), NULL, &added,
+        st = cstore_withdraw_tag(m->cs, tag, time_ms, cdb_column_blob(s, 2), NULL, &added,
                                  err);
         m->stats.withdrawals_added += added;
     }
-    sqlite3_finalize(s);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        return src_fail(src, rc, err);
+    cdb_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        return src_fail(src, err);
     if (st != SK_OK)
         return st;
 
-    sqlite3_stmt *ins = NULL;
-    st = cstore_prepare(m->cs->db, m->cs->path,
-                        "INSERT OR IGNORE INTO withdrawn_records(device, record_id, tag, seq, kind,"
+    cdb_stmt *ins = NULL;
+    st = cstore_prepare(m->cs->db,
+                        "INSERT INTO withdrawn_records(device, record_id, tag, seq, kind,"
                         " form_id, form_version) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
-                        " WHERE EXISTS (SELECT 1 FROM withdrawals WHERE tag = ?3)",
+                        " WHERE EXISTS (SELECT 1 FROM withdrawals WHERE tag = ?3)"
+                        " ON CONFLICT DO NOTHING",
                         &ins, err);
     if (st != SK_OK)
         return st;
-    rc = sqlite3_prepare_v2(src->db,
-                            "SELECT device, record_id, tag, seq, kind, form_id, form_version"
-                            " FROM withdrawn_records",
-                            -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(ins);
-        return src_fail(src, rc, err);
+    st = src_prepare(src,
+                     "SELECT device, record_id, tag, seq, kind, form_id, form_version"
+                     " FROM withdrawn_records",
+                     CDB_STREAM, &s, err);
+    if (st != SK_OK) {
+        cdb_finalize(ins);
+        return st;
     }
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        for (int i = 0; i < 7; i++)
-            sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
-        int wrc = sqlite3_step(ins);
-        sqlite3_reset(ins);
-        if (wrc != SQLITE_DONE)
-            st = cstore_db_error(m->cs->db, wrc, m->cs->path, "recording a withdrawal", err);
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
+        /* Copied by type: the two stores may be different databases. */
+        cdb_bind_text(ins, 1, cdb_column_text(s, 0));
+        cdb_bind_blob(ins, 2, cdb_column_blob(s, 1), cdb_column_bytes(s, 1));
+        cdb_bind_blob(ins, 3, cdb_column_blob(s, 2), cdb_column_bytes(s, 2));
+        cdb_bind_int64(ins, 4, cdb_column_int64(s, 3));
+        cdb_bind_int64(ins, 5, cdb_column_int64(s, 4));
+        cdb_bind_text(ins, 6, cdb_column_text(s, 5));
+        cdb_bind_text(ins, 7, cdb_column_text(s, 6));
+        int wrc = cdb_step(ins);
+        cdb_reset(ins);
+        if (wrc != CDB_DONE)
+            st = cdb_fail(m->cs->db, "recording a withdrawal", err);
     }
-    sqlite3_finalize(s);
-    sqlite3_finalize(ins);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = src_fail(src, rc, err);
+    cdb_finalize(s);
+    cdb_finalize(ins);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = src_fail(src, err);
     return st;
 }
 
 /* The record's clear header must say what its row says. */
-static bool header_matches_row(sqlite3_stmt *s, const sk_record_header *h)
+static bool header_matches_row(cdb_stmt *s, const sk_record_header *h)
 {
     char device[2 * SK_DEVICE_ID_SIZE + 1];
     sk_hex(h->device_id, SK_DEVICE_ID_SIZE, device);
-    const char *row_device = (const char *)sqlite3_column_text(s, 7);
-    const char *row_form = (const char *)sqlite3_column_text(s, 4);
-    const char *row_version = (const char *)sqlite3_column_text(s, 5);
-    return sqlite3_column_bytes(s, 0) == SK_RECORD_ID_SIZE &&
-           memcmp(sqlite3_column_blob(s, 0), h->record_id, SK_RECORD_ID_SIZE) == 0 &&
+    const char *row_device = cdb_column_text(s, 7);
+    const char *row_form = cdb_column_text(s, 4);
+    const char *row_version = cdb_column_text(s, 5);
+    return cdb_column_bytes(s, 0) == SK_RECORD_ID_SIZE &&
+           memcmp(cdb_column_blob(s, 0), h->record_id, SK_RECORD_ID_SIZE) == 0 &&
            row_device && strcmp(row_device, device) == 0 &&
-           (uint64_t)sqlite3_column_int64(s, 2) == h->seq && sqlite3_column_int(s, 3) == h->kind &&
+           (uint64_t)cdb_column_int64(s, 2) == h->seq && (int)cdb_column_int64(s, 3) == h->kind &&
            row_form && strcmp(row_form, h->form_id) == 0 && row_version &&
            strcmp(row_version, h->form_version) == 0;
 }
 
 static sk_status copy_records(cstore_merge *m, source_db *src, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db,
-                                "SELECT record_id, device, seq, kind, form_id, form_version, blob,"
-                                " device FROM records ORDER BY device, seq",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sk_status st = SK_OK;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const uint8_t *blob = sqlite3_column_blob(s, 6);
-        size_t len = (size_t)sqlite3_column_bytes(s, 6);
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT record_id, device, seq, kind, form_id, form_version, blob,"
+                                " device FROM records ORDER BY device, seq", CDB_STREAM, &s, err);
+    if (st != SK_OK)
+        return st;
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
+        const uint8_t *blob = cdb_column_blob(s, 6);
+        size_t len = (size_t)cdb_column_bytes(s, 6);
         sk_record_header h;
         st = cstore_check_header(src->path, blob, len, NULL, &h, err);
         if (st == SK_OK && !header_matches_row(s, &h))
             st = bad_row(src, "a record whose header differs from its row", err);
-        const source_device *d = st == SK_OK ? find_device(src, (const char *)sqlite3_column_text(s, 1)) : NULL;
+        const source_device *d = st == SK_OK ? find_device(src, cdb_column_text(s, 1)) : NULL;
         if (st == SK_OK && !d)
             st = bad_row(src, "a record of a device it does not list", err);
         if (st == SK_OK && d->rejected)
@@ -291,52 +312,52 @@ static sk_status copy_records(cstore_merge *m, source_db *src, sk_error *err)
         if (st == SK_OK)
             cstore_merge_tick(m);
     }
-    sqlite3_finalize(s);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = src_fail(src, rc, err);
+    cdb_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = src_fail(src, err);
     return st;
 }
 
 /* Conflicts it kept aside stay listed here, with their original source. */
 static sk_status copy_conflicts(cstore_merge *m, source_db *src, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(src->db, "SELECT record_id, source, blob, device FROM conflicts",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return src_fail(src, rc, err);
-    sk_status st = SK_OK;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *source = (const char *)sqlite3_column_text(s, 1);
-        const uint8_t *blob = sqlite3_column_blob(s, 2);
-        size_t len = (size_t)sqlite3_column_bytes(s, 2);
-        const source_device *d = find_device(src, (const char *)sqlite3_column_text(s, 3));
+    cdb_stmt *s = NULL;
+    sk_status st = src_prepare(src, "SELECT record_id, source, blob, device FROM conflicts", CDB_STREAM, &s,
+                               err);
+    if (st != SK_OK)
+        return st;
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
+        const char *source = cdb_column_text(s, 1);
+        const uint8_t *blob = cdb_column_blob(s, 2);
+        size_t len = (size_t)cdb_column_bytes(s, 2);
+        const source_device *d = find_device(src, cdb_column_text(s, 3));
         sk_record_header h;
-        if (sqlite3_column_bytes(s, 0) != SK_RECORD_ID_SIZE || !source || !d ||
+        if (cdb_column_bytes(s, 0) != SK_RECORD_ID_SIZE || !source || !d ||
             sk_record_header_parse(blob, len, &h, NULL) != SK_OK ||
-            memcmp(h.record_id, sqlite3_column_blob(s, 0), SK_RECORD_ID_SIZE) != 0)
+            memcmp(h.record_id, cdb_column_blob(s, 0), SK_RECORD_ID_SIZE) != 0)
             st = bad_row(src, "a conflicting copy that is not a record of the device it names", err);
         else if (sk_record_verify(blob, len, d->dev.pk, NULL) != SK_OK)
             st = bad_row(src, "a conflicting record without its device's signature", err);
         else if (!d->rejected)
             st = cstore_take_conflict(m, d->dev.hex, h.record_id, source, blob, len, false, err);
     }
-    sqlite3_finalize(s);
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = src_fail(src, rc, err);
+    cdb_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = src_fail(src, err);
     return st;
 }
 
 sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
 {
-    source_db src = {.path = m->source};
-    sk_status st = open_source(&src, m->cs->path, err);
+    source_db src = {.path = m->source, .target = m->input};
+    sk_status st = open_source(&src, m->cs, err);
     if (st == SK_OK)
         st = count_records(&src, &m->total, err);
     if (st == SK_OK)
-        st = cstore_exec(m->cs->db, m->cs->path, "BEGIN IMMEDIATE", err);
+        st = cdb_begin(m->cs->db, CDB_WRITE, err);
     if (st != SK_OK) {
-        sqlite3_close_v2(src.db);
+        cdb_close(src.db);
         return st;
     }
     st = cstore_merge_begin(m, err);
@@ -355,10 +376,11 @@ sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
     if (cstore_merge_end(m, st == SK_OK, err) != SK_OK && st == SK_OK)
         st = err ? err->status : SK_ERR_DB;
     if (st == SK_OK)
-        st = cstore_exec(m->cs->db, m->cs->path, "COMMIT", err);
+        st = cdb_commit(m->cs->db, err);
     if (st != SK_OK)
-        cstore_rollback(m->cs->db);
-    sqlite3_close_v2(src.db);
+        cdb_rollback(m->cs->db);
+    cdb_rollback(src.db); /* the read snapshot */
+    cdb_close(src.db);
     free(src.devices);
     return st;
 }

@@ -6,9 +6,9 @@
 
 #include "cstore_internal.h"
 
-static void copy_text(char *dst, size_t size, const unsigned char *src)
+static void copy_text(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? (const char *)src : "");
+    snprintf(dst, size, "%s", src ? src : "");
 }
 
 void sk_cstore_forms_free(sk_cstore_form *forms, size_t n)
@@ -45,8 +45,8 @@ sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_fo
     }
     char fp[SK_FINGERPRINT_SIZE];
     sk_study_fingerprint(&want, fp);
-    sqlite3_stmt *s = NULL;
-    st = cstore_prepare(cs->db, cs->path,
+    cdb_stmt *s = NULL;
+    st = cstore_prepare(cs->db,
                         "SELECT form_id, form_version, bytes FROM packs p"
                         " WHERE study_fp = ?1 AND rowid = (SELECT min(rowid) FROM packs q"
                         "   WHERE q.form_id = p.form_id AND q.form_version = p.form_version"
@@ -55,11 +55,11 @@ sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_fo
                         &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, fp, -1, SQLITE_TRANSIENT);
+    cdb_bind_text(s, 1, fp);
     sk_cstore_form *forms = NULL;
     size_t count = 0, cap = 0;
-    int rc = SQLITE_DONE;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
         if (count == cap) {
             size_t ncap = cap ? 2 * cap : 8;
             sk_cstore_form *grown = realloc(forms, ncap * sizeof *grown);
@@ -72,9 +72,9 @@ sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_fo
         }
         sk_cstore_form *f = &forms[count];
         memset(f, 0, sizeof *f);
-        copy_text(f->form_id, sizeof f->form_id, sqlite3_column_text(s, 0));
-        copy_text(f->form_version, sizeof f->form_version, sqlite3_column_text(s, 1));
-        st = sk_pack_parse(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2), &f->pack,
+        copy_text(f->form_id, sizeof f->form_id, cdb_column_text(s, 0));
+        copy_text(f->form_version, sizeof f->form_version, cdb_column_text(s, 1));
+        st = sk_pack_parse(cdb_column_blob(s, 2), (size_t)cdb_column_bytes(s, 2), &f->pack,
                            err);
         if (st == SK_OK && memcmp(&f->pack->study, &want, sizeof want) != 0) {
             sk_pack_free(f->pack);
@@ -85,9 +85,9 @@ sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_fo
         else
             sk_error_set_file(err, cs->path);
     }
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "listing the forms", err);
-    sqlite3_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = cdb_fail(cs->db, "listing the forms", err);
+    cdb_finalize(s);
     if (st != SK_OK) {
         sk_cstore_forms_free(forms, count);
         return st;
@@ -111,18 +111,20 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
                               : "SELECT blob FROM records"
                                 " WHERE device IN (SELECT id FROM devices WHERE state IN (1, 3))"
                                 " ORDER BY device, seq";
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
+    /* Streamed: on PostgreSQL a cursor read in batches, so memory stays flat;
+     * fn may run other statements meanwhile (sk_cstore_note_unreadable). */
+    cdb_stmt *s = NULL;
+    sk_status st = cdb_prepare(cs->db, sql, CDB_STREAM, &s, err);
     if (st != SK_OK)
         return st;
     if (form_id) {
-        sqlite3_bind_text(s, 1, form_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, form_version, -1, SQLITE_STATIC);
+        cdb_bind_text(s, 1, form_id);
+        cdb_bind_text(s, 2, form_version);
     }
-    int rc = SQLITE_DONE;
-    while (st == SK_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const uint8_t *blob = sqlite3_column_blob(s, 0);
-        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(s)) == CDB_ROW) {
+        const uint8_t *blob = cdb_column_blob(s, 0);
+        size_t len = (size_t)cdb_column_bytes(s, 0);
         sk_record_header h;
         st = sk_record_header_parse(blob, len, &h, err);
         if (st != SK_OK) {
@@ -137,9 +139,9 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
                      : sk_error_set(err, SK_ERR_STATE, "reading the records was stopped");
         }
     }
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "reading the records", err);
-    sqlite3_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = cdb_fail(cs->db, "reading the records", err);
+    cdb_finalize(s);
     return st;
 }
 
@@ -147,8 +149,8 @@ sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_er
 {
     if (!cs || !out || !n)
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_conflicts needs a store and out pointers");
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path,
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db,
                                   "SELECT record_id, source, device FROM conflicts"
                                   " ORDER BY time_ms, id",
                                   &s, err);
@@ -156,8 +158,8 @@ sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_er
         return st;
     sk_conflict *list = NULL;
     size_t count = 0, cap = 0;
-    int rc = SQLITE_DONE;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int rc = CDB_DONE;
+    while ((rc = cdb_step(s)) == CDB_ROW) {
         if (count == cap) {
             size_t ncap = cap ? 2 * cap : 8;
             sk_conflict *grown = realloc(list, ncap * sizeof *grown);
@@ -170,14 +172,14 @@ sk_status sk_cstore_conflicts(sk_cstore *cs, sk_conflict **out, size_t *n, sk_er
         }
         sk_conflict *c = &list[count++];
         memset(c, 0, sizeof *c);
-        if (sqlite3_column_bytes(s, 0) == SK_RECORD_ID_SIZE)
-            sk_hex(sqlite3_column_blob(s, 0), SK_RECORD_ID_SIZE, c->record_id);
-        copy_text(c->source, sizeof c->source, sqlite3_column_text(s, 1));
-        copy_text(c->device_id, sizeof c->device_id, sqlite3_column_text(s, 2));
+        if (cdb_column_bytes(s, 0) == SK_RECORD_ID_SIZE)
+            sk_hex(cdb_column_blob(s, 0), SK_RECORD_ID_SIZE, c->record_id);
+        copy_text(c->source, sizeof c->source, cdb_column_text(s, 1));
+        copy_text(c->device_id, sizeof c->device_id, cdb_column_text(s, 2));
     }
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "listing the conflicts", err);
-    sqlite3_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = cdb_fail(cs->db, "listing the conflicts", err);
+    cdb_finalize(s);
     if (st != SK_OK) {
         free(list);
         return st;

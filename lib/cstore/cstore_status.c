@@ -16,8 +16,10 @@
 
 static const char *const sql_rows =
     "WITH counts AS ("
-    "  SELECT form_id, form_version, device, sum(kind = 2) AS fin, sum(kind = 1) AS cons,"
-    "         sum(kind = 3) AS inc, sum(kind = 4) AS decl, 0 AS wd"
+    "  SELECT form_id, form_version, device, sum(CASE WHEN kind = 2 THEN 1 ELSE 0 END) AS fin,"
+    "         sum(CASE WHEN kind = 1 THEN 1 ELSE 0 END) AS cons,"
+    "         sum(CASE WHEN kind = 3 THEN 1 ELSE 0 END) AS inc,"
+    "         sum(CASE WHEN kind = 4 THEN 1 ELSE 0 END) AS decl, 0 AS wd"
     "  FROM records WHERE device IN (SELECT id FROM devices WHERE state IN (1, 3))"
     "  GROUP BY form_id, form_version, device"
     "  UNION ALL"
@@ -30,18 +32,19 @@ static const char *const sql_rows =
     ")"
     "SELECT coalesce((SELECT min(study_fp) FROM packs p WHERE p.form_id = c.form_id"
     "                 AND p.form_version = c.form_version), '') AS study,"
-    "  c.form_id, c.form_version, c.device, coalesce(d.label, ''),"
-    "  sum(fin), sum(cons), sum(inc), sum(decl), sum(wd),"
+    "  c.form_id, c.form_version, c.device, coalesce(max(d.label), ''),"
+    "  CAST(sum(fin) AS BIGINT), CAST(sum(cons) AS BIGINT), CAST(sum(inc) AS BIGINT),"
+    "  CAST(sum(decl) AS BIGINT), CAST(sum(wd) AS BIGINT),"
     "  coalesce((SELECT n FROM conf WHERE conf.form_id = c.form_id"
     "            AND conf.form_version = c.form_version AND conf.device = c.device), 0),"
-    "  coalesce(d.last_import_ms, 0)"
+    "  coalesce(max(d.last_import_ms), 0)"
     " FROM counts c LEFT JOIN devices d ON d.id = c.device"
     " GROUP BY c.form_id, c.form_version, c.device"
     " ORDER BY study, c.form_id, c.form_version, c.device";
 
-static void copy_text(char *dst, size_t size, const unsigned char *src)
+static void copy_text(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? (const char *)src : "");
+    snprintf(dst, size, "%s", src ? src : "");
 }
 
 /* Append to a growable array of n items of size sz. */
@@ -58,13 +61,13 @@ static void *grow(void *items, size_t *cap, size_t n, size_t sz)
 
 static sk_status read_rows(sk_cstore *cs, sk_cstore_status *st_out, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, sql_rows, &s, err);
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, sql_rows, &s, err);
     if (st != SK_OK)
         return st;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = cdb_step(s)) == CDB_ROW) {
         sk_status_row *rows = grow(st_out->rows, &cap, st_out->n_rows, sizeof *rows);
         if (!rows) {
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the status");
@@ -73,22 +76,22 @@ static sk_status read_rows(sk_cstore *cs, sk_cstore_status *st_out, sk_error *er
         st_out->rows = rows;
         sk_status_row *r = &rows[st_out->n_rows++];
         memset(r, 0, sizeof *r);
-        copy_text(r->study_fp, sizeof r->study_fp, sqlite3_column_text(s, 0));
-        copy_text(r->form_id, sizeof r->form_id, sqlite3_column_text(s, 1));
-        copy_text(r->form_version, sizeof r->form_version, sqlite3_column_text(s, 2));
-        copy_text(r->device_id, sizeof r->device_id, sqlite3_column_text(s, 3));
-        copy_text(r->device_label, sizeof r->device_label, sqlite3_column_text(s, 4));
-        r->finished = (uint64_t)sqlite3_column_int64(s, 5);
-        r->consents = (uint64_t)sqlite3_column_int64(s, 6);
-        r->incomplete = (uint64_t)sqlite3_column_int64(s, 7);
-        r->declined = (uint64_t)sqlite3_column_int64(s, 8);
-        r->withdrawn = (uint64_t)sqlite3_column_int64(s, 9);
-        r->conflicts = (uint64_t)sqlite3_column_int64(s, 10);
-        r->last_import_ms = sqlite3_column_int64(s, 11);
+        copy_text(r->study_fp, sizeof r->study_fp, cdb_column_text(s, 0));
+        copy_text(r->form_id, sizeof r->form_id, cdb_column_text(s, 1));
+        copy_text(r->form_version, sizeof r->form_version, cdb_column_text(s, 2));
+        copy_text(r->device_id, sizeof r->device_id, cdb_column_text(s, 3));
+        copy_text(r->device_label, sizeof r->device_label, cdb_column_text(s, 4));
+        r->finished = (uint64_t)cdb_column_int64(s, 5);
+        r->consents = (uint64_t)cdb_column_int64(s, 6);
+        r->incomplete = (uint64_t)cdb_column_int64(s, 7);
+        r->declined = (uint64_t)cdb_column_int64(s, 8);
+        r->withdrawn = (uint64_t)cdb_column_int64(s, 9);
+        r->conflicts = (uint64_t)cdb_column_int64(s, 10);
+        r->last_import_ms = cdb_column_int64(s, 11);
     }
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "reading the status", err);
-    sqlite3_finalize(s);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = cdb_fail(cs->db, "reading the status", err);
+    cdb_finalize(s);
     return st;
 }
 
@@ -109,7 +112,7 @@ static bool range_add(range_list *l, uint64_t first, uint64_t last)
 
 /* One ordered stream of a device's sequence numbers. */
 typedef struct seq_stream {
-    sqlite3_stmt *s;
+    cdb_stmt *s;
     bool has;
     uint64_t value;
     int rc;
@@ -117,19 +120,19 @@ typedef struct seq_stream {
 
 static void stream_next(seq_stream *q)
 {
-    q->rc = sqlite3_step(q->s);
-    q->has = q->rc == SQLITE_ROW;
+    q->rc = cdb_step(q->s);
+    q->has = q->rc == CDB_ROW;
     if (q->has)
-        q->value = (uint64_t)sqlite3_column_int64(q->s, 0);
+        q->value = (uint64_t)cdb_column_int64(q->s, 0);
 }
 
 /* Merge the held and withdrawn numbers of one device into ranges. */
-static sk_status device_ranges(sk_cstore *cs, sqlite3_stmt *held_q, sqlite3_stmt *gone_q,
+static sk_status device_ranges(sk_cstore *cs, cdb_stmt *held_q, cdb_stmt *gone_q,
                                sk_device_seq *d, sk_error *err)
 {
     seq_stream a = {.s = held_q}, b = {.s = gone_q};
-    sqlite3_bind_text(held_q, 1, d->device_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(gone_q, 1, d->device_id, -1, SQLITE_STATIC);
+    cdb_bind_text(held_q, 1, d->device_id);
+    cdb_bind_text(gone_q, 1, d->device_id);
     stream_next(&a);
     stream_next(&b);
     range_list held = {0}, missing = {0};
@@ -158,14 +161,14 @@ static sk_status device_ranges(sk_cstore *cs, sqlite3_stmt *held_q, sqlite3_stmt
             ok = range_add(&missing, next, held.items[i].first - 1);
         next = held.items[i].last + 1;
     }
-    int rc = a.rc != SQLITE_DONE ? a.rc : b.rc;
-    sqlite3_reset(held_q);
-    sqlite3_reset(gone_q);
+    int rc = a.rc != CDB_DONE ? a.rc : b.rc;
+    cdb_reset(held_q);
+    cdb_reset(gone_q);
     sk_status st = SK_OK;
     if (!ok)
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the sequence ranges");
-    else if (rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "reading the sequence ranges", err);
+    else if (rc != CDB_DONE)
+        st = cdb_fail(cs->db, "reading the sequence ranges", err);
     d->held = held.items;
     d->n_held = held.n;
     d->missing = missing.items;
@@ -175,24 +178,22 @@ static sk_status device_ranges(sk_cstore *cs, sqlite3_stmt *held_q, sqlite3_stmt
 
 static sk_status read_devices(sk_cstore *cs, sk_cstore_status *out, sk_error *err)
 {
-    sqlite3_stmt *dev = NULL, *held = NULL, *gone = NULL;
-    sk_status st = cstore_prepare(
-        cs->db, cs->path,
+    cdb_stmt *dev = NULL, *held = NULL, *gone = NULL;
+    sk_status st = cstore_prepare(cs->db,
         "SELECT id, label, pk, state, coalesce(retired_seq, 0),"
         " (SELECT count(*) FROM records r WHERE r.device = d.id AND d.state NOT IN (1, 3)),"
         " (SELECT count(*) FROM records r WHERE r.device = d.id AND r.unreadable IS NOT NULL)"
         " FROM devices d ORDER BY id",
         &dev, err);
     if (st == SK_OK)
-        st = cstore_prepare(cs->db, cs->path,
-                            "SELECT seq FROM records WHERE device = ?1 ORDER BY seq", &held, err);
+        st = cdb_prepare(cs->db, "SELECT seq FROM records WHERE device = ?1 ORDER BY seq",
+                         CDB_STREAM, &held, err);
     if (st == SK_OK)
-        st = cstore_prepare(cs->db, cs->path,
-                            "SELECT seq FROM withdrawn_records WHERE device = ?1 ORDER BY seq",
-                            &gone, err);
+        st = cdb_prepare(cs->db, "SELECT seq FROM withdrawn_records WHERE device = ?1 ORDER BY seq",
+                         CDB_STREAM, &gone, err);
     size_t cap = 0;
-    int rc = SQLITE_DONE;
-    while (st == SK_OK && (rc = sqlite3_step(dev)) == SQLITE_ROW) {
+    int rc = CDB_DONE;
+    while (st == SK_OK && (rc = cdb_step(dev)) == CDB_ROW) {
         sk_device_seq *devs = grow(out->devices, &cap, out->n_devices, sizeof *devs);
         if (!devs) {
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the devices");
@@ -201,36 +202,36 @@ static sk_status read_devices(sk_cstore *cs, sk_cstore_status *out, sk_error *er
         out->devices = devs;
         sk_device_seq *d = &devs[out->n_devices++];
         memset(d, 0, sizeof *d);
-        copy_text(d->device_id, sizeof d->device_id, sqlite3_column_text(dev, 0));
-        copy_text(d->device_label, sizeof d->device_label, sqlite3_column_text(dev, 1));
-        if (sqlite3_column_bytes(dev, 2) == 32)
-            sk_device_fingerprint(sqlite3_column_blob(dev, 2), d->fingerprint);
-        d->state = sqlite3_column_int(dev, 3);
-        d->retired_seq = (uint64_t)sqlite3_column_int64(dev, 4);
-        d->quarantined = (uint64_t)sqlite3_column_int64(dev, 5);
-        d->unreadable = (uint64_t)sqlite3_column_int64(dev, 6);
+        copy_text(d->device_id, sizeof d->device_id, cdb_column_text(dev, 0));
+        copy_text(d->device_label, sizeof d->device_label, cdb_column_text(dev, 1));
+        if (cdb_column_bytes(dev, 2) == 32)
+            sk_device_fingerprint(cdb_column_blob(dev, 2), d->fingerprint);
+        d->state = (int)cdb_column_int64(dev, 3);
+        d->retired_seq = (uint64_t)cdb_column_int64(dev, 4);
+        d->quarantined = (uint64_t)cdb_column_int64(dev, 5);
+        d->unreadable = (uint64_t)cdb_column_int64(dev, 6);
         st = device_ranges(cs, held, gone, d, err);
     }
-    if (st == SK_OK && rc != SQLITE_DONE)
-        st = cstore_db_error(cs->db, rc, cs->path, "reading the devices", err);
-    sqlite3_finalize(dev);
-    sqlite3_finalize(held);
-    sqlite3_finalize(gone);
+    if (st == SK_OK && rc != CDB_DONE)
+        st = cdb_fail(cs->db, "reading the devices", err);
+    cdb_finalize(dev);
+    cdb_finalize(held);
+    cdb_finalize(gone);
     return st;
 }
 
 static sk_status count_withdrawals(sk_cstore *cs, uint64_t *n, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, "SELECT count(*) FROM withdrawals", &s, err);
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, "SELECT count(*) FROM withdrawals", &s, err);
     if (st != SK_OK)
         return st;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *n = (uint64_t)sqlite3_column_int64(s, 0);
+    int rc = cdb_step(s);
+    if (rc == CDB_ROW)
+        *n = (uint64_t)cdb_column_int64(s, 0);
     else
-        st = cstore_db_error(cs->db, rc, cs->path, "counting withdrawals", err);
-    sqlite3_finalize(s);
+        st = cdb_fail(cs->db, "counting withdrawals", err);
+    cdb_finalize(s);
     return st;
 }
 
@@ -251,10 +252,10 @@ void sk_cstore_status_free(sk_cstore_status *st)
 /* Uploads per device, most recent first. */
 static sk_status read_uploads(sk_cstore *cs, sk_cstore_status *res, sk_error *err)
 {
-    sqlite3_stmt *s;
-    sk_status st = cstore_prepare(cs->db, cs->path,
-                                  "SELECT u.device, COALESCE(d.label, ''), COUNT(*), "
-                                  "SUM(u.records), SUM(u.added), MAX(u.time_ms) FROM uploads u "
+    cdb_stmt *s;
+    sk_status st = cstore_prepare(cs->db,
+                                  "SELECT u.device, COALESCE(MAX(d.label), ''), COUNT(*), "
+                                  "CAST(SUM(u.records) AS BIGINT), CAST(SUM(u.added) AS BIGINT), MAX(u.time_ms) FROM uploads u "
                                   "LEFT JOIN devices d ON d.id = u.device GROUP BY u.device "
                                   "ORDER BY MAX(u.time_ms) DESC, u.device",
                                   &s, err);
@@ -262,12 +263,12 @@ static sk_status read_uploads(sk_cstore *cs, sk_cstore_status *res, sk_error *er
         return st;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = cdb_step(s)) == CDB_ROW) {
         if (res->n_uploads == cap) {
             size_t ncap = cap ? 2 * cap : 8;
             sk_upload_row *p = realloc(res->uploads, ncap * sizeof *p);
             if (!p) {
-                sqlite3_finalize(s);
+                cdb_finalize(s);
                 return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading uploads");
             }
             res->uploads = p;
@@ -275,17 +276,17 @@ static sk_status read_uploads(sk_cstore *cs, sk_cstore_status *res, sk_error *er
         }
         sk_upload_row *u = &res->uploads[res->n_uploads++];
         memset(u, 0, sizeof *u);
-        snprintf(u->device_id, sizeof u->device_id, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(u->device_id, sizeof u->device_id, "%s", (const char *)cdb_column_text(s, 0));
         snprintf(u->device_label, sizeof u->device_label, "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-        u->uploads = (uint64_t)sqlite3_column_int64(s, 2);
-        u->records = (uint64_t)sqlite3_column_int64(s, 3);
-        u->added = (uint64_t)sqlite3_column_int64(s, 4);
-        u->last_ms = sqlite3_column_int64(s, 5);
+                 (const char *)cdb_column_text(s, 1));
+        u->uploads = (uint64_t)cdb_column_int64(s, 2);
+        u->records = (uint64_t)cdb_column_int64(s, 3);
+        u->added = (uint64_t)cdb_column_int64(s, 4);
+        u->last_ms = cdb_column_int64(s, 5);
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "reading uploads", err);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "reading uploads", err);
     return SK_OK;
 }
 
@@ -296,7 +297,7 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
                             "sk_cstore_status_get needs a store and an out pointer");
     sk_cstore_status res = {0};
     /* One read transaction so the rows and ranges describe the same moment. */
-    sk_status st = cstore_exec(cs->db, cs->path, "BEGIN", err);
+    sk_status st = cdb_begin(cs->db, CDB_READ, err);
     if (st != SK_OK)
         return st;
     sk_study_pub study;
@@ -311,7 +312,7 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
         st = count_withdrawals(cs, &res.n_withdrawals, err);
     if (st == SK_OK)
         st = read_uploads(cs, &res, err);
-    cstore_rollback(cs->db);
+    cdb_rollback(cs->db);
     if (st != SK_OK) {
         sk_cstore_status_free(&res);
         return st;

@@ -10,27 +10,27 @@
 
 sk_status cstore_study_get(sk_cstore *cs, sk_study_pub *out, bool *pinned, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, "SELECT value FROM meta WHERE key = 'study'",
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, "SELECT value FROM meta WHERE key = 'study'",
                                   &s, err);
     if (st != SK_OK)
         return st;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 64) {
-        const uint8_t *v = sqlite3_column_blob(s, 0);
+    int rc = cdb_step(s);
+    if (rc == CDB_ROW && cdb_column_bytes(s, 0) == 64) {
+        const uint8_t *v = cdb_column_blob(s, 0);
         memcpy(out->box_pk, v, 32);
         memcpy(out->sign_pk, v + 32, 32);
         *pinned = true;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == CDB_DONE) {
         *pinned = false;
-    } else if (rc == SQLITE_ROW) {
+    } else if (rc == CDB_ROW) {
         st = sk_error_set_at(err, SK_ERR_FORMAT, cs->path, NULL, 0, NULL,
                              "the store's pinned study is damaged; restore the store from a "
                              "backup");
     } else {
-        st = cstore_db_error(cs->db, rc, cs->path, "reading the store's study", err);
+        st = cdb_fail(cs->db, "reading the store's study", err);
     }
-    sqlite3_finalize(s);
+    cdb_finalize(s);
     return st;
 }
 
@@ -39,16 +39,16 @@ sk_status cstore_study_set(sk_cstore *cs, const sk_study_pub *study, sk_error *e
     uint8_t v[64];
     memcpy(v, study->box_pk, 32);
     memcpy(v + 32, study->sign_pk, 32);
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path,
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db,
                                   "INSERT INTO meta(key, value) VALUES('study', ?1)", &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_blob(s, 1, v, sizeof v, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "pinning the store's study", err);
+    cdb_bind_blob(s, 1, v, sizeof v);
+    int rc = cdb_step(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "pinning the store's study", err);
     return SK_OK;
 }
 
@@ -71,7 +71,7 @@ sk_status sk_cstore_pin_study(sk_cstore *cs, const sk_study_pub *study, sk_error
 {
     if (!cs || !study)
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_pin_study needs a store and a study");
-    sk_status st = cstore_exec(cs->db, cs->path, "BEGIN IMMEDIATE", err);
+    sk_status st = cdb_begin(cs->db, CDB_WRITE, err);
     if (st != SK_OK)
         return st;
     sk_study_pub have;
@@ -89,8 +89,8 @@ sk_status sk_cstore_pin_study(sk_cstore *cs, const sk_study_pub *study, sk_error
     if (st == SK_OK && !pinned)
         st = cstore_study_set(cs, study, err);
     if (st == SK_OK)
-        st = cstore_exec(cs->db, cs->path, "COMMIT", err);
+        st = cdb_commit(cs->db, err);
     if (st != SK_OK)
-        cstore_rollback(cs->db);
+        cdb_rollback(cs->db);
     return st;
 }

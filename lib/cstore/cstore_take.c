@@ -18,15 +18,15 @@ static const char *const sql_get_blob =
     "SELECT blob FROM records WHERE device = ?2 AND record_id = ?1";
 static const char *const sql_is_withdrawn = "SELECT 1 FROM withdrawals WHERE tag = ?1";
 static const char *const sql_ins_conflict =
-    "INSERT OR IGNORE INTO conflicts(record_id, source, blob, blob_hash, time_ms, device)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO conflicts(record_id, source, blob, blob_hash, time_ms, device)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 static const char *const sql_ins_pack =
-    "INSERT OR IGNORE INTO packs(digest, study_fp, form_id, form_version, bytes, import_id)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO packs(digest, study_fp, form_id, form_version, bytes, import_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 
-static sk_status db_fail(cstore_merge *m, int rc, const char *what, sk_error *err)
+static sk_status db_fail(cstore_merge *m, const char *what, sk_error *err)
 {
-    return cstore_db_error(m->cs->db, rc, m->cs->path, what, err);
+    return cdb_fail(m->cs->db, what, err);
 }
 
 void cstore_format_time(int64_t ms, char *out, size_t size)
@@ -40,37 +40,40 @@ void cstore_format_time(int64_t ms, char *out, size_t size)
 
 sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
 {
-    sqlite3 *db = m->cs->db;
-    const char *path = m->cs->path;
+    cdb *db = m->cs->db;
     m->now_ms = sk_now_ms();
     sk_status st = cstore_study_get(m->cs, &m->study, &m->pinned, err);
     if (st == SK_OK)
         st = cstore_verifier_new(&m->verifier, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, path, sql_ins_record, &m->ins_record, err);
+        st = cstore_prepare(db, sql_ins_record, &m->ins_record, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, path, sql_get_blob, &m->get_blob, err);
+        st = cstore_prepare(db, sql_get_blob, &m->get_blob, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, path, sql_is_withdrawn, &m->is_withdrawn, err);
+        st = cstore_prepare(db, sql_is_withdrawn, &m->is_withdrawn, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, path, sql_ins_conflict, &m->ins_conflict, err);
+        st = cstore_prepare(db, sql_ins_conflict, &m->ins_conflict, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, path, sql_ins_pack, &m->ins_pack, err);
+        st = cstore_prepare(db, sql_ins_pack, &m->ins_pack, err);
     if (st == SK_OK)
         st = cstore_merge_count_withdrawals(m, err);
     if (st != SK_OK)
         return st;
-    sqlite3_stmt *s = NULL;
-    st = cstore_prepare(db, path, "INSERT INTO imports(source, time_ms) VALUES(?1, ?2)", &s, err);
+    cdb_stmt *s = NULL;
+    st = cstore_prepare(db, "INSERT INTO imports(source, time_ms) VALUES(?1, ?2) RETURNING id", &s,
+                        err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, m->source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, m->now_ms);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(m, rc, "recording the import", err);
-    m->import_id = sqlite3_last_insert_rowid(db);
+    cdb_bind_text(s, 1, m->source);
+    cdb_bind_int64(s, 2, m->now_ms);
+    int rc = cdb_step(s);
+    if (rc == CDB_ROW) {
+        m->import_id = cdb_column_int64(s, 0);
+        rc = cdb_step(s);
+    }
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return db_fail(m, "recording the import", err);
     return SK_OK;
 }
 
@@ -80,31 +83,31 @@ sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
     if (ok && m->verifier)
         st = cstore_verifier_wait(m->verifier, m->source, err);
     if (ok && st == SK_OK) {
-        sqlite3_stmt *s = NULL;
-        st = cstore_prepare(m->cs->db, m->cs->path,
+        cdb_stmt *s = NULL;
+        st = cstore_prepare(m->cs->db,
                             "UPDATE imports SET added=?1, present=?2, conflicts=?3, withdrawn=?4,"
                             " packs_added=?5, held=?7, refused=?8 WHERE id=?6",
                             &s, err);
         if (st == SK_OK) {
-            sqlite3_bind_int64(s, 1, (int64_t)m->stats.added);
-            sqlite3_bind_int64(s, 2, (int64_t)m->stats.present);
-            sqlite3_bind_int64(s, 3, (int64_t)m->stats.conflicts);
-            sqlite3_bind_int64(s, 4, (int64_t)m->stats.withdrawn);
-            sqlite3_bind_int64(s, 5, (int64_t)m->stats.packs_added);
-            sqlite3_bind_int64(s, 6, m->import_id);
-            sqlite3_bind_int64(s, 7, (int64_t)m->stats.held);
-            sqlite3_bind_int64(s, 8, (int64_t)m->stats.refused);
-            int rc = sqlite3_step(s);
-            if (rc != SQLITE_DONE)
-                st = db_fail(m, rc, "recording the import", err);
+            cdb_bind_int64(s, 1, (int64_t)m->stats.added);
+            cdb_bind_int64(s, 2, (int64_t)m->stats.present);
+            cdb_bind_int64(s, 3, (int64_t)m->stats.conflicts);
+            cdb_bind_int64(s, 4, (int64_t)m->stats.withdrawn);
+            cdb_bind_int64(s, 5, (int64_t)m->stats.packs_added);
+            cdb_bind_int64(s, 6, m->import_id);
+            cdb_bind_int64(s, 7, (int64_t)m->stats.held);
+            cdb_bind_int64(s, 8, (int64_t)m->stats.refused);
+            int rc = cdb_step(s);
+            if (rc != CDB_DONE)
+                st = db_fail(m, "recording the import", err);
         }
-        sqlite3_finalize(s);
+        cdb_finalize(s);
     }
-    sqlite3_finalize(m->ins_record);
-    sqlite3_finalize(m->get_blob);
-    sqlite3_finalize(m->is_withdrawn);
-    sqlite3_finalize(m->ins_conflict);
-    sqlite3_finalize(m->ins_pack);
+    cdb_finalize(m->ins_record);
+    cdb_finalize(m->get_blob);
+    cdb_finalize(m->is_withdrawn);
+    cdb_finalize(m->ins_conflict);
+    cdb_finalize(m->ins_pack);
     m->ins_record = m->get_blob = m->is_withdrawn = m->ins_conflict = m->ins_pack = NULL;
     cstore_verifier_free(m->verifier);
     m->verifier = NULL;
@@ -134,9 +137,9 @@ static sk_status key_mismatch(cstore_merge *m, const char *device_hex, sk_error 
 sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8_t pk[32],
                             const char *label, cstore_device *dev, sk_error *err)
 {
-    sqlite3 *db = m->cs->db;
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(db, m->cs->path,
+    cdb *db = m->cs->db;
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(db,
                                   "SELECT pk, fp, state, retired_seq, state_ms FROM devices"
                                   " WHERE id = ?1",
                                   &s, err);
@@ -144,20 +147,20 @@ sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8
         return st;
     uint8_t fp[SK_FINGERPRINT_BYTES];
     device_fp(pk, fp);
-    sqlite3_bind_text(s, 1, device_hex, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    bool known = rc == SQLITE_ROW;
-    bool has_pk = known && sqlite3_column_type(s, 0) != SQLITE_NULL;
-    bool same = known && (has_pk ? sqlite3_column_bytes(s, 0) == 32 &&
-                                       sodium_memcmp(sqlite3_column_blob(s, 0), pk, 32) == 0
-                                 : sqlite3_column_bytes(s, 1) == SK_FINGERPRINT_BYTES &&
-                                       sodium_memcmp(sqlite3_column_blob(s, 1), fp, sizeof fp) == 0);
-    int state = known ? sqlite3_column_int(s, 2) : SK_DEV_NEW;
-    uint64_t retired_seq = known ? (uint64_t)sqlite3_column_int64(s, 3) : 0;
-    int64_t state_ms = known ? sqlite3_column_int64(s, 4) : 0;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(m, rc, "looking up a device", err);
+    cdb_bind_text(s, 1, device_hex);
+    int rc = cdb_step(s);
+    bool known = rc == CDB_ROW;
+    bool has_pk = known && !cdb_column_null(s, 0);
+    bool same = known && (has_pk ? cdb_column_bytes(s, 0) == 32 &&
+                                       sodium_memcmp(cdb_column_blob(s, 0), pk, 32) == 0
+                                 : cdb_column_bytes(s, 1) == SK_FINGERPRINT_BYTES &&
+                                       sodium_memcmp(cdb_column_blob(s, 1), fp, sizeof fp) == 0);
+    int state = known ? (int)cdb_column_int64(s, 2) : SK_DEV_NEW;
+    uint64_t retired_seq = known ? (uint64_t)cdb_column_int64(s, 3) : 0;
+    int64_t state_ms = known ? cdb_column_int64(s, 4) : 0;
+    cdb_finalize(s);
+    if (rc != CDB_ROW && rc != CDB_DONE)
+        return db_fail(m, "looking up a device", err);
     if (known && !same)
         return key_mismatch(m, device_hex, err);
     if (state == SK_DEV_REJECTED) {
@@ -174,19 +177,19 @@ sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8
                       : has_pk ? "UPDATE devices SET label = ?3, last_import_ms = ?4 WHERE id = ?1"
                                : "UPDATE devices SET pk = ?2, label = ?3, first_import_ms = ?4,"
                                  " last_import_ms = ?4 WHERE id = ?1";
-    st = cstore_prepare(db, m->cs->path, sql, &s, err);
+    st = cstore_prepare(db, sql, &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_text(s, 1, device_hex, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, pk, 32, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, label, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, m->now_ms);
-    if (sqlite3_bind_parameter_count(s) >= 5)
-        sqlite3_bind_blob(s, 5, fp, sizeof fp, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(m, rc, "recording a device", err);
+    cdb_bind_text(s, 1, device_hex);
+    cdb_bind_blob(s, 2, pk, 32);
+    cdb_bind_text(s, 3, label);
+    cdb_bind_int64(s, 4, m->now_ms);
+    if (cdb_param_count(s) >= 5)
+        cdb_bind_blob(s, 5, fp, sizeof fp);
+    rc = cdb_step(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return db_fail(m, "recording a device", err);
     memset(dev, 0, sizeof *dev);
     snprintf(dev->hex, sizeof dev->hex, "%s", device_hex);
     memcpy(dev->pk, pk, 32);
@@ -233,15 +236,15 @@ static bool tag_is_zero(const uint8_t tag[SK_TAG_SIZE])
 
 sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(m->cs->db, m->cs->path, "SELECT EXISTS (SELECT 1 FROM withdrawals)",
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(m->cs->db, "SELECT EXISTS (SELECT 1 FROM withdrawals)",
                                   &s, err);
     if (st != SK_OK)
         return st;
-    int rc = sqlite3_step(s);
-    m->any_withdrawals = rc == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? SK_OK : db_fail(m, rc, "checking withdrawals", err);
+    int rc = cdb_step(s);
+    m->any_withdrawals = rc == CDB_ROW && (int)cdb_column_int64(s, 0) != 0;
+    cdb_finalize(s);
+    return rc == CDB_ROW ? SK_OK : db_fail(m, "checking withdrawals", err);
 }
 
 /* Is this record's sitting withdrawn?  1 yes, 0 no, -1 error (rc set). */
@@ -249,11 +252,11 @@ static int withdrawn(cstore_merge *m, const sk_record_header *h, int *rc)
 {
     if (!m->any_withdrawals || tag_is_zero(h->withdraw_tag))
         return 0;
-    sqlite3_reset(m->is_withdrawn);
-    sqlite3_bind_blob(m->is_withdrawn, 1, h->withdraw_tag, SK_TAG_SIZE, SQLITE_STATIC);
-    *rc = sqlite3_step(m->is_withdrawn);
-    int res = *rc == SQLITE_ROW ? 1 : *rc == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(m->is_withdrawn);
+    cdb_reset(m->is_withdrawn);
+    cdb_bind_blob(m->is_withdrawn, 1, h->withdraw_tag, SK_TAG_SIZE);
+    *rc = cdb_step(m->is_withdrawn);
+    int res = *rc == CDB_ROW ? 1 : *rc == CDB_DONE ? 0 : -1;
+    cdb_reset(m->is_withdrawn);
     return res;
 }
 
@@ -263,18 +266,18 @@ sk_status cstore_take_conflict(cstore_merge *m, const char *device_hex,
 {
     uint8_t hash[32];
     crypto_generichash(hash, sizeof hash, blob, len, NULL, 0);
-    sqlite3_stmt *s = m->ins_conflict;
-    sqlite3_reset(s);
-    sqlite3_bind_blob(s, 1, id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(s, 3, blob, len, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 4, hash, sizeof hash, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, m->now_ms);
-    sqlite3_bind_text(s, 6, device_hex, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(m, rc, "keeping a conflicting record aside", err);
+    cdb_stmt *s = m->ins_conflict;
+    cdb_reset(s);
+    cdb_bind_blob(s, 1, id, SK_RECORD_ID_SIZE);
+    cdb_bind_text(s, 2, source);
+    cdb_bind_blob(s, 3, blob, len);
+    cdb_bind_blob(s, 4, hash, sizeof hash);
+    cdb_bind_int64(s, 5, m->now_ms);
+    cdb_bind_text(s, 6, device_hex);
+    int rc = cdb_step(s);
+    cdb_reset(s);
+    if (rc != CDB_DONE)
+        return db_fail(m, "keeping a conflicting record aside", err);
     if (counted)
         m->stats.conflicts++;
     return SK_OK;
@@ -284,18 +287,22 @@ sk_status cstore_take_conflict(cstore_merge *m, const char *device_hex,
 static sk_status compare_held(cstore_merge *m, const char *device, const sk_record_header *h,
                               const uint8_t *blob, size_t len, sk_error *err)
 {
-    sqlite3_stmt *s = m->get_blob;
-    sqlite3_reset(s);
-    sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, device, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return db_fail(m, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "comparing a record", err);
+    cdb_stmt *s = m->get_blob;
+    cdb_reset(s);
+    cdb_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE);
+    cdb_bind_text(s, 2, device);
+    int rc = cdb_step(s);
+    if (rc != CDB_ROW) {
+        cdb_reset(s);
+        if (rc == CDB_DONE) /* the insert said it is there */
+            return sk_error_set_at(err, SK_ERR_FORMAT, m->cs->path, NULL, 0, NULL,
+                                   "the store changed under the merge while comparing a record; "
+                                   "run the merge again");
+        return db_fail(m, "comparing a record", err);
     }
-    bool same = (size_t)sqlite3_column_bytes(s, 0) == len &&
-                memcmp(sqlite3_column_blob(s, 0), blob, len) == 0;
-    sqlite3_reset(s);
+    bool same = (size_t)cdb_column_bytes(s, 0) == len &&
+                memcmp(cdb_column_blob(s, 0), blob, len) == 0;
+    cdb_reset(s);
     if (same) {
         m->stats.present++;
         return SK_OK;
@@ -312,10 +319,10 @@ sk_status cstore_take_record(cstore_merge *m, const cstore_device *dev, const sk
     sk_status st = cstore_verifier_submit(m->verifier, dev, blob, len, err);
     if (st != SK_OK)
         return st;
-    int rc = SQLITE_OK;
+    int rc = CDB_DONE;
     int w = withdrawn(m, h, &rc);
     if (w < 0)
-        return db_fail(m, rc, "checking withdrawals", err);
+        return db_fail(m, "checking withdrawals", err);
     if (w) {
         m->stats.withdrawn++;
         return SK_OK;
@@ -325,25 +332,26 @@ sk_status cstore_take_record(cstore_merge *m, const cstore_device *dev, const sk
         return SK_OK;
     }
     const char *device = dev->hex;
-    sqlite3_stmt *s = m->ins_record;
-    sqlite3_reset(s);
-    sqlite3_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, device, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (int64_t)h->seq);
-    sqlite3_bind_int(s, 4, h->kind);
-    sqlite3_bind_text(s, 5, h->form_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, h->form_version, -1, SQLITE_STATIC);
+    cdb_stmt *s = m->ins_record;
+    cdb_reset(s);
+    cdb_bind_blob(s, 1, h->record_id, SK_RECORD_ID_SIZE);
+    cdb_bind_text(s, 2, device);
+    cdb_bind_int64(s, 3, (int64_t)h->seq);
+    cdb_bind_int64(s, 4, h->kind);
+    cdb_bind_text(s, 5, h->form_id);
+    cdb_bind_text(s, 6, h->form_version);
     if (tag_is_zero(h->withdraw_tag))
-        sqlite3_bind_null(s, 7);
+        cdb_bind_null(s, 7);
     else
-        sqlite3_bind_blob(s, 7, h->withdraw_tag, SK_TAG_SIZE, SQLITE_STATIC);
-    sqlite3_bind_blob64(s, 8, blob, len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 9, m->import_id);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_fail(m, rc, "storing a record", err);
-    if (sqlite3_changes(m->cs->db) == 1) {
+        cdb_bind_blob(s, 7, h->withdraw_tag, SK_TAG_SIZE);
+    cdb_bind_blob(s, 8, blob, len);
+    cdb_bind_int64(s, 9, m->import_id);
+    rc = cdb_step(s);
+    int64_t changed = cdb_changes(s);
+    cdb_reset(s);
+    if (rc != CDB_DONE)
+        return db_fail(m, "storing a record", err);
+    if (changed == 1) {
         if (dev->state == SK_DEV_ACCEPTED || dev->state == SK_DEV_RETIRED)
             m->stats.added++;
         else
@@ -382,20 +390,21 @@ sk_status cstore_take_pack(cstore_merge *m, const uint8_t *bytes, size_t len, sk
         m->pinned = true;
         m->stats.pinned = true;
     }
-    sqlite3_stmt *s = m->ins_pack;
-    sqlite3_reset(s);
-    sqlite3_bind_blob(s, 1, pack->digest, sizeof pack->digest, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, fp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, pack->form_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, pack->form_version, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(s, 5, bytes, len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, m->import_id);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
+    cdb_stmt *s = m->ins_pack;
+    cdb_reset(s);
+    cdb_bind_blob(s, 1, pack->digest, sizeof pack->digest);
+    cdb_bind_text(s, 2, fp);
+    cdb_bind_text(s, 3, pack->form_id);
+    cdb_bind_text(s, 4, pack->form_version);
+    cdb_bind_blob(s, 5, bytes, len);
+    cdb_bind_int64(s, 6, m->import_id);
+    int rc = cdb_step(s);
+    int64_t changed = cdb_changes(s);
+    cdb_reset(s);
     sk_pack_free(pack);
-    if (rc != SQLITE_DONE)
-        return db_fail(m, rc, "storing a survey pack", err);
-    m->stats.packs_added += (uint64_t)sqlite3_changes(m->cs->db);
+    if (rc != CDB_DONE)
+        return db_fail(m, "storing a survey pack", err);
+    m->stats.packs_added += (uint64_t)changed;
     return SK_OK;
 }
 

@@ -14,21 +14,22 @@
 static sk_status run_tag(sk_cstore *cs, const char *sql, const uint8_t tag[SK_TAG_SIZE],
                          int64_t time_ms, const uint8_t *statement, int *changes, sk_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, cs->path, sql, &s, err);
+    cdb_stmt *s = NULL;
+    sk_status st = cstore_prepare(cs->db, sql, &s, err);
     if (st != SK_OK)
         return st;
-    sqlite3_bind_blob(s, 1, tag, SK_TAG_SIZE, SQLITE_STATIC);
-    if (sqlite3_bind_parameter_count(s) >= 3) {
-        sqlite3_bind_int64(s, 2, time_ms);
-        sqlite3_bind_blob(s, 3, statement, SK_WITHDRAWAL_SIZE, SQLITE_STATIC);
+    cdb_bind_blob(s, 1, tag, SK_TAG_SIZE);
+    if (cdb_param_count(s) >= 3) {
+        cdb_bind_int64(s, 2, time_ms);
+        cdb_bind_blob(s, 3, statement, SK_WITHDRAWAL_SIZE);
     }
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return cstore_db_error(cs->db, rc, cs->path, "withdrawing records", err);
+    int rc = cdb_step(s);
+    int64_t changed = cdb_changes(s);
+    cdb_finalize(s);
+    if (rc != CDB_DONE)
+        return cdb_fail(cs->db, "withdrawing records", err);
     if (changes)
-        *changes = sqlite3_changes(cs->db);
+        *changes = (int)changed;
     return SK_OK;
 }
 
@@ -50,9 +51,9 @@ sk_status cstore_withdraw_tag(sk_cstore *cs, const uint8_t tag[SK_TAG_SIZE], int
                      tag, time_ms, statement, NULL, err);
     if (st == SK_OK)
         st = run_tag(cs,
-                     "INSERT OR IGNORE INTO withdrawn_records(device, record_id, tag, seq, kind,"
-                     " form_id, form_version) SELECT device, record_id, wtag, seq, kind, form_id,"
-                     " form_version FROM records WHERE wtag = ?1",
+                     "INSERT INTO withdrawn_records(device, record_id, tag, seq, kind, form_id,"
+                     " form_version) SELECT device, record_id, wtag, seq, kind, form_id,"
+                     " form_version FROM records WHERE wtag = ?1 ON CONFLICT DO NOTHING",
                      tag, 0, NULL, NULL, err);
     if (st == SK_OK)
         st = run_tag(cs,
@@ -72,15 +73,15 @@ sk_status cstore_withdraw_tag(sk_cstore *cs, const uint8_t tag[SK_TAG_SIZE], int
 /* When the tag was withdrawn before: its time, else -1. */
 static int64_t withdrawn_at(sk_cstore *cs, const uint8_t tag[SK_TAG_SIZE])
 {
-    sqlite3_stmt *s = NULL;
+    cdb_stmt *s = NULL;
     int64_t t = -1;
-    if (sqlite3_prepare_v2(cs->db, "SELECT time_ms FROM withdrawals WHERE tag = ?1", -1, &s,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(s, 1, tag, SK_TAG_SIZE, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            t = sqlite3_column_int64(s, 0);
+    if (cstore_prepare(cs->db, "SELECT time_ms FROM withdrawals WHERE tag = ?1", &s, NULL) ==
+        SK_OK) {
+        cdb_bind_blob(s, 1, tag, SK_TAG_SIZE);
+        if (cdb_step(s) == CDB_ROW)
+            t = cdb_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
+    cdb_finalize(s);
     return t;
 }
 
@@ -134,7 +135,7 @@ sk_status sk_cstore_withdraw(sk_cstore *cs, const sk_study_key *key, const char 
     sk_wcode_tag(canonical, tag);
     int64_t now = sk_now_ms();
     sk_withdrawal_sign(key, tag, now, statement);
-    sk_status st = cstore_exec(cs->db, cs->path, "BEGIN IMMEDIATE", err);
+    sk_status st = cdb_begin(cs->db, CDB_WRITE, err);
     if (st != SK_OK)
         return st;
     uint64_t removed = 0;
@@ -142,13 +143,13 @@ sk_status sk_cstore_withdraw(sk_cstore *cs, const sk_study_key *key, const char 
     if (st == SK_OK)
         st = cstore_withdraw_tag(cs, tag, now, statement, &removed, NULL, err);
     if (st == SK_OK && removed == 0) {
-        cstore_rollback(cs->db); /* nothing changes, not even the audit */
+        cdb_rollback(cs->db); /* nothing changes, not even the audit */
         return not_found(cs, canonical, tag, err);
     }
     if (st == SK_OK)
-        st = cstore_exec(cs->db, cs->path, "COMMIT", err);
+        st = cdb_commit(cs->db, err);
     if (st != SK_OK) {
-        cstore_rollback(cs->db);
+        cdb_rollback(cs->db);
         return st;
     }
     if (n_removed)

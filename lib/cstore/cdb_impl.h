@@ -1,0 +1,73 @@
+/* cdb_impl.h - what cdb.c shares with its two backends (cdb_sqlite.c,
+ * cdb_pg.c): the handles and the per-backend functions cdb.c dispatches to.
+ * Nothing outside lib/cstore/cdb*.c includes it. */
+#ifndef CSTORE_CDB_IMPL_H
+#define CSTORE_CDB_IMPL_H
+
+#include <sqlite3.h>
+
+#include "cdb.h"
+
+#define CDB_MAX_PARAMS 16
+
+struct cdb {
+    cdb_backend_kind kind;
+    char *name;               /* path, or URI without password: for messages */
+    /* SQLite */
+    sqlite3 *lite;
+    int lite_rc;              /* the last failed call's result code */
+    /* PostgreSQL */
+    void *pg;                 /* PGconn */
+    char *pg_msg;             /* the last error's message (malloc'd) */
+    char pg_state[6];         /* and its SQLSTATE ("" when none) */
+    unsigned pg_next;         /* names of prepared statements and cursors */
+    int pg_streams;           /* streaming statements open in the transaction they opened */
+    bool pg_own_txn;          /* a stream opened the current transaction */
+};
+
+typedef struct cdb_param {
+    int type;                 /* 0 NULL, 1 int, 2 text, 3 blob */
+    const char *ptr;
+    size_t len;
+    char num[24];
+} cdb_param;
+
+struct cdb_stmt {
+    cdb *db;
+    sqlite3_stmt *lite;
+    /* PostgreSQL */
+    char *sql;                /* with $N placeholders */
+    int n_params;
+    cdb_param params[CDB_MAX_PARAMS];
+    bool stream;
+    char pg_name[24];         /* prepared statement name once prepared */
+    bool prepared;
+    int runs;                 /* executions since prepare: the second one prepares */
+    void *res;                /* PGresult of the current batch */
+    int row, n_rows;          /* row -1 before the first step */
+    bool executed, done;
+    int64_t changes;
+    char cursor[24];          /* stream: the cursor's name while open */
+};
+
+/* SQLite backend (cdb_sqlite.c). */
+sk_status cdb_lite_open(cdb *db, const char *path, int flags, sk_error *err);
+void cdb_lite_close(cdb *db);
+sk_status cdb_lite_fail(cdb *db, const char *what, sk_error *err);
+
+/* PostgreSQL backend (cdb_pg.c); without libpq, open refuses. */
+sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err);
+void cdb_pg_close(cdb *db);
+sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err);
+sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err);
+int cdb_pg_step(cdb_stmt *s);
+void cdb_pg_reset(cdb_stmt *s);
+void cdb_pg_finalize(cdb_stmt *s);
+bool cdb_pg_null(cdb_stmt *s, int i);
+int64_t cdb_pg_int64(cdb_stmt *s, int i);
+const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len);
+sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err);
+bool cdb_pg_in_txn(cdb *db);
+bool cdb_pg_same(cdb *a, cdb *b);
+
+#endif
