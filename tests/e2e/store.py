@@ -140,11 +140,12 @@ def _new_database(folder, name, template=None):
 
 # -------------------------------------------------------------------- stores --
 
-def fresh(folder, name):
+def fresh(folder, name, backend=None):
     """A new, empty central store for --store: FOLDER/NAME on SQLite (nothing
     there yet), an empty database of its own on PostgreSQL (survey-sync makes
-    the tables on first use, as it makes a new central.db file)."""
-    if PG:
+    the tables on first use, as it makes a new central.db file).  backend
+    ("sqlite" or "postgresql") overrides SK_TEST_STORE (the benchmarks)."""
+    if (backend or BACKEND) == "postgresql":
         return _new_database(folder, name)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name)
@@ -167,6 +168,19 @@ def copy(src, folder, name):
         if os.path.exists(src + suffix):
             shutil.copyfile(src + suffix, dst + suffix)
     return dst
+
+
+def drop(store):
+    """Remove the store now (a benchmark making many)."""
+    if is_pg(store):
+        name = database_of(store)
+        psql(maintenance_url(), "DROP DATABASE IF EXISTS %s WITH (FORCE)" % _ident(name))
+        if name in _created:
+            _created.remove(name)
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(store + suffix):
+            os.remove(store + suffix)
 
 
 def beside(store, suffix):
