@@ -120,7 +120,7 @@ int cmd_devices(int argc, char **argv)
     if ((is_list && n_args != 1) || (is_add && (n_args < 2 || n_args > 3)) ||
         (one_arg && n_args != 2))
         return sync_usage(usage);
-    if (access(store, F_OK) != 0 && !is_add)
+    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0 && !is_add)
         return sync_failf("%s: no such store; merge bundles into it first "
                           "(survey-sync merge --store %s FILE...)",
                           store, store);

@@ -12,6 +12,7 @@
  * Exit 0 when every input merged, 1 when any was refused, 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,6 +90,9 @@ static void add_stats(sk_merge_stats *sum, const sk_merge_stats *s)
     sum->packs_added += s->packs_added;
 }
 
+static int merge_all(const char *store, const char *shown, const char *study_path, int argc,
+                     char **argv, int first_input);
+
 int cmd_merge(int argc, char **argv)
 {
     const char *store = NULL, *study_path = NULL;
@@ -107,6 +111,16 @@ int cmd_merge(int argc, char **argv)
     }
     if (!store || first_input == 0)
         return sync_usage(usage);
+    /* A postgresql:// store or input is shown without its password. */
+    char *store_shown = sk_cstore_display_name(store);
+    int rc = merge_all(store, store_shown ? store_shown : store, study_path, argc, argv, first_input);
+    free(store_shown);
+    return rc;
+}
+
+static int merge_all(const char *store, const char *shown, const char *study_path, int argc,
+                     char **argv, int first_input)
+{
 
     sk_error err;
     sk_study_pub study;
@@ -126,14 +140,16 @@ int cmd_merge(int argc, char **argv)
         }
         sk_study_fingerprint(&study, fp);
         if (!was_pinned)
-            printf("%s: pinned to study %s (from %s)\n", store, fp, study_path);
+            printf("%s: pinned to study %s (from %s)\n", shown, fp, study_path);
     }
 
     bool tty = isatty(STDERR_FILENO);
     sk_merge_stats total = {0};
     unsigned merged = 0, refused = 0;
     for (int i = first_input; i < argc; i++) {
-        progress_bar bar = {.name = argv[i]};
+        char *input_shown = sk_cstore_display_name(argv[i]);
+        const char *input = input_shown ? input_shown : argv[i];
+        progress_bar bar = {.name = input};
         sk_merge_stats s;
         sk_status st = sk_cstore_merge(cs, argv[i], &s, tty ? draw_progress : NULL, &bar, &err);
         clear_progress(&bar);
@@ -141,6 +157,7 @@ int cmd_merge(int argc, char **argv)
         if (st != SK_OK) {
             refused++;
             sync_fail(&err);
+            free(input_shown);
             continue;
         }
         merged++;
@@ -152,21 +169,22 @@ int cmd_merge(int argc, char **argv)
                 sk_study_fingerprint(&pinned, fp);
                 printf("%s: pinned to study %s, from the first survey pack in %s; check it is "
                        "your study's fingerprint (pin it yourself with --study study.pub)\n",
-                       store, fp, argv[i]);
+                       shown, fp, input);
             }
         }
-        printf("%s: ", argv[i]);
+        printf("%s: ", input);
         print_counts(&s);
         if (s.conflicts)
             printf("%s: a record differs from the copy already held; it was kept aside, not "
                    "applied (see survey-sync status)\n",
-                   argv[i]);
+                   input);
+        free(input_shown);
     }
     printf("total: %u input%s merged, %u refused: ", merged, merged == 1 ? "" : "s", refused);
     print_counts(&total);
     sk_cstore_status st;
     if (sk_cstore_status_get(cs, &st, &err) == SK_OK) {
-        sync_print_new_devices(stdout, &st, store);
+        sync_print_new_devices(stdout, &st, shown);
         sk_cstore_status_free(&st);
     }
     sk_cstore_close(cs);

@@ -252,7 +252,7 @@ int cmd_status(int argc, char **argv)
     }
     if (!store)
         return sync_usage(usage);
-    if (access(store, F_OK) != 0)
+    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
         return sync_failf("%s: no such store; merge bundles into it first "
                           "(survey-sync merge --store %s FILE...)",
                           store, store);
@@ -284,7 +284,9 @@ int cmd_status(int argc, char **argv)
         free(text);
         json_decref(j);
     } else {
-        print_text(&st, conflicts, n_conflicts, store);
+        char *shown = sk_cstore_display_name(store); /* never a password on screen */
+        print_text(&st, conflicts, n_conflicts, shown ? shown : store);
+        free(shown);
     }
     bool gaps = false;
     for (size_t i = 0; i < st.n_devices; i++)

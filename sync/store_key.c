@@ -13,7 +13,7 @@
 int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
                             const char *nothing_done, sk_cstore **cs, sk_study_key **key)
 {
-    if (access(store, F_OK) != 0)
+    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
         return sync_failf("%s: no such store; merge bundles into it first "
                           "(survey-sync merge --store %s FILE...)", store, store);
     sk_error err;

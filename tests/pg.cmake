@@ -16,9 +16,13 @@
 #                         sk_e2e_test) require the cluster and gives them
 #                         SK_TEST_PG_URL_FILE.
 #
+# tests/CMakeLists.txt includes this file before the other fragments (so any
+# fragment may call sk_pg_test); include_guard makes the glob's second include a no-op.
+#
 # The socket lives in ${CMAKE_BINARY_DIR}/pg: its path must stay under 107 bytes.
 # Cross builds (Windows under Wine, arm64 under qemu) have no PostgreSQL: there
 # sk_pg_test marks its tests DISABLED, which ctest lists as such (not as passed).
+include_guard(GLOBAL)
 if(WIN32 OR CMAKE_CROSSCOMPILING)
   function(sk_pg_test)
     set_tests_properties(${ARGN} PROPERTIES DISABLED TRUE)

@@ -8,9 +8,10 @@
 set(_store_args $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk>
                 $<TARGET_FILE:sync_scenario_kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/export/scenario.md)
 sk_store_e2e_test(test_store_concurrent 600 store_concurrent.py ${_store_args})
-if(NOT WIN32 AND NOT CMAKE_CROSSCOMPILING)
+if(PQ_FOUND)
   add_test(NAME test_store_roundtrip_pg
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/store_roundtrip.py ${_store_args})
-  set_tests_properties(test_store_roundtrip_pg PROPERTIES TIMEOUT 300 FIXTURES_REQUIRED pg_cluster
-                       ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp-pg;SK_TEST_STORE=postgresql;SK_TEST_PG_URL_FILE=${CMAKE_BINARY_DIR}/pg/url")
+  set_tests_properties(test_store_roundtrip_pg PROPERTIES TIMEOUT 300
+                       ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp-pg;SK_TEST_STORE=postgresql")
+  sk_pg_test(test_store_roundtrip_pg)
 endif()

@@ -16,17 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <ctype.h>
 
 #include <cmocka.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "sk/bundle.h"
 #include "sk/cstore.h"
 #include "sk/keys.h"
 #include "sk/pack.h"
 #include "sk/record.h"
+/* The store's own database seam: the tests look inside a store (and edit it,
+ * as an attacker would) with the same SQL on SQLite and PostgreSQL. */
+#include "../lib/cstore/cdb.h"
 
 /* ---- fixture: a study, kiosks, sittings, bundles ------------------------ */
 
@@ -51,9 +56,60 @@ static void remove_tree(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A fresh store path: removes the file and its WAL companions. */
+/* `test_cstore --pg`: every store is a PostgreSQL database on the test
+ * cluster (tests/pg.cmake), made fresh per name and dropped at the end. */
+static bool on_pg;
+static char pg_admin[1024];      /* URI of the maintenance database */
+static char pg_prefix[32];       /* "skt<pid>_": this run's databases */
+static char pg_made[64][64];
+static size_t n_pg_made;
+
+/* The URI of database `db` on the test cluster: the admin URI's path replaced. */
+static void pg_url(char *out, size_t size, const char *db)
+{
+    const char *auth = strstr(pg_admin, "://") + 3;
+    const char *path = auth + strcspn(auth, "/?");
+    const char *query = strchr(path, '?');
+    snprintf(out, size, "%.*s/%s%s", (int)(path - pg_admin), pg_admin, db, query ? query : "");
+}
+
+static void pg_admin_exec(const char *sql)
+{
+    cdb *db = NULL;
+    sk_error err;
+    if (cdb_open(pg_admin, "test cluster", 0, &db, &err) != SK_OK)
+        fail_msg("%s", err.message);
+    if (cdb_exec(db, sql, "setting up a test database", &err) != SK_OK)
+        fail_msg("%s: %s", sql, err.message);
+    cdb_close(db);
+}
+
+/* A fresh empty database named after `name` (its dots and dashes kept, so
+ * that messages name it recognisably); *out gets its URI. */
+static void pg_fresh(char *out, size_t size, const char *name)
+{
+    char db[64], sql[200];
+    snprintf(db, sizeof db, "%s%s", pg_prefix, name);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", db);
+    pg_admin_exec(sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", db);
+    pg_admin_exec(sql);
+    bool known = false;
+    for (size_t i = 0; i < n_pg_made; i++)
+        known |= strcmp(pg_made[i], db) == 0;
+    if (!known && n_pg_made < 64)
+        snprintf(pg_made[n_pg_made++], sizeof pg_made[0], "%s", db);
+    pg_url(out, size, db);
+}
+
+/* A fresh store path: removes the file and its WAL companions (on
+ * PostgreSQL: a fresh database). */
 static void fresh_store(char *out, size_t size, const char *name)
 {
+    if (on_pg) {
+        pg_fresh(out, size, name);
+        return;
+    }
     tmp_path(out, size, name);
     char side[2200];
     unlink(out);
@@ -202,29 +258,80 @@ static void kiosk_free(kiosk *k)
 
 /* ---- looking at a store from outside ----------------------------------- */
 
+/* The test's SQL is SQLite's; on PostgreSQL its few SQLite-only spellings
+ * become PostgreSQL's: x'HEX' blobs, zeroblob(96), and turning foreign keys
+ * off (as an editor of the database could). */
+static char *test_sql(const cdb *db, const char *sql)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(2 * n + 200);
+    assert_non_null(out);
+    if (cdb_backend(db) != CDB_PG) {
+        memcpy(out, sql, n + 1);
+        return out;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (sql[i] == 'x' && sql[i + 1] == '\'' && (i == 0 || !isalnum((unsigned char)sql[i - 1]))) {
+            const char *end = strchr(sql + i + 2, '\'');
+            assert_non_null(end);
+            o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - sql - i - 2), sql + i + 2);
+            i = (size_t)(end - sql) + 1;
+        } else if (strncmp(sql + i, "zeroblob(96)", 12) == 0) {
+            o += (size_t)sprintf(out + o, "decode(repeat('00', 96), 'hex')");
+            i += 12;
+        } else if (strncmp(sql + i, "PRAGMA foreign_keys=OFF", 23) == 0) {
+            o += (size_t)sprintf(out + o, "SET session_replication_role = replica");
+            i += 23;
+        } else {
+            out[o++] = sql[i++];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static cdb *test_db(const char *path)
+{
+    cdb *db = NULL;
+    sk_error err;
+    if (cdb_open(path, path, 0, &db, &err) != SK_OK)
+        fail_msg("opening %s: %s", path, err.message);
+    return db;
+}
+
+static cdb_stmt *test_query(cdb *db, const char *sql)
+{
+    char *q = test_sql(db, sql);
+    cdb_stmt *s = NULL;
+    sk_error err;
+    if (cdb_prepare(db, q, 0, &s, &err) != SK_OK)
+        fail_msg("%s: %s", q, err.message);
+    free(q);
+    return s;
+}
+
 /* BLAKE2b of every row the queries return, in order. */
 static void digest_queries(const char *path, const char *const *queries, uint8_t out[32])
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cdb *db = test_db(path);
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, 32);
     for (size_t q = 0; queries[q]; q++) {
-        sqlite3_stmt *s = NULL;
-        assert_int_equal(sqlite3_prepare_v2(db, queries[q], -1, &s, NULL), SQLITE_OK);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            for (int c = 0; c < sqlite3_column_count(s); c++) {
-                const void *b = sqlite3_column_blob(s, c);
-                uint32_t len = (uint32_t)sqlite3_column_bytes(s, c);
+        cdb_stmt *s = test_query(db, queries[q]);
+        while (cdb_step(s) == CDB_ROW) {
+            for (int c = 0; c < cdb_column_count(s); c++) {
+                const void *b = cdb_column_blob(s, c);
+                uint32_t len = (uint32_t)cdb_column_bytes(s, c);
                 crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
                 if (len)
                     crypto_generichash_update(&h, b, len);
             }
         }
-        sqlite3_finalize(s);
+        cdb_finalize(s);
     }
     crypto_generichash_final(&h, out, 32);
-    sqlite3_close(db);
+    cdb_close(db);
 }
 
 /* What a researcher would compare: records, devices, packs, withdrawals. */
@@ -254,15 +361,24 @@ static void full_digest(const char *path, uint8_t out[32])
 
 static int64_t count(const char *path, const char *sql)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    cdb *db = test_db(path);
+    cdb_stmt *s = test_query(db, sql);
+    assert_int_equal(cdb_step(s), CDB_ROW);
+    int64_t n = cdb_column_int64(s, 0);
+    cdb_finalize(s);
+    cdb_close(db);
     return n;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    cdb *db = test_db(path);
+    char *q = test_sql(db, sql);
+    sk_error err;
+    if (cdb_exec(db, q, "editing the store", &err) != SK_OK)
+        fail_msg("%s: %s", q, err.message);
+    free(q);
+    cdb_close(db);
 }
 
 static bool has_record(const char *path, const rec *r)
@@ -401,6 +517,11 @@ static int world_teardown(void **state)
     (void)state;
     world_free();
     remove_tree(tmpdir);
+    for (size_t i = 0; on_pg && i < n_pg_made; i++) { /* each test's database goes */
+        char sql[160];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%.63s\" WITH (FORCE)", pg_made[i]);
+        pg_admin_exec(sql);
+    }
     return 0;
 }
 
@@ -521,12 +642,8 @@ static void test_edited_store_refused(void **state)
     merge_ok(dst, bundles[B_K3ALL]);
     uint8_t before[32], after[32];
     full_digest(dst, before);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(src, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE records SET seq = seq + 100 WHERE rowid = 5", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(src, "UPDATE records SET seq = seq + 100 WHERE record_id ="
+                  " (SELECT record_id FROM records ORDER BY device, seq LIMIT 1 OFFSET 4)");
     sk_error err;
     assert_int_equal(merge_refused(dst, src, &err), SK_ERR_FORMAT);
     assert_non_null(strstr(err.file, "edited-src.db"));
@@ -682,14 +799,6 @@ static void test_conflict_kept_aside(void **state)
     free(r->blob);
 }
 
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 /* A device known with one key never merges under another.  Device ids are
  * derived from the key (sk_device_id), so a forged id is refused at every
  * layer: the bundle writer and reader refuse it, a store with such a device
@@ -825,22 +934,19 @@ static void test_withdraw(void **state)
     assert_memory_equal(after, before, sizeof before);
 
     /* The statement kept is signed by the study key, for that tag. */
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *q = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT tag, statement FROM withdrawals", -1, &q, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    cdb *db = test_db(store);
+    cdb_stmt *q = test_query(db, "SELECT tag, statement FROM withdrawals");
+    assert_int_equal(cdb_step(q), CDB_ROW);
     uint8_t tag[SK_TAG_SIZE], stated[SK_TAG_SIZE];
     sk_wcode_tag(k->codes[1], tag);
-    assert_memory_equal(sqlite3_column_blob(q, 0), tag, SK_TAG_SIZE);
-    assert_int_equal(sk_withdrawal_verify(sqlite3_column_blob(q, 1),
-                                          (size_t)sqlite3_column_bytes(q, 1), &the_study.key.pub,
+    assert_memory_equal(cdb_column_blob(q, 0), tag, SK_TAG_SIZE);
+    assert_int_equal(sk_withdrawal_verify(cdb_column_blob(q, 1),
+                                          cdb_column_bytes(q, 1), &the_study.key.pub,
                                           stated, NULL, &err),
                      SK_OK);
     assert_memory_equal(stated, tag, SK_TAG_SIZE);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
+    cdb_finalize(q);
+    cdb_close(db);
 
     /* Only the store's study key withdraws: another key changes nothing. */
     sk_cstore *ocs = NULL;
@@ -1027,12 +1133,12 @@ static void test_not_a_store(void **state)
     (void)state;
     char path[2200];
     fresh_store(path, sizeof path, "other-app.db");
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL,
-                                  NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    if (!on_pg) { /* a new SQLite file */
+        cdb *db = NULL;
+        assert_int_equal(cdb_open(path, path, CDB_CREATE, &db, NULL), SK_OK);
+        cdb_close(db);
+    }
+    exec_sql(path, "CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1);");
     sk_cstore *cs = NULL;
     sk_error err;
     assert_int_equal(sk_cstore_open(path, &cs, &err), SK_ERR_FORMAT);
@@ -1402,28 +1508,35 @@ typedef void (*blob_edit)(uint8_t *blob, size_t len);
 static void edit_record_row(const char *path, const char *table, const kiosk *k, uint64_t seq,
                             blob_edit edit)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    cdb *db = test_db(path);
+    bool records = strcmp(table, "records") == 0;
     char sql[300];
-    snprintf(sql, sizeof sql, "SELECT rowid, blob FROM %s WHERE device = '%s' ORDER BY %s LIMIT 1 OFFSET %llu",
-             table, k->hex, strcmp(table, "records") == 0 ? "seq" : "rowid",
-             (unsigned long long)(strcmp(table, "records") == 0 ? seq - 1 : 0));
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t rowid = sqlite3_column_int64(s, 0);
-    size_t len = (size_t)sqlite3_column_bytes(s, 1);
+    /* records by (device, record id), conflicts by id: keys both backends have */
+    snprintf(sql, sizeof sql, "SELECT %s, blob FROM %s WHERE device = '%s' ORDER BY %s LIMIT 1 OFFSET %llu",
+             records ? "record_id" : "id", table, k->hex, records ? "seq" : "id",
+             (unsigned long long)(records ? seq - 1 : 0));
+    cdb_stmt *s = test_query(db, sql);
+    assert_int_equal(cdb_step(s), CDB_ROW);
+    uint8_t key[SK_RECORD_ID_SIZE];
+    int64_t id = records ? 0 : cdb_column_int64(s, 0);
+    if (records)
+        memcpy(key, cdb_column_blob(s, 0), sizeof key);
+    size_t len = cdb_column_bytes(s, 1);
     uint8_t *b = malloc(len);
-    memcpy(b, sqlite3_column_blob(s, 1), len);
-    sqlite3_finalize(s);
+    memcpy(b, cdb_column_blob(s, 1), len);
+    cdb_finalize(s);
     edit(b, len);
-    snprintf(sql, sizeof sql, "UPDATE %s SET blob = ?1 WHERE rowid = ?2", table);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    sqlite3_bind_blob(s, 1, b, (int)len, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, rowid);
-    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    snprintf(sql, sizeof sql, "UPDATE %s SET blob = ?1 WHERE device = ?3 AND %s", table,
+             records ? "record_id = ?2" : "id = ?4");
+    s = test_query(db, sql);
+    cdb_bind_blob(s, 1, b, len);
+    cdb_bind_blob(s, 2, key, sizeof key);
+    cdb_bind_text(s, 3, k->hex);
+    cdb_bind_int64(s, 4, id);
+    assert_int_equal(cdb_step(s), CDB_DONE);
+    assert_int_equal(cdb_changes(s), 1);
+    cdb_finalize(s);
+    cdb_close(db);
     free(b);
 }
 
@@ -1658,10 +1771,289 @@ static int make_bundles(const char *dir)
     return 0;
 }
 
+/* ---- PostgreSQL only (test_cstore --pg) -------------------------------- */
+
+typedef struct api_view {
+    crypto_generichash_state h;
+    uint64_t n;
+} api_view;
+
+static int view_record(void *user, const sk_record_header *h, const uint8_t *blob, size_t len,
+                       sk_error *err)
+{
+    (void)h;
+    (void)err;
+    api_view *v = user;
+    crypto_generichash_update(&v->h, blob, len);
+    v->n++;
+    return 0;
+}
+
+/* What a researcher sees through the API, whatever the backend: every record
+ * export would read, in order, and the status (devices, states, ranges). */
+static void api_digest(const char *store, uint8_t out[32], uint64_t *n_records)
+{
+    sk_cstore *cs = open_store(store);
+    sk_error err;
+    api_view v = {0};
+    crypto_generichash_init(&v.h, NULL, 0, 32);
+    assert_int_equal(sk_cstore_foreach_record(cs, NULL, NULL, view_record, &v, &err), SK_OK);
+    sk_cstore_status st;
+    assert_int_equal(sk_cstore_status_get(cs, &st, &err), SK_OK);
+    for (size_t i = 0; i < st.n_devices; i++) {
+        const sk_device_seq *d = &st.devices[i];
+        crypto_generichash_update(&v.h, (const uint8_t *)d->device_id, strlen(d->device_id));
+        crypto_generichash_update(&v.h, (const uint8_t *)&d->state, sizeof d->state);
+        crypto_generichash_update(&v.h, (const uint8_t *)&d->quarantined, sizeof d->quarantined);
+        crypto_generichash_update(&v.h, (const uint8_t *)d->held, d->n_held * sizeof *d->held);
+        crypto_generichash_update(&v.h, (const uint8_t *)d->missing,
+                                  d->n_missing * sizeof *d->missing);
+    }
+    for (size_t i = 0; i < st.n_rows; i++) {
+        const sk_status_row *r = &st.rows[i];
+        uint64_t c[6] = {r->finished, r->consents, r->incomplete, r->declined, r->withdrawn,
+                         r->conflicts};
+        crypto_generichash_update(&v.h, (const uint8_t *)c, sizeof c);
+    }
+    sk_cstore_status_free(&st);
+    sk_cstore_close(cs);
+    crypto_generichash_final(&v.h, out, 32);
+    *n_records = v.n;
+}
+
+/* merge from a SQLite store into a PostgreSQL store and back: the same
+ * records, devices, ranges and counts on both. */
+static void test_pg_sqlite_both_ways(void **state)
+{
+    (void)state;
+    char lite[2200], pg[2200], back[2200];
+    on_pg = false;
+    fresh_store(lite, sizeof lite, "lite-src.db");
+    fresh_store(back, sizeof back, "lite-back.db");
+    on_pg = true;
+    fresh_store(pg, sizeof pg, "from-lite");
+    enrol_all(lite);
+    enrol_all(pg);
+    enrol_all(back);
+    for (int i = 0; i < N_BUNDLES; i++)
+        merge_ok(lite, bundles[i]);
+    uint8_t want[32], got[32];
+    uint64_t n_want = 0, n_got = 0;
+    api_digest(lite, want, &n_want);
+    assert_int_equal(n_want, total_records);
+    sk_merge_stats s = merge_ok(pg, lite);
+    assert_int_equal(s.added, total_records);
+    api_digest(pg, got, &n_got);
+    assert_int_equal(n_got, total_records);
+    assert_memory_equal(got, want, sizeof want);
+    s = merge_ok(back, pg); /* and back */
+    assert_int_equal(s.added, total_records);
+    api_digest(back, got, &n_got);
+    assert_memory_equal(got, want, sizeof want);
+    s = merge_ok(pg, lite); /* again: all present */
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.present, total_records);
+    sk_error err;
+    assert_int_equal(merge_refused(pg, pg, &err), SK_ERR_ARG); /* not into itself */
+    assert_non_null(strstr(err.message, "being merged into"));
+}
+
+static sk_status open_fails(const char *uri, sk_error *err)
+{
+    sk_cstore *cs = NULL;
+    sk_status st = sk_cstore_open(uri, &cs, err);
+    assert_null(cs);
+    return st;
+}
+
+/* Each way a PostgreSQL store cannot be opened is a sentence that names it,
+ * never with its password. */
+static void test_pg_open_errors(void **state)
+{
+    (void)state;
+    char uri[2200], db[64];
+    sk_error err;
+    /* no server there */
+    snprintf(uri, sizeof uri, "postgresql://sk:s3cretpw@/postgres?host=%s/no-server", tmpdir);
+    assert_int_equal(open_fails(uri, &err), SK_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot reach"));
+    assert_null(strstr(err.message, "s3cretpw"));
+    assert_null(strstr(err.file, "s3cretpw"));
+    assert_non_null(strstr(err.file, "no-server"));
+    /* database missing */
+    snprintf(db, sizeof db, "%smissing", pg_prefix);
+    pg_url(uri, sizeof uri, db);
+    char with_pw[2300];
+    snprintf(with_pw, sizeof with_pw, "%s&password=s3cretpw", uri);
+    assert_int_equal(open_fails(with_pw, &err), SK_ERR_NOTFOUND);
+    char want[120];
+    snprintf(want, sizeof want, "createdb %s", db);
+    assert_non_null(strstr(err.message, want));
+    assert_null(strstr(err.file, "s3cretpw"));
+    /* a login the server refuses */
+    snprintf(with_pw, sizeof with_pw, "%s", pg_admin);
+    char *user = strstr(with_pw, "user=sk");
+    assert_non_null(user);
+    memcpy(user, "user=no", 7);
+    assert_int_equal(open_fails(with_pw, &err), SK_ERR_AUTH);
+    assert_non_null(strstr(err.message, "refused the login"));
+    /* newer schema, and a database of another application */
+    char store[2200];
+    fresh_store(store, sizeof store, "newer");
+    sk_cstore_close(open_store(store));
+    exec_sql(store, "UPDATE schema_version SET version = 99");
+    assert_int_equal(open_fails(store, &err), SK_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "newer survey-sync"));
+    exec_sql(store, "UPDATE schema_version SET application = 'something else', version = 3");
+    assert_int_equal(open_fails(store, &err), SK_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "not a survey-sync central store"));
+}
+
+typedef struct note_walk {
+    sk_cstore *cs;
+    uint64_t n;
+    char last[40];
+    bool ordered;
+} note_walk;
+
+static int note_each(void *user, const sk_record_header *h, const uint8_t *blob, size_t len,
+                     sk_error *err)
+{
+    (void)blob;
+    (void)len;
+    note_walk *w = user;
+    char key[40], dev[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+    snprintf(key, sizeof key, "%s-%08llu", dev, (unsigned long long)h->seq);
+    if (strcmp(key, w->last) <= 0)
+        w->ordered = false;
+    snprintf(w->last, sizeof w->last, "%s", key);
+    w->n++;
+    /* a statement inside the walk, on the same connection */
+    return sk_cstore_note_unreadable(w->cs, h->device_id, h->record_id, "test", err) == SK_OK ? 0 : 1;
+}
+
+/* The walk streams in batches (SK_TEST_PG_BATCH=3 here: many FETCHes), in
+ * (device, seq) order, and a write inside its callback is kept. */
+static void test_pg_stream_with_nested_writes(void **state)
+{
+    (void)state;
+    char store[1200];
+    fresh_store(store, sizeof store, "stream");
+    enrol_all(store);
+    for (int i = 0; i < N_BUNDLES; i++)
+        merge_ok(store, bundles[i]);
+    sk_cstore *cs = open_store(store);
+    sk_error err;
+    note_walk w = {.cs = cs, .ordered = true};
+    assert_int_equal(sk_cstore_foreach_record(cs, NULL, NULL, note_each, &w, &err), SK_OK);
+    assert_int_equal(w.n, total_records);
+    assert_true(w.ordered);
+    sk_cstore_close(cs);
+    assert_int_equal(count(store, "SELECT count(*) FROM records WHERE unreadable = 'test'"),
+                     (int64_t)total_records);
+}
+
+/* Several processes merge overlapping bundles into one new store at once:
+ * every merge succeeds and every record is there exactly once. */
+static void test_pg_concurrent_merges(void **state)
+{
+    (void)state;
+    enum { N_PROC = 6 };
+    char store[1200];
+    fresh_store(store, sizeof store, "concurrent");
+    enrol_all(store);
+    int fds[N_PROC][2];
+    pid_t pids[N_PROC];
+    for (int p = 0; p < N_PROC; p++) {
+        assert_int_equal(pipe(fds[p]), 0);
+        pids[p] = fork();
+        assert_true(pids[p] >= 0);
+        if (pids[p] == 0) {
+            close(fds[p][0]);
+            uint64_t added = 0;
+            int failed = 0;
+            for (int i = 0; i < N_BUNDLES; i++) { /* each its own order */
+                int b = (i + p) % N_BUNDLES;
+                sk_cstore *cs = NULL;
+                sk_error err;
+                sk_merge_stats st;
+                if (sk_cstore_open(store, &cs, &err) != SK_OK ||
+                    sk_cstore_merge(cs, bundles[b], &st, NULL, NULL, &err) != SK_OK) {
+                    fprintf(stderr, "process %d: %s\n", p, err.message);
+                    failed = 1;
+                } else {
+                    added += st.added;
+                }
+                sk_cstore_close(cs);
+            }
+            ssize_t w = write(fds[p][1], &added, sizeof added);
+            _exit(failed || w != sizeof added ? 1 : 0);
+        }
+        close(fds[p][1]);
+    }
+    uint64_t added = 0;
+    for (int p = 0; p < N_PROC; p++) {
+        uint64_t a = 0;
+        assert_int_equal(read(fds[p][0], &a, sizeof a), sizeof a);
+        close(fds[p][0]);
+        int status = 0;
+        assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        added += a;
+    }
+    assert_int_equal(added, total_records); /* each record added by exactly one merge */
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), (int64_t)total_records);
+    assert_int_equal(count(store, "SELECT count(DISTINCT device || '/' || seq) FROM records"),
+                     (int64_t)total_records);
+    assert_int_equal(count(store, "SELECT count(*) FROM imports"), N_PROC * N_BUNDLES);
+    assert_int_equal(count(store, "SELECT count(*) FROM packs"), 1);
+}
+
+/* The URI of the cluster's maintenance database (env SK_TEST_PG, else the file
+ * named by SK_TEST_PG_URL_FILE that the pg_cluster fixture wrote). */
+static bool pg_setup(void)
+{
+    const char *uri = getenv("SK_TEST_PG");
+    if (uri && *uri) {
+        snprintf(pg_admin, sizeof pg_admin, "%s", uri);
+    } else {
+        const char *file = getenv("SK_TEST_PG_URL_FILE");
+        FILE *f = file ? fopen(file, "r") : NULL;
+        if (!f || !fgets(pg_admin, sizeof pg_admin, f)) {
+            fprintf(stderr, "test_cstore --pg: no PostgreSQL cluster: set SK_TEST_PG to a libpq URI "
+                            "or SK_TEST_PG_URL_FILE to the pg_cluster fixture's url file\n");
+            if (f)
+                fclose(f);
+            return false;
+        }
+        fclose(f);
+        pg_admin[strcspn(pg_admin, "\r\n")] = '\0';
+    }
+    if (!cdb_is_url(pg_admin)) {
+        fprintf(stderr, "test_cstore --pg: '%s' is not a postgresql:// URI\n", pg_admin);
+        return false;
+    }
+    snprintf(pg_prefix, sizeof pg_prefix, "skt%ld_", (long)getpid());
+    on_pg = true;
+    setenv("SK_TEST_PG_BATCH", "3", 1);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--make-bundles") == 0)
         return make_bundles(argv[2]);
+    /* --pg: the same tests with every store on PostgreSQL, and those only
+     * PostgreSQL has (test_cstore_pg in tests/cstore.cmake). */
+    if (argc == 2 && strcmp(argv[1], "--pg") == 0 && !pg_setup())
+        return 1;
+    const struct CMUnitTest pg_only[] = {
+        cmocka_unit_test(test_pg_sqlite_both_ways),
+        cmocka_unit_test(test_pg_open_errors),
+        cmocka_unit_test(test_pg_stream_with_nested_writes),
+        cmocka_unit_test(test_pg_concurrent_merges),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_counts_and_idempotence),
         cmocka_unit_test(test_order_free),
@@ -1685,5 +2077,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_store_withdrawals_verified),
         cmocka_unit_test(test_bundle_header_refused),
     };
-    return cmocka_run_group_tests(tests, world_setup, world_teardown);
+    int failed = cmocka_run_group_tests(tests, world_setup, world_teardown);
+    if (on_pg)
+        failed += cmocka_run_group_tests(pg_only, world_setup, world_teardown);
+    return failed;
 }

@@ -294,6 +294,11 @@ void cdb_finalize(cdb_stmt *s)
     free(s);
 }
 
+int cdb_column_count(cdb_stmt *s)
+{
+    return s->db->kind == CDB_PG ? cdb_pg_ncols(s) : sqlite3_column_count(s->lite);
+}
+
 bool cdb_column_null(cdb_stmt *s, int i)
 {
     if (s->db->kind == CDB_PG)

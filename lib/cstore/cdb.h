@@ -90,6 +90,7 @@ void cdb_reset(cdb_stmt *s);
 void cdb_finalize(cdb_stmt *s); /* NULL is a no-op */
 
 /* Columns (0-based) of the current row. */
+int cdb_column_count(cdb_stmt *s);
 bool cdb_column_null(cdb_stmt *s, int i);
 int64_t cdb_column_int64(cdb_stmt *s, int i);
 const char *cdb_column_text(cdb_stmt *s, int i);   /* NULL for NULL */

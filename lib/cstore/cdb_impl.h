@@ -64,6 +64,7 @@ int cdb_pg_step(cdb_stmt *s);
 void cdb_pg_reset(cdb_stmt *s);
 void cdb_pg_finalize(cdb_stmt *s);
 bool cdb_pg_null(cdb_stmt *s, int i);
+int cdb_pg_ncols(cdb_stmt *s);
 int64_t cdb_pg_int64(cdb_stmt *s, int i);
 const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len);
 sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err);

@@ -38,6 +38,7 @@ int cdb_pg_step(cdb_stmt *s) { (void)s; return CDB_ERROR; }
 void cdb_pg_reset(cdb_stmt *s) { (void)s; }
 void cdb_pg_finalize(cdb_stmt *s) { (void)s; }
 bool cdb_pg_null(cdb_stmt *s, int i) { (void)s; (void)i; return true; }
+int cdb_pg_ncols(cdb_stmt *s) { (void)s; return 0; }
 int64_t cdb_pg_int64(cdb_stmt *s, int i) { (void)s; (void)i; return 0; }
 const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len)
 {
@@ -302,10 +303,22 @@ static PGresult *exec_params(cdb_stmt *s, const char *sql)
     return PQexecParams(c, sql ? sql : s->sql, s->n_params, types, values, lengths, formats, 1);
 }
 
+static int stream_batch(void)
+{
+#ifdef SK_TEST_HOOKS
+    /* tests make batches tiny so that a walk crosses many of them */
+    const char *v = getenv("SK_TEST_PG_BATCH");
+    if (v && atoi(v) > 0)
+        return atoi(v);
+#endif
+    return STREAM_BATCH;
+}
+
 static int fetch(cdb_stmt *s)
 {
     char sql[64];
-    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, s->cursor);
+    int batch = stream_batch();
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", batch, s->cursor);
     PQclear(s->res);
     s->res = PQexecParams(conn(s->db), sql, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
@@ -314,7 +327,7 @@ static int fetch(cdb_stmt *s)
     }
     s->n_rows = PQntuples(s->res);
     s->row = 0;
-    s->done = s->n_rows < STREAM_BATCH;
+    s->done = s->n_rows < batch;
     return s->n_rows > 0 ? CDB_ROW : CDB_DONE;
 }
 
@@ -431,6 +444,11 @@ void cdb_pg_finalize(cdb_stmt *s)
 static bool have_row(cdb_stmt *s, int i)
 {
     return s->res && s->row >= 0 && s->row < s->n_rows && i >= 0 && i < PQnfields(s->res);
+}
+
+int cdb_pg_ncols(cdb_stmt *s)
+{
+    return s->res ? PQnfields(s->res) : 0;
 }
 
 bool cdb_pg_null(cdb_stmt *s, int i)
