@@ -103,8 +103,8 @@ def status(store):
 
 def tables(store):
     """Everything the store holds except the import log."""
-    return {t: stores.table_rows(store, t) for t in
-            ("meta", "devices", "packs", "records", "conflicts", "withdrawals", "withdrawn_records")}
+    return stores.tables(store, ("meta", "devices", "packs", "records", "conflicts", "withdrawals",
+                                 "withdrawn_records"))
 
 
 def export(store, keydir, extra=()):

@@ -90,13 +90,20 @@ def database_of(url):
 
 def psql(url, sql):
     """Run sql (statements separated by ;) on url in one session; the rows of
-    the last one's result as lists of str (NULL as None), without its header."""
+    the one result it prints as lists of str (NULL as None), without its header."""
+    return psql_lines(url, sql)[1:]
+
+
+def psql_lines(url, sql):
+    """Run sql on url in one psql session (one process: each costs a
+    connection); every line psql --csv prints, headers included, as lists of
+    str, NULL as None."""
     p = subprocess.run([PSQL, "-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-P", "null=\\N",
                         "-d", url, "-f", "-"], input=sql + ";\n", capture_output=True, text=True,
                        timeout=300)
     if p.returncode != 0:
         raise StoreError("psql %s: %s\n  failed: %s" % (url, sql, p.stderr.strip()))
-    rows = list(csv.reader(io.StringIO(p.stdout)))[1:]
+    rows = list(csv.reader(io.StringIO(p.stdout)))
     return [[None if v == "\\N" else v for v in row] for row in rows]
 
 
@@ -222,11 +229,15 @@ def query(store, sql):
     if is_pg(store):
         # A temporary view (gone with the session) names each column's type, so
         # that a bytea comes back as bytes and a bigint as int, as from sqlite3.
-        kinds = psql(store, "CREATE TEMPORARY VIEW sk_q AS %s; "
-                            "SELECT string_agg(t.typname, ' ' ORDER BY a.attnum) FROM pg_attribute a "
-                            "JOIN pg_type t ON t.oid = a.atttypid "
-                            "WHERE a.attrelid = 'sk_q'::regclass AND a.attnum > 0" % sql)[0][0].split()
-        return [tuple(_pg_value(v, k) for v, k in zip(row, kinds)) for row in psql(store, sql)]
+        # One session prints two results: the types (a header and one line),
+        # then the rows (a header and the rows).
+        lines = psql_lines(store, "CREATE TEMPORARY VIEW sk_q AS %s; "
+                                  "SELECT string_agg(t.typname, ' ' ORDER BY a.attnum) FROM pg_attribute a "
+                                  "JOIN pg_type t ON t.oid = a.atttypid "
+                                  "WHERE a.attrelid = 'sk_q'::regclass AND a.attnum > 0; "
+                                  "SELECT * FROM sk_q" % sql)
+        kinds = lines[1][0].split()
+        return [tuple(_pg_value(v, k) for v, k in zip(row, kinds)) for row in lines[3:]]
     if not os.path.exists(store):
         raise StoreError("%s: no such store" % store)
     con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
@@ -245,23 +256,50 @@ def scalar(store, sql):
     return rows[0][0]
 
 
+def _unless_unmade(store, fn, empty):
+    """fn(), or empty when the store was never made (no file; a database
+    without its tables)."""
+    if not is_pg(store):
+        return fn() if os.path.exists(store) else empty
+    try:
+        return fn()
+    except StoreError:
+        if exists(store):
+            raise
+        return empty
+
+
 def count(store, table, where=None):
     """Rows in table (0 when the store was never made)."""
-    if not exists(store):
-        return 0
-    return scalar(store, "SELECT COUNT(*) FROM %s%s" % (table, " WHERE " + where if where else ""))
+    sql = "SELECT COUNT(*) FROM %s%s" % (table, " WHERE " + where if where else "")
+    return _unless_unmade(store, lambda: int(scalar(store, sql)), 0)
 
 
 def record_ids(store):
     """Every record id the store holds, upper-case hex, sorted, repeats kept."""
-    if not exists(store):
-        return []
-    return sorted(r[0].hex().upper() for r in query(store, "SELECT record_id FROM records"))
+    if is_pg(store):   # hex in the query: one psql session, no type lookup
+        sql = "SELECT upper(encode(record_id, 'hex')) FROM records"
+        return _unless_unmade(store, lambda: sorted(r[0] for r in psql(store, sql)), [])
+    return _unless_unmade(store, lambda: sorted(
+        r[0].hex().upper() for r in query(store, "SELECT record_id FROM records")), [])
 
 
 def table_rows(store, table):
     """Every row of table, each as its repr, sorted: a snapshot to compare."""
-    return sorted(repr(r) for r in query(store, "SELECT * FROM %s" % table))
+    return tables(store, [table])[table]
+
+
+def tables(store, names):
+    """{table: its rows, sorted} for every table in names, in one look: a
+    snapshot to compare with another of the same store (each row as its repr
+    on SQLite, as its JSON on PostgreSQL)."""
+    if is_pg(store):
+        cols = ", ".join("(SELECT coalesce(json_agg(x ORDER BY x), '[]') FROM "
+                         "(SELECT row_to_json(t)::text AS x FROM %s t) s) AS %s" % (n, _ident(n))
+                         for n in names)
+        row = psql(store, "SELECT " + cols)[0]
+        return {n: json.loads(v) for n, v in zip(names, row)}
+    return {n: sorted(repr(r) for r in query(store, "SELECT * FROM %s" % n)) for n in names}
 
 
 def integrity(store):
@@ -270,19 +308,18 @@ def integrity(store):
     extension goes into a schema of its own, sk_check, apart from the store's
     tables)."""
     if is_pg(store):
-        psql(store, "CREATE SCHEMA IF NOT EXISTS sk_check; "
-                    "CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA sk_check")
-        bad = []
-        for (idx,) in psql(store, "SELECT c.oid::regclass::text FROM pg_index i "
-                                  "JOIN pg_class c ON c.oid = i.indexrelid "
-                                  "JOIN pg_am am ON am.oid = c.relam "
-                                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE am.amname = 'btree' AND n.nspname = 'public'"):
-            try:
-                psql(store, "SELECT sk_check.bt_index_check('%s'::regclass, true)" % idx)
-            except StoreError as e:
-                bad.append(str(e))
-        return "ok" if not bad else "; ".join(bad)
+        # One session: bt_index_check raises an error naming a broken index.
+        try:
+            psql(store, "CREATE SCHEMA IF NOT EXISTS sk_check; "
+                        "CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA sk_check; "
+                        "SELECT count(*) FROM (SELECT sk_check.bt_index_check(c.oid::regclass, true) "
+                        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                        "JOIN pg_am am ON am.oid = c.relam "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE am.amname = 'btree' AND n.nspname = 'public') AS checked")
+        except StoreError as e:
+            return str(e)
+        return "ok"
     con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0]

@@ -42,7 +42,7 @@ for i, n in enumerate((12, 9, 5)):
 
 
 def devices(s):
-    return {d["device_label"]: d for d in json.loads(run([SYNC, "devices", "list", "--store", s,
+    return {d["label"]: d for d in json.loads(run([SYNC, "devices", "list", "--store", s,
                                                            "--json"]).stdout)}
 
 
