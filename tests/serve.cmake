@@ -12,3 +12,5 @@ sk_store_e2e_test(test_serve_limits 300 serve_limits.py ${_serve_args})
 sk_store_e2e_test(test_serve_kill 400 serve_kill.py ${_serve_args})
 sk_store_e2e_test(test_serve_many 600 serve_many.py ${_serve_args})
 sk_store_e2e_test(test_serve_kiosk 300 serve_kiosk.py ${_serve_args})
+# Two serve processes on one store, a USB merge beside them (docs/SERVE.md).
+sk_store_e2e_test(test_serve_workers 300 serve_workers.py ${_serve_args})
