@@ -6,13 +6,11 @@ sk_unit_test(test_cstore_kill ${CMAKE_CURRENT_SOURCE_DIR}/test_cstore_kill.c sk_
 set_tests_properties(test_cstore_kill PROPERTIES TIMEOUT 300)
 endif()
 
-# survey-sync merge/status/withdraw end to end, on bundles test_cstore makes.
-add_test(NAME test_cstore_sync_cli
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_merge.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_cstore>)
-set_tests_properties(test_cstore_sync_cli PROPERTIES
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
-# The same tests with every store on PostgreSQL, and PostgreSQL's own
+# survey-sync merge/status/withdraw end to end, on bundles test_cstore makes;
+# on SQLite and on PostgreSQL (test_cstore_sync_cli_pg).
+sk_store_e2e_test(test_cstore_sync_cli 600 sync_merge.py
+                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_cstore>)
+# test_cstore's tests with every store on PostgreSQL, and PostgreSQL's own
 # (SQLite <-> PostgreSQL merges, open errors, streaming, concurrent merges):
 # needs the throwaway cluster (tests/pg.cmake).
 if(PQ_FOUND AND NOT WIN32 AND NOT CMAKE_CROSSCOMPILING)

@@ -11,13 +11,12 @@ endif()
 # bundles; the driver plays the participants through the kiosk store API.
 add_executable(sync_scenario_kiosk ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_scenario_kiosk.c)
 target_link_libraries(sync_scenario_kiosk PRIVATE skcore PkgConfig::JANSSON PkgConfig::SODIUM)
-add_test(NAME test_export_sync_scenario
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_scenario.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
-                 ${CMAKE_CURRENT_SOURCE_DIR}/data/export/scenario.md
-                 $<TARGET_FILE:survey-kiosk>)
-set_tests_properties(test_export_sync_scenario PROPERTIES
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+# On SQLite and on PostgreSQL (the _pg variant), as every end-to-end test of
+# the central store here.
+sk_store_e2e_test(test_export_sync_scenario 600 sync_scenario.py
+                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
+                  ${CMAKE_CURRENT_SOURCE_DIR}/data/export/scenario.md
+                  $<TARGET_FILE:survey-kiosk>)
 
 # Export and report over a real central store: an unreadable record is
 # skipped and listed, formula-like text is defused, another study's key is refused.
@@ -26,26 +25,20 @@ sk_unit_test(test_export_store ${CMAKE_CURRENT_SOURCE_DIR}/test_export_store.c s
 
 # Formula defusing, umask, unreadable records and escaped inspect output,
 # end to end through survey-sync on the store test_export_store makes.
-add_test(NAME test_export_sync_safety
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_export_safety.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_export_store>)
-set_tests_properties(test_export_sync_safety PROPERTIES
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+sk_store_e2e_test(test_export_sync_safety 600 sync_export_safety.py
+                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:test_export_store>)
 
 # Issue 13, ethics: sitting_id joins consent and responses, identifiers kept
 # apart, quotation consent honoured, consents counted, status exits 3 on gaps.
-add_test(NAME test_export_sync_ethics
-         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sync_ethics.py
-                 $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
-                 ${CMAKE_CURRENT_SOURCE_DIR}/data/export/ethics.md
-                 $<TARGET_FILE:survey-kiosk>)
-set_tests_properties(test_export_sync_ethics PROPERTIES
-                     ENVIRONMENT "SK_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+sk_store_e2e_test(test_export_sync_ethics 600 sync_ethics.py
+                  $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
+                  ${CMAKE_CURRENT_SOURCE_DIR}/data/export/ethics.md
+                  $<TARGET_FILE:survey-kiosk>)
 
 # Issue 13, files researchers open: export --format csv,xlsx,sav,dta of a
 # study with every question type, each file read back by readers we did not
 # write (Python's csv, openpyxl, R's haven, the readstat tool).
-sk_e2e_test(test_export_sync_formats 600 sync_formats.py
+sk_store_e2e_test(test_export_sync_formats 600 sync_formats.py
             $<TARGET_FILE:survey-sync> $<TARGET_FILE:sync_scenario_kiosk>
             ${CMAKE_CURRENT_SOURCE_DIR}/data/export/formats.md $<TARGET_FILE:survey-kiosk>)
 

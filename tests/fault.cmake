@@ -10,6 +10,8 @@ if(NOT SK_TEST_HOOKS)
   message(STATUS "SK_TEST_HOOKS is OFF: the full-disk test is not registered")
   return()
 endif()
+# SQLite only: it fills the disk under the central.db file; a PostgreSQL store's
+# disk is the database server's, which LD_PRELOAD into survey-sync cannot fill.
 add_test(NAME test_disk_full
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/disk_full.py
                  $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> $<TARGET_FILE:sk_enospc>

@@ -11,7 +11,7 @@ if(NOT SK_TEST_HOOKS)
   message(STATUS "SK_TEST_HOOKS is OFF: the trust end-to-end tests are not registered")
   return()
 endif()
-sk_e2e_test(test_trust_independent_reader 300 independent_reader.py
+sk_store_e2e_test(test_trust_independent_reader 300 independent_reader.py
             $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md ${CMAKE_CURRENT_SOURCE_DIR}/golden/crypto)
-sk_e2e_test(test_trust_attacks 300 attacks.py
+sk_store_e2e_test(test_trust_attacks 300 attacks.py
             $<TARGET_FILE:survey-sync> $<TARGET_FILE:survey-kiosk> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_e2e.md)

@@ -26,7 +26,7 @@ import json
 import os
 import re
 import shutil
-import sqlite3
+import sqlite3  # the crafted central stores of attack 3 are SQLite files
 import subprocess
 import sys
 import tempfile
@@ -35,6 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import skformat as sf  # noqa: E402
+import store as stores  # noqa: E402
 from independent_reader import kiosk_sitting  # noqa: E402
 
 SYNC, KIOSK, FORM = sys.argv[1:4]
@@ -80,12 +81,15 @@ def write(path, data):
     return path
 
 
+def fresh_store(name):
+    """A new central store on the backend under test (tests/e2e/store.py)."""
+    _n[0] += 1
+    return stores.fresh(TMP, "%02d-%s" % (_n[0], name))
+
+
 def copy_store(src, name):
-    dst = fresh(name)
-    for suffix in ("", "-wal"):
-        if os.path.exists(src + suffix):
-            shutil.copyfile(src + suffix, dst + suffix)
-    return dst
+    _n[0] += 1
+    return stores.copy(src, TMP, "%02d-%s" % (_n[0], name))
 
 
 def read_csv(path):
@@ -99,12 +103,8 @@ def status(store):
 
 def tables(store):
     """Everything the store holds except the import log."""
-    con = sqlite3.connect(store)
-    out = {}
-    for t in ("meta", "devices", "packs", "records", "conflicts", "withdrawals", "withdrawn_records"):
-        out[t] = sorted(repr(r) for r in con.execute("SELECT * FROM " + t))
-    con.close()
-    return out
+    return stores.tables(store, ("meta", "devices", "packs", "records", "conflicts", "withdrawals",
+                                 "withdrawn_records"))
 
 
 def export(store, keydir, extra=()):
@@ -210,7 +210,7 @@ def setup():
     w.g1_records = w.g1b.records()
     check([r.seq for r in w.g1b.parsed_records] == [1, 2, 3, 4], "the genuine bundle holds seq 1-4")
     # The researcher's store: pinned with --study, kiosk accepted.
-    w.base = os.path.join(TMP, "base.db")
+    w.base = stores.fresh(TMP, "base.db")
     sync("merge", "--store", w.base, "--study", w.pub_path, w.g1)
     sync("devices", "accept", w.k1, "--store", w.base)
     e = export(w.base, w.sdir)
@@ -253,14 +253,12 @@ def attack1_foreign_pack(w):
     check(ordered[0] == evil, "the forged bundle sorts first")
 
     # (i) pinned with merge --study: the forged bundle is refused, the genuine one merges.
-    s1 = fresh("pinned-study.db")
+    s1 = fresh_store("pinned-study.db")
     p = sync("merge", "--store", s1, "--study", w.pub_path, *ordered, ok=False)
     check(p.returncode == 1 and ("survey-sync: error: " + evil) in p.err,
           "1(i) --study: the forged bundle is refused and named: exit %d %r" % (p.returncode, p.err))
     check(any(ln.startswith(g1 + ": ") for ln in p.out.splitlines()), "1(i) the genuine bundle still merges: %r" % p.out)
-    con = sqlite3.connect(s1)
-    fps = [r[0] for r in con.execute("SELECT study_fp FROM packs")]
-    con.close()
+    fps = [r[0] for r in stores.query(s1, "SELECT study_fp FROM packs")]
     check(fps == [w.fp], "1(i) the store holds only the genuine pack: %s" % fps)
     sync("devices", "accept", w.k1, "--store", s1)
     e = export(s1, w.sdir)
@@ -277,7 +275,7 @@ def attack1_foreign_pack(w):
 
     # (ii) pinned by a genuine first pack (the baseline store was not given --study? it was;
     # so make one pinned only by the genuine bundle's pack).
-    s2 = fresh("pinned-pack.db")
+    s2 = fresh_store("pinned-pack.db")
     p = sync("merge", "--store", s2, w.g1)
     check("pinned to study " + w.fp in p.out, "1(ii) the first genuine pack pins the store: %r" % p.out)
     sync("devices", "accept", w.k1, "--store", s2)
@@ -288,7 +286,7 @@ def attack1_foreign_pack(w):
     # (iii) an unpinned store given the forged bundle first: the merge must say which
     # study it pinned to, the genuine bundle is then refused (loud), and export with
     # the genuine key never uses the foreign pack.
-    s3 = fresh("unpinned.db")
+    s3 = fresh_store("unpinned.db")
     p = sync("merge", "--store", s3, *ordered, ok=False)
     check(("pinned to study " + fp.study_fp) in p.out,
           "1(iii) the merge says the store was pinned to the attacker's fingerprint: %r" % p.out)
@@ -358,7 +356,7 @@ def attack2_fresh_device(w):
     resigned = write(os.path.join(d2, "resigned.skb"), bytes(g))
     refused_unchanged(s, w.sdir, resigned, "2d the genuine bundle re-signed by the attacker")
     # Control: the genuine bundle itself, into a fresh store: taken (held, device new there).
-    merged(fresh("attack2-ctl.db"), w.g1, "2b-d genuine bundle", r"0 new, 4 held")
+    merged(fresh_store("attack2-ctl.db"), w.g1, "2b-d genuine bundle", r"0 new, 4 held")
 
 
 def attack3_crafted_store(w):
@@ -412,18 +410,18 @@ def attack3_crafted_store(w):
     con.execute("UPDATE records SET seq = seq + 100, kind = 4, wtag = ?", (os.urandom(16),))
     con.commit()
     con.close()
-    into, ref = fresh("3e-into.db"), fresh("3e-ref.db")
+    into, ref = fresh_store("3e-into.db"), fresh_store("3e-ref.db")
     p = sync("merge", "--store", into, "--study", w.pub_path, e, ok=False)
     sync("merge", "--store", ref, "--study", w.pub_path, w.g1)
     print("   3e lying columns: exit %d: %s" % (p.returncode, (p.out + p.err).strip().replace(TMP + "/", "")))
-    rec_rows = lambda db: sorted(repr(r) for r in sqlite3.connect(db).execute(  # noqa: E731
-        "SELECT device, record_id, seq, kind, form_id, form_version, wtag, blob FROM records"))
+    rec_rows = lambda db: sorted(repr(r) for r in stores.query(  # noqa: E731
+        db, "SELECT device, record_id, seq, kind, form_id, form_version, wtag, blob FROM records"))
     check(p.returncode == 1 or rec_rows(into) == rec_rows(ref),
           "3e: a store whose columns contradict its record bytes is taken with the lying columns: %s"
           % rec_rows(into)[:1])
     # Control 1: the same construction from genuine bytes merges (into a fresh store: held).
     ctl = craft("3ctl.db", [(w.k1, w.k1_pk, k1fp, "Durham-Pi-1", 1)], genuine_rows)
-    f = fresh("3ctl-into.db")
+    f = fresh_store("3ctl-into.db")
     p = sync("merge", "--store", f, "--study", w.pub_path, ctl, ok=False)
     check(p.returncode == 0, "3 (control): a crafted store of genuine bytes merges: %r %r" % (p.out, p.err))
     st = status(f)
@@ -455,7 +453,7 @@ def attack4_squatting(w):
                               role_other="squat", record_ids=ids)
     path = write(os.path.join(TMP, "usb4", "skb-%s-1-2-6.skb" % dev.id_hex),
                  sf.write_bundle(dev, "squatter", 6, packs=[w.pack_raw], records=recs))
-    s = fresh("attack4.db")
+    s = fresh_store("attack4.db")
     k1fp = sf.device_fingerprint(w.k1_pk)
     p = sync("devices", "add", k1fp, "--store", s, ok=False)
     check(p.returncode == 0, "4: devices add the genuine kiosk's fingerprint: %r" % p.err)

@@ -29,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import skformat as sf  # noqa: E402
+import store as stores  # noqa: E402
 
 PASS = "independent reader passphrase"
 ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1", SDL_VIDEODRIVER="offscreen",
@@ -371,7 +372,7 @@ def part_python_bundle(sync, tmp, got):
     check(ins.returncode == 0 and "signature:   ok" in ins.stdout and dev.id_hex in ins.stdout,
           "survey-sync inspect accepts the Python bundle: %s%s" % (ins.stdout, ins.stderr))
 
-    store = os.path.join(tmp, "central.db")
+    store = stores.fresh(tmp, "central.db")
     pub = os.path.join(got["study_dir"], "study.pub")
     p = run(sync, "devices", "add", dev.fingerprint, "Python kiosk", "--store", store, ok=False)
     check(p.returncode == 0, "devices add %s: %s%s" % (dev.fingerprint, p.stdout, p.stderr))
@@ -435,10 +436,7 @@ def part_python_bundle(sync, tmp, got):
             code.lower().replace("-", " "), ok=False)
     check(p.returncode == 0 and "2 records removed" in p.stdout,
           "withdraw with the code Python made removes its 2 records: %s%s" % (p.stdout, p.stderr))
-    import sqlite3
-    con = sqlite3.connect(store)
-    rows = con.execute("SELECT tag, statement FROM withdrawals").fetchall()
-    con.close()
+    rows = stores.query(store, "SELECT tag, statement FROM withdrawals")
     check(len(rows) == 1, "one withdrawal statement stored")
     if rows:
         s = sf.parse_statement(rows[0][1], study.sign_pk)
@@ -571,19 +569,13 @@ def part_differential(sync, tmp, got):
         a.update(kw)
         return sf.write_bundle(**a)
 
-    def store_records(path):
-        import sqlite3
-        if not os.path.exists(path):
-            return 0
-        con = sqlite3.connect(path)
-        c = con.execute("SELECT count(*) FROM records").fetchone()[0]
-        con.close()
-        return c
+    def store_records(store):
+        return stores.count(store, "records")
 
     ctl = put(bundle(), "skb")
     p = run(sync, "inspect", ctl, ok=False)
     check(p.returncode == 0, "(d) control bundle: inspect accepts: %r" % p.stderr)
-    st = os.path.join(d, "ctl.db")
+    st = stores.fresh(d, "ctl.db")
     p = run(sync, "merge", "--store", st, ctl, ok=False)
     check(p.returncode == 0 and store_records(st) == 1, "(d) control bundle merges: %r %r" % (p.stdout, p.stderr))
     sf.read_bundle(ctl)
@@ -623,7 +615,7 @@ def part_differential(sync, tmp, got):
             except sf.SkError:
                 pass
         path = put(raw, "skb")
-        st = os.path.join(d, "s%02d.db" % n[0])
+        st = stores.fresh(d, "s%02d.db" % n[0])
         p = run(sync, "merge", "--store", st, path, ok=False)
         check(p.returncode == 1 and ("survey-sync: error: " + path) in p.stderr and store_records(st) == 0,
               "(d) merge refuses a bundle with %s: exit %d %r %r" % (what, p.returncode, p.stdout, p.stderr))

@@ -103,6 +103,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--relay":
 
 from serve_common import (Study, check, finish, kiosk_counts, kiosk_record_ids,  # noqa: E402
                           make_kiosk, run, store_ids, tmpdir, SYNC, KIOSK, FAST)
+import store as stores  # noqa: E402
 
 NS_K, NS_S = "skbad-k%d" % os.getpid(), "skbad-s%d" % os.getpid()
 KADDR, SADDR = "10.78.0.1", "10.78.0.2"
@@ -143,8 +144,9 @@ try:
     kdir = os.path.join(root, "kiosk")
     make_kiosk(kdir, st.pack, "Pi-far", 500)  # 1,000 records
     check(kiosk_counts(kdir) == (0, 1000), "1,000 records waiting")
-    store = os.path.join(root, "central.db")
-    log = open(store + ".log", "w")
+    store = stores.fresh(root, "central.db")
+    log_path = stores.beside(store, ".log")
+    log = open(log_path, "w")
     server = subprocess.Popen(["ip", "netns", "exec", NS_S, SYNC, "serve", "--store", store,
                                "--listen", "127.0.0.1:8443", "--server-dir", st.server_dir,
                                "--device-rate", "0"], stdout=subprocess.PIPE, stderr=log,
@@ -170,8 +172,8 @@ try:
     server.terminate()
     server.wait()
     log.close()
-    uploads = open(store + ".log").read().count("-> 200")
-    cut = open(store + ".log").read().count("closed after")
+    uploads = open(log_path).read().count("-> 200")
+    cut = open(log_path).read().count("closed after")
     print("%d tries, %d uploads merged, %d cut off by the link, %.0f s in all"
           % (tries, uploads, cut, time.time() - started))
 finally:

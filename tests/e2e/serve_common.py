@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import store as stores
+
 SYNC, KIOSK, DRIVER, FORM = sys.argv[1:5]
 PASSPHRASE = "serve test passphrase"
 failures = []
@@ -142,14 +144,16 @@ def kiosk_record_ids(data_dir):
     return ids
 
 
+def new_store(root):
+    """The central store for serve (a file in root, or a PostgreSQL database of
+    its own: SK_TEST_STORE, tests/e2e/store.py)."""
+    return stores.fresh(root, "central.db")
+
+
 def store_ids(store):
-    """Every (device, record id) the central store holds, with repeats if any."""
-    con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
-    rows = [r[0] for r in con.execute("SELECT hex(record_id) FROM records")]
-    conflicts = con.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0]
-    ok = con.execute("PRAGMA integrity_check").fetchone()[0]
-    con.close()
-    return rows, conflicts, ok
+    """Every record id the central store holds, with repeats if any; the
+    number of conflicts; "ok" when its storage is sound (store.integrity)."""
+    return stores.record_ids(store), stores.count(store, "conflicts"), stores.integrity(store)
 
 
 class Server:
@@ -158,7 +162,7 @@ class Server:
     def __init__(self, store, server_dir, port, extra=()):
         self.args = [SYNC, "serve", "--store", store, "--listen", "127.0.0.1:%d" % port,
                      "--server-dir", server_dir] + list(extra)
-        self.log_path = store + ".log"
+        self.log_path = stores.beside(store, ".log")
         self.log = open(self.log_path, "a")
         self.p = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True,
                                   stdin=subprocess.DEVNULL)

@@ -16,6 +16,7 @@ import stat
 
 from serve_common import (Server, Study, check, deliver, finish, kiosk_counts, kiosk_record_ids,
                           make_kiosk, run, store_ids, tmpdir, SYNC, KIOSK)
+import store as stores
 
 root = tmpdir("serve_deliver")
 st = Study(root)
@@ -33,7 +34,7 @@ p = run([SYNC, "inspect", st.pack], expect=None)
 check(st.url in p.stdout, "inspect shows the delivery URL: " + p.stdout)
 
 # --- a genuine server -------------------------------------------------------
-store = os.path.join(root, "central.db")
+store = stores.fresh(root, "central.db")
 srv = Server(store, st.server_dir, st.port)
 k1, k2 = os.path.join(root, "k1"), os.path.join(root, "k2")
 make_kiosk(k1, st.pack, "Pi-1", 6)
@@ -88,7 +89,7 @@ for name in ("cert.pem", "tls.key"):
     os.close(fd)
 k3 = os.path.join(root, "k3")
 make_kiosk(k3, st.pack, "Pi-3", 4)
-fstore = os.path.join(root, "forged.db")
+fstore = stores.fresh(root, "forged.db")
 fsrv = Server(fstore, forged_dir, st.port)
 p = deliver(k3, expect=1)
 check("not signed by the server this survey pack names" in p.stderr, "forged: " + p.stderr)
@@ -103,7 +104,7 @@ fsrv.stop()
 # --- another certificate: nothing is sent ----------------------------------
 other_dir = os.path.join(root, "other-server")
 run([SYNC, "serve", "--init", other_dir])
-ostore = os.path.join(root, "other.db")
+ostore = stores.fresh(root, "other.db")
 osrv = Server(ostore, other_dir, st.port)
 p = deliver(k3, expect=1)
 check("certificate is not the one the survey pack names" in p.stderr, "pin: " + p.stderr)

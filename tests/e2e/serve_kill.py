@@ -19,6 +19,7 @@ import time
 
 from serve_common import (Server, Study, check, deliver, deliver_async, finish, free_port,
                           kiosk_counts, kiosk_record_ids, make_kiosk, store_ids, tmpdir, wait_for)
+import store as stores
 
 
 class Proxy:
@@ -77,7 +78,7 @@ root = tmpdir("serve_kill")
 server_port = free_port()
 st = Study(root)  # the pack names the proxy's port
 proxy = Proxy(st.port, server_port)
-store = os.path.join(root, "central.db")
+store = stores.fresh(root, "central.db")
 
 # --- 1. the server dies during uploads --------------------------------------
 kiosks = []

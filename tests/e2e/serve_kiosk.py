@@ -19,12 +19,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import Kiosk  # noqa: E402
 from serve_common import (FAST, Server, Study, check, finish, kiosk_counts, make_kiosk,  # noqa: E402
                           store_ids, tmpdir, wait_for, KIOSK)
+import store as stores  # noqa: E402
 
 root = tmpdir("serve_kiosk")
 st = Study(root)
 data = os.path.join(root, "kiosk")
 make_kiosk(data, st.pack, "Pi-GUI", 5)
-store = os.path.join(root, "central.db")
+store = stores.fresh(root, "central.db")
 
 
 def admin_line(k):

@@ -17,10 +17,11 @@ import time
 
 from serve_common import (Server, Study, check, deliver_async, finish, finish_delivery,
                           kiosk_counts, make_kiosk, run, store_ids, tmpdir, KIOSK)
+import store as stores
 
 root = tmpdir("serve_limits")
 st = Study(root)
-store = os.path.join(root, "central.db")
+store = stores.fresh(root, "central.db")
 srv = Server(store, st.server_dir, st.port,
              ["--max-bundle-mb", "1", "--idle-timeout", "3", "--request-timeout", "20",
               "--device-rate", "3"])

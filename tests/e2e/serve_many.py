@@ -6,19 +6,21 @@
 Twenty kiosk stores (real kiosk.db files, records sealed and signed) run
 `survey-kiosk --deliver` at the same moment, in batches of 10 records; every
 kiosk ends with everything delivered and the store holds each record once,
-under each kiosk's own device, with one upload row per bundle.
+under each kiosk's own device, with one upload row per bundle.  On both
+central stores (SK_TEST_STORE, tests/e2e/store.py): test_serve_many_pg is the
+issue's "20 simulated kiosks deliver at once into one server on PostgreSQL".
 """
 import os
-import sqlite3
 import sys
 
 from serve_common import (Server, Study, check, deliver_async, finish, finish_delivery,
                           kiosk_counts, kiosk_record_ids, make_kiosk, store_ids, tmpdir)
+import store as stores
 
 N = 20
 root = tmpdir("serve_many")
 st = Study(root)
-store = os.path.join(root, "central.db")
+store = stores.fresh(root, "central.db")
 srv = Server(store, st.server_dir, st.port, ["--device-rate", "0"])
 kiosks = []
 for i in range(N):
@@ -46,10 +48,8 @@ ids, conflicts, ok = store_ids(store)
 check(sorted(ids) == sorted(sum((kiosk_record_ids(k) for k in kiosks), [])),
       "each record once (%d of %d)" % (len(ids), expected))
 check(conflicts == 0 and ok == "ok", "no conflicts, store intact")
-con = sqlite3.connect(store)
-devices = con.execute("SELECT COUNT(*) FROM devices").fetchone()[0]
-uploads = con.execute("SELECT COUNT(*), SUM(records) FROM uploads").fetchone()
-con.close()
+devices = stores.count(store, "devices")
+uploads = stores.query(store, "SELECT COUNT(*), SUM(records) FROM uploads")[0]
 check(devices == N, "%d devices" % devices)
 check(uploads[1] == expected, "uploads account for every record: %r" % (uploads,))
 check(srv.stop() == 0, "clean stop")

@@ -30,6 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
+import store  # noqa: E402
 
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
@@ -112,7 +113,7 @@ def main():
     key = os.path.join(keys, "study.key")
     pack = os.path.join(TMP, "ethics.pack")
     sync("pack", FORM, "--key", key, "--out", pack)
-    central = os.path.join(TMP, "central.db")
+    central = store.fresh(TMP, "central.db")
     data = os.path.join(TMP, "kiosk")
 
     # Batch 1 goes out in a bundle that is lost on the way; batch 2 arrives.

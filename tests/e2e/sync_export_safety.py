@@ -11,7 +11,8 @@ through the real binary:
 - let a pack's title drive the terminal (inspect prints it escaped).
 
 The store comes from `test_export_store make-store DIR` (records sealed and
-bundled through the C API, one of them "not json").
+bundled through the C API, one of them "not json"); on PostgreSQL
+(SK_TEST_STORE, tests/e2e/store.py) survey-sync merges that store into one.
 
 usage: sync_export_safety.py SURVEY_SYNC TEST_EXPORT_STORE
 """
@@ -21,6 +22,9 @@ import shutil
 import stat
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import store as stores  # noqa: E402
 
 SYNC, MAKE_STORE = sys.argv[1:3]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "sync_export_safety")
@@ -64,7 +68,9 @@ def main():
     os.makedirs(data)
     ids = run([MAKE_STORE, "make-store", data]).stdout.split()
     device, good1, bad, good3 = ids
-    store, key = os.path.join(data, "central.db"), os.path.join(data, "study.key")
+    key = os.path.join(data, "study.key")
+    # On PostgreSQL: the same records, merged from the central.db the helper wrote.
+    store = stores.adopt(SYNC, os.path.join(data, "central.db"), TMP, "central.db")
 
     # ---- one unreadable record: skipped, warned about, listed -------------
     out = os.path.join(TMP, "export")

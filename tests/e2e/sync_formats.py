@@ -32,6 +32,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
+import store  # noqa: E402
 
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
@@ -146,7 +147,7 @@ def build_study():
         run([KIOSK, "--data", data, "--export", bundles])
     else:
         run([DRIVER, "export", data, bundles])
-    central = os.path.join(TMP, "central.db")
+    central = store.fresh(TMP, "central.db")
     sync("merge", "--store", central, *[os.path.join(bundles, b) for b in os.listdir(bundles)])
     accept_devices(SYNC, central)
     return central, key

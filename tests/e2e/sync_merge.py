@@ -15,12 +15,13 @@ key and a code typed carelessly.
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
+import store  # noqa: E402
+from store import record_ids  # noqa: E402
 
 SYNC, MAKER = sys.argv[1], sys.argv[2]
 TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "sync_merge-%d" % os.getpid())
@@ -39,13 +40,6 @@ def sync(*args, expect=0, env=None):
         print(p.stdout, p.stderr, file=sys.stderr)
         check(False, "survey-sync %s exited %d, expected %d" % (args[0], p.returncode, expect))
     return p
-
-
-def record_ids(db):
-    con = sqlite3.connect(db)
-    ids = sorted(r[0] for r in con.execute("SELECT hex(record_id) FROM records"))
-    con.close()
-    return ids
 
 
 def devices_json(store):
@@ -78,7 +72,7 @@ def main():
             fps[rest[0]] = rest[1]
         elif kind == "code":
             codes.append((rest[0], int(rest[1]), rest[2]))
-    central = os.path.join(TMP, "central.db")
+    central = store.fresh(TMP, "central.db")
     study_dir, passphrase = studies["followup"]
     study_pub = os.path.join(study_dir, "study.pub")
     study_key = os.path.join(study_dir, "study.key")
@@ -170,7 +164,7 @@ def main():
 
     # A store merged into another: the same records as merging the bundles.
     # Enrolment does not travel: Leeds-Laptop is new here, its records held.
-    other = os.path.join(TMP, "other.db")
+    other = store.fresh(TMP, "other.db")
     sync("merge", "--store", other, bundles["k3all"], bundles["k1all"])
     p = sync("merge", "--store", central, other)
     check((other + ": 7 new, 7 held (device not accepted yet), 9 already present, 0 conflicts")
@@ -178,7 +172,7 @@ def main():
     check(new_device_line(central, devices["Leeds-Laptop"], "Leeds-Laptop", 7,
                           fps["Leeds-Laptop"]) in p.stdout.splitlines(),
           "the store's new device is named: " + p.stdout)
-    whole = os.path.join(TMP, "whole.db")
+    whole = store.fresh(TMP, "whole.db")
     sync("merge", "--store", whole, *[bundles[n] for n in the_four])
     check(record_ids(central) == record_ids(whole), "store into store equals all bundles")
     check(accept_devices(SYNC, central) == [devices["Leeds-Laptop"]],
@@ -215,9 +209,7 @@ def main():
     j = json.loads(sync("status", "--store", central, "--json").stdout)
     check(j["withdrawals"] == 1, "status counts the withdrawal")
     check(all(d["missing"] == [] for d in j["devices"]), "a withdrawal is not a gap")
-    con = sqlite3.connect(central)
-    stmts = con.execute("SELECT length(statement) FROM withdrawals").fetchall()
-    con.close()
+    stmts = store.query(central, "SELECT length(statement) FROM withdrawals")
     check(stmts == [(96,)], "the withdrawal keeps a signed statement: %r" % stmts)
 
     # Pinning: a second study's pack is refused (here and with --study).
@@ -233,7 +225,7 @@ def main():
     check("pinned" not in p.stdout
           and (bundles["k1a"] + ": 0 new, 7 already present, 0 conflicts, 2 withdrawn skipped")
           in p.stdout, "--study of the store's own study: " + p.stdout)
-    pinned = os.path.join(TMP, "pinned-other.db")
+    pinned = store.fresh(TMP, "pinned-other.db")
     p = sync("merge", "--store", pinned, "--study", os.path.join(other_dir, "study.pub"),
              bundles["k1a"], bundles["k4other"], expect=1)
     check(p.stderr.startswith("survey-sync: error: " + bundles["k1a"] + ": "),
@@ -241,7 +233,7 @@ def main():
     check((bundles["k4other"] + ": 0 new, 3 held (device not accepted yet)") in p.stdout,
           "its own study's bundle merges: " + p.stdout)
     check(len(record_ids(pinned)) == 3, "only the other study's records are in it")
-    unpinned = os.path.join(TMP, "by-first-pack.db")
+    unpinned = store.fresh(TMP, "by-first-pack.db")
     p = sync("merge", "--store", unpinned, bundles["k4other"], bundles["k1a"], expect=1)
     check(p.stdout.startswith(unpinned + ": pinned to study ")
           and "from the first survey pack in " + bundles["k4other"] in p.stdout,
@@ -252,7 +244,7 @@ def main():
           "status shows the pinned study")
 
     # Reject: a new device's held records are deleted; its bundles refused.
-    rstore = os.path.join(TMP, "reject.db")
+    rstore = store.fresh(TMP, "reject.db")
     sync("merge", "--store", rstore, bundles["k3all"])
     p = sync("devices", "reject", devices["Leeds-Laptop"], "--store", rstore)
     check(p.stdout.startswith("device %s rejected: 7 held records deleted"
@@ -269,7 +261,7 @@ def main():
     check("retire it" in p.stderr, "an accepted device is retired, not rejected: " + p.stderr)
 
     # Retire: what came stays; a later bundle's newer records are refused.
-    tstore = os.path.join(TMP, "retire.db")
+    tstore = store.fresh(TMP, "retire.db")
     sync("merge", "--store", tstore, bundles["k1a"])
     accept_devices(SYNC, tstore)
     p = sync("devices", "retire", devices["Durham-Pi-1"], "--store", tstore)
@@ -285,7 +277,7 @@ def main():
           % devices["Durham-Pi-1"] in sync("status", "--store", tstore).stdout, "status: retired")
 
     # Add: enrolled by fingerprint before its first bundle, its records are new.
-    astore = os.path.join(TMP, "add.db")
+    astore = store.fresh(TMP, "add.db")
     p = sync("devices", "add", fps["Late-Laptop"], "Late-Laptop", "--store", astore)
     check(p.stdout.strip() == "device %s enrolled and accepted: its bundles will merge as data"
           % devices["Late-Laptop"], "devices add: " + p.stdout)

@@ -28,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
+import store  # noqa: E402
 
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
@@ -400,7 +401,7 @@ def main():
     data = open(b2a, "rb").read()
     open(truncated, "wb").write(data[: len(data) * 2 // 3])
 
-    central, other = os.path.join(TMP, "central.db"), os.path.join(TMP, "other.db")
+    central, other = store.fresh(TMP, "central.db"), store.fresh(TMP, "other.db")
     # Store A: shuffled, with a repeat; store B: the rest, then B into A.
     first = [b1a, b2a, b1b, b1a, forged["bundles"]["first"]]
     rng.shuffle(first)
