@@ -212,8 +212,8 @@ static int read_key(rd *r, const char *const *keys, int n)
     size_t len = (size_t)(r->p++ - s);
     if (!take(r, ':'))
         return -1;
-    for (int i = 0; i < n; i++)
-        if (strlen(keys[i]) == len && memcmp(keys[i], s, len) == 0)
+    for (int i = 0; i < n; i++)   /* a first-byte test spares most comparisons */
+        if (keys[i][0] == *s && strlen(keys[i]) == len && memcmp(keys[i], s, len) == 0)
             return i;
     return -1;
 }
