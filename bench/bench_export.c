@@ -123,6 +123,16 @@ static void fill_answers(sk_answers *a, const sk_pack *pack, uint64_t i, int64_t
     sk_answers_set_meta(&a->form_version, pack->form_version);
     a->started_ms = start;
     a->finished_ms = start + 120000 + r % 300000;
+    /* What the kiosk records besides the answers: the form's start question
+     * ("started"), filled when the sitting opens, so every real record
+     * carries it (before 2026-12-01 the bench left it out, and export and
+     * report filled it again and re-ran the skip logic for every record). */
+    char started[40];
+    time_t secs = (time_t)(start / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%S.000+00:00", &tm);
+    sk_answers_set(a, "started", started, SK_SECTION_RESPONSE, start);
     const char *role = pick(roles, 4, r);
     const char *changed = pick(yn, 2, r >> 3);
     sk_answers_set(a, "role", role, SK_SECTION_RESPONSE, start);
@@ -136,6 +146,8 @@ static void fill_answers(sk_answers *a, const sk_pack *pack, uint64_t i, int64_t
     char years[16];
     snprintf(years, sizeof years, "%u", (r >> 11) % 35);
     sk_answers_set(a, "years", years, SK_SECTION_RESPONSE, start);
+    /* and its calculations, as the runtime computed them on the kiosk */
+    sk_answers_set(a, "senior", (r >> 11) % 35 > 10 ? "yes" : "no", SK_SECTION_RESPONSE, start);
     sk_answers_set(a, "courage", pick(scale, 5, r >> 17), SK_SECTION_RESPONSE, start);
     sk_answers_set(a, "mentoring", pick(scale, 5, r >> 20), SK_SECTION_RESPONSE, start);
     sk_answers_set(a, "hours", "12.5", SK_SECTION_RESPONSE, start);

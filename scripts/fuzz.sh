@@ -17,7 +17,7 @@ case "${1:-}" in
   ''|*[!0-9]*) ;;
   *) secs=$1; shift ;;
 esac
-all="xlsx md csv expr form pack bundle signed merge"
+all="xlsx md csv expr form pack bundle signed merge answers"
 targets=${*:-$all}
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -7,7 +7,8 @@
 set(_fuzz_dir ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 set(_fuzz_targets
     "xlsx:sk_form" "md:sk_form" "csv:sk_form" "expr:sk_expr" "form:sk_runtime"
-    "pack:sk_crypto" "bundle:sk_crypto" "signed:sk_crypto sk_form" "merge:sk_cstore")
+    "pack:sk_crypto" "bundle:sk_crypto" "signed:sk_crypto sk_form" "merge:sk_cstore"
+    "answers:sk_base")
 foreach(_t ${_fuzz_targets})
   string(REPLACE ":" ";" _parts "${_t}")
   list(GET _parts 0 _name)

@@ -1,6 +1,7 @@
 /* test_answers.c - the answers model and its payload JSON round trip. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sk/answers.h"
+#include "../lib/base/answers_internal.h"
 
 static void test_set_get_replace_remove(void **state)
 {
@@ -232,6 +234,207 @@ static void test_golden_payloads(void **state)
     sk_answers_free(&a);
 }
 
+/* ---- the fast reader agrees with the general one ------------------------ */
+
+static bool same_str(const char *x, const char *y)
+{
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Every field of x and y equal (NULL and "" are different). */
+static bool same_answers(const sk_answers *x, const sk_answers *y)
+{
+    if (x->n != y->n || !same_str(x->sitting_id, y->sitting_id) ||
+        !same_str(x->form_id, y->form_id) || !same_str(x->form_version, y->form_version) ||
+        !same_str(x->language, y->language) || x->started_ms != y->started_ms ||
+        x->finished_ms != y->finished_ms)
+        return false;
+    for (size_t i = 0; i < x->n; i++) {
+        const sk_answer *a = &x->items[i], *b = &y->items[i];
+        if (strcmp(a->name, b->name) != 0 || !same_str(a->repeat, b->repeat) ||
+            strcmp(a->value, b->value) != 0 || a->section != b->section ||
+            a->changed_ms != b->changed_ms || a->dwell_ms != b->dwell_ms)
+            return false;
+    }
+    return true;
+}
+
+/* sk_answers_from_json (fast reader first) and the general reader alone give
+ * the same status, the same sentence and the same answers.  Returns whether
+ * the fast reader read it itself. */
+static bool check_agree(const char *json, size_t len, const char *what)
+{
+    sk_answers a, b, f;
+    sk_answers_init(&a);
+    sk_answers_init(&b);
+    sk_answers_init(&f);
+    sk_error ea, eb;
+    sk_error_clear(&ea);
+    sk_error_clear(&eb);
+    sk_status sa = sk_answers_from_json(json, len, &a, &ea);
+    sk_status sb = answers_read_json(json, len, &b, &eb);
+    sk_status sf = answers_read_fast(json, len, &f);
+    if (sa != sb || strcmp(ea.message, eb.message) != 0 || !same_answers(&a, &b))
+        fail_msg("%s: the readers disagree: %d \"%s\" vs general %d \"%s\"", what, sa,
+                 ea.message, sb, eb.message);
+    if (sf == SK_OK && (sb != SK_OK || !same_answers(&f, &b)))
+        fail_msg("%s: the fast reader accepted what the general one reads otherwise (%d %s)",
+                 what, sb, eb.message);
+    assert_true(sf == SK_OK || sf == SK_ERR_UNSUPPORTED);
+    sk_answers_free(&a);
+    sk_answers_free(&b);
+    sk_answers_free(&f);
+    return sf == SK_OK;
+}
+
+#define HEAD_ "{\"format\":\"survey-kiosk/answers\",\"v\":2,"
+#define ONE_(fields) HEAD_ "\"answers\":[{" fields "}]}"
+#define STD_ "\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"
+
+/* fast: whether the fast reader must read it itself (the documents the kiosk
+ * writes, and the JSON spellings of them); the others it must leave to the
+ * general reader, which accepts or refuses them as it always did. */
+static const struct {
+    const char *json;
+    bool fast;
+} agree_cases[] = {
+    {ONE_(STD_), true},
+    {" \n\t{ \"answers\" : [ { \"dwell_ms\" : 7 , \"changed\" : 5 , \"section\" : \"consent\" ,"
+     " \"value\" : \"\" , \"name\" : \"x\" , \"repeat\" : \"kids[12]\" } ] , \"v\" : 1 ,"
+     " \"format\" : \"survey-kiosk/answers\" }\r\n", true},
+    {HEAD_ "\"sitting\":null,\"form_id\":\"f\",\"form_version\":\"\",\"language\":\"Cymraeg (cy)\","
+     "\"started\":-0,\"finished\":123456789012345678,\"answers\":[]}", true},
+    {ONE_("\"name\":\"q\\u00e9\\u4e2d\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\",\"value\":"
+          "\"\\u0041\\u00A9 ok\",\"section\":\"response\",\"changed\":-5,\"dwell_ms\":4294967297"), true},
+    {ONE_("\"name\":\"\xe6\x95\xb0\xf0\x9f\x98\x80\",\"value\":\"\x7f\",\"section\":\"response\","
+          "\"changed\":0,\"dwell_ms\":-1"), true},
+    /* left to the general reader, which accepts them */
+    {HEAD_ "\"answers\":[{" STD_ "},{" STD_ "}]}", false},                    /* the same answer twice */
+    {HEAD_ "\"answers\":[{" STD_ ",\"repeat\":\"k[1]\"},{" STD_ ",\"repeat\":\"k[1]\"}]}", false},
+    {HEAD_ "\"extra\":{\"a\":[1,2]},\"answers\":[]}", false},
+    {ONE_(STD_ ",\"note\":true"), false},
+    {ONE_("\"n\\u0061me\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"respons\\u0065\",\"changed\":5,\"dwell_ms\":7"), false},
+    {"{\"format\":\"survey-kiosk/answers\",\"v\":0,\"answers\":[]}", false},
+    {"{\"format\":\"survey-kiosk/answer\\u0073\",\"v\":2,\"answers\":[]}", false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":1234567890123456789,"
+          "\"dwell_ms\":7"), false},
+    /* left to the general reader, which refuses them */
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":5.0,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":5e3,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":05,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":99999999999999999999,"
+          "\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"a\\u0000b\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\\ud800\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\\udc00\\ud800\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\\x41\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\\u12\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\xc0\xaf\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"\xed\xa0\x80\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"a\tb\",\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"other\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":1,\"section\":\"response\",\"changed\":5,\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":\"5\",\"dwell_ms\":7"), false},
+    {ONE_("\"name\":\"x\",\"value\":\"1\",\"section\":\"response\",\"changed\":5"), false},
+    {ONE_(STD_ ",\"repeat\":\"k[0]\""), false},
+    {ONE_(STD_ ",\"repeat\":null"), false},
+    {ONE_(STD_ ",\"name\":\"y\""), false},
+    {HEAD_ "\"sitting\":5,\"answers\":[]}", false},
+    {HEAD_ "\"started\":1.5,\"answers\":[]}", false},
+    {HEAD_ "\"answers\":[],\"v\":2}", false},
+    {HEAD_ "\"answers\":[]} x", false},
+    {HEAD_ "\"answers\":[]}{}", false},
+    {HEAD_ "\"answers\":[],}", false},
+    {HEAD_ "\"answers\":[{" STD_ "},]}", false},
+    {HEAD_ "\"answers\":{}}", false},
+    {"\xef\xbb\xbf" HEAD_ "\"answers\":[]}", false},
+    {"{\"format\":\"survey-kiosk/answers\",\"v\":3,\"answers\":[]}", false},
+    {"[{\"format\":\"survey-kiosk/answers\",\"v\":2,\"answers\":[]}]", false},
+    {"{\"format\":\"survey-kiosk/answers\",\"v\":2,\"answers\":[" , false},
+    {"", false},
+    {"nul", false},
+};
+
+static void test_fast_reader_agrees(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof agree_cases / sizeof *agree_cases; i++) {
+        char what[32];
+        snprintf(what, sizeof what, "case %zu", i);
+        bool fast = check_agree(agree_cases[i].json, strlen(agree_cases[i].json), what);
+        if (fast != agree_cases[i].fast)
+            fail_msg("case %zu: the fast reader %s it", i, fast ? "read" : "did not read");
+    }
+    /* What the kiosk writes, every section, and the golden files: read fast. */
+    sk_answers a;
+    fill(&a);
+    for (int section = -1; section <= 1; section++) {
+        char *json = NULL;
+        size_t len = 0;
+        sk_error err;
+        assert_int_equal(sk_answers_to_json(&a, section, &json, &len, &err), SK_OK);
+        assert_true(check_agree(json, len, "fill()"));
+        sk_secret_free(json, len);
+    }
+    sk_answers_free(&a);
+    size_t len;
+    char *v1 = slurp("payload_v1.json", &len);
+    assert_true(check_agree(v1, len, "payload_v1.json"));
+    free(v1);
+    char *v2 = slurp("payload_v2.json", &len);
+    assert_true(check_agree(v2, len, "payload_v2.json"));
+    free(v2);
+}
+
+/* Damaged copies of real payloads (a byte changed, dropped, repeated or cut
+ * off, seeded so that a failure reproduces): both readers say the same. */
+static void test_fast_reader_agrees_on_damage(void **state)
+{
+    (void)state;
+    sk_answers a;
+    fill(&a);
+    char *json = NULL;
+    size_t len = 0;
+    sk_error err;
+    assert_int_equal(sk_answers_to_json(&a, -1, &json, &len, &err), SK_OK);
+    sk_answers_free(&a);
+    size_t glen;
+    char *golden = slurp("payload_v2.json", &glen);
+    static const char bytes[] = "{}[],:\"\\ 0123456789-.eEu\xc3\xa9\xed\xa0\x80\x01nulltrue";
+    uint32_t seed = 12345;
+    size_t fast = 0, runs = 4000;
+    char *buf = malloc(len + glen + 8);
+    assert_non_null(buf);
+    for (size_t i = 0; i < runs; i++) {
+        const char *src = i % 2 ? json : golden;
+        size_t n = i % 2 ? len : glen;
+        memcpy(buf, src, n);
+        for (int m = 0; m < 1 + (int)(i % 3); m++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            seed = seed * 1103515245u + 12345u;
+            char b = bytes[(seed >> 8) % (sizeof bytes - 1)];
+            switch ((seed >> 20) % 4) {
+            case 0: buf[at] = b; break;                                            /* change */
+            case 1: memmove(buf + at, buf + at + 1, n - at - 1); n--; break;         /* drop */
+            case 2: memmove(buf + at + 1, buf + at, n - at); buf[at] = b; n++; break; /* insert */
+            default: n = at; break;                                                /* cut off */
+            }
+            if (n == 0)
+                break;
+        }
+        char what[32];
+        snprintf(what, sizeof what, "damage %zu", i);
+        fast += check_agree(buf, n, what);
+    }
+    /* Some damage leaves a valid document (a digit for a digit): read fast. */
+    assert_true(fast > 0);
+    free(buf);
+    free(golden);
+    sk_secret_free(json, len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_bad_payloads_rejected_and_out_untouched),
         cmocka_unit_test(test_instances),
         cmocka_unit_test(test_golden_payloads),
+        cmocka_unit_test(test_fast_reader_agrees),
+        cmocka_unit_test(test_fast_reader_agrees_on_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

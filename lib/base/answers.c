@@ -1,11 +1,14 @@
 /* answers.c - the answers of a sitting and their payload JSON (see sk/answers.h).
  *
- * jansson builds and parses the JSON.  Its allocator is replaced once, for the
+ * jansson builds the JSON, and parses whatever answers_read_fast
+ * (answers_read.c) leaves to it: errors, and documents other than the ones
+ * sk_answers_to_json writes.  Its allocator is replaced once, for the
  * whole process, by one that wipes every block before freeing it: the JSON tree
  * holds copies of participants' answers, and they must not linger in freed heap.
  */
 #define _GNU_SOURCE
 #include "sk/answers.h"
+#include "answers_internal.h"
 
 #include <jansson.h>
 #include <malloc.h>
@@ -17,9 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#define PAYLOAD_FORMAT "survey-kiosk/answers"
-/* v2 (repeats): an answer may carry "repeat"; v1 payloads still read. */
-#define PAYLOAD_VERSION 2
+#define PAYLOAD_FORMAT ANSWERS_PAYLOAD_FORMAT
+#define PAYLOAD_VERSION ANSWERS_PAYLOAD_VERSION
 
 static void wiping_free(void *p)
 {
@@ -304,8 +306,7 @@ sk_status sk_answers_to_json(const sk_answers *a, int section_filter, char **out
     return SK_OK;
 }
 
-/* "name[n]" with n >= 1 written without leading zeros. */
-static bool valid_instance(const char *s)
+bool answers_valid_instance(const char *s)
 {
     const char *open = strchr(s, '[');
     if (!open || open == s || open[1] < '1' || open[1] > '9')
@@ -326,6 +327,16 @@ static sk_status take_meta(json_t *root, const char *key, char **field, sk_error
 }
 
 sk_status sk_answers_from_json(const char *json, size_t len, sk_answers *out, sk_error *err)
+{
+    sk_status st = answers_read_fast(json, len, out);
+    if (st == SK_OK)
+        return SK_OK;
+    if (st == SK_ERR_NOMEM)
+        return sk_error_set(err, st, "out of memory while reading the answers");
+    return answers_read_json(json, len, out, err);
+}
+
+sk_status answers_read_json(const char *json, size_t len, sk_answers *out, sk_error *err)
 {
     ensure_json_allocator();
     json_error_t jerr;
@@ -378,7 +389,7 @@ sk_status sk_answers_from_json(const char *json, size_t len, sk_answers *out, sk
         }
         sk_section sec = strcmp(section, "consent") == 0 ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE;
         json_t *rep = json_object_get(o, "repeat");
-        if (rep && !(json_is_string(rep) && valid_instance(json_string_value(rep)))) {
+        if (rep && !(json_is_string(rep) && answers_valid_instance(json_string_value(rep)))) {
             st = sk_error_set(err, SK_ERR_FORMAT,
                               "answer %zu of the payload has a repeat that is not name[n]", i + 1);
             goto done;

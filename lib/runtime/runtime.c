@@ -21,6 +21,7 @@
  * chosen with sk_run_set_instance.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,33 @@ static sk_section section_of(const sk_question *q)
     return q->in_consent ? SK_SECTION_CONSENT : SK_SECTION_RESPONSE;
 }
 
+/* now() and today(), which start, end and today questions are filled with:
+ * compiled once for the process and shared, read-only, by every run (export
+ * and report start a run per record, and compiling them cost more than
+ * evaluating the form's skip logic).  Never freed: they live as long as the
+ * process, like a constant. */
+static sk_expr *clock_now, *clock_today;
+static sk_status clock_status;
+static sk_error clock_err;
+
+static void compile_clock_exprs(void)
+{
+    clock_status = sk_expr_compile("now()", &clock_now, &clock_err);
+    if (clock_status == SK_OK)
+        clock_status = sk_expr_compile("today()", &clock_today, &clock_err);
+}
+
+static sk_status clock_exprs(sk_run *run, sk_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, compile_clock_exprs);
+    if (clock_status != SK_OK)
+        return sk_error_set(err, clock_status, "%s", clock_err.message);
+    run->now_expr = clock_now;
+    run->today_expr = clock_today;
+    return SK_OK;
+}
+
 sk_status sk_run_new(const sk_form *form, sk_answers *answers, int lang, const char *device_id,
                      sk_run **out, sk_error *err)
 {
@@ -182,9 +210,7 @@ sk_status sk_run_new(const sk_form *form, sk_answers *answers, int lang, const c
     if (!run->relevant || !run->required || !run->read_only || !run->device_id)
         st = sk_error_set(err, SK_ERR_NOMEM, "out of memory starting a sitting");
     if (st == SK_OK)
-        st = sk_expr_compile("now()", &run->now_expr, err);
-    if (st == SK_OK)
-        st = sk_expr_compile("today()", &run->today_expr, err);
+        st = clock_exprs(run, err);
     if (st != SK_OK) {
         sk_run_free(run);
         return st;
@@ -208,8 +234,6 @@ void sk_run_free(sk_run *run)
     free(run->ireq);
     free(run->iro);
     free(run->device_id);
-    sk_expr_free(run->now_expr);
-    sk_expr_free(run->today_expr);
     for (size_t i = 0; i < run->n_csv; i++) {
         free(run->csv_ids[i]);
         csv_table_free(run->csv[i]);

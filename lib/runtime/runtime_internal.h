@@ -15,7 +15,7 @@ struct sk_run {
     int lang;
     char *device_id;
     bool *relevant, *required, *read_only;
-    sk_expr *now_expr, *today_expr;
+    const sk_expr *now_expr, *today_expr; /* shared by every run (clock_exprs in runtime.c) */
     /* choice_filter evaluation: the choice being looked at */
     int64_t now_ms;           /* of the last update: checks and filters see the same "now" */
     const sk_choice *filter_choice;

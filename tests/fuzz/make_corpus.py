@@ -126,6 +126,11 @@ def body_pack(form=form_md, name=b'golden_basic.md'):
             struct.pack('<I', len(form)) + form)
 
 
+# answers: payloads as records carry them (golden files and the one below)
+put('answers', 'payload_v1.json', read('tests/golden/answers/payload_v1.json'))
+put('answers', 'payload_v2.json', read('tests/golden/answers/payload_v2.json'))
+put('answers', 'escapes.json', json.replace(b'"yes","section":"response"',
+    b'"y\\u00e9s \\ud83d\\ude00 \\"q\\" \\/\\n","section":"response"'))
 put('signed', 'pack_golden', b'\0' + pack[:-64])
 put('signed', 'pack_made', b'\0' + body_pack())
 put('signed', 'bundle_items', b'\1' + b''.join(bytes([k]) + struct.pack('>H', len(b)) + b
