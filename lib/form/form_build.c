@@ -130,11 +130,6 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, int choices, const cha
                              text);
             continue;
         }
-        if (col.field == F_MEDIA_IMAGE && column_used(sh, col.col))
-            form_warning(c, sheet, r->row, col.col,
-                         "pictures in labels are not shown on a kiosk yet; the column '%s' is "
-                         "ignored",
-                         text);
         if (col.field == F_UNKNOWN && choices && !hd.has_lang) {
             col.field = F_EXTRA; /* choice_filter can test any choices column */
             col.extra = text;
