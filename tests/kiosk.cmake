@@ -62,6 +62,11 @@ else()
 endif()
 sk_e2e_test(test_kiosk_pictures_e2e 300 kiosk_pictures.py
             $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_pictures.md ${_pictures})
+# Forms other people wrote (issue 11): six forms of the compatibility suite,
+# byte for byte, completed on the kiosk by mouse, finger and keyboard alone,
+# then merged and exported: each responses CSV holds what was entered.
+sk_e2e_test(test_kiosk_compat 600 kiosk_compat.py
+            $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/compat/forms)
 
 # SIGTERM (systemctl stop, shutdown) ends even a kiosk-mode kiosk at once, exit 0,
 # an open sitting kept as one incomplete record (issue 12).
