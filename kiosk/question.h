@@ -11,6 +11,7 @@
 void note_field(app *a, const char *id, field_kind kind);
 
 int input_date(app *a, int q, int x, int y, int w, bool time);
+int input_datetime(app *a, int q, int x, int y, int w);
 int input_range(app *a, int q, int x, int y, int w);
 int input_signature(app *a, int q, int x, int y, int w);
 int input_dropdown(app *a, int q, int x, int y, int w, const size_t *idx, size_t n);

@@ -402,6 +402,9 @@ int question_block(app *a, int q, int x, int y, int w, bool single)
     case SK_Q_TIME:
         y += input_date(a, q, x, y, w, qq->type == SK_Q_TIME) + u->pad / 2;
         break;
+    case SK_Q_DATETIME:
+        y += input_datetime(a, q, x, y, w) + u->pad / 2;
+        break;
     case SK_Q_SELECT_ONE:
     case SK_Q_SELECT_MULTIPLE:
         n = sk_run_choices(a->run, q, idx, MAX_CHOICES);

@@ -67,6 +67,10 @@ sk_e2e_test(test_kiosk_pictures_e2e 300 kiosk_pictures.py
 # then merged and exported: each responses CSV holds what was entered.
 sk_e2e_test(test_kiosk_compat 600 kiosk_compat.py
             $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/compat/forms)
+# dateTime (a date row and a time row of steppers), month-year and year dates,
+# by touch and keyboard, in Europe/Berlin; stored as ODK does, exported in UTC.
+sk_e2e_test(test_kiosk_dates 300 kiosk_dates.py
+            $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/dates.md)
 
 # SIGTERM (systemctl stop, shutdown) ends even a kiosk-mode kiosk at once, exit 0,
 # an open sitting kept as one incomplete record (issue 12).
