@@ -94,6 +94,8 @@ static int file_in(const char *dir, const char *name)
 
 /* A pack holds at most this much: a larger picture cannot travel anyway. */
 #define PICTURE_FILE_MAX (32u << 20)
+/* More than this on a side is more than any kiosk screen draws. */
+#define PICTURE_SIDE_USEFUL 2048
 
 /* Read the picture's header as the kiosk will (sk/picture.h): one the kiosk
  * cannot show is a warning (it shows a line saying so in its place), one too
@@ -137,6 +139,15 @@ static int probe_one(check_ctx *k, const media_use *u)
                          "the picture '%s' cannot be shown on a kiosk: %s; until then the "
                          "kiosk shows a line saying so in its place",
                          u->name, e.message);
+        else if (info.width > PICTURE_SIDE_USEFUL || info.height > PICTURE_SIDE_USEFUL)
+            /* bench_picture: a camera photo takes a large share of a second
+             * to decode the first time its page shows, for pixels no kiosk
+             * screen has */
+            form_warning(k->c, u->sheet, u->row, 0,
+                         "the picture '%s' is %d x %d pixels, more than a kiosk screen shows "
+                         "(at most 1920 x 1080), and slows the first showing of its page; "
+                         "make it at most %d pixels on its longer side",
+                         u->name, info.width, info.height, PICTURE_SIDE_USEFUL);
     }
     free(data);
     return rc;

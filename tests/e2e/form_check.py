@@ -151,6 +151,14 @@ with tempfile.TemporaryDirectory() as d:
            f"pictures: attachments {[n for n, _ in pack.attachments]!r}")
     rc, out, err = run("check", "--strict", form)
     expect(rc == 1 and "3 warnings, refused with --strict" in err, f"pictures --strict: exit {rc} {err!r}")
+    # Larger than any screen: a warning saying how large to make it.
+    with open(os.path.join(d, "pics-media", "logo.png"), "wb") as fh:
+        fh.write(pngmake.png(3000, 2, lambda x, y: (0, 0, 0)))
+    rc, out, err = run("check", form)
+    wide = (f"{form}:survey:2: the picture 'logo.png' is 3000 x 2 pixels, more than a kiosk screen "
+            "shows (at most 1920 x 1080), and slows the first showing of its page; make it at most "
+            "2048 pixels on its longer side")
+    expect(rc == 0 and wide in err.splitlines(), f"a picture larger than a screen: {rc} {err!r}")
     # Too large for a kiosk's memory: check and pack refuse it, saying its size.
     with open(os.path.join(d, "pics-media", "logo.png"), "wb") as fh:
         fh.write(pngmake.png(5000, 2, lambda x, y: (0, 0, 0)))
