@@ -121,6 +121,8 @@ void app_apply_settings(app *a)
 void app_load_pack(app *a)
 {
     sk_error err;
+    /* cached pictures are keyed by the old pack's bytes, freed just below */
+    rn_forget_pictures(a->r);
     sk_form_free(a->form);
     sk_pack_free(a->pack);
     a->form = NULL;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pictures.h"
+
 /* System fonts that cover CJK, in order of preference (no fontconfig needed). */
 static const char *const cjk_fonts[] = {
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -60,6 +62,27 @@ typedef struct text_entry {
     unsigned last_used;
 } text_entry;
 
+/* Pictures: a few screens' worth.  At 1080p a picture a column wide is up to
+ * ~1,700 x 900 pixels (6 MiB); the budget keeps the kiosk's memory bounded
+ * whatever the form holds (bench_kiosk: peak resident). */
+#define PIC_CACHE_ENTRIES 48
+#define PIC_CACHE_BYTES (24u << 20)
+#define PIC_FAILED_MAX 32
+
+typedef struct pic_entry {
+    const void *data;                 /* NULL: free slot */
+    size_t len;
+    int w, h;
+    SDL_Texture *tex;
+    unsigned last_used;
+} pic_entry;
+
+typedef struct pic_failed {
+    const void *data;
+    size_t len;
+    char why[256];
+} pic_failed;
+
 struct rn {
     SDL_Window *win;
     SDL_Renderer *ren;
@@ -69,6 +92,10 @@ struct rn {
     size_t n_fonts;
     text_entry cache[TEXT_CACHE_ENTRIES];
     size_t cache_bytes;
+    pic_entry pics[PIC_CACHE_ENTRIES];
+    size_t pic_bytes;
+    pic_failed failed[PIC_FAILED_MAX];
+    size_t n_failed;
     unsigned tick;                    /* advances every frame, for LRU */
     bool missing_glyphs;
     const char *warning;
@@ -162,6 +189,7 @@ void rn_destroy(rn *r)
     if (!r)
         return;
     rn_forget_text(r);
+    rn_forget_pictures(r);
     for (size_t i = 0; i < r->n_fonts; i++) {
         TTF_CloseFont(r->fonts[i].main);
         for (int k = 0; k < N_FALLBACKS; k++)
@@ -493,6 +521,107 @@ void rn_text(rn *r, rn_style st, int px, kcolor c, int x, int y, const char *s, 
     SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
     SDL_Rect dst = {x, y, e->w, e->h};
     SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
+}
+
+/* ---- pictures ---- */
+
+void rn_forget_pictures(rn *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < PIC_CACHE_ENTRIES; i++)
+        if (r->pics[i].data)
+            SDL_DestroyTexture(r->pics[i].tex);
+    memset(r->pics, 0, sizeof r->pics);
+    r->pic_bytes = 0;
+    r->n_failed = 0;
+}
+
+bool rn_picture_failed(const rn *r, const void *data, size_t len, char *why, size_t why_size)
+{
+    for (size_t i = 0; i < r->n_failed; i++)
+        if (r->failed[i].data == data && r->failed[i].len == len) {
+            snprintf(why, why_size, "%s", r->failed[i].why);
+            return true;
+        }
+    return false;
+}
+
+static void drop_pic(rn *r, pic_entry *e)
+{
+    r->pic_bytes -= (size_t)e->w * (size_t)e->h * 4;
+    SDL_DestroyTexture(e->tex);
+    memset(e, 0, sizeof *e);
+}
+
+/* A slot for a new picture of bytes pixel bytes: the least recently drawn
+ * ones (not on this frame) go until it fits the budget. */
+static pic_entry *pic_slot(rn *r, size_t bytes)
+{
+    for (;;) {
+        pic_entry *free_slot = NULL, *victim = NULL;
+        for (size_t i = 0; i < PIC_CACHE_ENTRIES; i++) {
+            pic_entry *e = &r->pics[i];
+            if (!e->data) {
+                free_slot = free_slot ? free_slot : e;
+                continue;
+            }
+            if (e->last_used != r->tick && (!victim || e->last_used < victim->last_used))
+                victim = e;
+        }
+        if (free_slot && r->pic_bytes + bytes <= PIC_CACHE_BYTES)
+            return free_slot;
+        if (!victim)
+            return free_slot; /* all on this frame: over the budget until the next */
+        drop_pic(r, victim);
+    }
+}
+
+bool rn_picture(rn *r, const void *data, size_t len, const char *name, krect dst, char *why,
+                size_t why_size)
+{
+    if (rn_picture_failed(r, data, len, why, why_size))
+        return false;
+    if (dst.w <= 0 || dst.h <= 0)
+        return true;
+    pic_entry *e = NULL;
+    for (size_t i = 0; i < PIC_CACHE_ENTRIES && !e; i++)
+        if (r->pics[i].data == data && r->pics[i].len == len && r->pics[i].w == dst.w &&
+            r->pics[i].h == dst.h)
+            e = &r->pics[i];
+    if (!e) {
+        char msg[256] = "";
+        SDL_Surface *s = kpic_decode(data, len, name, dst.w, dst.h, msg, sizeof msg);
+        SDL_Texture *tex = s ? SDL_CreateTextureFromSurface(r->ren, s) : NULL;
+        if (s && !tex)
+            snprintf(msg, sizeof msg, "out of memory drawing the picture (%s)", SDL_GetError());
+        SDL_FreeSurface(s);
+        if (!tex) {
+            /* Out of memory may pass; a picture that does not decode will not. */
+            if (r->n_failed < PIC_FAILED_MAX && s == NULL) {
+                pic_failed *f = &r->failed[r->n_failed++];
+                f->data = data;
+                f->len = len;
+                snprintf(f->why, sizeof f->why, "%s", msg);
+            }
+            snprintf(why, why_size, "%s", msg);
+            return false;
+        }
+        size_t bytes = (size_t)dst.w * (size_t)dst.h * 4;
+        e = pic_slot(r, bytes);
+        if (!e) {
+            SDL_DestroyTexture(tex);
+            snprintf(why, why_size, "too many pictures on one screen");
+            return false;
+        }
+        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+        *e = (pic_entry){data, len, dst.w, dst.h, tex, r->tick};
+        r->pic_bytes += bytes;
+    }
+    e->last_used = r->tick;
+    SDL_Rect d = {dst.x, dst.y, dst.w, dst.h};
+    SDL_RenderCopy(r->ren, e->tex, NULL, &d);
+    return true;
 }
 
 /* ---- frames and shapes ---- */

@@ -65,6 +65,18 @@ void rn_text(rn *r, rn_style st, int px, kcolor c, int x, int y, const char *s, 
 size_t rn_wrap(rn *r, rn_style st, int px, const char *text, int max_w, tw_line *lines,
                size_t max_lines);
 
+/* Pictures (media::image).  data[0, len) is a pack attachment: it must stay
+ * in memory, unchanged, while cached (rn_forget_pictures when the pack
+ * changes).  Draws it scaled to dst.w x dst.h at dst (clipped like
+ * everything else), decoded once per size and kept as a texture in a
+ * bounded LRU cache.  Returns false with a sentence in why when it cannot be
+ * decoded; that is remembered, so a bad picture is not decoded every frame,
+ * and rn_picture_failed answers from it without drawing (layout passes). */
+bool rn_picture(rn *r, const void *data, size_t len, const char *name, krect dst, char *why,
+                size_t why_size);
+bool rn_picture_failed(const rn *r, const void *data, size_t len, char *why, size_t why_size);
+void rn_forget_pictures(rn *r);
+
 /* Drop every cached text texture, e.g. when a participant leaves, so nothing
  * they typed stays in memory longer than needed. */
 void rn_forget_text(rn *r);

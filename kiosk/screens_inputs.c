@@ -29,22 +29,95 @@ static bool chars_ok(const char *s, const char *allowed, size_t max)
     return strlen(s) <= max && strspn(s, allowed) == strlen(s);
 }
 
+/* A row of steppers at content y: part k moves v[which[k]] (day, month,
+ * year; or hour, minute when hm), each with - and + buttons and its value
+ * between them.  Sets *changed when one was pressed.  Returns the height. */
+static int steppers(app *a, const sk_question *qq, int x, int y, int w, int v[3],
+                    const int *which, int nparts, bool hm, bool *changed)
+{
+    ui *u = &a->ui;
+    static const char *const names[] = {"day", "month", "year", "hour", "minute"};
+    int gap = u->pad, pw = (w - gap * (nparts - 1)) / nparts;
+    if (pw > u->target * 4)
+        pw = u->target * 4;
+    int small_h = rn_line_height(a->r, RN_REGULAR, u->px_small);
+    for (int k = 0; k < nparts; k++) {
+        int i = which[k];
+        const char *part = names[hm ? 3 + i : i];
+        int px = x + k * (pw + gap);
+        int wy = ui_scroll_y(u, y);
+        if (u->drawing)
+            ui_label(u, app_str(a, part), (krect){px, wy, pw, small_h}, RN_REGULAR, u->px_small,
+                     u->th->muted, true);
+        int by = wy + small_h;
+        int bw = u->target;
+        char id[UI_ID_MAX], num[16];
+        snprintf(num, sizeof num, hm || i < 2 ? "%02d" : "%d", v[i]);
+        if (u->drawing)
+            ui_label(u, num, (krect){px + bw, by, pw - 2 * bw, u->target}, RN_BOLD, u->px_body,
+                     u->th->text, true);
+        for (int dir = -1; dir <= 1; dir += 2) {
+            snprintf(id, sizeof id, "%s/%s%c", qq->name, part, dir < 0 ? '-' : '+');
+            krect b = {dir < 0 ? px : px + pw - bw, by, bw, u->target};
+            if (ui_button(u, id, dir < 0 ? "\xE2\x88\x92" : "+", b, UI_QUIET)) {
+                int step = hm && i == 1 ? 5 : 1;
+                v[i] += dir * step;
+                *changed = true;
+            }
+        }
+    }
+    return small_h + u->target;
+}
+
+/* Day, month and year kept to the calendar after a stepper moved one. */
+static void normalise_date(int v[3])
+{
+    if (v[1] < 1)
+        v[1] = 12;
+    if (v[1] > 12)
+        v[1] = 1;
+    int dim = days_in_month(v[2], v[1]);
+    if (v[0] < 1)
+        v[0] = dim;
+    if (v[0] > dim)
+        v[0] = 1;
+}
+
+/* date, time, and date with appearance month-year or year (ODK stores the
+ * first day of that month or year: YYYY-MM-01, YYYY-01-01).  A text box for
+ * the whole value (not for month-year and year: a typed day would be thrown
+ * away), and a stepper per part. */
 int input_date(app *a, int q, int x, int y, int w, bool time_q)
 {
     ui *u = &a->ui;
     const sk_question *qq = &a->form->q[q];
     const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
     int y0 = y;
-    int fw = u->target * 4 < w ? u->target * 4 : w;
+    bool year_only = !time_q && (qq->appearance & SK_AP_YEAR);
+    bool month_year = !time_q && !year_only && (qq->appearance & SK_AP_MONTH_YEAR);
     char out[64];
-    const char *comp = ui_focused(u, qq->name) ? a->composition : NULL;
-    if (ui_textbox(u, qq->name, app_q_text(a, qq->label),
-                   (krect){x, ui_scroll_y(u, y), fw, u->target}, val, false, comp, out,
-                   sizeof out) &&
-        chars_ok(out, time_q ? "0123456789:" : "0123456789-", time_q ? 5 : 10))
-        app_set_answer(a, q, out);
-    note_field(a, qq->name, time_q ? FIELD_TIME : FIELD_DATE);
-    y += u->target + u->pad / 2;
+    if (!year_only && !month_year) {
+        int fw = u->target * 4 < w ? u->target * 4 : w;
+        const char *comp = ui_focused(u, qq->name) ? a->composition : NULL;
+        if (ui_textbox(u, qq->name, app_q_text(a, qq->label),
+                       (krect){x, ui_scroll_y(u, y), fw, u->target}, val, false, comp, out,
+                       sizeof out) &&
+            chars_ok(out, time_q ? "0123456789:" : "0123456789-", time_q ? 5 : 10))
+            app_set_answer(a, q, out);
+        note_field(a, qq->name, time_q ? FIELD_TIME : FIELD_DATE);
+        y += u->target + u->pad / 2;
+    } else {
+        /* what is chosen, in words a participant reads back ("2026", "12 / 2026") */
+        char shown[64] = "-";
+        int p0, p1, p2;
+        if (val && sscanf(val, "%d-%d-%d", &p2, &p1, &p0) == 3)
+            snprintf(shown, sizeof shown, year_only ? "%d" : "%02d / %d", year_only ? p2 : p1,
+                     p2);
+        int lh = rn_line_height(a->r, RN_BOLD, u->px_body);
+        ui_text(u, qq->name, "text", shown, (krect){x, ui_scroll_y(u, y), w, lh}, RN_BOLD,
+                u->px_body, u->th->text);
+        y += lh + u->pad / 2;
+    }
 
     /* Steppers: each part with - and + buttons, starting from today / now. */
     time_t now = time(NULL);
@@ -64,58 +137,81 @@ int input_date(app *a, int q, int x, int y, int w, bool time_q)
                  p0 >= 1 && p0 <= 31)
             v[0] = p0, v[1] = p1, v[2] = p2;
     }
-    static const char *const dparts[] = {"day", "month", "year"};
-    static const char *const tparts[] = {"hour", "minute"};
-    int nparts = time_q ? 2 : 3;
-    int gap = u->pad, pw = (w - gap * (nparts - 1)) / nparts;
-    if (pw > u->target * 4)
-        pw = u->target * 4;
-    int small_h = rn_line_height(a->r, RN_REGULAR, u->px_small);
+    int which[3], nparts = 0;
+    for (int i = 0; i < 3; i++)
+        if (time_q ? i < 2 : !(year_only && i < 2) && !(month_year && i == 0))
+            which[nparts++] = i;
     bool changed = false;
-    for (int i = 0; i < nparts; i++) {
-        const char *part = time_q ? tparts[i] : dparts[i];
-        int px = x + i * (pw + gap);
-        int wy = ui_scroll_y(u, y);
-        if (u->drawing)
-            ui_label(u, app_str(a, part), (krect){px, wy, pw, small_h}, RN_REGULAR, u->px_small,
-                     u->th->muted, true);
-        int by = wy + small_h;
-        int bw = u->target;
-        char id[UI_ID_MAX], num[16];
-        snprintf(num, sizeof num, time_q || i < 2 ? "%02d" : "%d", v[i]);
-        if (u->drawing)
-            ui_label(u, num, (krect){px + bw, by, pw - 2 * bw, u->target}, RN_BOLD, u->px_body,
-                     u->th->text, true);
-        for (int dir = -1; dir <= 1; dir += 2) {
-            snprintf(id, sizeof id, "%s/%s%c", qq->name, part, dir < 0 ? '-' : '+');
-            krect b = {dir < 0 ? px : px + pw - bw, by, bw, u->target};
-            if (ui_button(u, id, dir < 0 ? "\xE2\x88\x92" : "+", b, UI_QUIET)) {
-                int step = time_q && i == 1 ? 5 : 1;
-                v[i] += dir * step;
-                changed = true;
-            }
-        }
-    }
+    y += steppers(a, qq, x, y, w, v, which, nparts, time_q, &changed);
     if (changed) {
         if (time_q) {
             v[0] = (v[0] + 24) % 24;
             v[1] = (v[1] + 60) % 60;
             snprintf(out, sizeof out, "%02d:%02d", v[0], v[1]);
         } else {
-            if (v[1] < 1)
-                v[1] = 12;
-            if (v[1] > 12)
+            normalise_date(v);
+            if (year_only || month_year)
+                v[0] = 1; /* the first day, as ODK stores them */
+            if (year_only)
                 v[1] = 1;
-            int dim = days_in_month(v[2], v[1]);
-            if (v[0] < 1)
-                v[0] = dim;
-            if (v[0] > dim)
-                v[0] = 1;
             snprintf(out, sizeof out, "%04d-%02d-%02d", v[2], v[1], v[0]);
         }
         app_set_answer(a, q, out);
     }
-    y += small_h + u->target;
+    return y - y0;
+}
+
+/* dateTime: a date row and a time row of steppers, and the value as ODK
+ * writes it, in the kiosk's local time with its offset
+ * (2026-12-01T14:30:00.000+01:00).  Nothing is set until a stepper is
+ * pressed: an untouched question stays unanswered. */
+int input_datetime(app *a, int q, int x, int y, int w)
+{
+    ui *u = &a->ui;
+    const sk_question *qq = &a->form->q[q];
+    const char *val = sk_run_answer(a->run, q);
+    int y0 = y;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    int d[3] = {tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900};
+    int t[3] = {tm.tm_hour, tm.tm_min - tm.tm_min % 5, 0};
+    int p[5];
+    if (val && sscanf(val, "%4d-%2d-%2dT%2d:%2d", &p[0], &p[1], &p[2], &p[3], &p[4]) == 5 &&
+        p[1] >= 1 && p[1] <= 12 && p[2] >= 1 && p[2] <= 31 && p[3] < 24 && p[4] < 60) {
+        d[0] = p[2], d[1] = p[1], d[2] = p[0];
+        t[0] = p[3], t[1] = p[4];
+    }
+    /* what is chosen, as a participant reads it back */
+    char shown[64] = "-";
+    if (val && *val)
+        snprintf(shown, sizeof shown, "%02d/%02d/%d %02d:%02d", d[0], d[1], d[2], t[0], t[1]);
+    int lh = rn_line_height(a->r, RN_BOLD, u->px_body);
+    ui_text(u, qq->name, "text", shown, (krect){x, ui_scroll_y(u, y), w, lh}, RN_BOLD,
+            u->px_body, u->th->text);
+    y += lh + u->pad / 2;
+    static const int date_parts[3] = {0, 1, 2}, time_parts[2] = {0, 1};
+    bool changed = false;
+    y += steppers(a, qq, x, y, w, d, date_parts, 3, false, &changed) + u->pad / 2;
+    y += steppers(a, qq, x, y, w, t, time_parts, 2, true, &changed);
+    if (changed) {
+        normalise_date(d);
+        t[0] = (t[0] + 24) % 24;
+        t[1] = (t[1] + 60) % 60;
+        struct tm lt = {0};
+        lt.tm_year = d[2] - 1900;
+        lt.tm_mon = d[1] - 1;
+        lt.tm_mday = d[0];
+        lt.tm_hour = t[0];
+        lt.tm_min = t[1];
+        lt.tm_isdst = -1;
+        time_t at = mktime(&lt); /* fills tm_gmtoff for that moment (summer or winter time) */
+        long off = at == (time_t)-1 ? 0 : lt.tm_gmtoff;
+        char out[64];
+        snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:00.000%c%02ld:%02ld", d[2], d[1],
+                 d[0], t[0], t[1], off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
+        app_set_answer(a, q, out);
+    }
     return y - y0;
 }
 

@@ -245,8 +245,10 @@ static int choice_rows(app *a, int q, int x, int y, int w, const size_t *idx, si
     int gap = u->pad / 2, cw = (w - (cols - 1) * gap) / cols, y0 = y;
     for (size_t i = 0; i < n; i += (size_t)cols) {
         int row_h = 0;
+        int pic_h[4] = {0};
         for (int c = 0; c < cols && i + (size_t)c < n; c++) {
-            int h = ui_choice_height(u, choice_label(a, q, idx[i + (size_t)c]), cw);
+            pic_h[c] = choice_picture_height(a, q, idx[i + (size_t)c], cw);
+            int h = ui_choice_height(u, choice_label(a, q, idx[i + (size_t)c]), cw) + pic_h[c];
             row_h = h > row_h ? h : row_h;
         }
         for (int c = 0; c < cols && i + (size_t)c < n; c++) {
@@ -256,8 +258,12 @@ static int choice_rows(app *a, int q, int x, int y, int w, const size_t *idx, si
             /* Fetched afresh: an earlier widget's change may have replaced it. */
             const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
             bool on = radio ? (val && strcmp(val, name) == 0) : in_list(val, name);
-            krect r = {x + c * (cw + gap), ui_scroll_y(u, y), cw, row_h};
-            if (ui_choice(u, id, choice_label(a, q, idx[i + (size_t)c]), r, on, radio, 0)) {
+            krect r = {x + c * (cw + gap), ui_scroll_y(u, y), cw, row_h}, below;
+            bool hit = ui_choice_ex(u, id, choice_label(a, q, idx[i + (size_t)c]), r, on, radio,
+                                    0, pic_h[c], &below);
+            if (pic_h[c] && u->drawing)
+                choice_picture(a, q, idx[i + (size_t)c], below);
+            if (hit) {
                 if (radio)
                     app_set_answer(a, q, name);
                 else
@@ -367,6 +373,7 @@ int question_block(app *a, int q, int x, int y, int w, bool single)
         ui_text(u, id, "text", text, (krect){x, ui_scroll_y(u, y), w, h}, RN_BOLD, px, t->text);
         y += h + u->pad / 2;
     }
+    y += picture_block(a, q, x, y, w);
     if (*hint) {
         snprintf(id, sizeof id, "%s/hint", qq->name);
         int h = ui_text_height(u, hint, w, RN_REGULAR, u->px_small);
@@ -394,6 +401,9 @@ int question_block(app *a, int q, int x, int y, int w, bool single)
     case SK_Q_DATE:
     case SK_Q_TIME:
         y += input_date(a, q, x, y, w, qq->type == SK_Q_TIME) + u->pad / 2;
+        break;
+    case SK_Q_DATETIME:
+        y += input_datetime(a, q, x, y, w) + u->pad / 2;
         break;
     case SK_Q_SELECT_ONE:
     case SK_Q_SELECT_MULTIPLE:

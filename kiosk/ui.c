@@ -105,7 +105,9 @@ static bool inside(krect r, int x, int y)
 
 static bool interactive(const ui_widget *w)
 {
-    return w->enabled && strcmp(w->role, "text") != 0 && strcmp(w->role, "alert") != 0;
+    /* a picture (img) is part of what is under it: a choice's picture chooses it */
+    return w->enabled && strcmp(w->role, "text") != 0 && strcmp(w->role, "alert") != 0 &&
+           strcmp(w->role, "img") != 0;
 }
 
 /* The topmost interactive widget of the last frame under x, y. */
@@ -539,11 +541,15 @@ bool ui_button(ui *u, const char *id, const char *label, krect r, unsigned flags
     return activated(u, id, enabled);
 }
 
+int ui_choice_text_width(const ui *u, int w)
+{
+    return w - u->target * 6 / 10 - 3 * u->pad;
+}
+
 int ui_choice_height(ui *u, const char *label, int w)
 {
-    int box = u->target * 6 / 10;
-    int text_w = w - box - 3 * u->pad;
-    int h = ui_text_height(u, label, text_w, RN_REGULAR, u->px_body) + u->pad * 3 / 2;
+    int h = ui_text_height(u, label, ui_choice_text_width(u, w), RN_REGULAR, u->px_body) +
+            u->pad * 3 / 2;
     return h > u->target ? h : u->target;
 }
 
@@ -577,7 +583,19 @@ static void draw_indicator(ui *u, krect b, bool checked, bool radio, bool on_sel
 bool ui_choice(ui *u, const char *id, const char *label, krect r, bool checked, bool radio,
                unsigned flags)
 {
+    return ui_choice_ex(u, id, label, r, checked, radio, flags, 0, NULL);
+}
+
+bool ui_choice_ex(ui *u, const char *id, const char *label, krect r, bool checked, bool radio,
+                  unsigned flags, int below, krect *below_at)
+{
     bool enabled = !(flags & UI_DISABLED);
+    int box = u->target * 6 / 10;
+    if (below_at) {
+        int tx = r.x + u->pad + box + u->pad;
+        *below_at = (krect){tx, r.y + r.h - below, r.x + r.w - u->pad - tx, below - u->pad / 2};
+    }
+    krect lr = {r.x, r.y, r.w, r.h - below}; /* the label's part of the row */
     if (u->drawing) {
         const ktheme *t = u->th;
         int thick = checked ? (int)(3 * u->s) : (int)(1 * u->s);
@@ -585,12 +603,11 @@ bool ui_choice(ui *u, const char *id, const char *label, krect r, bool checked, 
             thick = 1;
         rn_box(u->r, r, u->radius, checked ? t->selected : t->surface, thick,
                checked ? t->primary : t->border);
-        int box = u->target * 6 / 10;
-        krect b = {r.x + u->pad, r.y + (r.h - box) / 2, box, box};
+        krect b = {r.x + u->pad, lr.y + (lr.h - box) / 2, box, box};
         draw_indicator(u, b, checked, radio, checked);
         int tx = b.x + box + u->pad;
         int th = ui_text_height(u, label, r.x + r.w - u->pad - tx, RN_REGULAR, u->px_body);
-        ui_text(u, NULL, NULL, label, (krect){tx, r.y + (r.h - th) / 2, r.x + r.w - u->pad - tx, th},
+        ui_text(u, NULL, NULL, label, (krect){tx, lr.y + (lr.h - th) / 2, r.x + r.w - u->pad - tx, th},
                 RN_REGULAR, u->px_body, checked ? t->on_selected : (enabled ? t->text : t->muted));
         ui_add(u, id, radio ? "radio" : "checkbox", label, r, enabled, checked, NULL, true);
     }

@@ -167,6 +167,13 @@ bool ui_button(ui *u, const char *id, const char *label, krect r, unsigned flags
 bool ui_choice(ui *u, const char *id, const char *label, krect r, bool checked, bool radio,
                unsigned flags);
 int ui_choice_height(ui *u, const char *label, int w);
+/* The same row with room for a picture under its label: the label is
+ * centred in the top r.h - below pixels, and *below_at (when not NULL) gets
+ * the box under it, beside the label's column, for the caller to draw in.
+ * ui_choice_text_width: the width of that column in a row w wide. */
+bool ui_choice_ex(ui *u, const char *id, const char *label, krect r, bool checked, bool radio,
+                  unsigned flags, int below, krect *below_at);
+int ui_choice_text_width(const ui *u, int w);
 /* A compact cell (Likert scale, table-list, range buttons): circle or number. */
 bool ui_cell(ui *u, const char *id, const char *label, const char *shown, krect r, bool checked,
              bool circle, bool radio);

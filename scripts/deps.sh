@@ -7,10 +7,10 @@ set -eu
 what=${1:-build}
 
 # Build: compiler, CMake, pkg-config and the libraries (README "Dependencies").
-pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsodium-dev libsqlite3-dev
+pkgs="gcc make cmake pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsodium-dev libsqlite3-dev
       libzip-dev libexpat1-dev libjansson-dev libcmocka-dev fonts-dejavu-core
       libreadstat-dev libxlsxwriter-dev
-      libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev libpq-dev"
+      libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev libpq-dev nettle-dev"
 case "$what" in
   build) ;;
   # Tests: Python 3 drives the kiosk end to end; PyNaCl (libsodium for Python)
@@ -29,10 +29,10 @@ case "$what" in
   # Raspberry Pi (issue 12): cross-build for arm64 against Debian's :arm64 libraries
   # and run the tests under qemu (scripts/test-arm64.sh).
   arm64) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei file crossbuild-essential-arm64 qemu-user
-               libsdl2-dev:arm64 libsdl2-ttf-dev:arm64 libsodium-dev:arm64 libsqlite3-dev:arm64
+               libsdl2-dev:arm64 libsdl2-ttf-dev:arm64 libsdl2-image-dev:arm64 libsodium-dev:arm64 libsqlite3-dev:arm64
                libzip-dev:arm64 libexpat1-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
                libreadstat-dev:arm64 libxlsxwriter-dev:arm64 libmicrohttpd-dev:arm64
-               libgnutls28-dev:arm64 libcurl4-gnutls-dev:arm64" ;;
+               libgnutls28-dev:arm64 libcurl4-gnutls-dev:arm64 nettle-dev:arm64" ;;
   # .deb packages and their install test (scripts/package-deb.sh, scripts/test-deb-install.sh).
   package) pkgs="$pkgs dpkg-dev lintian debootstrap qemu-user-static" ;;
   # Windows: the portable build (scripts/build-windows.sh: mingw-w64, and tcl, the

@@ -103,9 +103,9 @@ static const compat_case cases[] = {
      S "| | type | name | label | label::French |\n| | text | a | A | Un |\n" T
        "| | default_language |\n| | English |\n",
      "ok", "languages 2 default=0\n  [0] English (English)\n  [1] French (French)\nlabel[English] \"A\""},
-    {"dateTime", S "| | type | name | label |\n| | dateTime | when | When |\n",
-     "warn survey:2 dateTime 'when' is not collected on a kiosk; it will be left empty",
-     "not_collected when parent=-1 source_type=dateTime"},
+    {"dateTime (a date and a time together)", S "| | type | name | label |\n| | dateTime | when | When |\n"
+       "| | date time | w2 | W2 |\n| | add datetime prompt | w3 | W3 |\n",
+     "ok", "dateTime when parent=-1\ndateTime w2 parent=-1\ndateTime w3 parent=-1"},
     {"start-geopoint", S "| | type | name | label |\n| | start-geopoint | loc | |\n| | text | a | A |\n",
      "warn survey:2 start-geopoint 'loc' is not collected on a kiosk", "source_type=start-geopoint"},
     {"imei", S "| | type | name |\n| | imei | dev |\n| | text | a |\n", "error survey:3 has no label",
@@ -168,17 +168,22 @@ static const compat_case cases[] = {
      "warn survey:2:D unknown appearance 'sparkly' is ignored", ""},
     {"appearance on the wrong type", S "| | type | name | label | appearance |\n| | date | a | A | minimal |\n",
      "warn survey:2:D ignored on a date row", "date a parent=-1 appearance=\n"},
+    {"month-year and year appearances on dates",
+     S "| | type | name | label | appearance |\n| | date | m | M | month-year |\n| | date | y | Y | year |\n",
+     "ok", "date m parent=-1 appearance=month-year\ndate y parent=-1 appearance=year"},
+    {"month-year on a text row", S "| | type | name | label | appearance |\n| | text | t | T | month-year |\n",
+     "warn survey:2:D month-year and year apply to date questions only; ignored on a text row", ""},
     {"xml-external declares data",
      S "| | type | name | label |\n| | xml-external | towns | |\n| | text | a | A |\n", "ok", "questions 1"},
     {"a picture with a folder part",
      S "| | type | name | label | media::image |\n| | note | n | N | ../secret.png |\n",
      "error survey:2 the picture '../secret.png' is not a plain file name", ""},
     {"a note with only a picture", S "| | type | name | media::image |\n| | note | n | logo.png |\n",
-     "warn survey:1:C pictures in labels are not shown on a kiosk yet", "note n parent=-1"},
+     "ok", "note n parent=-1"},
     {"a picture in a language that has no texts (ASan found the choices' arrays too short)",
      S "| | type | name | label | image::Chinese |\n| | select_one yn | q | Q | q.png |\n" C
        "| | list_name | name | label | image::Chinese |\n| | yn | y | Yes | y.png |\n",
-     "warn choices:1:D pictures in labels are not shown on a kiosk yet", "languages 1"},
+     "ok", "languages 1"},
     /* ---- group paths (item 5) */
     {"a name in two groups becomes its path",
      S "| | type | name | label |\n| | begin group | household | H |\n| | integer | age | Age |\n"

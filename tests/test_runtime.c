@@ -175,6 +175,44 @@ static void test_required_and_constraints(void **state)
     }
 }
 
+/* dateTime answers as ODK writes them (tests/data/forms/dates.md): a date,
+ * 'T', hours and minutes, optional seconds and fraction, and a zone. */
+static void test_datetime_values(void **state)
+{
+    fixture *fx = *state;
+    struct { const char *value; bool ok; } rows[] = {
+        {"2026-12-01T14:30:00.000+01:00", true},
+        {"2026-06-30T09:05:00.000-04:00", true},
+        {"2026-12-01T14:30Z", true},
+        {"2026-12-01T14:30:59.5+00:00", true},
+        {"2024-02-29T00:00:00.000+00:00", true},      /* a leap day */
+        {"2026-12-01 14:30", false},                   /* no 'T' */
+        {"2026-12-01", false},                         /* a date alone */
+        {"2026-02-29T10:00:00.000+00:00", false},      /* not a leap year */
+        {"2026-12-01T24:00:00.000+00:00", false},
+        {"2026-12-01T14:60:00.000+00:00", false},
+        {"2026-12-01T14:30:00.000+1:00", false},       /* zone needs HH:MM */
+        {"2026-12-01T14:30:00.000+01:00x", false},
+    };
+    int appt = q(fx, "appt");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        answer(fx, "appt", rows[i].value);
+        const char *msg = NULL;
+        bool ok = sk_run_check(fx->run, appt, &msg);
+        if (ok != rows[i].ok || (!ok && strcmp(msg, "Please enter a date and a time.") != 0))
+            fail_msg("%s: want %d, got %d '%s'", rows[i].value, rows[i].ok, ok, msg ? msg : "");
+    }
+    /* month-year and year answers are dates (the first day), checked as dates */
+    answer(fx, "began", "2025-09-01");
+    assert_true(sk_run_check(fx->run, q(fx, "began"), NULL));
+    answer(fx, "born", "2025-01-01");
+    assert_false(sk_run_check(fx->run, q(fx, "born"), NULL)); /* NOW is 2024-03-01 */
+    answer(fx, "born", "1990-01-01");
+    assert_true(sk_run_check(fx->run, q(fx, "born"), NULL));
+}
+
+static int setup_dates(void **state) { return setup_form(state, SK_TEST_DATA "/forms/dates.md"); }
+
 static void test_choice_filter(void **state)
 {
     fixture *fx = *state;
@@ -698,6 +736,7 @@ int main(void)
 {
     setenv("TZ", "UTC", 1);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_datetime_values, setup_dates, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_and_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_logic_drops_hidden_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calculation_order_and_group_relevance, setup, teardown),

@@ -26,6 +26,8 @@ typedef enum sk_qtype {
     SK_Q_DECIMAL,
     SK_Q_DATE,
     SK_Q_TIME,
+    SK_Q_DATETIME,    /* dateTime: a date and a time, stored as ODK does
+                         (2026-12-01T14:30:00.000+01:00, the kiosk's local time) */
     SK_Q_SELECT_ONE,
     SK_Q_SELECT_MULTIPLE,
     SK_Q_RANGE,
@@ -53,7 +55,9 @@ enum {
     SK_AP_FIELD_LIST = 1u << 4,
     SK_AP_TABLE_LIST = 1u << 5,
     SK_AP_SIGNATURE = 1u << 6,
-    SK_AP_CONSENT = 1u << 7   /* our own: the group is the consent section (docs/XLSFORM.md) */
+    SK_AP_CONSENT = 1u << 7,  /* our own: the group is the consent section (docs/XLSFORM.md) */
+    SK_AP_MONTH_YEAR = 1u << 8, /* date: month and year only (stored as YYYY-MM-01, as ODK) */
+    SK_AP_YEAR = 1u << 9        /* date: the year only (stored as YYYY-01-01, as ODK) */
 };
 
 /* The survey column `scale`: a bipolar scale runs from one pole through a

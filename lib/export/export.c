@@ -264,6 +264,7 @@ static void value_cells(export_run *x, ex_table *t, const int *qs, size_t n, con
         }
         case SK_Q_START:
         case SK_Q_END:
+        case SK_Q_DATETIME:
             datetime_answer(t, v, cs);
             break;
         default:

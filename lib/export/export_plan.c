@@ -104,7 +104,8 @@ static void question_columns(export_run *x, ex_table *t, int qi, bool numeric_cs
     case SK_Q_DATE:
     case SK_Q_TODAY: type = TT_DATE; m = TM_SCALE; break;
     case SK_Q_START:
-    case SK_Q_END: type = TT_DATETIME; m = TM_SCALE; break;
+    case SK_Q_END:
+    case SK_Q_DATETIME: type = TT_DATETIME; m = TM_SCALE; break;
     default: break;
     }
     if (q->identifying) {

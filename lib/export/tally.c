@@ -30,7 +30,8 @@ static bool tallied(const sk_question *q, tally_kind *kind)
     case SK_Q_RANGE: *kind = TK_NUMBER; return true;
     case SK_Q_TEXT:
     case SK_Q_DATE:
-    case SK_Q_TIME: *kind = TK_TEXT; return true;
+    case SK_Q_TIME:
+    case SK_Q_DATETIME: *kind = TK_TEXT; return true;
     default: return false;
     }
 }

@@ -9,6 +9,11 @@
 #include <strings.h>
 
 #include <sodium.h>
+#if SK_HAVE_NETTLE
+#include <nettle/md5.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
+#endif
 
 #include "fn.h"
 
@@ -278,9 +283,11 @@ sk_value fn_uuid(evaluator *ev, const node *n)
     return expr_str_own(ev, out);
 }
 
-/* digest(data, algorithm[, encoding]): SHA-256 and SHA-512 (libsodium), as
- * base64 (the default) or hex.  MD5, SHA-1 and SHA-384 are refused: the
- * kiosk carries no implementation of them. */
+/* digest(data, algorithm[, encoding]): every algorithm ODK's digest() takes
+ * (MD5, SHA-1, SHA-256, SHA-384, SHA-512), as base64 (the default) or hex.
+ * SHA-256 and SHA-512 come from libsodium; MD5, SHA-1 and SHA-384 from
+ * nettle, which a build without it (the Windows build: SK_HAVE_NETTLE unset)
+ * refuses, saying so. */
 sk_value fn_digest(evaluator *ev, const node *n)
 {
     char *data = expr_arg_string(ev, n, 0), *algo = expr_arg_string(ev, n, 1);
@@ -296,13 +303,35 @@ sk_value fn_digest(evaluator *ev, const node *n)
     } else if (strcasecmp(algo, "SHA-512") == 0) {
         crypto_hash_sha512(h, (const unsigned char *)data, strlen(data));
         hl = crypto_hash_sha512_BYTES;
+#if SK_HAVE_NETTLE
+    } else if (strcasecmp(algo, "MD5") == 0) {
+        struct md5_ctx c;
+        md5_init(&c);
+        md5_update(&c, strlen(data), (const uint8_t *)data);
+        md5_digest(&c, MD5_DIGEST_SIZE, h);
+        hl = MD5_DIGEST_SIZE;
+    } else if (strcasecmp(algo, "SHA-1") == 0) {
+        struct sha1_ctx c;
+        sha1_init(&c);
+        sha1_update(&c, strlen(data), (const uint8_t *)data);
+        sha1_digest(&c, SHA1_DIGEST_SIZE, h);
+        hl = SHA1_DIGEST_SIZE;
+    } else if (strcasecmp(algo, "SHA-384") == 0) {
+        struct sha384_ctx c;
+        sha384_init(&c);
+        sha384_update(&c, strlen(data), (const uint8_t *)data);
+        sha384_digest(&c, SHA384_DIGEST_SIZE, h);
+        hl = SHA384_DIGEST_SIZE;
+#else
     } else if (strcasecmp(algo, "MD5") == 0 || strcasecmp(algo, "SHA-1") == 0 ||
                strcasecmp(algo, "SHA-384") == 0) {
-        r = expr_fail(ev, n, "digest(): %s is not available on a kiosk; use 'SHA-256' or "
-                             "'SHA-512'", algo);
+        r = expr_fail(ev, n, "digest(): %s is not available in this build (no nettle); use "
+                             "'SHA-256' or 'SHA-512'", algo);
+#endif
     } else {
         char q[100];
-        r = expr_fail(ev, n, "digest(): unknown algorithm '%s'; use 'SHA-256' or 'SHA-512'",
+        r = expr_fail(ev, n, "digest(): unknown algorithm '%s'; use 'MD5', 'SHA-1', 'SHA-256', "
+                             "'SHA-384' or 'SHA-512'",
                       sk_expr_quote(q, sizeof q, algo, 30));
     }
     if (hl) {

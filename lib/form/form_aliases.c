@@ -175,12 +175,11 @@ enum field form_field_of(const char *base, int choices)
  * exists, empty), never shown, a warning each. */
 static const char *const uncollected_types[] = {
     "geopoint", "geotrace", "geoshape", "image", "photo", "audio", "video", "file", "barcode",
-    "datetime", "osm", "start-geopoint", "background-audio", "background-geopoint", "audit",
+    "osm", "start-geopoint", "background-audio", "background-geopoint", "audit",
     "add image prompt", "add photo prompt", "add audio prompt", "add video prompt",
     "add file prompt", "q picture", "q image", "q audio", "q video", "q barcode",
     "add barcode prompt", "location", "q location", "gps", "q geopoint", "add location prompt",
-    "q geoshape", "q geotrace", "date time", "q date time", "q datetime",
-    "add date time prompt", "add datetime prompt", NULL};
+    "q geoshape", "q geotrace", NULL};
 
 /* Metadata that describes a phone and its user: a shared kiosk has none, so
  * they are recorded empty without a warning (docs/XLSFORM.md). */
@@ -211,6 +210,9 @@ static const struct {
     {"add decimal prompt", SK_Q_DECIMAL, NULL},
     {"date", SK_Q_DATE, NULL}, {"q date", SK_Q_DATE, NULL}, {"add date prompt", SK_Q_DATE, NULL},
     {"time", SK_Q_TIME, NULL}, {"range", SK_Q_RANGE, NULL},
+    {"datetime", SK_Q_DATETIME, NULL}, {"date time", SK_Q_DATETIME, NULL},
+    {"q date time", SK_Q_DATETIME, NULL}, {"q datetime", SK_Q_DATETIME, NULL},
+    {"add date time prompt", SK_Q_DATETIME, NULL}, {"add datetime prompt", SK_Q_DATETIME, NULL},
     {"acknowledge", SK_Q_ACKNOWLEDGE, NULL}, {"trigger", SK_Q_ACKNOWLEDGE, NULL},
     {"q acknowledge", SK_Q_ACKNOWLEDGE, NULL}, {"add acknowledge prompt", SK_Q_ACKNOWLEDGE, NULL},
     {"calculate", SK_Q_CALCULATE, NULL}, {"q calculate", SK_Q_CALCULATE, NULL},
@@ -362,8 +364,6 @@ type_result form_type_parse(const char *raw, sk_qtype *t, char *list, size_t lis
     for (size_t i = 0; uncollected_types[i]; i++)
         if (eq_ci(norm, uncollected_types[i])) {
             copy_str(word, word_size, uncollected_types[i]);
-            if (strcmp(word, "datetime") == 0)
-                copy_str(word, word_size, norm); /* as written: dateTime */
             return T_UNCOLLECTED;
         }
     for (size_t i = 0; empty_metadata[i]; i++)
@@ -421,7 +421,7 @@ int form_appearance_display_only(const char *s, size_t n)
     static const char *const display[] = {
         "compact", "quickcompact", "columns", "columns-pack", "columns-1", "columns-2",
         "columns-3", "columns-4", "columns-5", "no-ticks", "hidden", "quick", "label",
-        "list", "list-nolabel", "hidden-answer", "no-calendar", "month-year", "year",
+        "list", "list-nolabel", "hidden-answer", "no-calendar",
         "ethiopian", "coptic", "islamic", "bikram-sambat", "myanmar", "persian", "numbers",
         "thousands-sep", "autocomplete", "search", "url", "w1", "w2", "w3", "w4", "w5", "w6",
         "w7", "w8", "w9", "w10", "masked", "image-map", "map", "placement-map", "printer",

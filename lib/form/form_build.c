@@ -130,11 +130,6 @@ static void parse_header(form_ctx *c, const wb_sheet *sh, int choices, const cha
                              text);
             continue;
         }
-        if (col.field == F_MEDIA_IMAGE && column_used(sh, col.col))
-            form_warning(c, sheet, r->row, col.col,
-                         "pictures in labels are not shown on a kiosk yet; the column '%s' is "
-                         "ignored",
-                         text);
         if (col.field == F_UNKNOWN && choices && !hd.has_lang) {
             col.field = F_EXTRA; /* choice_filter can test any choices column */
             col.extra = text;
@@ -199,7 +194,8 @@ static const struct {
                    {"horizontal", SK_AP_HORIZONTAL},  {"horizontal-compact", SK_AP_HORIZONTAL},
                    {"multiline", SK_AP_MULTILINE},    {"field-list", SK_AP_FIELD_LIST},
                    {"table-list", SK_AP_TABLE_LIST},  {"signature", SK_AP_SIGNATURE},
-                   {"consent", SK_AP_CONSENT}};
+                   {"consent", SK_AP_CONSENT},        {"month-year", SK_AP_MONTH_YEAR},
+                   {"year", SK_AP_YEAR}};
 
 static unsigned parse_appearance(form_ctx *c, const char *src, unsigned row, unsigned col)
 {
@@ -221,8 +217,8 @@ static unsigned parse_appearance(form_ctx *c, const char *src, unsigned row, uns
         if (!flag && !form_appearance_display_only(s, n))
             form_warning(c, "survey", row, col,
                          "unknown appearance '%.*s' is ignored; the kiosk honours minimal, "
-                         "likert, horizontal, multiline, field-list, table-list, signature and "
-                         "consent",
+                         "likert, horizontal, multiline, field-list, table-list, signature, "
+                         "consent, month-year and year",
                          (int)n, s);
         flags |= flag;
     }
@@ -260,13 +256,19 @@ static void check_appearance_fits(form_ctx *c, sk_question *q, unsigned col)
         form_warning(c, "survey", q->row, col, "multiline applies to text questions only; ignored");
     if ((q->appearance & SK_AP_SIGNATURE) && q->type != SK_Q_SIGNATURE)
         form_warning(c, "survey", q->row, col, "signature applies to image rows only; ignored");
+    unsigned date_only = SK_AP_MONTH_YEAR | SK_AP_YEAR;
+    if ((q->appearance & date_only) && q->type != SK_Q_DATE)
+        form_warning(c, "survey", q->row, col,
+                     "month-year and year apply to date questions only; ignored on a %s row",
+                     type);
     if (q->type == SK_Q_BEGIN_GROUP)
         q->appearance &= group_only;
     else if (q->type == SK_Q_SELECT_ONE || q->type == SK_Q_SELECT_MULTIPLE || q->type == SK_Q_RANGE)
         q->appearance &= select_only | SK_AP_CONSENT;
     else
         q->appearance &= (q->type == SK_Q_TEXT ? SK_AP_MULTILINE : 0) |
-                         (q->type == SK_Q_SIGNATURE ? SK_AP_SIGNATURE : 0) | SK_AP_CONSENT;
+                         (q->type == SK_Q_SIGNATURE ? SK_AP_SIGNATURE : 0) |
+                         (q->type == SK_Q_DATE ? date_only : 0) | SK_AP_CONSENT;
 }
 
 /* ---------------------------------------------------------------- helpers */

@@ -12,6 +12,7 @@ static const char *const qtype_names[] = {
     [SK_Q_NOTE] = "note",           [SK_Q_TEXT] = "text",
     [SK_Q_INTEGER] = "integer",     [SK_Q_DECIMAL] = "decimal",
     [SK_Q_DATE] = "date",           [SK_Q_TIME] = "time",
+    [SK_Q_DATETIME] = "dateTime",
     [SK_Q_SELECT_ONE] = "select_one", [SK_Q_SELECT_MULTIPLE] = "select_multiple",
     [SK_Q_RANGE] = "range",         [SK_Q_ACKNOWLEDGE] = "acknowledge",
     [SK_Q_CALCULATE] = "calculate", [SK_Q_HIDDEN] = "hidden",
@@ -140,9 +141,10 @@ static void put_texts(out *o, const sk_form *f, const char *what, char *const *t
 static void put_appearance(out *o, unsigned ap)
 {
     static const char *const names[] = {"minimal",    "likert",     "horizontal", "multiline",
-                                        "field-list", "table-list", "signature",  "consent"};
+                                        "field-list", "table-list", "signature",  "consent",
+                                        "month-year", "year"};
     const char *sep = "";
-    for (unsigned i = 0; i < 8; i++)
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ap & (1u << i)) {
             put(o, "%s%s", sep, names[i]);
             sep = ",";

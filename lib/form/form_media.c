@@ -2,12 +2,14 @@
  * (media::image), and where survey-sync finds them: in FORM-media/ beside
  * the form, as ODK Collect and ODK Central lay them out (survey.xlsx ->
  * survey-media/). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "form_internal.h"
+#include "sk/picture.h"
 
 /* A plain file name: what a pack may carry (no folder, no "..", no control
  * characters). */
@@ -90,6 +92,67 @@ static int file_in(const char *dir, const char *name)
     return there;
 }
 
+/* A pack holds at most this much: a larger picture cannot travel anyway. */
+#define PICTURE_FILE_MAX (32u << 20)
+/* More than this on a side is more than any kiosk screen draws. */
+#define PICTURE_SIDE_USEFUL 2048
+
+/* Read the picture's header as the kiosk will (sk/picture.h): one the kiosk
+ * cannot show is a warning (it shows a line saying so in its place), one too
+ * large for a kiosk's memory a problem (pack refuses it).  -1: out of memory. */
+static int probe_one(check_ctx *k, const media_use *u)
+{
+    size_t len = strlen(k->dir) + strlen(u->name) + 2;
+    char *path = malloc(len);
+    if (!path)
+        return -1;
+    snprintf(path, len, "%s/%s", k->dir, u->name);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    uint8_t *data = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (f) {
+        data = malloc(PICTURE_FILE_MAX + 1);
+        if (data)
+            n = fread(data, 1, PICTURE_FILE_MAX + 1, f);
+        else
+            rc = -1;
+        fclose(f);
+    }
+    if (rc == 0 && (!f || n > PICTURE_FILE_MAX)) {
+        form_problem(k->c, u->sheet, u->row, 0,
+                     !f ? "the picture '%s' in %s/ cannot be read; check its permissions"
+                        : "the picture '%s' in %s/ is larger than the 32 MiB a pack holds; "
+                          "make it smaller",
+                     u->name, k->shown);
+    } else if (rc == 0) {
+        sk_picture_info info;
+        sk_error e;
+        sk_error_clear(&e);
+        sk_status st = sk_picture_probe(data, n, u->name, &info, &e);
+        if (st == SK_ERR_UNSUPPORTED)
+            form_problem(k->c, u->sheet, u->row, 0, "the picture '%s' is too large: %s",
+                         u->name, e.message);
+        else if (st != SK_OK)
+            form_warning(k->c, u->sheet, u->row, 0,
+                         "the picture '%s' cannot be shown on a kiosk: %s; until then the "
+                         "kiosk shows a line saying so in its place",
+                         u->name, e.message);
+        else if (info.width > PICTURE_SIDE_USEFUL || info.height > PICTURE_SIDE_USEFUL)
+            /* bench_picture: a camera photo takes a large share of a second
+             * to decode the first time its page shows, for pixels no kiosk
+             * screen has */
+            form_warning(k->c, u->sheet, u->row, 0,
+                         "the picture '%s' is %d x %d pixels, more than a kiosk screen shows "
+                         "(at most 1920 x 1080), and slows the first showing of its page; "
+                         "make it at most %d pixels on its longer side",
+                         u->name, info.width, info.height, PICTURE_SIDE_USEFUL);
+    }
+    free(data);
+    return rc;
+}
+
 static int check_one(void *ctx, const media_use *u)
 {
     check_ctx *k = ctx;
@@ -105,12 +168,14 @@ static int check_one(void *ctx, const media_use *u)
     int there = file_in(k->dir, u->name);
     if (there < 0)
         return -1;
-    if (!there)
+    if (!there) {
         form_warning(k->c, u->sheet, u->row, 0,
-                     "the picture '%s' is not in %s/ beside the form; the label is shown "
-                     "without it",
+                     "the picture '%s' is not in %s/ beside the form; the kiosk shows its "
+                     "name in a frame instead",
                      u->name, k->shown);
-    return 0;
+        return 0;
+    }
+    return probe_one(k, u);
 }
 
 void form_note_data_file(form_ctx *c, const char *id, unsigned row, unsigned col, const char *column)

@@ -21,6 +21,7 @@
  * chosen with sk_run_set_instance.
  */
 #include <math.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -685,6 +686,34 @@ static bool is_time(const char *s)
            m >= 0 && m < 60;
 }
 
+/* dateTime as ODK writes it: YYYY-MM-DDTHH:MM[:SS[.sss]] and a zone (Z or
+ * +HH:MM / -HH:MM), which the kiosk always writes. */
+static bool is_datetime(const char *s)
+{
+    char date[11];
+    if (strlen(s) < 16 || s[10] != 'T')
+        return false;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    char hm[6];
+    memcpy(hm, s + 11, 5);
+    hm[5] = '\0';
+    if (!is_date(date) || !is_time(hm))
+        return false;
+    const char *p = s + 16;
+    if (p[0] == ':' && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) && p[1] < '6')
+        p += 3;
+    if (p[0] == '.' && isdigit((unsigned char)p[1]))
+        for (p++; isdigit((unsigned char)*p);)
+            p++;
+    if (strcmp(p, "Z") == 0 || *p == '\0')
+        return true;
+    int zh, zm;
+    char tail;
+    return (*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+           sscanf(p + 1, "%2d:%2d%c", &zh, &zm, &tail) == 2 && zh <= 14 && zm < 60;
+}
+
 static const char *message(const sk_run *run, char *const *texts, const char *fallback)
 {
     const char *m = sk_form_text(run->form, texts, run->lang);
@@ -715,6 +744,7 @@ bool sk_run_check(const sk_run *run, int q, const char **msg)
     case SK_Q_DECIMAL: if (!is_decimal(v)) bad = "Please enter a number."; break;
     case SK_Q_DATE: if (!is_date(v)) bad = "Please enter a date."; break;
     case SK_Q_TIME: if (!is_time(v)) bad = "Please enter a time."; break;
+    case SK_Q_DATETIME: if (!is_datetime(v)) bad = "Please enter a date and a time."; break;
     case SK_Q_RANGE: {
         double x = strtod(v, NULL);
         if (!is_decimal(v) || x < fmin(qq->range_start, qq->range_end) ||

@@ -106,6 +106,10 @@ with tempfile.TemporaryDirectory() as d:
 
 # Pictures in labels travel in the pack: pack finds them in FORM-media/
 # beside the form (as ODK does); a missing one is a warning naming its row.
+# Each is read (header) and decoded (pixels) at the desk as the kiosk will:
+# one the kiosk cannot show is a warning, one too large a problem.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pngmake  # noqa: E402
 with tempfile.TemporaryDirectory() as d:
     p = subprocess.run([SYNC, "keygen", "--out", d], capture_output=True, text=True, env=env, timeout=60)
     key = os.path.join(d, "study.key")
@@ -113,28 +117,59 @@ with tempfile.TemporaryDirectory() as d:
     with open(form, "w") as fh:
         fh.write("| survey |\n| | type | name | label | media::image |\n"
                  "| | note | hello | Hello | logo.png |\n| | select_one yn | q | Q? | |\n"
+                 "| | note | bad | Bad | cut.png |\n| | note | worse | Worse | damaged.png |\n"
                  "| choices |\n| | list_name | name | label | image |\n"
                  "| | yn | y | Yes | yes.png |\n| | yn | n | No | no.png |\n")
     os.mkdir(os.path.join(d, "pics-media"))
-    for name, data in (("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")):
+    logo = pngmake.png(30, 10, lambda x, y: (200, 30, 30))
+    yes = pngmake.png(8, 8, lambda x, y: (0, 120, 0))
+    files = {"logo.png": logo, "yes.png": yes, "cut.png": b"\x89PNG\r\n\x1a\n cut short",
+             "damaged.png": pngmake.damaged(20, 20)}
+    for name, data in files.items():
         with open(os.path.join(d, "pics-media", name), "wb") as fh:
             fh.write(data)
     rc, out, err = run("check", form)
-    missing = f"{form}:choices:3: the picture 'no.png' is not in pics-media/ beside the form; the label is shown without it"
-    expect(rc == 0 and missing in err.splitlines(), f"pictures check: {rc} {err!r}")
+    lines = err.splitlines()
+    missing = f"{form}:choices:3: the picture 'no.png' is not in pics-media/ beside the form; the kiosk shows its name in a frame instead"
+    expect(rc == 0 and missing in lines, f"pictures check: {rc} {err!r}")
+    cut = f"{form}:survey:4: the picture 'cut.png' cannot be shown on a kiosk: this PNG picture is damaged or cut short"
+    expect(any(l.startswith(cut) for l in lines), f"a picture cut short is a warning with its row: {err!r}")
+    dmg = f"{form}:survey:5: the picture 'damaged.png' cannot be shown on a kiosk: this PNG picture is damaged"
+    expect(any(l.startswith(dmg) for l in lines),
+           f"a picture whose pixels do not decode is a warning with its row: {err!r}")
+    expect(not any("logo.png" in l or "yes.png" in l for l in lines),
+           f"good pictures draw no warning: {err!r}")
     out_pack = os.path.join(d, "pics.pack")
     p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack],
                        capture_output=True, text=True, env=env, timeout=60)
-    expect(p.returncode == 0 and "attachments: 2 (logo.png, yes.png)" in p.stdout,
+    expect(p.returncode == 0 and "attachments: 4 (logo.png, cut.png, damaged.png, yes.png)" in p.stdout,
            f"pictures pack: {p.returncode} {p.stdout!r} {p.stderr!r}")
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import skformat
     with open(out_pack, "rb") as fh:
         pack = skformat.parse_pack(fh.read())  # the independent reader (FORMATS.md)
-    expect(pack.attachments == [("logo.png", b"\x89PNG logo"), ("yes.png", b"\x89PNG yes")],
-           f"pictures: attachments {pack.attachments!r}")
+    expect(dict(pack.attachments).get("logo.png") == logo and dict(pack.attachments).get("yes.png") == yes,
+           f"pictures: attachments {[n for n, _ in pack.attachments]!r}")
     rc, out, err = run("check", "--strict", form)
-    expect(rc == 1, f"pictures --strict: exit {rc}")
+    expect(rc == 1 and "3 warnings, refused with --strict" in err, f"pictures --strict: exit {rc} {err!r}")
+    # Larger than any screen: a warning saying how large to make it.
+    with open(os.path.join(d, "pics-media", "logo.png"), "wb") as fh:
+        fh.write(pngmake.png(3000, 2, lambda x, y: (0, 0, 0)))
+    rc, out, err = run("check", form)
+    wide = (f"{form}:survey:2: the picture 'logo.png' is 3000 x 2 pixels, more than a kiosk screen "
+            "shows (at most 1920 x 1080), and slows the first showing of its page; make it at most "
+            "2048 pixels on its longer side")
+    expect(rc == 0 and wide in err.splitlines(), f"a picture larger than a screen: {rc} {err!r}")
+    # Too large for a kiosk's memory: check and pack refuse it, saying its size.
+    with open(os.path.join(d, "pics-media", "logo.png"), "wb") as fh:
+        fh.write(pngmake.png(5000, 2, lambda x, y: (0, 0, 0)))
+    rc, out, err = run("check", form)
+    big = (f"{form}:survey:2: the picture 'logo.png' is too large: this picture is 5000 x 2 pixels; "
+           "a kiosk shows pictures up to 4096 x 4096")
+    expect(rc == 1 and any(l.startswith(big) for l in err.splitlines()), f"too large: {rc} {err!r}")
+    p = subprocess.run([SYNC, "pack", form, "--key", key, "--out", out_pack + "2"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    expect(p.returncode == 1 and big in p.stderr and not os.path.exists(out_pack + "2"),
+           f"pack refuses a picture too large: {p.returncode} {p.stderr!r}")
 
 # pulldata() and instance() over a CSV file (not a choice list): check needs
 # FORM-media/NAME.csv beside the form (a problem naming the row when it is
