@@ -2007,6 +2007,32 @@ static void test_pg_concurrent_merges(void **state)
     assert_int_equal(count(store, "SELECT count(*) FROM packs"), 1);
 }
 
+/* A store kept open (as survey-sync serve keeps it) survives the server
+ * ending its connection: the next merge connects again and succeeds. */
+static void test_pg_reconnects(void **state)
+{
+    (void)state;
+    char store[2200];
+    fresh_store(store, sizeof store, "reconnect");
+    enrol_all(store);
+    sk_cstore *cs = open_store(store);
+    sk_error err;
+    sk_merge_stats st;
+    assert_int_equal(sk_cstore_merge(cs, bundles[B_K1A], &st, NULL, NULL, &err), SK_OK);
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'"
+             " AND pid <> pg_backend_pid()",
+             pg_run_db);
+    pg_admin_exec(sql);
+    usleep(200 * 1000); /* the backend goes */
+    if (sk_cstore_merge(cs, bundles[B_K1B], &st, NULL, NULL, &err) != SK_OK)
+        fail_msg("after the connection was ended: %s", err.message);
+    assert_int_equal(st.added, 7);
+    assert_int_equal(st.present, 2);
+    sk_cstore_close(cs);
+}
+
 /* The URI of the cluster's maintenance database (env SK_TEST_PG, else the file
  * named by SK_TEST_PG_URL_FILE that the pg_cluster fixture wrote). */
 static bool pg_setup(void)
@@ -2056,6 +2082,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pg_open_errors),
         cmocka_unit_test(test_pg_stream_with_nested_writes),
         cmocka_unit_test(test_pg_concurrent_merges),
+        cmocka_unit_test(test_pg_reconnects),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_counts_and_idempotence),

@@ -24,6 +24,7 @@ struct cdb {
     unsigned pg_next;         /* names of prepared statements and cursors */
     int pg_streams;           /* streaming statements open in the transaction they opened */
     bool pg_own_txn;          /* a stream opened the current transaction */
+    int pg_flags;             /* the open flags (CDB_READONLY), for a reconnection */
 };
 
 typedef struct cdb_param {
@@ -59,6 +60,7 @@ sk_status cdb_lite_fail(cdb *db, const char *what, sk_error *err);
 /* PostgreSQL backend (cdb_pg.c); without libpq, open refuses. */
 sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err);
 void cdb_pg_close(cdb *db);
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err);
 sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err);
 sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err);
 int cdb_pg_step(cdb_stmt *s);

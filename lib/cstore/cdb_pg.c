@@ -23,6 +23,7 @@ sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
                            "store file, or a build with libpq");
 }
 void cdb_pg_close(cdb *db) { (void)db; }
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err) { return cdb_pg_fail(db, "connecting", err); }
 sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err)
 {
     return sk_error_set_at(err, SK_ERR_UNSUPPORTED, db->name, NULL, 0, NULL,
@@ -148,6 +149,18 @@ static sk_status open_fail(cdb *db, sk_error *err)
                            detail);
 }
 
+/* The session settings, run on every (re)connection. */
+static sk_status session_setup(cdb *db, sk_error *err)
+{
+    PQsetNoticeProcessor(conn(db), drop_notice, NULL);
+    /* Our SQL is written for these: standard strings, and no notices. */
+    const char *setup = db->pg_flags & CDB_READONLY
+                            ? "SET client_min_messages = warning; SET standard_conforming_strings = on;"
+                              " SET default_transaction_read_only = on"
+                            : "SET client_min_messages = warning; SET standard_conforming_strings = on";
+    return cdb_pg_exec(db, setup, "opening the store", err);
+}
+
 sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
 {
     db->pg = PQconnectdb(uri);
@@ -156,14 +169,27 @@ sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
                                "out of memory connecting to the store");
     if (PQstatus(conn(db)) != CONNECTION_OK)
         return open_fail(db, err);
-    PQsetNoticeProcessor(conn(db), drop_notice, NULL);
-    /* Our SQL is written for these: standard strings, no surprise search_path
-     * objects shadowing ours beyond the user's own schema. */
-    const char *setup = flags & CDB_READONLY
-                            ? "SET client_min_messages = warning; SET standard_conforming_strings = on;"
-                              " SET default_transaction_read_only = on"
-                            : "SET client_min_messages = warning; SET standard_conforming_strings = on";
-    return cdb_pg_exec(db, setup, "opening the store", err);
+    db->pg_flags = flags;
+    return session_setup(db, err);
+}
+
+/* A long-lived connection (survey-sync serve) outlives a server restart or an
+ * administrator ending it: before a transaction starts, a lost connection is
+ * made again, once.  Inside a transaction nothing is retried: the
+ * transaction is gone and the caller reports it. */
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err)
+{
+    if (PQstatus(conn(db)) == CONNECTION_OK) {
+        /* a connection the server ended shows only when used: ask it */
+        PGresult *r = PQexec(conn(db), "");
+        PQclear(r);
+        if (PQstatus(conn(db)) == CONNECTION_OK)
+            return SK_OK;
+    }
+    PQreset(conn(db));
+    if (PQstatus(conn(db)) != CONNECTION_OK)
+        return open_fail(db, err);
+    return session_setup(db, err);
 }
 
 void cdb_pg_close(cdb *db)

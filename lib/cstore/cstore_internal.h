@@ -2,8 +2,9 @@
  * database seam (cdb.h), and the one place
  * a record is taken into the store (used by both bundle and store merges).
  *
- * Schema (user_version CSTORE_SCHEMA_VERSION, application_id CSTORE_APP_ID;
- * the SQL is in cstore_db.c and documented in docs/FORMATS.md):
+ * Schema (SQLite: user_version CSTORE_SCHEMA_VERSION, application_id
+ * CSTORE_APP_ID; PostgreSQL: the schema_version row; the SQL of both is in
+ * cstore_db.c and documented in docs/FORMATS.md):
  *   meta(key, value): 'study' = box_pk || sign_pk of the pinned study
  *   devices(id hex, pk (NULL until first seen when enrolled by fingerprint),
  *           fp (10 bytes), label, state, retired_seq, times)
