@@ -4,6 +4,9 @@
 # appliance pieces (packaging/: systemd units, sysusers, udev and polkit rules).
 include(GNUInstallDirs)
 install(TARGETS survey-kiosk survey-sync RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(NOT WIN32) # beside survey-kiosk, which starts it (kiosk/deliver.h)
+  install(TARGETS survey-kiosk-deliver RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(FILES ${PROJECT_SOURCE_DIR}/fonts/DejaVuSans.ttf ${PROJECT_SOURCE_DIR}/fonts/DejaVuSans-Bold.ttf
               ${PROJECT_SOURCE_DIR}/fonts/LICENSE-DejaVu.txt
         DESTINATION ${CMAKE_INSTALL_DATADIR}/survey-kiosk/fonts)

@@ -131,7 +131,7 @@ void app_load_pack(app *a)
     a->deliver = NULL;
     if (st == SK_OK) {
         char why[600];
-        a->deliver = kdeliver_start(a->ks, a->pack, why, sizeof why);
+        a->deliver = kdeliver_start(a->ks, a->opt.data_dir, a->pack, why, sizeof why);
         if (!a->deliver && why[0])
             fprintf(stderr, "survey-kiosk: warning: records will not be delivered: %s\n", why);
     }
