@@ -10,3 +10,5 @@ sk_e2e_test(test_serve_limits 300 serve_limits.py ${_serve_args})
 sk_e2e_test(test_serve_kill 400 serve_kill.py ${_serve_args})
 sk_e2e_test(test_serve_many 600 serve_many.py ${_serve_args})
 sk_e2e_test(test_serve_kiosk 300 serve_kiosk.py ${_serve_args})
+# The kiosk's delivery helper process (survey-kiosk-deliver): started, restarted, ends with its kiosk.
+sk_e2e_test(test_serve_kiosk_helper 300 serve_kiosk_helper.py ${_serve_args})
