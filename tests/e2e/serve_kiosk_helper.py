@@ -27,7 +27,8 @@ HELPER = "survey-kiosk-deliver"
 
 
 def children(pid):
-    """Live (not zombie) children of pid that run survey-kiosk-deliver."""
+    """Live (not zombie) children of pid running survey-kiosk-deliver --worker (by
+    command line: under qemu-user /proc/PID/exe is the emulator)."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -35,11 +36,13 @@ def children(pid):
         try:
             with open("/proc/%s/stat" % d) as f:
                 stat = f.read()
-            exe = os.readlink("/proc/%s/exe" % d)
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                args = f.read().decode(errors="replace").split("\0")
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z" and os.path.basename(exe) == HELPER:
+        if (int(fields[1]) == pid and fields[0] != "Z" and "--worker" in args
+                and any(os.path.basename(a) == HELPER for a in args)):
             out.append(int(d))
     return out
 
