@@ -1,5 +1,5 @@
 # `cmake --install` layout (used by scripts/package-deb.sh with CMAKE_INSTALL_PREFIX=/usr
-# and SK_FONT_DIR=/usr/share/survey-kiosk/fonts): the two programs, the bundled
+# and SK_FONT_DIR=/usr/share/survey-kiosk/fonts): the programs (and survey-kiosk-deliver), the bundled
 # fonts where SK_FONT_DIR says the kiosk looks, the man pages, and the Raspberry Pi
 # appliance pieces (packaging/: systemd units, sysusers, udev and polkit rules).
 include(GNUInstallDirs)
