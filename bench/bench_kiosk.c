@@ -212,6 +212,20 @@ static double cpu_seconds(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* BENCH_KIOSK_SMAPS=PREFIX: keep /proc/PID/smaps of the kiosk as
+ * PREFIX-WxH-WHEN.smaps (at the first frame and after the walk), to see where
+ * its resident set goes (bench/README.md). */
+static void keep_smaps(pid_t pid, int w, int h, const char *when)
+{
+    const char *prefix = getenv("BENCH_KIOSK_SMAPS");
+    if (!prefix || !*prefix)
+        return;
+    char cmd[PATH_MAX + 128];
+    snprintf(cmd, sizeof cmd, "cat /proc/%d/smaps > '%s-%dx%d-%s.smaps'", (int)pid, prefix, w, h,
+             when);
+    run(cmd);
+}
+
 static void stop(kiosk *k)
 {
     if (k->in) {
@@ -570,7 +584,9 @@ int main(int argc, char **argv)
                 return 1;
             }
             r->first_frame[r->n_first++] = ff;
+            keep_smaps(k.pid, r->w, r->h, "first");
             walk(&k, r);
+            keep_smaps(k.pid, r->w, r->h, "walked");
             if (i == 0) {
                 /* Idle: no input for 10 s on a question page (the kiosk redraws only on input). */
                 double c0 = cpu_seconds(k.pid), t0 = now_ms();

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "strings.h"
 #include "testhook.h"
@@ -133,7 +134,7 @@ void app_load_pack(app *a)
     a->deliver = NULL;
     if (st == SK_OK) {
         char why[600];
-        a->deliver = kdeliver_start(a->ks, a->pack, why, sizeof why);
+        a->deliver = kdeliver_start(a->ks, a->opt.data_dir, a->pack, why, sizeof why);
         if (!a->deliver && why[0])
             fprintf(stderr, "survey-kiosk: warning: records will not be delivered: %s\n", why);
     }
@@ -819,6 +820,27 @@ static void loop(app *a)
     }
 }
 
+/* SDL_Init loads libdbus (screensaver inhibition, IBus) and asks for the
+ * session bus.  With none (a kiosk started by systemd, a bare X server, Xvfb)
+ * libdbus "autolaunches" one: the kiosk forks and runs dbus-launch, which
+ * starts a dbus-daemon for the display that nothing listens on, all before
+ * the first frame (strace of the launch; bench/README.md).  So when there is
+ * no bus to find, say so; a desktop session's bus is used as before. */
+static void no_bus_autolaunch(void)
+{
+#ifndef _WIN32
+    if (getenv("DBUS_SESSION_BUS_ADDRESS"))
+        return;
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    char bus[4096];
+    struct stat st;
+    if (run && *run && snprintf(bus, sizeof bus, "%s/bus", run) < (int)sizeof bus &&
+        stat(bus, &st) == 0)
+        return; /* libdbus finds a user bus there by itself */
+    setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:", 0);
+#endif
+}
+
 int app_run(const app_options *opt)
 {
     app *a = calloc(1, sizeof *a);
@@ -855,6 +877,7 @@ int app_run(const app_options *opt)
     }
 #endif
     load_settings(a);
+    no_bus_autolaunch();
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         fprintf(stderr, "survey-kiosk: error: cannot start SDL: %s\n", SDL_GetError());
         goto out;

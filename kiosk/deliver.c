@@ -1,179 +1,162 @@
-/* deliver.c - the kiosk's delivery worker (see deliver.h). */
+/* deliver.c - the kiosk's side of delivery: starting, poking and stopping
+ * survey-kiosk-deliver (see deliver.h). */
 #include "deliver.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sk/answers.h"
+#include "../lib/base/platform.h"
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The kiosk's lock descriptor in the helper (dup2 onto it clears close-on-exec). */
+#define HELPER_LOCK_FD 3
+/* How long a stopping helper gets to end its request before SIGKILL. */
+#define STOP_WAIT_MS 3000
 
 struct kdeliver {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool poked;
-    volatile int stop;
-    sk_kstore_outbox *ob;
-    sk_deliver_target target;
-    char url[SK_PACK_URL_MAX + 1];
+    pid_t pid;          /* 0: not running */
+    int sock;           /* our end of the helper's standard input */
+    int lock_fd;        /* the kiosk's own lock descriptor (not ours to close) */
+    char helper[4096];
+    char data_dir[4096];
 };
+#endif
 
-bool kdeliver_target(const sk_pack *pack, sk_deliver_target *t)
+bool kdeliver_helper_path(char *out, size_t size)
 {
-    if (!pack || !pack->delivery.url || !pack->delivery.url[0])
+    char dir[4096];
+    if (sk_plat_exe_dir(dir, sizeof dir) != 0)
         return false;
-    t->url = pack->delivery.url;
-    memcpy(t->tls_pin, pack->delivery.tls_pin, 32);
-    memcpy(t->receipt_pk, pack->delivery.receipt_pk, 32);
+    int n = snprintf(out, size, "%s/survey-kiosk-deliver", dir);
+    return n > 0 && (size_t)n < size;
+}
+
+#ifndef _WIN32
+static bool spawn(kdeliver *d, char *msg, size_t size)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(msg, size, "cannot start delivery: %s", strerror(errno));
+        return false;
+    }
+    char fd_arg[16];
+    snprintf(fd_arg, sizeof fd_arg, "%d", HELPER_LOCK_FD);
+    char *argv[] = {"survey-kiosk-deliver", "--data", d->data_dir, "--worker", fd_arg, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    posix_spawn_file_actions_adddup2(&fa, d->lock_fd, HELPER_LOCK_FD);
+    int e = posix_spawn(&d->pid, d->helper, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    if (e != 0) {
+        close(sv[0]);
+        d->pid = 0;
+        snprintf(msg, size, "cannot start %s: %s", d->helper, strerror(e));
+        return false;
+    }
+    d->sock = sv[0];
     return true;
 }
 
-#ifdef SK_TEST_HOOKS
-static int64_t env_ms(const char *name, int64_t dflt)
+/* Reap the helper if it has ended (it may have died: the next poke restarts it). */
+static void reap(kdeliver *d)
 {
-    const char *v = getenv(name);
-    char *end = NULL;
-    long long n = v ? strtoll(v, &end, 10) : 0;
-    return v && end != v && *end == '\0' && n > 0 ? (int64_t)n : dflt;
-}
-#endif
-
-void kdeliver_tuning(int64_t *base_ms, int64_t *max_ms, size_t *batch)
-{
-    *base_ms = 30 * 1000;
-    *max_ms = 15 * 60 * 1000;
-    *batch = SK_DELIVER_BATCH;
-#ifdef SK_TEST_HOOKS
-    *base_ms = env_ms("SK_DELIVER_BACKOFF_MS", *base_ms);
-    *max_ms = env_ms("SK_DELIVER_MAX_MS", *max_ms);
-    *batch = (size_t)env_ms("SK_DELIVER_BATCH", (int64_t)*batch);
-#endif
-}
-
-static void clock_in(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
+    int status;
+    if (d->pid > 0 && waitpid(d->pid, &status, WNOHANG) == d->pid) {
+        d->pid = 0;
+        close(d->sock);
+        d->sock = -1;
     }
 }
 
-/* Deliver until nothing waits or a try fails; returns the wait before the next round. */
-static int64_t round_of_tries(kdeliver *d, int64_t base_ms, int64_t max_ms, size_t batch)
+kdeliver *kdeliver_start(sk_kstore *ks, const char *data_dir, const sk_pack *pack, char *msg,
+                         size_t size)
 {
-    sk_deliver_opts opts = {.max_records = batch, .cancel = &d->stop};
-    while (!d->stop) {
-        sk_deliver_result res;
-        sk_error err;
-        if (sk_deliver_once(d->ob, &d->target, &opts, &res, &err) != SK_OK) {
-            sk_delivery_state s;
-            uint32_t failures = 1;
-            if (sk_kstore_outbox_state(d->ob, &s, &err) == SK_OK && s.failures)
-                failures = s.failures;
-            return sk_deliver_backoff_ms(failures, base_ms, max_ms);
-        }
-        if (res.sent == 0)
-            return base_ms; /* the timer: look again later */
-        if (res.delivered == 0)
-            return sk_deliver_backoff_ms(1, base_ms, max_ms); /* the server held none: no spin */
-    }
-    return 0;
-}
-
-static void *worker(void *arg)
-{
-    kdeliver *d = arg;
-    int64_t base_ms, max_ms;
-    size_t batch;
-    kdeliver_tuning(&base_ms, &max_ms, &batch);
-    int64_t wait_ms = 0; /* at start: at once (after a restart too) */
-    for (;;) {
-        pthread_mutex_lock(&d->lock);
-        if (wait_ms > 0 && !d->poked && !d->stop) {
-            struct timespec until;
-            clock_in(&until, wait_ms);
-            while (!d->poked && !d->stop &&
-                   pthread_cond_timedwait(&d->wake, &d->lock, &until) != ETIMEDOUT) {
-            }
-        }
-        d->poked = false;
-        bool stop = d->stop;
-        pthread_mutex_unlock(&d->lock);
-        if (stop)
-            break;
-        wait_ms = round_of_tries(d, base_ms, max_ms, batch);
-    }
-    return NULL;
-}
-
-kdeliver *kdeliver_start(sk_kstore *ks, const sk_pack *pack, char *msg, size_t size)
-{
-    sk_deliver_target t;
     if (msg && size)
         msg[0] = '\0';
-    if (!kdeliver_target(pack, &t))
+    if (!pack || !pack->delivery.url || !pack->delivery.url[0])
         return NULL;
     kdeliver *d = calloc(1, sizeof *d);
     if (!d) {
         snprintf(msg, size, "out of memory starting delivery");
         return NULL;
     }
-    snprintf(d->url, sizeof d->url, "%s", t.url);
-    d->target = t;
-    d->target.url = d->url; /* the pack may be replaced while we run */
-    sk_error err;
-    if (sk_kstore_outbox_open(ks, &d->ob, &err) != SK_OK) {
-        sk_error_format(&err, msg, size);
-        free(d);
-        return NULL;
+    d->sock = -1;
+    d->lock_fd = sk_kstore_lock_fd(ks);
+    snprintf(d->data_dir, sizeof d->data_dir, "%s", data_dir);
+    if (d->lock_fd < 0) {
+        snprintf(msg, size, "the kiosk does not hold its data folder's lock");
+    } else if (!kdeliver_helper_path(d->helper, sizeof d->helper)) {
+        snprintf(msg, size, "cannot find the folder of survey-kiosk, where survey-kiosk-deliver is");
+    } else if (spawn(d, msg, size)) {
+        return d;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->wake, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&d->lock, NULL);
-    if (pthread_create(&d->thread, NULL, worker, d) != 0) {
-        snprintf(msg, size, "cannot start the delivery thread");
-        sk_kstore_outbox_close(d->ob);
-        pthread_cond_destroy(&d->wake);
-        pthread_mutex_destroy(&d->lock);
-        free(d);
-        return NULL;
-    }
-    return d;
+    free(d);
+    return NULL;
 }
 
 void kdeliver_poke(kdeliver *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->poked = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
+    reap(d);
+    char why[600];
+    if (d->pid == 0 && !spawn(d, why, sizeof why)) {
+        fprintf(stderr, "survey-kiosk: warning: records will not be delivered: %s\n", why);
+        return;
+    }
+    /* Never blocks (a full buffer already holds a poke), never SIGPIPE. */
+    (void)send(d->sock, "p", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void kdeliver_stop(kdeliver *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = 1;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
-    sk_kstore_outbox_close(d->ob);
-    pthread_cond_destroy(&d->wake);
-    pthread_mutex_destroy(&d->lock);
+    if (d->pid > 0) {
+        close(d->sock); /* end of input: the helper stops */
+        d->sock = -1;
+        int status;
+        for (int waited = 0; waitpid(d->pid, &status, WNOHANG) == 0; waited += 10) {
+            if (waited >= STOP_WAIT_MS) {
+                kill(d->pid, SIGKILL); /* delivery is idempotent: nothing is lost */
+                waitpid(d->pid, &status, 0);
+                break;
+            }
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
     free(d);
 }
+#else
+kdeliver *kdeliver_start(sk_kstore *ks, const char *data_dir, const sk_pack *pack, char *msg,
+                         size_t size)
+{
+    (void)ks;
+    (void)data_dir;
+    if (msg && size)
+        msg[0] = '\0';
+    if (pack && pack->delivery.url && pack->delivery.url[0])
+        snprintf(msg, size, "this Windows build has no delivery: export to USB instead");
+    return NULL;
+}
+void kdeliver_poke(kdeliver *d) { (void)d; }
+void kdeliver_stop(kdeliver *d) { (void)d; }
+#endif
 
 static void hhmm(int64_t ms, char *out, size_t size)
 {

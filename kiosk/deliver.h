@@ -1,36 +1,40 @@
-/* deliver.h - the kiosk's delivery worker: a thread of its own that sends the
- * records not delivered yet to the server the survey pack names (lib/deliver)
- * after each finished sitting and on a timer, retrying forever with backoff
- * and jitter (30 s doubling to 15 min).  It never touches the screen or the
- * participant's sitting: it reads and marks kiosk.db on its own connection.
+/* deliver.h - the kiosk's side of delivery: when the survey pack names a
+ * server, the kiosk starts survey-kiosk-deliver (kiosk/deliver/main.c, found
+ * beside the kiosk's own executable), which sends the records not delivered
+ * yet after each finished sitting and on a timer, retrying forever with
+ * backoff and jitter.  The helper reads and marks kiosk.db on its own
+ * connection under the kiosk's own lock (handed down, see
+ * sk_kstore_open_opts), never touches the screen, and holds libcurl and
+ * GnuTLS, which the kiosk process does not load at all.
  *
- * Test builds only: SK_DELIVER_BACKOFF_MS and SK_DELIVER_MAX_MS shorten the
- * backoff, SK_DELIVER_BATCH the records per bundle. */
+ * If the helper dies, the next poke starts it again.  If the kiosk dies, the
+ * helper sees the end of its input (and on Linux a SIGTERM) and ends.
+ * Windows: no delivery (the helper is not built there); records go by USB. */
 #ifndef KIOSK_DELIVER_H
 #define KIOSK_DELIVER_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#include "sk/deliver.h"
 #include "sk/kstore.h"
 #include "sk/pack.h"
 
 typedef struct kdeliver kdeliver;
 
-/* Start the worker for pack's server.  NULL (nothing started) when the pack
- * names no server; NULL with msg filled when it could not start. */
-kdeliver *kdeliver_start(sk_kstore *ks, const sk_pack *pack, char *msg, size_t size);
-/* A sitting ended: try now. NULL is a no-op. */
+/* Start the helper for data_dir (ks open there, holding its lock) when pack
+ * names a server.  NULL (nothing started) when it names none; NULL with msg
+ * filled when the helper could not be started. */
+kdeliver *kdeliver_start(sk_kstore *ks, const char *data_dir, const sk_pack *pack, char *msg,
+                         size_t size);
+/* A sitting ended: try now (and start the helper again if it died).  NULL is
+ * a no-op. */
 void kdeliver_poke(kdeliver *d);
-/* Stop (a request in progress is abandoned: its records stay waiting) and
- * free.  NULL is a no-op. */
+/* Stop the helper (a request in progress is abandoned: its records stay
+ * waiting), wait for it and free.  NULL is a no-op. */
 void kdeliver_stop(kdeliver *d);
 
-/* The pack's server as a delivery target (false when it names none). */
-bool kdeliver_target(const sk_pack *pack, sk_deliver_target *t);
-/* The backoff settings (test hooks in test builds) and batch size. */
-void kdeliver_tuning(int64_t *base_ms, int64_t *max_ms, size_t *batch);
+/* The path of survey-kiosk-deliver beside this executable (false when it
+ * cannot be found out). */
+bool kdeliver_helper_path(char *out, size_t size);
 /* "delivered up to 12:03, 0 waiting" / "14 waiting, last try 12:05: why". */
 void kdeliver_describe(const sk_delivery_state *s, char *out, size_t size);
 

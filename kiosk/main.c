@@ -16,7 +16,6 @@
 #include "../lib/base/platform.h"
 #include "app.h"
 #include "headless.h"
-#include "sk/deliver.h"
 
 static void usage(FILE *f)
 {
@@ -144,13 +143,7 @@ int main(int argc, char **argv)
         return kiosk_export(data, export_dir, all);
     if (set_pin)
         return kiosk_set_pin(data);
-    /* libcurl's global set-up, before any thread (the delivery worker) starts. */
-    sk_error err;
-    if (sk_deliver_global_init(&err) != SK_OK) {
-        fprintf(stderr, "survey-kiosk: error: %s\n", err.message);
-        return 1;
-    }
-    if (deliver)
+    if (deliver) /* survey-kiosk-deliver does it: the kiosk never loads libcurl */
         return kiosk_deliver(data);
     const char *fonts = getenv("SURVEY_KIOSK_FONT_DIR");
     const char *font_dir = fonts && *fonts ? fonts : SK_FONT_DIR;

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "pictures.h"
 
@@ -41,7 +45,13 @@ enum { FB_CJK, FB_SYMBOLS, N_FALLBACKS };
 
 #define MAX_FONTS 24                  /* (style, size) pairs kept open */
 #define TEXT_CACHE_ENTRIES 768
-#define TEXT_CACHE_BYTES (4u << 20)   /* pixel bytes kept in cached lines: a few full screens at 1080p (bench_kiosk) */
+/* Pixel bytes kept in cached lines beyond the ones on the frame being drawn:
+ * a quarter of the screen's (a full page of text rarely covers more, and
+ * the lines of the frame on screen are never evicted), at least 1 MiB.  At
+ * 1080p that is 2 MiB: the fixed 4 MiB this was before filled up on a walk
+ * through a survey and was most of the kiosk's growth after its first frame
+ * (bench_kiosk; bench/README.md). */
+#define TEXT_CACHE_MIN_BYTES (1u << 20)
 
 typedef struct font_slot {
     rn_style style;
@@ -113,6 +123,27 @@ static const char *first_existing(const char *const *paths, size_t n)
     return NULL;
 }
 
+/* The window surface the software renderer draws into is fresh memory (at
+ * 1080p 8 MiB of X shared memory): the first frame's clear would take one
+ * page fault per 4 KiB page.  Ask the kernel for all of them in one call
+ * (Linux 5.14+; elsewhere, or when it fails, the faults happen as before). */
+static void prefault_screen(rn *r)
+{
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    SDL_Surface *s = SDL_GetWindowSurface(r->win);
+    if (!s || !s->pixels)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t to = (uintptr_t)s->pixels + (uintptr_t)s->pitch * (uintptr_t)s->h;
+    /* Whole pages inside the buffer only: never touch a neighbour's memory. */
+    uintptr_t first = ((uintptr_t)s->pixels + page - 1) & ~(page - 1);
+    if (to > first + page)
+        (void)madvise((void *)first, (to - first) & ~(page - 1), MADV_POPULATE_WRITE);
+#else
+    (void)r;
+#endif
+}
+
 rn *rn_create(const rn_options *opt, char *err, size_t err_size)
 {
     /* Deliberate: the software renderer, and no OpenGL probing behind it. */
@@ -163,6 +194,7 @@ rn *rn_create(const rn_options *opt, char *err, size_t err_size)
         return NULL;
     }
     SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_BLEND);
+    prefault_screen(r);
     return r;
 }
 
@@ -411,7 +443,12 @@ static uint32_t hash_text(rn_style st, int px, const char *s, size_t len)
 
 static void make_room(rn *r, size_t bytes)
 {
-    while (r->cache_bytes + bytes > TEXT_CACHE_BYTES) {
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(r->ren, &w, &h); /* follows a resize or fullscreen */
+    size_t budget = (size_t)(w > 0 ? w : 0) * (size_t)(h > 0 ? h : 0);
+    if (budget < TEXT_CACHE_MIN_BYTES)
+        budget = TEXT_CACHE_MIN_BYTES;
+    while (r->cache_bytes + bytes > budget) {
         text_entry *victim = NULL;
         for (size_t i = 0; i < TEXT_CACHE_ENTRIES; i++) {
             text_entry *e = &r->cache[i];
@@ -430,17 +467,32 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
 {
     int w = rn_text_width(r, f->style, f->px, s, len);
     int h = TTF_FontHeight(f->main);
+    SDL_Color white = {255, 255, 255, 255};
+    TTF_Font *font;
+    if (next_run(r, f, s, len, &font) == len && font == f->main) {
+        /* One run in the main font (most lines): SDL_ttf's surface is the line
+         * itself, when it has the line's size; no second line-sized buffer. */
+        char *run = malloc(len + 1);
+        if (!run)
+            return NULL;
+        copy_drawable(run, s, len);
+        SDL_Surface *line = TTF_RenderUTF8_Blended(font, run, white);
+        sodium_memzero(run, len);
+        free(run);
+        if (line && line->w == (w > 0 ? w : 1) && line->h == h &&
+            line->format->format == SDL_PIXELFORMAT_ARGB8888)
+            return line;
+        SDL_FreeSurface(line); /* another shape: compose it as below */
+    }
     SDL_Surface *dst = SDL_CreateRGBSurfaceWithFormat(0, w > 0 ? w : 1, h, 32,
                                                       SDL_PIXELFORMAT_ARGB8888);
     if (!dst)
         return NULL;
     SDL_SetSurfaceBlendMode(dst, SDL_BLENDMODE_NONE);
     SDL_FillRect(dst, NULL, SDL_MapRGBA(dst->format, 255, 255, 255, 0));
-    SDL_Color white = {255, 255, 255, 255};
     int x = 0, ascent = TTF_FontAscent(f->main);
     size_t i = 0;
     while (i < len) {
-        TTF_Font *font;
         size_t n = next_run(r, f, s + i, len - i, &font);
         char *run = malloc(n + 1);
         if (!run)

@@ -46,7 +46,7 @@ cmake -S . -B "$BUILD" $TOOLCHAIN -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PRE
     -DSK_TEST_HOOKS=OFF -DSK_FONT_DIR=/usr/share/survey-kiosk/fonts \
     -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LDFLAGS" > "$BUILD/configure.log" 2>&1 ||
     { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j2 --target survey-kiosk survey-sync > "$BUILD/build.log" 2>&1 ||
+cmake --build "$BUILD" -j2 --target survey-kiosk survey-kiosk-deliver survey-sync > "$BUILD/build.log" 2>&1 ||
     { tail -40 "$BUILD/build.log"; exit 1; }
 rm -rf "$STAGE"
 DESTDIR=$SRC/$STAGE/all cmake --install "$BUILD" --strip > /dev/null
@@ -57,7 +57,7 @@ mkdir -p "$K/usr/bin" "$K/usr/share/man/man1" "$K/usr/share/doc/survey-kiosk" \
          "$K/lib/systemd/system" "$K/lib/udev/rules.d" "$K/usr/share/polkit-1/rules.d" \
          "$K/usr/share/lintian/overrides" "$K/DEBIAN" \
          "$S/usr/bin" "$S/usr/share/man/man1" "$S/usr/share/doc/survey-sync" "$S/DEBIAN"
-mv "$A/bin/survey-kiosk" "$K/usr/bin/"
+mv "$A/bin/survey-kiosk" "$A/bin/survey-kiosk-deliver" "$K/usr/bin/"
 mv "$A/bin/survey-sync" "$S/usr/bin/"
 mv "$A/share/survey-kiosk" "$K/usr/share/"
 gzip -9n < "$A/share/man/man1/survey-kiosk.1" > "$K/usr/share/man/man1/survey-kiosk.1.gz"
@@ -83,9 +83,10 @@ done
 mkdir -p "$BUILD/shlibs/debian"
 printf 'Source: survey-kiosk\n\nPackage: survey-kiosk\nArchitecture: any\n\nPackage: survey-sync\nArchitecture: any\n' \
     > "$BUILD/shlibs/debian/control"
-shlibs() { (cd "$BUILD/shlibs" && dpkg-architecture -a"$ARCH" -c dpkg-shlibdeps -O "$SRC/$1" 2>/dev/null |
+shlibs() { (cd "$BUILD/shlibs" && for f; do set -- "$@" "$SRC/$f"; shift; done &&
+            dpkg-architecture -a"$ARCH" -c dpkg-shlibdeps -O "$@" 2>/dev/null |
             sed -n 's/^shlibs:Depends=//p'); }
-KDEPS=$(shlibs "$K/usr/bin/survey-kiosk")
+KDEPS=$(shlibs "$K/usr/bin/survey-kiosk" "$K/usr/bin/survey-kiosk-deliver")
 SDEPS=$(shlibs "$S/usr/bin/survey-sync")
 
 control() { # control PACKAGE DEPENDS SECTION SUMMARY DESCRIPTION [EXTRA]

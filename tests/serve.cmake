@@ -14,3 +14,5 @@ sk_store_e2e_test(test_serve_many 600 serve_many.py ${_serve_args})
 sk_store_e2e_test(test_serve_kiosk 300 serve_kiosk.py ${_serve_args})
 # Two serve processes on one store, a USB merge beside them (docs/SERVE.md).
 sk_store_e2e_test(test_serve_workers 300 serve_workers.py ${_serve_args})
+# The kiosk's delivery helper process (survey-kiosk-deliver): started, restarted, ends with its kiosk.
+sk_e2e_test(test_serve_kiosk_helper 300 serve_kiosk_helper.py ${_serve_args})

@@ -3,7 +3,8 @@
  * the holder's pid; a holder killed with SIGKILL leaves nothing that blocks;
  * recovery never touches the live draft of a sitting another process runs (the
  * duplicate record two kiosks on one folder once made); --set-pin's PIN-only
- * open works beside a running kiosk and can do nothing else. */
+ * open works beside a running kiosk and can do nothing else; the delivery
+ * helper shares the kiosk's own lock only through the kiosk's descriptor. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -336,6 +337,76 @@ static void test_lock_symlink_refused(void **state)
     assert_int_not_equal(access(target, F_OK), 0);
 }
 
+/* share_lock (survey-kiosk-deliver): through a descriptor of the holder's
+ * own lock (here a dup, as the helper inherits it across exec) the store opens
+ * for delivery only, leaves the holder's live draft alone, and closing it
+ * leaves the holder's lock held.  A descriptor of a fresh open of kiosk.lock,
+ * or of another file, is refused. */
+static void test_shared_lock(void **state)
+{
+    (void)state;
+    sk_kstore *holder_ks, *ks = NULL;
+    sk_error err;
+    sk_answers a;
+    sk_answers_init(&a);
+    sk_sitting *live;
+    assert_int_equal(sk_kstore_open(g_kiosk, &holder_ks, &err), SK_OK);
+    assert_int_equal(sk_kstore_sitting_start(holder_ks, &a, &live, &err), SK_OK);
+    assert_int_equal(sk_sitting_save(live, &a, &err), SK_OK);
+    int held = sk_kstore_lock_fd(holder_ks);
+    assert_true(held >= 0);
+
+    /* Not the holder's description: refused, nothing opened. */
+    char lock[1200];
+    snprintf(lock, sizeof lock, "%s/" SK_KSTORE_LOCK_FILE, g_kiosk);
+    int fresh = open(lock, O_RDWR);
+    assert_true(fresh >= 0);
+    sk_kstore_open_opts so = {.share_lock = true, .lock_fd = fresh};
+    assert_int_equal(sk_kstore_open_with(g_kiosk, &so, &ks, &err), SK_ERR_STATE);
+    assert_null(ks);
+    assert_non_null(strstr(err.message, "another process holds it"));
+    close(fresh);
+    int other = open(g_pack, O_RDONLY);
+    so.lock_fd = other;
+    assert_int_equal(sk_kstore_open_with(g_kiosk, &so, &ks, &err), SK_ERR_STATE);
+    assert_null(ks);
+    assert_non_null(strstr(err.message, "is not this kiosk's lock file"));
+    close(other);
+
+    /* The holder's own description: open for delivery only. */
+    so.lock_fd = dup(held);
+    assert_int_equal(sk_kstore_open_with(g_kiosk, &so, &ks, &err), SK_OK);
+    assert_true(sk_kstore_locked(ks));
+    assert_int_equal(sk_kstore_lock_fd(ks), -1); /* not its own to hand on */
+    sk_kstore_counts c;
+    assert_int_equal(sk_kstore_counts_get(ks, &c, &err), SK_OK);
+    assert_int_equal(c.in_progress, 1); /* the live draft, not recovered */
+    sk_kstore_outbox *ob = NULL;
+    assert_int_equal(sk_kstore_outbox_open(ks, &ob, &err), SK_OK);
+    sk_delivery_state ds;
+    assert_int_equal(sk_kstore_outbox_state(ob, &ds, &err), SK_OK);
+    sk_kstore_outbox_close(ob);
+    sk_answers b;
+    sk_answers_init(&b);
+    sk_sitting *s = NULL;
+    assert_int_equal(sk_kstore_sitting_start(ks, &b, &s, &err), SK_ERR_STATE);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "only delivers for the survey-kiosk that started it"));
+    uint64_t n = 0;
+    assert_int_equal(sk_kstore_export(ks, g_dir, true, NULL, 0, &n, &err), SK_ERR_STATE);
+    assert_int_equal(sk_kstore_install_pack(ks, g_pack, NULL, &err), SK_ERR_STATE);
+    sk_answers_free(&b);
+    sk_kstore_close(ks);
+
+    /* The holder still has the folder: a third open is refused. */
+    sk_kstore *third = NULL;
+    assert_int_equal(sk_kstore_open(g_kiosk, &third, &err), SK_ERR_STATE);
+    assert_null(third);
+    assert_int_equal(sk_sitting_abandon(live, &a, &err), SK_OK);
+    sk_answers_free(&a);
+    sk_kstore_close(holder_ks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_pin_only_open),
         cmocka_unit_test(test_pin_only_new_folder),
         cmocka_unit_test(test_lock_symlink_refused),
+        cmocka_unit_test(test_shared_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -63,6 +63,17 @@ typedef struct sk_kstore_open_opts {
      * usual.  An unlocked open of a store that has no device identity yet
      * (the holder is still creating it) fails like a refused lock. */
     bool pin_only;
+    /* For survey-kiosk-deliver, the helper process a kiosk starts to deliver
+     * (kiosk/deliver.c): share the lock the kiosk holds instead of taking
+     * one.  lock_fd is a descriptor of DIR/kiosk.lock the kiosk handed down
+     * (sk_kstore_lock_fd); the open fails with SK_ERR_STATE unless it is that
+     * very file and the lock is held through it (or free, and then taken
+     * through it).  Such a store recovers no drafts (the kiosk's sitting is
+     * live), refuses sittings, installs and exports with SK_ERR_STATE, and may
+     * deliver (sk_kstore_outbox_open).  Closing it closes lock_fd, which
+     * leaves the kiosk's lock in place.  POSIX only. */
+    bool share_lock;
+    int lock_fd;
 } sk_kstore_open_opts;
 /* sk_kstore_open with options (opts NULL = sk_kstore_open). */
 sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, sk_kstore **out,
@@ -70,6 +81,9 @@ sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, 
 /* true when ks holds its folder's lock (false only for a pin_only open that
  * found the folder in use). */
 bool sk_kstore_locked(const sk_kstore *ks);
+/* The descriptor holding the folder's lock (close-on-exec), to hand to a
+ * helper process (share_lock above); -1 when ks does not hold it itself. */
+int sk_kstore_lock_fd(const sk_kstore *ks);
 void sk_kstore_close(sk_kstore *ks);   /* NULL is a no-op; releases the lock last */
 
 const char *sk_kstore_device_id(const sk_kstore *ks);    /* 16 lowercase hex digits */
@@ -140,7 +154,8 @@ sk_status sk_kstore_delivery_state(sk_kstore *ks, sk_delivery_state *out, sk_err
 /* The delivery worker's own connection to kiosk.db, for another thread than
  * the one using ks (WAL: the screen's writes and the worker's reads never
  * wait on each other for long).  Open it from the thread that owns ks (it
- * needs the folder's lock); ks must outlive it.  *out set only on success. */
+ * needs the folder's lock, its own or shared: share_lock); ks must outlive
+ * it.  *out set only on success. */
 typedef struct sk_kstore_outbox sk_kstore_outbox;
 sk_status sk_kstore_outbox_open(sk_kstore *ks, sk_kstore_outbox **out, sk_error *err);
 void sk_kstore_outbox_close(sk_kstore_outbox *ob);  /* NULL is a no-op */

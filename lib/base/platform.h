@@ -54,6 +54,11 @@ long sk_plat_ncpu(void);
 /* The process id, for messages. */
 long sk_plat_pid(void);
 
+/* Folder holding the running executable (no trailing separator), UTF-8.
+ * Returns 0, or -1 when it cannot be found or does not fit.  POSIX:
+ * /proc/self/exe (the kiosk finds survey-kiosk-deliver beside itself). */
+int sk_plat_exe_dir(char *out, size_t size);
+
 #ifdef _WIN32
 /* ---- Windows only: POSIX code keeps its own termios prompt, SK_FONT_DIR and
  * /media walk. ---- */
@@ -65,10 +70,6 @@ long sk_plat_pid(void);
  * when there is no terminal; ERANGE when the line did not fit in size - 1
  * bytes; EIO when nothing could be read (end of input). */
 int sk_plat_read_hidden(const char *prompt, char *buf, size_t size);
-
-/* Folder holding the running executable (no trailing separator), UTF-8.
- * Returns 0, or -1 when it cannot be found or does not fit. */
-int sk_plat_exe_dir(char *out, size_t size);
 
 /* survey-kiosk.exe is a windowed (GUI subsystem) program, so that a
  * double-click or a kiosk shell opens no console window.  Its main() calls

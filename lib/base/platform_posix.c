@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -98,6 +99,21 @@ int sk_plat_utf8_main(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    return 0;
+}
+
+int sk_plat_exe_dir(char *out, size_t size)
+{
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0 || (size_t)n >= sizeof path - 1)
+        return -1;
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= size)
+        return -1;
+    *slash = '\0';
+    snprintf(out, size, "%s", slash == path ? "/" : path);
     return 0;
 }
 #endif

@@ -242,7 +242,8 @@ sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, 
     /* The lock first: nothing below (file modes, schema, device, recovery)
      * runs while another process has the folder. */
     bool busy = false;
-    sk_status s = ks_lock_take(ks, dir, o.wait_ms, &busy, err);
+    sk_status s = o.share_lock ? ks_lock_share(ks, dir, o.lock_fd, err)
+                               : ks_lock_take(ks, dir, o.wait_ms, &busy, err);
     if (s != SK_OK && !(busy && o.pin_only)) {
         sodium_free(ks->key);
         free(ks);
@@ -305,8 +306,8 @@ sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, 
         s = load_device(ks, err);
     if (s == SK_OK)
         s = ks_load_study(ks, err);
-    if (s == SK_OK && locked)
-        s = ks_recover_drafts(ks, err); /* only ever under the lock: see kstore.h */
+    if (s == SK_OK && locked && !ks->shared_lock)
+        s = ks_recover_drafts(ks, err); /* only ever under our own lock: see kstore.h */
     if (s != SK_OK) {
         sk_kstore_close(ks);
         return s;
@@ -316,6 +317,11 @@ sk_status sk_kstore_open_with(const char *dir, const sk_kstore_open_opts *opts, 
 }
 
 bool sk_kstore_locked(const sk_kstore *ks) { return ks && ks->lock_fd >= 0; }
+
+int sk_kstore_lock_fd(const sk_kstore *ks)
+{
+    return ks && !ks->shared_lock ? ks->lock_fd : -1;
+}
 
 void sk_kstore_close(sk_kstore *ks)
 {

@@ -38,6 +38,7 @@ struct sk_kstore {
     sk_study_pub study;
     sqlite3_stmt *save_stmt;  /* the draft upsert, prepared once: it runs at every answer */
     int lock_fd;              /* DIR/kiosk.lock with our flock, or -1 (opened PIN-only) */
+    bool shared_lock;         /* lock_fd is the kiosk's, handed to its delivery helper */
 };
 
 /* sqlite result -> status with a sentence naming the store. */
@@ -57,9 +58,13 @@ sk_status ks_recover_drafts(sk_kstore *ks, sk_error *err);
  * When another process holds it: SK_ERR_STATE with "another survey-kiosk is
  * using DIR (pid N); close it first" and *busy true. */
 sk_status ks_lock_take(sk_kstore *ks, const char *dir, int64_t wait_ms, bool *busy, sk_error *err);
+/* Share the lock a kiosk handed down as fd (open opts share_lock); sets
+ * ks->lock_fd and ks->shared_lock. */
+sk_status ks_lock_share(sk_kstore *ks, const char *dir, int fd, sk_error *err);
 /* Drop the lock (after kiosk.db is closed). */
 void ks_lock_release(sk_kstore *ks);
-/* SK_OK when ks holds the folder's lock; else SK_ERR_STATE saying it cannot `doing`. */
+/* SK_OK when ks holds the folder's lock itself (not shared); else
+ * SK_ERR_STATE saying it cannot `doing`. */
 sk_status ks_need_lock(const sk_kstore *ks, const char *doing, sk_error *err);
 /* Load the study key of the installed packs into ks (kstore_pack.c). */
 sk_status ks_load_study(sk_kstore *ks, sk_error *err);

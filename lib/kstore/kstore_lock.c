@@ -102,17 +102,54 @@ sk_status ks_lock_take(sk_kstore *ks, const char *dir, int64_t wait_ms, bool *bu
     return SK_OK;
 }
 
+sk_status ks_lock_share(sk_kstore *ks, const char *dir, int fd, sk_error *err)
+{
+    char path[sizeof ks->path];
+    snprintf(path, sizeof path, "%s/" SK_KSTORE_LOCK_FILE, dir);
+#ifdef _WIN32
+    (void)fd;
+    return sk_error_set_at(err, SK_ERR_STATE, path, NULL, 0, NULL,
+                           "sharing the kiosk's lock with a helper needs POSIX descriptors");
+#else
+    /* The very file (not a look-alike opened by hand), then the lock through
+     * this description: flock on a description that holds it succeeds again,
+     * and one that does not hold it fails while the kiosk has it. */
+    struct stat held, named;
+    if (fd < 0 || fstat(fd, &held) != 0 || lstat(path, &named) != 0 ||
+        held.st_dev != named.st_dev || held.st_ino != named.st_ino)
+        return sk_error_set_at(err, SK_ERR_STATE, path, NULL, 0, NULL,
+                               "descriptor %d is not this kiosk's lock file: "
+                               "survey-kiosk-deliver is started by survey-kiosk",
+                               fd);
+    int e = sk_plat_trylock(fd);
+    if (e != 0)
+        return sk_error_set_at(err, SK_ERR_STATE, path, NULL, 0, NULL,
+                               "the kiosk's lock is not held through descriptor %d: %s", fd,
+                               e == EWOULDBLOCK ? "another process holds it" : strerror(e));
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ks->lock_fd = fd;
+    ks->shared_lock = true;
+    return SK_OK;
+#endif
+}
+
 void ks_lock_release(sk_kstore *ks)
 {
     if (ks->lock_fd >= 0)
-        close(ks->lock_fd); /* drops the flock: after kiosk.db is closed (caller) */
+        close(ks->lock_fd); /* drops the flock: after kiosk.db is closed (caller); a
+                               shared one stays with the kiosk's own descriptor */
     ks->lock_fd = -1;
 }
 
 sk_status ks_need_lock(const sk_kstore *ks, const char *doing, sk_error *err)
 {
-    if (ks->lock_fd >= 0)
+    if (ks->lock_fd >= 0 && !ks->shared_lock)
         return SK_OK;
+    if (ks->shared_lock)
+        return sk_error_set(err, SK_ERR_STATE,
+                            "cannot %s: this process only delivers for the survey-kiosk that "
+                            "started it",
+                            doing);
     return sk_error_set(err, SK_ERR_STATE,
                         "cannot %s: another survey-kiosk is using the data folder and this one "
                         "opened it for the admin PIN only; close the other first",
