@@ -21,12 +21,10 @@
 #       answers saved while SIGKILLed) does run here.
 # Set SK_ARM64_TESTS to a ctest -R regex to run a subset.
 #
-# KNOWN PROBLEM (2026-12-01, not fixed): the kiosk end-to-end tests that drive the
-# kiosk through its input FIFO (tests/e2e/kiosk*.py) never see the kiosk's first
-# frame under qemu: the kiosk opens the FIFO but writes no UI map, although the same
-# arm64 kiosk under qemu with SURVEY_KIOSK_UIMAP and no SURVEY_KIOSK_INPUT draws and
-# writes it within seconds.  Until that is found, those tests fail here; the
-# headless kiosk test (test_kstore_headless) and the survey-sync tests pass.
+# The emulator runs the target's own multiarch glibc (qemu-aarch64 -L /, see
+# cmake/toolchain-aarch64.cmake): with -L /usr/aarch64-linux-gnu, every program's
+# first pthread_create spun forever (mixed ld.so and libc.so.6 builds), which is why
+# the FIFO-driven kiosk tests never saw a first frame before 2026-12-01.
 set -eu
 cd "$(dirname "$0")/.."
 B=build-arm64
