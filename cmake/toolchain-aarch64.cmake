@@ -28,4 +28,13 @@ set(ENV{PKG_CONFIG_PATH} "")
 # Libraries live in the host's /usr/lib/aarch64-linux-gnu, not under the find root.
 list(APPEND CMAKE_FIND_ROOT_PATH /)
 
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# The emulator loads the target's own glibc: the multiarch libc6:arm64 (the one
+# Raspberry Pi OS bookworm has), whose /lib/ld-linux-aarch64.so.1 and
+# /lib/aarch64-linux-gnu/libc.so.6 come from one build.  Not "-L /usr/aarch64-linux-gnu":
+# that takes ld.so from the cross toolchain's libc6-arm64-cross (another build, 2.36-8cross1
+# here) while libc.so.6 still comes from /lib/aarch64-linux-gnu (2.36-9+deb12u14), and
+# the two disagree on ld.so's private data: the first pthread_create walks a stack-cache
+# list that was never set up for it and spins forever (the kiosk's input reader, the
+# merge's verify threads).  Measured 2026-12-01: a five-line pthread_create program hangs
+# with the old prefix and runs with this one.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/)

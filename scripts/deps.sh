@@ -28,7 +28,7 @@ case "$what" in
   demo) pkgs="$pkgs fonts-wqy-microhei fonts-symbola" ;;
   # Raspberry Pi (issue 12): cross-build for arm64 against Debian's :arm64 libraries
   # and run the tests under qemu (scripts/test-arm64.sh).
-  arm64) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei file crossbuild-essential-arm64 qemu-user
+  arm64) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei fonts-symbola file crossbuild-essential-arm64 qemu-user
                libsdl2-dev:arm64 libsdl2-ttf-dev:arm64 libsdl2-image-dev:arm64 libsodium-dev:arm64 libsqlite3-dev:arm64
                libzip-dev:arm64 libexpat1-dev:arm64 libjansson-dev:arm64 libcmocka-dev:arm64
                libreadstat-dev:arm64 libxlsxwriter-dev:arm64 libmicrohttpd-dev:arm64

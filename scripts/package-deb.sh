@@ -123,7 +123,7 @@ control survey-sync "$SDEPS" science "researcher's tool for survey-kiosk studies
 # What is packaged carries no test hooks (the same check scripts/test.sh makes on
 # its release build); arm64 binaries run through qemu (tests/e2e/emulator/).
 EMU=
-[ "$ARCH" = arm64 ] && EMU="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+[ "$ARCH" = arm64 ] && EMU="qemu-aarch64 -L /"  # the multiarch glibc (cmake/toolchain-aarch64.cmake)
 SK_EMULATOR=$EMU PYTHONPATH=$SRC/tests/e2e/emulator SDL_VIDEODRIVER=offscreen SK_TEST_TMP=$SRC/$BUILD \
     SURVEY_KIOSK_FONT_DIR=$SRC/$K/usr/share/survey-kiosk/fonts \
     python3 tests/e2e/release_no_hooks.py "$K/usr/bin/survey-kiosk" "$S/usr/bin/survey-sync" \

@@ -3,7 +3,8 @@
 # a normal warnings-as-errors build, then under AddressSanitizer + UBSan (both
 # with -DSK_TEST_HOOKS=ON); then a release build checked to have no test hooks;
 # then a short libFuzzer run of every reader (scripts/fuzz.sh);
-# then the unit tests of the normal build once more under valgrind.
+# then the unit tests of the normal build once more under valgrind;
+# then the arm64 build and its tests under qemu (scripts/test-arm64.sh).
 #   scripts/test.sh            all three
 #   scripts/test.sh --quick    the normal build only
 set -eu
@@ -49,5 +50,9 @@ if [ "${1:-}" != "--quick" ]; then
       valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
       --child-silent-after-fork=yes "$t" >/dev/null
   done
+  # arm64 (Raspberry Pi): cross build, the Pi's tests under qemu-aarch64, and the arm64
+  # kiosk with this build's survey-sync (what runs and why: scripts/test-arm64.sh).
+  scripts/deps.sh arm64
+  SK_HOST_SYNC=build/sync/survey-sync scripts/test-arm64.sh
 fi
 echo "== all tests passed"

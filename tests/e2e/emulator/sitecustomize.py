@@ -1,6 +1,6 @@
 """Cross builds only: start the binaries an end-to-end test runs through the
 emulator (tests/CMakeLists.txt puts this folder on PYTHONPATH and the emulator
-command in SK_EMULATOR, such as "qemu-aarch64 -L /usr/aarch64-linux-gnu",
+command in SK_EMULATOR, such as "qemu-aarch64 -L /",
 when CMAKE_CROSSCOMPILING_EMULATOR is set).
 
 The tests call subprocess.Popen/run and, for a terminal, os.execve on the
