@@ -191,14 +191,20 @@ static char *slurp(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("%s was not written", path);
+    /* fread into a growing buffer, not open_memstream: Windows has none. */
     char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            text = realloc(text, cap);
+            assert_non_null(text);
+        }
+        got = fread(text + len, 1, 4096, f);
+        len += got;
+    } while (got > 0);
     fclose(f);
-    fclose(m);
+    text[len] = '\0';
     return text;
 }
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Put the finished, already flushed temporary file tmp at path, atomically.
  * no_replace: refuse (return EEXIST, tmp left in place) when path exists.
@@ -53,6 +54,15 @@ long sk_plat_ncpu(void);
 
 /* The process id, for messages. */
 long sk_plat_pid(void);
+
+/* UTC broken-down time to seconds since 1970 (POSIX timegm; Windows
+ * _mkgmtime).  Normalises *tm like mktime.  (time_t)-1 when out of range. */
+time_t sk_plat_timegm(struct tm *tm);
+
+/* Seconds east of UTC of local, a struct tm that localtime_r filled
+ * (POSIX: its tm_gmtoff; Windows, whose struct tm has none: the same
+ * wall time read as UTC minus read as local). */
+long sk_plat_gmtoff(const struct tm *local);
 
 #ifdef _WIN32
 /* ---- Windows only: POSIX code keeps its own termios prompt, SK_FONT_DIR and

@@ -80,6 +80,16 @@ long sk_plat_pid(void)
     return (long)getpid();
 }
 
+time_t sk_plat_timegm(struct tm *tm)
+{
+    return timegm(tm);
+}
+
+long sk_plat_gmtoff(const struct tm *local)
+{
+    return local->tm_gmtoff;
+}
+
 int sk_plat_default_data_dir(char *out, size_t size, bool *portable)
 {
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
