@@ -200,6 +200,9 @@ dep_freetype() {
 
 dep_tre() { # POSIX regcomp/regexec for regex(): mingw's C library has none
     local d; d=$(src tre)
+    # glibc allows bounds up to 32767 (x{0,500} in a form's constraint); TRE stops
+    # at 255 and would refuse on Windows what the Linux kiosk accepts.
+    sed -i 's/^#define RE_DUP_MAX 255$/#define RE_DUP_MAX 32767/' "$d/lib/tre.h"
     (cd "$d" && { [ -x configure ] || autoreconf -fi >"$WORK/tre-autoreconf.log" 2>&1; }) ||
         { echo "build-windows: error: autoreconf failed for tre, see $WORK/tre-autoreconf.log" >&2; exit 1; }
     rm -rf "$WORK/tre"; mkdir -p "$WORK/tre"

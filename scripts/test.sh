@@ -49,5 +49,11 @@ if [ "${1:-}" != "--quick" ]; then
       valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
       --child-silent-after-fork=yes "$t" >/dev/null
   done
+  # Windows (issue 12): the portable build, its unit tests, the headless and a kiosk
+  # sitting under Wine (dependencies cached in /var/cache/survey-kiosk-win64; built
+  # when missing, which takes much longer: scripts/build-windows.sh).
+  echo "== windows: scripts/test-windows.sh"
+  scripts/deps.sh windows
+  SK_JOBS=$jobs SK_NATIVE_BUILD=$PWD/build scripts/test-windows.sh  # the Linux survey-sync built above
 fi
 echo "== all tests passed"

@@ -618,13 +618,24 @@ static void test_export_repeats(void **state)
     char out2[2200];
     path_in(fx, out2, sizeof out2, "out-hh-all");
     assert_int_equal(mkdir(out2, 0700), 0);
+#ifdef _WIN32
+    /* No ReadStat in the Windows build (lib/export_win/write_stat_none.c):
+     * sav is refused whole, and csv + xlsx are what it writes. */
+    sk_export_opts sav = {.lang = -1, .formats = SK_FORMAT_CSV | SK_FORMAT_SAV};
+    assert_int_equal(sk_export_csv(fx->cs, &fx->key, out2, &sav, &n_files, &err),
+                     SK_ERR_UNSUPPORTED);
+    sk_export_opts all = {.lang = -1, .formats = SK_FORMAT_CSV | SK_FORMAT_XLSX};
+    const size_t n_exts = 1;
+#else
     sk_export_opts all = {.lang = -1,
                           .formats = SK_FORMAT_CSV | SK_FORMAT_XLSX | SK_FORMAT_SAV |
                                      SK_FORMAT_DTA};
+    const size_t n_exts = 3;
+#endif
     if (sk_export_csv(fx->cs, &fx->key, out2, &all, &n_files, &err) != SK_OK)
         fail_msg("export all formats: %s", err.message);
     static const char *const exts[] = {".csv", ".sav", ".dta"};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < n_exts; i++) {
         snprintf(path, sizeof path, "%s/hh-v1-member%s", out2, exts[i]);
         FILE *f = fopen(path, "rb");
         if (!f)
