@@ -49,6 +49,12 @@ int sk_plat_trylock(int fd);
  * volume serial and file index). */
 bool sk_plat_same_file(const char *a, const char *b);
 
+struct stat;
+/* Whether a file's permissions let users other than its owner in.  POSIX:
+ * any group/other bit.  Windows: false, since NTFS has ACLs, not modes (a
+ * file inherits its folder's, and %LOCALAPPDATA%'s is private to its user). */
+bool sk_plat_mode_shared(const struct stat *sb);
+
 /* Online processors, at least 1. */
 long sk_plat_ncpu(void);
 

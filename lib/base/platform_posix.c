@@ -80,6 +80,11 @@ long sk_plat_pid(void)
     return (long)getpid();
 }
 
+bool sk_plat_mode_shared(const struct stat *sb)
+{
+    return (sb->st_mode & 077) != 0;
+}
+
 time_t sk_plat_timegm(struct tm *tm)
 {
     return timegm(tm);

@@ -114,6 +114,12 @@ long sk_plat_pid(void)
     return (long)GetCurrentProcessId();
 }
 
+bool sk_plat_mode_shared(const struct stat *sb)
+{
+    (void)sb;
+    return false;
+}
+
 time_t sk_plat_timegm(struct tm *tm)
 {
     return _mkgmtime(tm);
