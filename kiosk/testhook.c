@@ -289,7 +289,11 @@ static ssize_t next_line(testhook *t, char **line, size_t *cap)
         if (c == EOF) {
             if (SDL_AtomicGet(&t->stop))
                 return -1;
+            /* clearerr alone leaves msvcrt's stream at its old end: a seek to
+             * where it is drops the buffer, so the next getc reads what the
+             * test appended since. */
             clearerr(t->in);
+            fseek(t->in, 0, SEEK_CUR);
             SDL_Delay(5);
             continue;
         }

@@ -189,14 +189,20 @@ dep_libzip() {
 
 dep_freetype() {
     local d; d=$(src freetype)
-    # zlib from the prefix: FreeType's own copy clashes with libz.a in the kiosk's link.
+    # No gzip module: the kiosk's fonts are plain .ttf, and without a system zlib the
+    # module compiles FreeType's own copy of zlib, whose symbols clash with libz.a in
+    # the kiosk's link.  FT_DISABLE_ZLIB alone leaves ftoption.h's default on.
+    sed -i 's|^#define FT_CONFIG_OPTION_USE_ZLIB$|/* #define FT_CONFIG_OPTION_USE_ZLIB */|' \
+        "$d/include/freetype/config/ftoption.h"
     cmake_dep freetype "$d" -DFT_DISABLE_HARFBUZZ=ON -DFT_DISABLE_PNG=ON \
-        -DFT_DISABLE_BZIP2=ON -DFT_DISABLE_BROTLI=ON -DFT_REQUIRE_ZLIB=ON \
-        -DZLIB_INCLUDE_DIR="$PREFIX/include" -DZLIB_LIBRARY="$PREFIX/lib/libz.a"
+        -DFT_DISABLE_BZIP2=ON -DFT_DISABLE_BROTLI=ON -DFT_DISABLE_ZLIB=ON
 }
 
 dep_tre() { # POSIX regcomp/regexec for regex(): mingw's C library has none
     local d; d=$(src tre)
+    # glibc allows bounds up to 32767 (x{0,500} in a form's constraint); TRE stops
+    # at 255 and would refuse on Windows what the Linux kiosk accepts.
+    sed -i 's/^#define RE_DUP_MAX 255$/#define RE_DUP_MAX 32767/' "$d/lib/tre.h"
     (cd "$d" && { [ -x configure ] || autoreconf -fi >"$WORK/tre-autoreconf.log" 2>&1; }) ||
         { echo "build-windows: error: autoreconf failed for tre, see $WORK/tre-autoreconf.log" >&2; exit 1; }
     rm -rf "$WORK/tre"; mkdir -p "$WORK/tre"
@@ -240,6 +246,58 @@ Cflags: -I\${prefix}/include/SDL2
 EOF
 }
 
+dep_curl() { # the kiosk's delivery (lib/deliver): HTTP(S) only, TLS by Windows' own Schannel
+    local d; d=$(src curl)
+    # curl's own mingw makefile with its config-win32.h: its CMake project spends ~10
+    # minutes of a busy machine on configure checks whose answers Windows fixes anyway.
+    # Its object folder, fresh: the makefile does not notice changed flags.
+    rm -rf "$d/lib/$HOST" "$d/lib/libcurl.a"; mkdir -p "$d/lib/$HOST"
+    make -C "$d/lib" -f Makefile.mk -j"$JOBS" CC=$CC AR=$AR CFG=-schannel-sspi-ipv6 \
+        CFLAGS="$CFLAGS_DEP -DHTTP_ONLY -DCURL_DISABLE_LDAP -DCURL_STATICLIB" libcurl.a \
+        >"$WORK/curl.log" 2>&1 ||
+        { tail -20 "$WORK/curl.log" >&2; echo "build-windows: error: curl failed, see $WORK/curl.log" >&2; exit 1; }
+    mkdir -p "$PREFIX/include/curl" "$PREFIX/lib"
+    cp "$d"/include/curl/*.h "$PREFIX/include/curl/"
+    cp "$d/lib/libcurl.a" "$PREFIX/lib/"
+    local v; v=$(sed -n 's/^#define LIBCURL_VERSION *"\(.*\)"/\1/p' "$d/include/curl/curlver.h")
+    cat >"$PKG_CONFIG_LIBDIR/libcurl.pc" <<EOF
+prefix=$PREFIX
+Name: libcurl
+Description: URL transfers (static; HTTP and HTTPS only, TLS by Schannel)
+Version: $v
+Libs: -L\${prefix}/lib -lcurl -lws2_32 -lcrypt32 -lbcrypt -lsecur32 -ladvapi32
+Cflags: -I\${prefix}/include -DCURL_STATICLIB
+EOF
+}
+
+dep_libxlsxwriter() { # Excel export (lib/export): its C files directly (its CMake wants C++)
+    local d; d=$(src libxlsxwriter)
+    rm -rf "$WORK/libxlsxwriter"; mkdir -p "$WORK/libxlsxwriter"
+    # The project's paths are UTF-8 (a user "Siân" in C:\Users): the library's fopen
+    # goes through the project's UTF-16 one (lib/base/win_compat.c, linked with it).
+    printf '#include <stdio.h>\nFILE *sk_win_fopen(const char *path, const char *mode);\n#define fopen sk_win_fopen\n' \
+        >"$WORK/libxlsxwriter/utf8_fopen.h"
+    local f o
+    for f in "$d"/src/*.c "$d"/third_party/minizip/ioapi.c "$d"/third_party/minizip/zip.c \
+             "$d"/third_party/tmpfileplus/tmpfileplus.c "$d"/third_party/md5/md5.c; do
+        o=$WORK/libxlsxwriter/$(basename "$f" .c).o
+        $CC $CFLAGS_DEP -DNOCRYPT -DNOUNCRYPT -DUSE_FILE32API -I"$d/include" -I"$PREFIX/include" \
+            -include "$WORK/libxlsxwriter/utf8_fopen.h" -c "$f" -o "$o" ||
+            { echo "build-windows: error: libxlsxwriter: $f did not compile" >&2; exit 1; }
+    done
+    rm -f "$PREFIX/lib/libxlsxwriter.a"; $AR rcs "$PREFIX/lib/libxlsxwriter.a" "$WORK"/libxlsxwriter/*.o
+    cp -r "$d/include/xlsxwriter.h" "$d/include/xlsxwriter" "$PREFIX/include/"
+    local v; v=$(sed -n 's/^#define LXW_VERSION *"\(.*\)"/\1/p' "$d/include/xlsxwriter.h")
+    cat >"$PKG_CONFIG_LIBDIR/xlsxwriter.pc" <<EOF
+prefix=$PREFIX
+Name: libxlsxwriter
+Description: A C library for creating Excel XLSX files (static; fopen is sk_win_fopen)
+Version: $v
+Libs: -L\${prefix}/lib -lxlsxwriter -lz
+Cflags: -I\${prefix}/include
+EOF
+}
+
 dep_cmocka() { # always builds the DLL too; the static one is cmocka-static
     local d; d=$(src cmocka)
     cmake_dep cmocka "$d" -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF \
@@ -267,16 +325,17 @@ lane() { # lane DEP...: build the missing ones in order, each timed
         printf '[build-windows] dependency %s: done in %ds\n' "$dep" "$(( $(date +%s) - t ))"
     done
 }
-DEPS="zlib sqlite3 libsodium expat jansson libzip freetype tre sdl2 sdl2_ttf cmocka"
+DEPS="zlib sqlite3 libsodium expat jansson libzip freetype tre sdl2 sdl2_ttf cmocka curl libxlsxwriter"
 missing=""
 for dep in $DEPS; do built "$dep" || missing="$missing $dep"; done
 if [ -n "$missing" ]; then
     step "dependencies to build into $CACHE:$missing"
     lane zlib
-    lane sdl2 freetype libzip cmocka & a=$!
-    lane sqlite3 libsodium tre expat jansson & b=$!
-    wait $a || { echo "build-windows: error: a dependency failed (above)" >&2; exit 1; }
-    wait $b || { echo "build-windows: error: a dependency failed (above)" >&2; exit 1; }
+    lane sdl2 freetype libzip cmocka libxlsxwriter & a=$!
+    lane sqlite3 libsodium tre expat jansson curl & b=$!
+    # Both lanes end before the verdict, so no lane is left building behind a failure.
+    ra=0; rb=0; wait $a || ra=$?; wait $b || rb=$?
+    [ "$ra$rb" = 00 ] || { echo "build-windows: error: a dependency failed (above)" >&2; exit 1; }
     lane sdl2_ttf
     done_step
 else
@@ -317,7 +376,7 @@ rm -f "$ROOT/dist/$name.zip"
 # Nothing but Windows' own DLLs may be imported: the zip has no DLLs of its own.
 for exe in "$stage"/*.exe; do
     bad=$($HOST-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' |
-          grep -viE '^(kernel32|user32|gdi32|winmm|imm32|ole32|oleaut32|version|uuid|advapi32|setupapi|shell32|bcrypt|msvcrt|ws2_32|comdlg32|cfgmgr32|dinput8|dxguid|hid|shlwapi|api-ms-win-.*)\.dll$' || true)
+          grep -viE '^(kernel32|user32|gdi32|winmm|imm32|ole32|oleaut32|version|uuid|advapi32|setupapi|shell32|bcrypt|msvcrt|ws2_32|comdlg32|cfgmgr32|dinput8|dxguid|hid|shlwapi|crypt32|secur32|iphlpapi|api-ms-win-.*)\.dll$' || true)
     [ -z "$bad" ] || { echo "build-windows: error: $(basename "$exe") needs DLLs not in Windows: $bad" >&2; exit 1; }
 done
 ls -l "$ROOT/dist/$name.zip" | awk '{printf "[build-windows]   %s: %d bytes\n", $NF, $5}'

@@ -53,6 +53,19 @@ part "3. Wine session ($WINEPREFIX)"
 # Export DISPLAY (or not) before the first Wine command: a session started
 # without it cannot open X11 windows later.  The tests need none (offscreen).
 unset DISPLAY
+# A "USB stick": a folder mapped as drive E: of type floppy, which Wine reports
+# as DRIVE_REMOVABLE, as Windows does for a stick (test_platform and part 7 look
+# for it by drive type).  Wine reads drive types when its session starts, so the
+# registry entry is made in a session of its own, ended before the tests' one.
+STICK=$SK_WIN_BUILD/tests/tmp/stick
+rm -rf "$STICK"; mkdir -p "$STICK"
+wineserver -k >/dev/null 2>&1 || true
+wineserver -w >/dev/null 2>&1 || true
+ln -sfn "$STICK" "$WINEPREFIX/dosdevices/e:"
+wine reg add 'HKLM\Software\Wine\Drives' /v e: /d floppy /f >/dev/null 2>&1 || true
+wineserver -k >/dev/null 2>&1 || true
+wineserver -w >/dev/null 2>&1 || true
+export SK_TEST_REMOVABLE=E:
 wineserver -p >/dev/null 2>&1
 wine cmd /c exit >/dev/null 2>&1 || true
 trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
@@ -81,6 +94,34 @@ part_done
 
 part "6. kiosk sittings on Windows, merged and exported by the Linux survey-sync"
 /usr/bin/python3 "$E2E/with_emulator.py" "$E2E/kiosk_flows.py" "$KEXE" "$NATIVE/sync/survey-sync" "$FORM" || failed=1
+part_done
+
+part "7. where the data lives: beside the .exe on a stick, else %LOCALAPPDATA%"
+# The zip's survey-kiosk.exe in a folder with an apostrophe,
+# spaces and an accent, on the removable E: and then on the fixed Z:.
+P=$SK_TEST_TMP/portable; rm -rf "$P"; mkdir -p "$P"
+SURVEY_PASSPHRASE=portable SK_PWHASH_FAST=1 "$NATIVE/sync/survey-sync" keygen --out "$P/keys" >/dev/null &&
+SURVEY_PASSPHRASE=portable SK_PWHASH_FAST=1 "$NATIVE/sync/survey-sync" pack "$FORM" \
+    --key "$P/keys/study.key" --out "$P/form.pack" >/dev/null || failed=1
+ZIPEXE=$SK_WIN_BUILD/zip/survey-kiosk/survey-kiosk.exe  # as in the zip (this build's)
+portable_check() { # portable_check WHAT UNIXDIR WINEXE WANTDIR
+    local what=$1 dir=$2 exe=$3 want=$4
+    if wine "$exe" --install "$P/form.pack" >"$P/out.txt" 2>&1 && [ -f "$want/kiosk.db" ]; then
+        printf '[test-windows]   ok: %s: kiosk.db in %s\n' "$what" "$want"
+    else
+        printf '[test-windows]   FAIL: %s: no kiosk.db in %s (%s)\n' "$what" "$want" "$(tr -d '\r' <"$P/out.txt")"
+        failed=1
+    fi
+}
+dir="$STICK/Siân's kiosk"; mkdir -p "$dir"; cp "$ZIPEXE" "$dir/survey-kiosk.exe"
+portable_check "run from removable E:" "$dir" "E:\\Siân's kiosk\\survey-kiosk.exe" "$dir/data"
+dir="$P/Siân's kiosk"; mkdir -p "$dir"; cp "$ZIPEXE" "$dir/survey-kiosk.exe"
+local_app=$(winepath -u "$(wine cmd /c echo %LOCALAPPDATA% 2>/dev/null | tr -d '\r')" 2>/dev/null)
+rm -rf "$local_app/survey-kiosk"
+portable_check "fixed drive, no portable.txt" "$dir" "$dir/survey-kiosk.exe" "$local_app/survey-kiosk"
+rm -rf "$local_app/survey-kiosk"
+printf 'portable\r\n' >"$dir/portable.txt"
+portable_check "fixed drive, portable.txt beside it" "$dir" "$dir/survey-kiosk.exe" "$dir/data"
 part_done
 
 printf '[test-windows] total %s\n' "$(minutes $(( $(date +%s) - T0 )))"

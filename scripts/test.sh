@@ -54,5 +54,11 @@ if [ "${1:-}" != "--quick" ]; then
   # kiosk with this build's survey-sync (what runs and why: scripts/test-arm64.sh).
   scripts/deps.sh arm64
   SK_HOST_SYNC=build/sync/survey-sync scripts/test-arm64.sh
+  # Windows (issue 12): the portable build, its unit tests, the headless and a kiosk
+  # sitting under Wine (dependencies cached in /var/cache/survey-kiosk-win64; built
+  # when missing, which takes much longer: scripts/build-windows.sh).
+  echo "== windows: scripts/test-windows.sh"
+  scripts/deps.sh windows
+  SK_JOBS=$jobs SK_NATIVE_BUILD=$PWD/build scripts/test-windows.sh  # the Linux survey-sync built above
 fi
 echo "== all tests passed"

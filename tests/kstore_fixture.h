@@ -14,12 +14,10 @@
 static inline void fx_dir(char *out, size_t size, const char *name)
 {
     const char *tmp = getenv("SK_TEST_TMP");
-    snprintf(out, size, "%s/%s-%d", tmp ? tmp : "/tmp", name, (int)getpid());
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", out);
-    if (system(cmd) != 0)
+    /* mkdtemp, not rm -rf through system(): no shell on Windows (Wine). */
+    snprintf(out, size, "%s/%s-XXXXXX", tmp ? tmp : "/tmp", name);
+    if (!mkdtemp(out))
         abort();
-    mkdir(out, 0700);
 }
 
 /* Make study DIR/study.key with passphrase "pw" and sign a pack of FORM into PACK. */

@@ -191,14 +191,20 @@ static char *slurp(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("%s was not written", path);
+    /* fread into a growing buffer, not open_memstream: Windows has none. */
     char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            text = realloc(text, cap);
+            assert_non_null(text);
+        }
+        got = fread(text + len, 1, 4096, f);
+        len += got;
+    } while (got > 0);
     fclose(f);
-    fclose(m);
+    text[len] = '\0';
     return text;
 }
 
@@ -612,13 +618,24 @@ static void test_export_repeats(void **state)
     char out2[2200];
     path_in(fx, out2, sizeof out2, "out-hh-all");
     assert_int_equal(mkdir(out2, 0700), 0);
+#ifdef _WIN32
+    /* No ReadStat in the Windows build (lib/export_win/write_stat_none.c):
+     * sav is refused whole, and csv + xlsx are what it writes. */
+    sk_export_opts sav = {.lang = -1, .formats = SK_FORMAT_CSV | SK_FORMAT_SAV};
+    assert_int_equal(sk_export_csv(fx->cs, &fx->key, out2, &sav, &n_files, &err),
+                     SK_ERR_UNSUPPORTED);
+    sk_export_opts all = {.lang = -1, .formats = SK_FORMAT_CSV | SK_FORMAT_XLSX};
+    const size_t n_exts = 1;
+#else
     sk_export_opts all = {.lang = -1,
                           .formats = SK_FORMAT_CSV | SK_FORMAT_XLSX | SK_FORMAT_SAV |
                                      SK_FORMAT_DTA};
+    const size_t n_exts = 3;
+#endif
     if (sk_export_csv(fx->cs, &fx->key, out2, &all, &n_files, &err) != SK_OK)
         fail_msg("export all formats: %s", err.message);
     static const char *const exts[] = {".csv", ".sav", ".dta"};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < n_exts; i++) {
         snprintf(path, sizeof path, "%s/hh-v1-member%s", out2, exts[i]);
         FILE *f = fopen(path, "rb");
         if (!f)

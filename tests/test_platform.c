@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -210,6 +211,44 @@ static void test_default_data_dir(void **state)
 #endif
 }
 
+/* timegm and the local offset (fn_date.c's date-time()): a fixed UTC
+ * instant, and an offset that turns the local reading back into it. */
+static void test_timegm_gmtoff(void **state)
+{
+    (void)state;
+    struct tm utc = {.tm_year = 2026 - 1900, .tm_mon = 11, .tm_mday = 1, .tm_hour = 18};
+    assert_int_equal((long long)sk_plat_timegm(&utc), 1796148000LL);
+    time_t t = 1796148000;
+    struct tm local;
+    assert_non_null(localtime_r(&t, &local));
+    struct tm again = local;
+    assert_int_equal((long long)(sk_plat_timegm(&again) - sk_plat_gmtoff(&local)), (long long)t);
+}
+
+#ifdef _WIN32
+/* Removable drives by drive type.  scripts/test-windows.sh maps a folder as
+ * Wine drive E: of type "floppy" (what Wine reports as DRIVE_REMOVABLE, as
+ * Windows does for a USB stick) and names it in SK_TEST_REMOVABLE; without
+ * it (a real Windows machine with no stick) there is nothing to look for. */
+static void test_removable_drives(void **state)
+{
+    (void)state;
+    const char *want = getenv("SK_TEST_REMOVABLE");
+    if (!want || !*want)
+        skip();
+    char **roots = NULL;
+    size_t n = sk_plat_removable_drives(&roots);
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        found = found || (strncmp(roots[i], want, 2) == 0 && strcmp(roots[i] + 2, "\\") == 0);
+        assert_true(strcmp(roots[i], "C:\\") != 0); /* the system disk is fixed */
+        free(roots[i]);
+    }
+    free(roots);
+    assert_true(found);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +257,10 @@ int main(void)
         cmocka_unit_test(test_lock_second_open_refused),
         cmocka_unit_test(test_same_file),
         cmocka_unit_test(test_default_data_dir),
+        cmocka_unit_test(test_timegm_gmtoff),
+#ifdef _WIN32
+        cmocka_unit_test(test_removable_drives),
+#endif
     };
     return cmocka_run_group_tests(tests, make_dir, NULL);
 }

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Put the finished, already flushed temporary file tmp at path, atomically.
  * no_replace: refuse (return EEXIST, tmp left in place) when path exists.
@@ -48,6 +49,12 @@ int sk_plat_trylock(int fd);
  * volume serial and file index). */
 bool sk_plat_same_file(const char *a, const char *b);
 
+struct stat;
+/* Whether a file's permissions let users other than its owner in.  POSIX:
+ * any group/other bit.  Windows: false, since NTFS has ACLs, not modes (a
+ * file inherits its folder's, and %LOCALAPPDATA%'s is private to its user). */
+bool sk_plat_mode_shared(const struct stat *sb);
+
 /* Online processors, at least 1. */
 long sk_plat_ncpu(void);
 
@@ -58,6 +65,15 @@ long sk_plat_pid(void);
  * Returns 0, or -1 when it cannot be found or does not fit.  POSIX:
  * /proc/self/exe (the kiosk finds survey-kiosk-deliver beside itself). */
 int sk_plat_exe_dir(char *out, size_t size);
+
+/* UTC broken-down time to seconds since 1970 (POSIX timegm; Windows
+ * _mkgmtime).  Normalises *tm like mktime.  (time_t)-1 when out of range. */
+time_t sk_plat_timegm(struct tm *tm);
+
+/* Seconds east of UTC of local, a struct tm that localtime_r filled
+ * (POSIX: its tm_gmtoff; Windows, whose struct tm has none: the same
+ * wall time read as UTC minus read as local). */
+long sk_plat_gmtoff(const struct tm *local);
 
 #ifdef _WIN32
 /* ---- Windows only: POSIX code keeps its own termios prompt, SK_FONT_DIR and

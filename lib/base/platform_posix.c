@@ -81,6 +81,21 @@ long sk_plat_pid(void)
     return (long)getpid();
 }
 
+bool sk_plat_mode_shared(const struct stat *sb)
+{
+    return (sb->st_mode & 077) != 0;
+}
+
+time_t sk_plat_timegm(struct tm *tm)
+{
+    return timegm(tm);
+}
+
+long sk_plat_gmtoff(const struct tm *local)
+{
+    return local->tm_gmtoff;
+}
+
 int sk_plat_default_data_dir(char *out, size_t size, bool *portable)
 {
     const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");

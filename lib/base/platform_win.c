@@ -114,6 +114,23 @@ long sk_plat_pid(void)
     return (long)GetCurrentProcessId();
 }
 
+bool sk_plat_mode_shared(const struct stat *sb)
+{
+    (void)sb;
+    return false;
+}
+
+time_t sk_plat_timegm(struct tm *tm)
+{
+    return _mkgmtime(tm);
+}
+
+long sk_plat_gmtoff(const struct tm *local)
+{
+    struct tm as_utc = *local, as_local = *local;
+    return (long)(_mkgmtime(&as_utc) - mktime(&as_local));
+}
+
 /* Console mode to put back if Ctrl+C ends the process while echo is off. */
 static HANDLE hidden_in = INVALID_HANDLE_VALUE;
 static DWORD hidden_mode;

@@ -218,6 +218,46 @@ int sk_win_mkstemp(char *tmpl)
     return errno = EEXIST, -1;
 }
 
+char *sk_win_mkdtemp(char *tmpl)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    size_t n = strlen(tmpl);
+    if (n < 6 || strcmp(tmpl + n - 6, "XXXXXX") != 0)
+        return errno = EINVAL, NULL;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char rnd[6];
+        if (BCryptGenRandom(NULL, rnd, sizeof rnd, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+            return errno = EIO, NULL;
+        for (int i = 0; i < 6; i++)
+            tmpl[n - 6 + i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
+        if (sk_win_mkdir(tmpl) == 0)
+            return tmpl;
+        if (errno != EEXIST)
+            return NULL;
+    }
+    return errno = EEXIST, NULL;
+}
+
+/* The C runtime's wide environment, which getenv's narrow copy follows. */
+int sk_win_setenv(const char *name, const char *value, int overwrite)
+{
+    if (!overwrite && getenv(name))
+        return 0;
+    wchar_t *wn = wide(name), *wv = wide(value);
+    int rc = wn && wv && _wputenv_s(wn, wv) == 0 ? 0 : (errno = EINVAL, -1);
+    free(wn);
+    free(wv);
+    return rc;
+}
+
+int sk_win_unsetenv(const char *name)
+{
+    wchar_t *wn = wide(name);
+    int rc = wn && _wputenv_s(wn, L"") == 0 ? 0 : (errno = EINVAL, -1); /* "" removes it */
+    free(wn);
+    return rc;
+}
+
 int sk_win_fsync(int fd)
 {
     return _commit(fd);
@@ -350,6 +390,16 @@ void *memmem(const void *hay, size_t hn, const void *needle, size_t nn)
         if (h[i] == *(const unsigned char *)needle && memcmp(h + i, needle, nn) == 0)
             return (void *)(h + i);
     return NULL;
+}
+
+/* ASCII case folding, as glibc's in the C locale the project runs in. */
+char *strcasestr(const char *hay, const char *needle)
+{
+    size_t nn = strlen(needle);
+    for (; *hay; hay++)
+        if (_strnicmp(hay, needle, nn) == 0)
+            return (char *)hay;
+    return nn == 0 ? (char *)hay : NULL;
 }
 
 ssize_t getline(char **line, size_t *cap, FILE *f)

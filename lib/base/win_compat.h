@@ -15,7 +15,8 @@
  *  - POSIX modes (fchmod, umask) have no meaning on NTFS: files inherit the
  *    ACL of their folder (a user's %LOCALAPPDATA% is private to them), so
  *    fchmod succeeds without doing anything;
- *  - the few GNU/POSIX library functions msvcrt lacks.
+ *  - the few GNU/POSIX library functions msvcrt lacks (mkdtemp, setenv,
+ *    timegm is in platform.h: its struct tm partner tm_gmtoff is not a call).
  * What needs a decision per system (locks, the durable place of a file, the
  * passphrase prompt, drives, the data folder) is in platform.h instead.
  * Implemented in win_compat.c.
@@ -75,6 +76,9 @@ int sk_win_access(const char *path, int mode);
 int sk_win_rename(const char *from, const char *to);
 int sk_win_fsync(int fd);
 int sk_win_mkstemp(char *tmpl);
+char *sk_win_mkdtemp(char *tmpl);
+int sk_win_setenv(const char *name, const char *value, int overwrite);
+int sk_win_unsetenv(const char *name);
 DIR *sk_win_opendir(const char *path);
 struct dirent *sk_win_readdir(DIR *d);
 int sk_win_closedir(DIR *d);
@@ -92,6 +96,9 @@ ssize_t sk_win_pwrite(int fd, const void *buf, size_t n, off_t off);
 #define rename sk_win_rename
 #define fsync sk_win_fsync
 #define mkstemp sk_win_mkstemp
+#define mkdtemp sk_win_mkdtemp
+#define setenv sk_win_setenv
+#define unsetenv sk_win_unsetenv
 #define fdatasync sk_win_fsync
 #define fchmod(fd, m) ((void)(fd), (void)(m), 0)
 #define opendir sk_win_opendir
@@ -109,6 +116,7 @@ int vasprintf(char **out, const char *fmt, va_list ap) __attribute__((format(gnu
 int asprintf(char **out, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
 char *strndup(const char *s, size_t n);
 void *memmem(const void *hay, size_t hn, const void *needle, size_t nn);
+char *strcasestr(const char *hay, const char *needle);
 ssize_t getline(char **line, size_t *cap, FILE *f);
 char *strsep(char **s, const char *delim);
 char *realpath(const char *path, char *resolved);

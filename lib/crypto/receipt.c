@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "../base/platform.h"
 #include "crypto_internal.h"
 #include "sk/keys.h"
 #include "sk/receipt.h"
@@ -96,7 +97,7 @@ static sk_status read_exact(const char *path, uint8_t *buf, size_t want, bool se
                                "serve --init DIR",
                                strerror(errno));
     struct stat sb;
-    if (secret && fstat(fd, &sb) == 0 && (sb.st_mode & 077)) {
+    if (secret && fstat(fd, &sb) == 0 && sk_plat_mode_shared(&sb)) {
         close(fd);
         return sk_error_set_at(err, SK_ERR_IO, path, NULL, 0, NULL,
                                "the server's secret key can be read by other users; run chmod "

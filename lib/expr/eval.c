@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/platform.h"
 #include "expr_internal.h"
 #include "fn.h"
 #include "value_internal.h"
@@ -199,11 +200,12 @@ static char *format_time(int64_t ms, bool with_time)
     if (!with_time) {
         strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
     } else {
-        char zone[8];
-        strftime(zone, sizeof zone, "%z", &tm); /* +0100 -> +01:00 as ODK writes it */
-        char tz[8] = "+00:00";
-        if (strlen(zone) == 5)
-            snprintf(tz, sizeof tz, "%.3s:%.2s", zone, zone + 3);
+        /* +01:00 as ODK writes it; from the offset, not strftime's %z, which
+         * msvcrt writes as the zone's name. */
+        long off = labs(sk_plat_gmtoff(&tm));
+        char tz[16];
+        snprintf(tz, sizeof tz, "%c%02d:%02d", sk_plat_gmtoff(&tm) < 0 ? '-' : '+',
+                 (int)(off / 3600 % 24), (int)(off / 60 % 60));
         char base[32];
         strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(buf, sizeof buf, "%s.%03d%s", base, (int)(ms % 1000), tz);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/platform.h"
 #include "fn.h"
 #include "value_internal.h"
 
@@ -124,7 +125,7 @@ static bool parse_when(const char *s, when *w)
     tm.tm_sec = secs % 60;
     time_t t;
     if (has_zone) {
-        t = timegm(&tm) - zone;
+        t = sk_plat_timegm(&tm) - zone;
     } else {
         t = mktime(&tm); /* local wall time */
     }
@@ -202,7 +203,7 @@ static void format_iso(int64_t ms, char *buf, size_t size)
     local_tm(ms, &tm);
     char base[32];
     strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    long off = tm.tm_gmtoff;
+    long off = sk_plat_gmtoff(&tm);
     char sign = off < 0 ? '-' : '+';
     off = labs(off);
     snprintf(buf, size, "%s.%03d%c%02ld:%02ld", base, ms_part(ms), sign, off / 3600,
@@ -244,7 +245,7 @@ sk_value fn_decimal_time(evaluator *ev, const node *n)
         if (has_zone) {
             struct tm tm;
             local_tm(expr_now_ms(ev), &tm);
-            x += (double)(tm.tm_gmtoff - zone);
+            x += (double)(sk_plat_gmtoff(&tm) - zone);
         }
         x = fmod(x, 86400.0);
         if (x < 0)
