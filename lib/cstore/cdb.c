@@ -367,6 +367,8 @@ sk_status cdb_exec(cdb *db, const char *sql, const char *what, sk_error *err)
 
 sk_status cdb_begin(cdb *db, cdb_txn kind, sk_error *err)
 {
+    if (db->kind == CDB_PG && !cdb_pg_in_txn(db) && cdb_pg_reconnect(db, err) != SK_OK)
+        return err ? err->status : SK_ERR_IO;
     if (db->kind == CDB_PG)
         return cdb_pg_exec(db,
                            kind == CDB_WRITE ? CDB_PG_WRITE_BEGIN

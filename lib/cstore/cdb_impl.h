@@ -8,7 +8,8 @@
 
 #include "cdb.h"
 
-#define CDB_MAX_PARAMS 16
+/* PostgreSQL takes up to 65535 parameters; a batched insert uses hundreds. */
+#define CDB_MAX_PARAMS 4096
 
 struct cdb {
     cdb_backend_kind kind;
@@ -23,6 +24,7 @@ struct cdb {
     unsigned pg_next;         /* names of prepared statements and cursors */
     int pg_streams;           /* streaming statements open in the transaction they opened */
     bool pg_own_txn;          /* a stream opened the current transaction */
+    int pg_flags;             /* the open flags (CDB_READONLY), for a reconnection */
 };
 
 typedef struct cdb_param {
@@ -38,7 +40,7 @@ struct cdb_stmt {
     /* PostgreSQL */
     char *sql;                /* with $N placeholders */
     int n_params;
-    cdb_param params[CDB_MAX_PARAMS];
+    cdb_param *params;        /* n_params of them */
     bool stream;
     char pg_name[24];         /* prepared statement name once prepared */
     bool prepared;
@@ -58,6 +60,7 @@ sk_status cdb_lite_fail(cdb *db, const char *what, sk_error *err);
 /* PostgreSQL backend (cdb_pg.c); without libpq, open refuses. */
 sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err);
 void cdb_pg_close(cdb *db);
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err);
 sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err);
 sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err);
 int cdb_pg_step(cdb_stmt *s);

@@ -23,6 +23,7 @@ sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
                            "store file, or a build with libpq");
 }
 void cdb_pg_close(cdb *db) { (void)db; }
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err) { return cdb_pg_fail(db, "connecting", err); }
 sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err)
 {
     return sk_error_set_at(err, SK_ERR_UNSUPPORTED, db->name, NULL, 0, NULL,
@@ -148,6 +149,18 @@ static sk_status open_fail(cdb *db, sk_error *err)
                            detail);
 }
 
+/* The session settings, run on every (re)connection. */
+static sk_status session_setup(cdb *db, sk_error *err)
+{
+    PQsetNoticeProcessor(conn(db), drop_notice, NULL);
+    /* Our SQL is written for these: standard strings, and no notices. */
+    const char *setup = db->pg_flags & CDB_READONLY
+                            ? "SET client_min_messages = warning; SET standard_conforming_strings = on;"
+                              " SET default_transaction_read_only = on"
+                            : "SET client_min_messages = warning; SET standard_conforming_strings = on";
+    return cdb_pg_exec(db, setup, "opening the store", err);
+}
+
 sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
 {
     db->pg = PQconnectdb(uri);
@@ -156,14 +169,27 @@ sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
                                "out of memory connecting to the store");
     if (PQstatus(conn(db)) != CONNECTION_OK)
         return open_fail(db, err);
-    PQsetNoticeProcessor(conn(db), drop_notice, NULL);
-    /* Our SQL is written for these: standard strings, no surprise search_path
-     * objects shadowing ours beyond the user's own schema. */
-    const char *setup = flags & CDB_READONLY
-                            ? "SET client_min_messages = warning; SET standard_conforming_strings = on;"
-                              " SET default_transaction_read_only = on"
-                            : "SET client_min_messages = warning; SET standard_conforming_strings = on";
-    return cdb_pg_exec(db, setup, "opening the store", err);
+    db->pg_flags = flags;
+    return session_setup(db, err);
+}
+
+/* A long-lived connection (survey-sync serve) outlives a server restart or an
+ * administrator ending it: before a transaction starts, a lost connection is
+ * made again, once.  Inside a transaction nothing is retried: the
+ * transaction is gone and the caller reports it. */
+sk_status cdb_pg_reconnect(cdb *db, sk_error *err)
+{
+    if (PQstatus(conn(db)) == CONNECTION_OK) {
+        /* a connection the server ended shows only when used: ask it */
+        PGresult *r = PQexec(conn(db), "");
+        PQclear(r);
+        if (PQstatus(conn(db)) == CONNECTION_OK)
+            return SK_OK;
+    }
+    PQreset(conn(db));
+    if (PQstatus(conn(db)) != CONNECTION_OK)
+        return open_fail(db, err);
+    return session_setup(db, err);
 }
 
 void cdb_pg_close(cdb *db)
@@ -216,7 +242,7 @@ sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err)
 sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
 {
     size_t n = strlen(sql);
-    char *out = malloc(2 * n + 1);
+    char *out = malloc(6 * n + 1); /* "?" may become "$4096" */
     if (!out)
         return sk_error_set_at(err, SK_ERR_NOMEM, s->db->name, NULL, 0, NULL,
                                "out of memory preparing a query");
@@ -256,6 +282,12 @@ sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
         return sk_error_set_at(err, SK_ERR_ARG, s->db->name, NULL, 0, NULL,
                                "a query has more than %d parameters", CDB_MAX_PARAMS);
     }
+    s->params = calloc(max ? (size_t)max : 1, sizeof *s->params);
+    if (!s->params) {
+        free(out);
+        return sk_error_set_at(err, SK_ERR_NOMEM, s->db->name, NULL, 0, NULL,
+                               "out of memory preparing a query");
+    }
     s->sql = out;
     s->n_params = max;
     s->stream = flags & CDB_STREAM;
@@ -275,11 +307,35 @@ static bool run(cdb *db, const char *sql)
     return ok;
 }
 
+/* The parameter arrays libpq wants, from the binds. */
+typedef struct pg_args {
+    const char **values;
+    int *lengths, *formats;
+    Oid *types;
+} pg_args;
+
+static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a);
+
 static PGresult *exec_params(cdb_stmt *s, const char *sql)
 {
-    const char *values[CDB_MAX_PARAMS];
-    int lengths[CDB_MAX_PARAMS], formats[CDB_MAX_PARAMS];
-    Oid types[CDB_MAX_PARAMS];
+    size_t n = s->n_params ? (size_t)s->n_params : 1;
+    pg_args a = {malloc(n * sizeof *a.values), malloc(n * sizeof *a.lengths),
+                 malloc(n * sizeof *a.formats), malloc(n * sizeof *a.types)};
+    PGresult *r = NULL;
+    if (a.values && a.lengths && a.formats && a.types)
+        r = exec_args(s, sql, &a);
+    free(a.values);
+    free(a.lengths);
+    free(a.formats);
+    free(a.types);
+    return r; /* NULL: out of memory (PQresultStatus says PGRES_FATAL_ERROR) */
+}
+
+static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a)
+{
+    const char **values = a->values;
+    int *lengths = a->lengths, *formats = a->formats;
+    Oid *types = a->types;
     for (int i = 0; i < s->n_params; i++) {
         const cdb_param *p = &s->params[i];
         values[i] = p->type ? p->ptr : NULL;
@@ -439,6 +495,7 @@ void cdb_pg_finalize(cdb_stmt *s)
          * connection closes: harmless, its name is never reused. */
     }
     free(s->sql);
+    free(s->params);
 }
 
 static bool have_row(cdb_stmt *s, int i)
@@ -521,10 +578,29 @@ static bool same_str(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* The schema a connection's store lives in (search_path); malloc'd or NULL. */
+static char *schema_of(cdb *db)
+{
+    PGresult *r = PQexec(conn(db), "SELECT current_schema()");
+    char *v = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        v = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* Same server, database and schema.  When a schema cannot be read, say
+ * "same": refusing a merge is the safe mistake. */
 bool cdb_pg_same(cdb *a, cdb *b)
 {
-    return same_str(PQhost(conn(a)), PQhost(conn(b))) && same_str(PQport(conn(a)), PQport(conn(b))) &&
-           same_str(PQdb(conn(a)), PQdb(conn(b)));
+    if (!same_str(PQhost(conn(a)), PQhost(conn(b))) || !same_str(PQport(conn(a)), PQport(conn(b))) ||
+        !same_str(PQdb(conn(a)), PQdb(conn(b))))
+        return false;
+    char *sa = schema_of(a), *sb = schema_of(b);
+    bool same = !sa || !sb || strcmp(sa, sb) == 0;
+    free(sa);
+    free(sb);
+    return same;
 }
 
 #endif

@@ -89,6 +89,12 @@ typedef struct cstore_merge {
     bool any_withdrawals;    /* false: no record can be withdrawn, skip the lookup */
     cdb_stmt *ins_record, *get_blob, *is_withdrawn, *ins_conflict, *ins_pack;
     cstore_verifier *verifier;
+    /* PostgreSQL: records wait here and go in one multi-row INSERT per
+     * CSTORE_BATCH_ROWS (a round trip per record costs more than the rest of
+     * the merge); last_deferred says the record just taken is one of them,
+     * its outcome reported (opts->on_record) when the batch is flushed. */
+    struct cstore_batch *batch;
+    bool last_deferred;
     sk_progress_fn progress;
     void *user;
     uint64_t done, total, step, next_report;
@@ -135,6 +141,12 @@ sk_status cstore_check_header(const char *source, const uint8_t *blob, size_t le
 
 /* Read again whether the store holds any withdrawal (after taking some). */
 sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err);
+
+/* PostgreSQL: insert the records waiting in the batch, count them and report
+ * their outcomes; a no-op on SQLite or when none wait.  Called before
+ * anything that reads the counts or the records (end of a bundle's items,
+ * end of a store's records, cstore_merge_end). */
+sk_status cstore_flush_records(cstore_merge *m, sk_error *err);
 
 /* Count one item and call the progress callback about every 1%. */
 void cstore_merge_tick(cstore_merge *m);

@@ -61,8 +61,8 @@ static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bun
             sk_error_set_file(err, m->source);
             return err ? err->status : SK_ERR_FORMAT;
         }
-        if (more == 0)
-            return SK_OK;
+        if (more == 0) /* the last records waiting for PostgreSQL go in now */
+            return cstore_flush_records(m, err);
         sk_status st;
         if (kind == SK_ITEM_PACK) {
             st = cstore_take_pack(m, data, len, err);
@@ -72,7 +72,7 @@ static sk_status stream_items(cstore_merge *m, sk_bundle_reader *r, const sk_bun
             st = cstore_check_header(m->source, data, len, info->device_id, &h, err);
             if (st == SK_OK)
                 st = cstore_take_record(m, dev, &h, data, len, err);
-            if (st == SK_OK && m->opts->on_record)
+            if (st == SK_OK && m->opts->on_record && !m->last_deferred) /* else at the flush */
                 m->opts->on_record(m->opts->record_user, h.record_id, outcome(&before, &m->stats));
         }
         if (st != SK_OK)

@@ -372,6 +372,8 @@ sk_status cstore_merge_store(cstore_merge *m, sk_error *err)
     if (st == SK_OK)
         st = copy_records(m, &src, err);
     if (st == SK_OK)
+        st = cstore_flush_records(m, err);
+    if (st == SK_OK)
         st = copy_conflicts(m, &src, err);
     if (cstore_merge_end(m, st == SK_OK, err) != SK_OK && st == SK_OK)
         st = err ? err->status : SK_ERR_DB;
