@@ -8,6 +8,7 @@
 
 #include <SDL_keycode.h>
 
+#include "../lib/base/platform.h"
 #include "question.h"
 
 static bool activated(const ui *u, const char *id)
@@ -205,8 +206,8 @@ int input_datetime(app *a, int q, int x, int y, int w)
         lt.tm_hour = t[0];
         lt.tm_min = t[1];
         lt.tm_isdst = -1;
-        time_t at = mktime(&lt); /* fills tm_gmtoff for that moment (summer or winter time) */
-        long off = at == (time_t)-1 ? 0 : lt.tm_gmtoff;
+        time_t at = mktime(&lt); /* normalises lt for that moment (summer or winter time) */
+        long off = at == (time_t)-1 ? 0 : sk_plat_gmtoff(&lt);
         char out[64];
         snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:00.000%c%02ld:%02ld", d[2], d[1],
                  d[0], t[0], t[1], off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);

@@ -166,8 +166,12 @@ static void test_refused(void **state)
     free(png);
 }
 
-int main(void)
+/* argc/argv: on Windows SDL's compile flags rename main to SDL_main, whose
+ * type is fixed. */
+int main(int argc, char *argv[])
 {
+    (void)argc;
+    (void)argv;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_files),
         cmocka_unit_test(test_quadrants_survive_scaling),

@@ -26,7 +26,8 @@
 #include "answers_internal.h"
 #include "sk/text.h"
 
-enum { R_OK, R_NO, R_NOMEM };   /* read, leave it to the general reader, out of memory */
+/* RD_, not R_: R_OK is access()'s macro in mingw-w64's headers. */
+enum { RD_OK, RD_NO, RD_NOMEM };   /* read, leave it to the general reader, out of memory */
 
 typedef struct rd {
     const char *p, *end;
@@ -138,40 +139,40 @@ static bool unescape(const char *s, const char *e, char *out)
 static int read_string(rd *r, char **out)
 {
     if (!take(r, '"'))
-        return R_NO;
+        return RD_NO;
     const char *s = r->p;
     bool escaped = false, high = false;
     while (r->p < r->end && *r->p != '"') {
         unsigned char c = (unsigned char)*r->p;
         if (c < 0x20)
-            return R_NO;   /* raw control characters are not JSON */
+            return RD_NO;   /* raw control characters are not JSON */
         if (c == '\\') {
             escaped = true;
             if (r->end - r->p < 2)
-                return R_NO;
+                return RD_NO;
             r->p++;
         }
         high |= c >= 0x80;
         r->p++;
     }
     if (r->p == r->end)
-        return R_NO;
+        return RD_NO;
     const char *e = r->p++;
     size_t n = (size_t)(e - s);
     if (high && !sk_utf8_valid(s, n))   /* escapes are ASCII: checking the raw bytes is enough */
-        return R_NO;
+        return RD_NO;
     char *copy = malloc(n + 1);
     if (!copy)
-        return R_NOMEM;
+        return RD_NOMEM;
     if (!escaped) {
         memcpy(copy, s, n);
         copy[n] = '\0';
     } else if (!unescape(s, e, copy)) {
         sk_secret_free(copy, n + 1);
-        return R_NO;
+        return RD_NO;
     }
     *out = copy;
-    return R_OK;
+    return RD_OK;
 }
 
 /* An integer as jansson reads one: -?(0|[1-9][0-9]*), no fraction or
@@ -186,16 +187,16 @@ static int read_int(rd *r, int64_t *out)
     int64_t v = 0;
     for (; r->p < r->end && *r->p >= '0' && *r->p <= '9'; r->p++) {
         if (r->p - d == 18)
-            return R_NO;
+            return RD_NO;
         v = v * 10 + (*r->p - '0');
     }
     size_t n = (size_t)(r->p - d);
     if (n == 0 || (n > 1 && *d == '0'))
-        return R_NO;
+        return RD_NO;
     if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
-        return R_NO;   /* a real, not an integer */
+        return RD_NO;   /* a real, not an integer */
     *out = neg ? -v : v;
-    return R_OK;
+    return RD_OK;
 }
 
 /* An object key: its index in keys (of n), or -1 for one this reader does
@@ -235,12 +236,12 @@ static int append(sk_answers *a, const sk_answer *e)
         size_t cap = a->cap ? a->cap * 2 : 16;
         sk_answer *items = realloc(a->items, cap * sizeof *items);
         if (!items)
-            return R_NOMEM;
+            return RD_NOMEM;
         a->items = items;
         a->cap = cap;
     }
     a->items[a->n++] = *e;
-    return R_OK;
+    return RD_OK;
 }
 
 enum { K_NAME, K_VALUE, K_SECTION, K_CHANGED, K_DWELL, K_REPEAT, K_ANSWER_KEYS };
@@ -253,16 +254,16 @@ static int read_answer(rd *r, sk_answers *a)
     memset(&e, 0, sizeof e);
     int64_t dwell = 0;
     unsigned seen = 0;
-    int res = take(r, '{') ? R_OK : R_NO;
-    for (bool more = true, done = false; res == R_OK && more;) {
+    int res = take(r, '{') ? RD_OK : RD_NO;
+    for (bool more = true, done = false; res == RD_OK && more;) {
         int k = read_key(r, keys, K_ANSWER_KEYS);
         switch (k < 0 || (seen & (1u << k)) ? -1 : k) {   /* unknown or duplicate key: -1 */
         case K_NAME: res = read_string(r, &e.name); break;
         case K_VALUE: res = read_string(r, &e.value); break;
         case K_REPEAT:
             res = read_string(r, &e.repeat);
-            if (res == R_OK && !answers_valid_instance(e.repeat))
-                res = R_NO;
+            if (res == RD_OK && !answers_valid_instance(e.repeat))
+                res = RD_NO;
             break;
         case K_CHANGED: res = read_int(r, &e.changed_ms); break;
         case K_DWELL: res = read_int(r, &dwell); break;
@@ -272,21 +273,21 @@ static int read_answer(rd *r, sk_answers *a)
             else if (take_lit(r, "\"consent\"", 9))
                 e.section = SK_SECTION_CONSENT;
             else
-                res = R_NO;
+                res = RD_NO;
             break;
-        default: res = R_NO; break;
+        default: res = RD_NO; break;
         }
         seen |= k >= 0 ? 1u << k : 0;
-        more = res == R_OK && next_member(r, '}', &done);
-        if (res == R_OK && !more && !done)
-            res = R_NO;
+        more = res == RD_OK && next_member(r, '}', &done);
+        if (res == RD_OK && !more && !done)
+            res = RD_NO;
     }
-    if (res == R_OK && (seen & required) != required)
-        res = R_NO;
+    if (res == RD_OK && (seen & required) != required)
+        res = RD_NO;
     e.dwell_ms = (uint32_t)dwell;   /* as the general reader casts it */
-    if (res == R_OK)
+    if (res == RD_OK)
         res = append(a, &e);
-    if (res != R_OK) {
+    if (res != RD_OK) {
         sk_secret_free(e.name, 0);
         sk_secret_free(e.value, 0);
         sk_secret_free(e.repeat, 0);
@@ -297,15 +298,15 @@ static int read_answer(rd *r, sk_answers *a)
 static int read_answers(rd *r, sk_answers *a)
 {
     if (!take(r, '['))
-        return R_NO;
+        return RD_NO;
     if (take(r, ']'))
-        return R_OK;
-    int res = R_OK;
-    for (bool more = true, done = false; res == R_OK && more;) {
+        return RD_OK;
+    int res = RD_OK;
+    for (bool more = true, done = false; res == RD_OK && more;) {
         res = read_answer(r, a);
-        more = res == R_OK && next_member(r, ']', &done);
-        if (res == R_OK && !more && !done)
-            res = R_NO;
+        more = res == RD_OK && next_member(r, ']', &done);
+        if (res == RD_OK && !more && !done)
+            res = RD_NO;
     }
     return res;
 }
@@ -314,7 +315,7 @@ static int read_answers(rd *r, sk_answers *a)
 static int read_meta(rd *r, char **field)
 {
     if (take_lit(r, "null", 4))
-        return R_OK;
+        return RD_OK;
     return read_string(r, field);
 }
 
@@ -374,15 +375,15 @@ static int read_doc(rd *r, sk_answers *a)
     static const char format[] = "\"" ANSWERS_PAYLOAD_FORMAT "\"";
     unsigned seen = 0;
     int64_t v = 0;
-    int res = take(r, '{') ? R_OK : R_NO;
-    for (bool more = true, done = false; res == R_OK && more;) {
+    int res = take(r, '{') ? RD_OK : RD_NO;
+    for (bool more = true, done = false; res == RD_OK && more;) {
         int k = read_key(r, keys, K_ROOT_KEYS);
         if (k < 0 || (seen & (1u << k)))
-            res = R_NO;
+            res = RD_NO;
         else if (k == K_FORMAT)
-            res = take_lit(r, format, sizeof format - 1) ? R_OK : R_NO;
+            res = take_lit(r, format, sizeof format - 1) ? RD_OK : RD_NO;
         else if (k == K_V)
-            res = read_int(r, &v) == R_OK && v >= 1 && v <= ANSWERS_PAYLOAD_VERSION ? R_OK : R_NO;
+            res = read_int(r, &v) == RD_OK && v >= 1 && v <= ANSWERS_PAYLOAD_VERSION ? RD_OK : RD_NO;
         else if (k == K_SITTING)
             res = read_meta(r, &a->sitting_id);
         else if (k == K_FORM_ID)
@@ -398,12 +399,12 @@ static int read_doc(rd *r, sk_answers *a)
         else
             res = read_answers(r, a);
         seen |= k >= 0 ? 1u << k : 0;
-        more = res == R_OK && next_member(r, '}', &done);
-        if (res == R_OK && !more && !done)
-            res = R_NO;
+        more = res == RD_OK && next_member(r, '}', &done);
+        if (res == RD_OK && !more && !done)
+            res = RD_NO;
     }
-    if (res == R_OK && (seen & required) != required)
-        res = R_NO;
+    if (res == RD_OK && (seen & required) != required)
+        res = RD_NO;
     return res;
 }
 
@@ -416,15 +417,15 @@ sk_status answers_read_fast(const char *json, size_t len, sk_answers *out)
     sk_answers_init(&tmp);
     int res = read_doc(&r, &tmp);
     skip_ws(&r);
-    if (res == R_OK && r.p != r.end)
-        res = R_NO;   /* bytes after the document */
-    if (res == R_OK) {
+    if (res == RD_OK && r.p != r.end)
+        res = RD_NO;   /* bytes after the document */
+    if (res == RD_OK) {
         int dup = has_duplicates(&tmp);
-        res = dup < 0 ? R_NOMEM : dup ? R_NO : R_OK;
+        res = dup < 0 ? RD_NOMEM : dup ? RD_NO : RD_OK;
     }
-    if (res != R_OK) {
+    if (res != RD_OK) {
         sk_answers_free(&tmp);   /* wipes what was read */
-        return res == R_NOMEM ? SK_ERR_NOMEM : SK_ERR_UNSUPPORTED;
+        return res == RD_NOMEM ? SK_ERR_NOMEM : SK_ERR_UNSUPPORTED;
     }
     sk_answers_free(out);
     *out = tmp;
