@@ -20,9 +20,10 @@ case "$what" in
   # (scripts/fuzz.sh); openpyxl, R's haven and the readstat tool read the
   # exported .xlsx, .sav and .dta back (tests/e2e/sync_formats.py); PostgreSQL's
   # server runs a throwaway cluster for the central store's tests on PostgreSQL
-  # (scripts/pg-test-cluster.sh).
+  # (scripts/pg-test-cluster.sh); iproute2's ip(8) makes the network namespaces
+  # of the lossy-link delivery test (tests/e2e/serve_badlink.py).
   test) pkgs="$pkgs python3 python3-nacl fonts-wqy-microhei fonts-symbola valgrind clang libclang-rt-14-dev
-              python3-openpyxl r-cran-haven readstat postgresql" ;;
+              python3-openpyxl r-cran-haven readstat postgresql iproute2" ;;
   # Demo: a CJK font for the Chinese version of the example survey, and a
   # font with emoji (Symbola) so answers with emoji are not drawn as boxes.
   demo) pkgs="$pkgs fonts-wqy-microhei fonts-symbola" ;;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh - install what is missing, build, and run every test twice:
 # a normal warnings-as-errors build, then under AddressSanitizer + UBSan (both
-# with -DSK_TEST_HOOKS=ON); then a release build checked to have no test hooks;
+# with -DSK_TEST_HOOKS=ON; beside the ASan pass, the lossy-link delivery test
+# tests/e2e/serve_badlink.py as root); then a release build checked to have no test hooks;
 # then a short libFuzzer run of every reader (scripts/fuzz.sh);
 # then the unit tests of the normal build once more under valgrind;
 # then the arm64 build and its tests under qemu (scripts/test-arm64.sh).
@@ -27,9 +28,36 @@ run() { # run BUILD_DIR CMAKE_ARGS...
 
 run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${1:-}" != "--quick" ]; then
+  # Delivery over a bad link (issue 14): 1,000 records through a link that loses 30% of
+  # its packets, delays them 500 ms and carries 64 kbit/s, between two network
+  # namespaces (tests/e2e/serve_badlink.py; about 11 minutes).  It waits on the link,
+  # not on the CPU, so it runs beside the ASan build and tests and is checked after them.
+  badlink_pid=
+  if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null; then
+    echo "== serve_badlink: started in the background (log build/serve_badlink.log)"
+    mkdir -p build/tests/tmp-badlink
+    SK_TEST_TMP=$PWD/build/tests/tmp-badlink timeout 2700 nice -n -5 /usr/bin/python3 \
+      tests/e2e/serve_badlink.py build/sync/survey-sync build/kiosk/survey-kiosk \
+      build/tests/sync_scenario_kiosk tests/data/export/scenario.md >build/serve_badlink.log 2>&1 &
+    badlink_pid=$!
+    trap 'kill "$badlink_pid" 2>/dev/null || true' EXIT  # a failed stage stops it (it takes its namespaces down)
+  else
+    echo "== serve_badlink: NOT RUN: it needs root, /dev/net/tun and ip(8) (network namespaces)"
+  fi
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run build-asan -DSK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  if [ -n "$badlink_pid" ]; then
+    echo "== serve_badlink: waiting for it"
+    if wait "$badlink_pid"; then
+      grep -v '^relay:' build/serve_badlink.log | tail -4
+      trap - EXIT
+    else
+      cat build/serve_badlink.log
+      echo "== serve_badlink: FAILED"
+      exit 1
+    fi
+  fi
   # A release build (test hooks off, as on a kiosk in the field): the hooks'
   # variables must be ignored and compiled out (tests/e2e/release_no_hooks.py).
   echo "== build-release: no test hooks"
