@@ -5,10 +5,17 @@ as wall time and as the CPU time the kiosk spent (all its threads, from
 on a machine that is busy with other work (bench/README.md).  Runs are
 interleaved (A B A B ...) so that both builds see the same load.
 
-    first_frame_cpu.py [--runs N] [--size WxH] [--form FORM] BUILD_DIR...
+    first_frame_cpu.py [--runs N] [--size WxH] [--form FORM] [--instructions] BUILD_DIR...
 
 Each BUILD_DIR holds kiosk/survey-kiosk and sync/survey-sync (test hooks on).
 Run it under a display as bench_kiosk is (SDL_VIDEODRIVER=x11 xvfb-run ...).
+
+--instructions: also one run of each build under valgrind's callgrind, which
+counts the instructions the kiosk executed from exec until it waits for input
+with its first frame shown (a dump is asked for a second after the frame, so
+whatever the kiosk does by itself right after it, such as redrawing for the
+window's first expose event, counts too): exact and repeatable whatever the
+machine's load.
 """
 import argparse
 import os
@@ -23,6 +30,7 @@ ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--size", default="1920x1080")
 ap.add_argument("--form", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                 "..", "examples", "nhsda-alumni.xlsx"))
+ap.add_argument("--instructions", action="store_true")
 ap.add_argument("builds", nargs="+")
 a = ap.parse_args()
 
@@ -39,7 +47,7 @@ def task_cpu_ms(pid):
     return total / 1e6
 
 
-def one(kiosk, data):
+def one(kiosk, data, wrap=(), on_frame=None):
     run = os.path.join(root, "run")
     shutil.rmtree(run, ignore_errors=True)
     os.makedirs(run)
@@ -47,8 +55,8 @@ def one(kiosk, data):
     os.mkfifo(fifo)
     e = dict(env, SURVEY_KIOSK_UIMAP=uimap, SURVEY_KIOSK_INPUT=fifo)
     t0 = time.monotonic()
-    p = subprocess.Popen([kiosk, "--data", data, "--window", a.size], env=e,
-                         stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(list(wrap) + [kiosk, "--data", data, "--window", a.size], env=e,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrap else None)
     w = open(fifo, "w")
     while not os.path.exists(uimap):
         if p.poll() is not None:
@@ -56,6 +64,8 @@ def one(kiosk, data):
         time.sleep(0.0005)
     wall = (time.monotonic() - t0) * 1000
     cpu = task_cpu_ms(p.pid)
+    if on_frame:
+        on_frame(p.pid)
     w.write("quit\n")
     w.close()
     p.wait()
@@ -88,4 +98,34 @@ print("%-40s %16s %16s %10s %10s" % ("build", "wall median ms", "CPU median ms",
 for b, kiosk, data, walls, cpus in kiosks:
     print("%-40s %16.1f %16.1f %10.1f %10.1f" % (b[-40:], statistics.median(walls),
                                                  statistics.median(cpus), min(cpus), max(cpus)))
+
+if a.instructions:
+    print()
+    print("%-40s %28s" % ("build", "instructions, exec to idle"))
+    for b, kiosk, data, walls, cpus in kiosks:
+        out = os.path.join(root, "callgrind.out")
+        counted = []
+
+        def dump(pid):
+            time.sleep(1.0)  # the frame is shown: let it settle into waiting for input
+            subprocess.run(["callgrind_control", "--dump", str(pid)], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                for f in os.listdir(root):
+                    if f.startswith("callgrind.out.") and not f.endswith(".tmp"):
+                        with open(os.path.join(root, f)) as fh:
+                            for line in fh:
+                                if line.startswith("summary:") or line.startswith("totals:"):
+                                    counted.append(int(line.split()[1]))
+                                    return
+                time.sleep(0.2)
+            raise SystemExit("callgrind wrote no dump")
+
+        for f in os.listdir(root):
+            if f.startswith("callgrind.out"):
+                os.remove(os.path.join(root, f))
+        one(kiosk, data, wrap=("valgrind", "--tool=callgrind", "--callgrind-out-file=" + out),
+            on_frame=dump)
+        print("%-40s %28s" % (b[-40:], "{:,}".format(counted[0])))
 shutil.rmtree(root, ignore_errors=True)

@@ -706,10 +706,15 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         input = false;
         if (e->window.event == SDL_WINDOWEVENT_CLOSE && !a->kiosk_mode)
             a->quit = true; /* kiosk mode ignores the close button and Alt+F4 */
-        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
-            e->window.event == SDL_WINDOWEVENT_EXPOSED ||
-            e->window.event == SDL_WINDOWEVENT_SHOWN)
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             return true;
+        /* Shown or uncovered: the window surface still holds the last frame
+         * (the software renderer draws into it and nothing else does), so
+         * showing it again is enough.  Under X11 these arrive right after
+         * the first frame, which was drawn in full a second time. */
+        if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            e->window.event == SDL_WINDOWEVENT_SHOWN)
+            rn_present(a->r);
         return false;
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:

@@ -45,13 +45,14 @@ enum { FB_CJK, FB_SYMBOLS, N_FALLBACKS };
 
 #define MAX_FONTS 24                  /* (style, size) pairs kept open */
 #define TEXT_CACHE_ENTRIES 768
-/* Pixel bytes kept in cached lines beyond the ones on the frame being drawn:
- * a quarter of the screen's (a full page of text rarely covers more, and
- * the lines of the frame on screen are never evicted), at least 1 MiB.  At
- * 1080p that is 2 MiB: the fixed 4 MiB this was before filled up on a walk
- * through a survey and was most of the kiosk's growth after its first frame
- * (bench_kiosk; bench/README.md). */
-#define TEXT_CACHE_MIN_BYTES (1u << 20)
+/* Pixels kept in cached lines beyond the ones on the frame being drawn: a
+ * quarter of the screen's (a full page of text rarely covers more, and the
+ * lines of the frame on screen are never evicted), at least 256 Ki.  A line
+ * is one byte a pixel, so at 1080p that is 0.5 MiB (2 MiB when lines were
+ * white ARGB textures; the fixed 4 MiB before that filled up on a walk
+ * through a survey and was most of the kiosk's growth after its first
+ * frame: bench_kiosk, bench/README.md). */
+#define TEXT_CACHE_MIN_BYTES (256u << 10)
 
 typedef struct font_slot {
     rn_style style;
@@ -62,12 +63,15 @@ typedef struct font_slot {
     unsigned last_used;
 } font_slot;
 
+/* A cached line is its coverage only, one byte a pixel (a texture was four:
+ * white ARGB, tinted when drawn), blended into the window surface by
+ * blit_line below. */
 typedef struct text_entry {
     uint32_t hash;
     rn_style style;
     int px;
     char *text;
-    SDL_Texture *tex;
+    uint8_t *mask;                    /* w * h alpha values, row by row */
     int w, h;
     unsigned last_used;
 } text_entry;
@@ -107,6 +111,7 @@ struct rn {
     pic_failed failed[PIC_FAILED_MAX];
     size_t n_failed;
     unsigned tick;                    /* advances every frame, for LRU */
+    bool direct;                      /* the software renderer: text is blended into the window surface */
     bool missing_glyphs;
     const char *warning;
 };
@@ -193,7 +198,14 @@ rn *rn_create(const rn_options *opt, char *err, size_t err_size)
         rn_destroy(r);
         return NULL;
     }
-    SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_BLEND);
+    /* Every shape is opaque (alpha 255): drawn without blending, a fill is
+     * SDL_FillRect's row copy instead of a read-modify-write of each pixel,
+     * with the same pixels.  At 1080p the welcome page's buttons were 22 of
+     * the first frame's 70 million instructions (callgrind; bench/README.md).
+     * Text and pictures are textures and keep their own blend mode. */
+    SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_NONE);
+    SDL_RendererInfo info;
+    r->direct = SDL_GetRendererInfo(r->ren, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE);
     prefault_screen(r);
     return r;
 }
@@ -202,9 +214,11 @@ static void drop_entry(rn *r, text_entry *e)
 {
     if (!e->text)
         return;
-    r->cache_bytes -= (size_t)e->w * (size_t)e->h * 4;
-    SDL_DestroyTexture(e->tex);
-    /* Participant text: wipe the key before giving the memory back. */
+    r->cache_bytes -= (size_t)e->w * (size_t)e->h;
+    /* Participant text, as characters and as pixels: wiped before the
+     * memory goes back. */
+    sodium_memzero(e->mask, (size_t)e->w * (size_t)e->h);
+    free(e->mask);
     SDL_memset(e->text, 0, strlen(e->text));
     free(e->text);
     memset(e, 0, sizeof *e);
@@ -445,7 +459,7 @@ static void make_room(rn *r, size_t bytes)
 {
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(r->ren, &w, &h); /* follows a resize or fullscreen */
-    size_t budget = (size_t)(w > 0 ? w : 0) * (size_t)(h > 0 ? h : 0);
+    size_t budget = (size_t)(w > 0 ? w : 0) * (size_t)(h > 0 ? h : 0) / 4;
     if (budget < TEXT_CACHE_MIN_BYTES)
         budget = TEXT_CACHE_MIN_BYTES;
     while (r->cache_bytes + bytes > budget) {
@@ -514,6 +528,125 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
     return dst;
 }
 
+/* Draw a cached line at x, y in colour c, clipped like everything else.
+ *
+ * The software renderer draws into the window surface, so the line is
+ * blended straight into it, with SDL's own arithmetic for a white ARGB8888
+ * texture tinted to c, so that every pixel is what SDL_RenderCopy of such a
+ * texture gives (screenshots of a walk through a survey are byte-identical):
+ * tinted (c not white) SDL 2.26 blends with "/ 255" (SDL_blit_auto.c);
+ * untinted it takes SDL_blit_A.c's alpha blitter, whose result is
+ * (255 a >> 8) + (d (255 - a) >> 8) on x86-64 (MMX) and d + ((255 - d) a >> 8)
+ * on arm64 (C), a copy at full coverage (both checked against
+ * SDL_BlitSurface for every coverage and background value, arm64 under
+ * qemu); elsewhere SDL draws white text as before.  Pixels the text does
+ * not cover are skipped instead of blended with coverage 0, which leaves
+ * them as they were: most of a line's box, and most of what SDL_RenderCopy
+ * cost (at 1080p 17 of the first frame's 30 million instructions; callgrind,
+ * bench/README.md).  Any other target (a render target, a surface format
+ * other than XRGB8888 / ARGB8888) gets a texture made for the draw. */
+#if defined(__x86_64__) || defined(_M_X64)
+#define WHITE_BLEND WHITE_BLEND_MMX      /* SDL's MMX blitter (x86-64 always has MMX) */
+#elif defined(__aarch64__)
+#define WHITE_BLEND WHITE_BLEND_C        /* its plain C one */
+#else
+#define WHITE_BLEND WHITE_BLEND_UNKNOWN  /* e.g. 32-bit ARM's SIMD one: SDL draws white text */
+#endif
+#define WHITE_BLEND_UNKNOWN 0
+#define WHITE_BLEND_MMX 1
+#define WHITE_BLEND_C 2
+
+static void blit_line(rn *r, const text_entry *e, int x, int y, kcolor c)
+{
+    SDL_Surface *dst = NULL;
+    bool tinted = c.r != 255 || c.g != 255 || c.b != 255;
+    if (r->direct && (tinted || WHITE_BLEND != WHITE_BLEND_UNKNOWN) &&
+        SDL_GetRenderTarget(r->ren) == NULL) {
+        SDL_RenderFlush(r->ren); /* what was drawn before lands first */
+        dst = SDL_GetWindowSurface(r->win);
+        if (dst && dst->format->format != SDL_PIXELFORMAT_RGB888 &&
+            dst->format->format != SDL_PIXELFORMAT_ARGB8888)
+            dst = NULL;
+    }
+    if (!dst) {
+        SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, e->w, e->h, 32, SDL_PIXELFORMAT_ARGB8888);
+        if (!s)
+            return;
+        for (int row = 0; row < e->h; row++) {
+            Uint32 *p = (Uint32 *)((Uint8 *)s->pixels + (size_t)row * (size_t)s->pitch);
+            const uint8_t *m = e->mask + (size_t)row * (size_t)e->w;
+            for (int col = 0; col < e->w; col++)
+                p[col] = ((Uint32)m[col] << 24) | 0xFFFFFFu;
+        }
+        SDL_Texture *tex = SDL_CreateTextureFromSurface(r->ren, s);
+        sodium_memzero(s->pixels, (size_t)s->pitch * (size_t)s->h);
+        SDL_FreeSurface(s);
+        if (!tex)
+            return;
+        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+        SDL_SetTextureColorMod(tex, c.r, c.g, c.b);
+        SDL_Rect d = {x, y, e->w, e->h};
+        SDL_RenderCopy(r->ren, tex, NULL, &d);
+        SDL_DestroyTexture(tex); /* SDL draws what is queued with it first */
+        return;
+    }
+    /* The part of the line inside the clip rectangle and the surface. */
+    SDL_Rect clip = {0, 0, dst->w, dst->h}, box = {x, y, e->w, e->h}, vis;
+    if (SDL_RenderIsClipEnabled(r->ren)) {
+        SDL_Rect rc;
+        SDL_RenderGetClipRect(r->ren, &rc);
+        if (!SDL_IntersectRect(&clip, &rc, &clip))
+            return;
+    }
+    if (!SDL_IntersectRect(&box, &clip, &vis))
+        return;
+    bool has_alpha = dst->format->Amask != 0;
+    if (SDL_MUSTLOCK(dst) && SDL_LockSurface(dst) != 0)
+        return;
+    for (int row = vis.y; row < vis.y + vis.h; row++) {
+        const uint8_t *m = e->mask + (size_t)(row - y) * (size_t)e->w + (vis.x - x);
+        Uint32 *p = (Uint32 *)((Uint8 *)dst->pixels + (size_t)row * (size_t)dst->pitch) + vis.x;
+        for (int i = 0; i < vis.w; i++) {
+            unsigned a = m[i];
+            if (a == 0)
+                continue;
+            Uint32 d = p[i];
+            unsigned dr = (d >> 16) & 0xFF, dg = (d >> 8) & 0xFF, db = d & 0xFF, da = d >> 24;
+            if (tinted) {
+                unsigned sr = c.r, sg = c.g, sb = c.b;
+                if (a < 255) {
+                    sr = sr * a / 255;
+                    sg = sg * a / 255;
+                    sb = sb * a / 255;
+                }
+                dr = sr + (255 - a) * dr / 255;
+                dg = sg + (255 - a) * dg / 255;
+                db = sb + (255 - a) * db / 255;
+                da = has_alpha ? a + (255 - a) * da / 255 : 0;
+            } else if (a == 255) {
+                dr = dg = db = 255;
+                da = has_alpha ? 255 : da;
+            } else {
+#if WHITE_BLEND == WHITE_BLEND_MMX
+                unsigned sa = 255 * a >> 8;
+                dr = sa + (dr * (255 - a) >> 8);
+                dg = sa + (dg * (255 - a) >> 8);
+                db = sa + (db * (255 - a) >> 8);
+                da = sa + (da * (255 - a) >> 8);
+#else
+                dr += (255 - dr) * a >> 8;
+                dg += (255 - dg) * a >> 8;
+                db += (255 - db) * a >> 8;
+                da = a + (da * (255 - a) >> 8);
+#endif
+            }
+            p[i] = (Uint32)da << 24 | dr << 16 | dg << 8 | db;
+        }
+    }
+    if (SDL_MUSTLOCK(dst))
+        SDL_UnlockSurface(dst);
+}
+
 void rn_text(rn *r, rn_style st, int px, kcolor c, int x, int y, const char *s, size_t len)
 {
     if (len == 0)
@@ -542,37 +675,42 @@ void rn_text(rn *r, rn_style st, int px, kcolor c, int x, int y, const char *s, 
         SDL_Surface *surf = render_line(r, f, s, len);
         if (!surf)
             return;
-        size_t bytes = (size_t)surf->w * (size_t)surf->h * 4;
+        size_t bytes = (size_t)surf->w * (size_t)surf->h;
         make_room(r, bytes);
         if (!free_slot) {
             drop_entry(r, oldest);
             free_slot = oldest;
         }
         e = free_slot;
-        e->tex = SDL_CreateTextureFromSurface(r->ren, surf);
-        e->w = surf->w;
-        e->h = surf->h;
-        SDL_FreeSurface(surf);
+        e->mask = malloc(bytes ? bytes : 1);
         e->text = malloc(len + 1);
-        if (!e->tex || !e->text) {
-            if (e->tex)
-                SDL_DestroyTexture(e->tex);
+        if (!e->mask || !e->text) {
+            free(e->mask);
             free(e->text);
             memset(e, 0, sizeof *e);
+            SDL_FreeSurface(surf);
             return;
         }
+        /* render_line's surfaces are ARGB8888, white: only alpha is kept. */
+        for (int row = 0; row < surf->h; row++) {
+            const Uint32 *px32 = (const Uint32 *)((const Uint8 *)surf->pixels + (size_t)row * (size_t)surf->pitch);
+            uint8_t *m = e->mask + (size_t)row * (size_t)surf->w;
+            for (int col = 0; col < surf->w; col++)
+                m[col] = (uint8_t)(px32[col] >> 24);
+        }
+        e->w = surf->w;
+        e->h = surf->h;
+        sodium_memzero(surf->pixels, (size_t)surf->pitch * (size_t)surf->h);
+        SDL_FreeSurface(surf);
         memcpy(e->text, s, len);
         e->text[len] = '\0';
         e->hash = h;
         e->style = st;
         e->px = px;
-        SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
         r->cache_bytes += bytes;
     }
     e->last_used = r->tick;
-    SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
-    SDL_Rect dst = {x, y, e->w, e->h};
-    SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
+    blit_line(r, e, x, y, c);
 }
 
 /* ---- pictures ---- */
