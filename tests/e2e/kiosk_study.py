@@ -33,13 +33,22 @@ class Study:
         self.failures = []
 
     def check(self, cond, what):
+        """Record a failure (and go on) unless cond; returns cond."""
         if not cond:
             self.failures.append(what)
             print("FAIL:", what)
+        return cond
 
-    def run(self, *args):
-        p = subprocess.run(list(args), env=self.env, capture_output=True, text=True, timeout=120)
-        if p.returncode != 0:
+    def run(self, *args, ok=True, timeout=120, **kw):
+        """Run a binary with the study's environment, its output captured as text
+        and no stdin unless given (kw goes to subprocess.run: stdin, input), so
+        that nothing ever waits on a terminal; stop the test on a non-zero exit
+        unless ok=False."""
+        if "input" not in kw:
+            kw.setdefault("stdin", subprocess.DEVNULL)
+        p = subprocess.run(list(args), env=self.env, capture_output=True, text=True,
+                           timeout=timeout, **kw)
+        if ok and p.returncode != 0:
             raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
                                                                  p.stdout, p.stderr))
         return p
@@ -78,11 +87,12 @@ class Study:
                    "no sanitizer report:\n" + err[-2000:])
 
     # -- the research team's way back ------------------------------------------
-    def export_kiosk(self, data, out=None):
-        """survey-kiosk --export into OUT (default: the folder's bundles/); returns OUT."""
+    def export_kiosk(self, data, out=None, *extra):
+        """survey-kiosk --export into OUT (default: the folder's bundles/), with any
+        EXTRA options; returns OUT."""
         out = out or os.path.join(self.tmp, "bundles")
         os.makedirs(out, exist_ok=True)
-        self.run(self.kiosk, "--data", data, "--export", out)
+        self.run(self.kiosk, "--data", data, "--export", out, *extra)
         return out
 
     def merge_export(self, bundles):
