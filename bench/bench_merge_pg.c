@@ -8,7 +8,7 @@
  * e.g. bench_merge_pg "$(scripts/pg-test-cluster.sh start /tmp/pgb)" 20000 3
  *
  * The records are spread over 100 bundles from 10 kiosks (made first, untimed;
- * the bundle maker is bench_merge.c's).  Each run, into new databases:
+ * the bundle maker is bench_bundles.c, shared with bench_merge).  Each run, into new databases:
  *   merge  sk_cstore_merge of every bundle (authentication, streaming, header
  *          checks, pinning, duplicate checks, one transaction per bundle);
  *   COPY   the same rows, parsed in memory beforehand, sent with COPY ... FROM
@@ -20,192 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "bench_bundles.h"
 #include "sk/bundle.h"
 #include "sk/cstore.h"
 #include "sk/pack.h"
 #include "sk/record.h"
-
-enum { N_BUNDLES = 100, N_KIOSKS = 10 };
-
-typedef struct bench {
-    char dir[1024];
-    uint64_t per_bundle;
-    sk_study_key study;
-    uint8_t *pack;
-    size_t pack_len;
-    sk_device_key kiosk[N_KIOSKS];
-    uint8_t kiosk_id[N_KIOSKS][SK_DEVICE_ID_SIZE];
-    char bundle[N_BUNDLES][1100];
-} bench;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
-}
-
-static void die(const char *what, const sk_error *err)
-{
-    char buf[1200];
-    sk_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "bench_merge_pg: %s: %s\n", what, buf);
-    exit(1);
-}
-
-static void setup_keys(bench *b)
-{
-    crypto_box_keypair(b->study.pub.box_pk, b->study.box_sk);
-    crypto_sign_keypair(b->study.pub.sign_pk, b->study.sign_sk);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/bench.pack", b->dir);
-    sk_error err;
-    unlink(path);
-    if (sk_pack_write(path, &b->study, "bench", "1", "Bench", "form.md",
-                      (const uint8_t *)"| survey |\n", 11, &err) != SK_OK ||
-        sk_read_file(path, 1 << 20, &b->pack, &b->pack_len, &err) != SK_OK)
-        die("making the pack", &err);
-    for (int k = 0; k < N_KIOSKS; k++) {
-        crypto_sign_keypair(b->kiosk[k].pk, b->kiosk[k].sk);
-        sk_device_id(b->kiosk[k].pk, b->kiosk_id[k]);
-    }
-    for (int i = 0; i < N_BUNDLES; i++)
-        snprintf(b->bundle[i], sizeof b->bundle[i], "%s/b%03d.skb", b->dir, i);
-}
-
-/* Bundle i: kiosk i % 10, its (i / 10)-th slice of sequence numbers.  Kinds
- * cycle consent, response (sharing a withdrawal tag), incomplete, declined. */
-static void make_bundle(const bench *b, int i)
-{
-    int k = i % N_KIOSKS;
-    uint64_t first = (uint64_t)(i / N_KIOSKS) * b->per_bundle + 1;
-    char label[32];
-    snprintf(label, sizeof label, "Bench-Pi-%d", k);
-    sk_error err;
-    sk_bundle_writer *w = NULL;
-    unlink(b->bundle[i]);
-    if (sk_bundle_writer_open(b->bundle[i], b->kiosk_id[k], label, b->kiosk[k].pk, &w, &err) !=
-            SK_OK ||
-        sk_bundle_writer_add_pack(w, b->pack, b->pack_len, &err) != SK_OK)
-        die("writing a bundle", &err);
-    uint8_t tag[SK_TAG_SIZE];
-    for (uint64_t n = 0; n < b->per_bundle; n++) {
-        static const uint8_t kinds[4] = {SK_REC_CONSENT, SK_REC_RESPONSE, SK_REC_INCOMPLETE,
-                                         SK_REC_DECLINED};
-        sk_record_header h = {0};
-        h.kind = kinds[n % 4];
-        randombytes_buf(h.record_id, SK_RECORD_ID_SIZE);
-        memcpy(h.device_id, b->kiosk_id[k], SK_DEVICE_ID_SIZE);
-        h.seq = first + n;
-        strcpy(h.form_id, "bench");
-        strcpy(h.form_version, "1");
-        if (h.kind == SK_REC_CONSENT)
-            randombytes_buf(tag, sizeof tag);
-        if (h.kind <= SK_REC_RESPONSE)
-            memcpy(h.withdraw_tag, tag, sizeof tag);
-        char payload[96];
-        int len = snprintf(payload, sizeof payload, "{\"answers\":{\"q1\":\"%llu\"}}",
-                           (unsigned long long)h.seq);
-        uint8_t *blob = NULL;
-        size_t blob_len = 0;
-        if (sk_record_seal(&h, &b->study.pub, &b->kiosk[k], payload, (size_t)len, &blob, &blob_len,
-                           &err) !=
-                SK_OK ||
-            sk_bundle_writer_add_record(w, blob, blob_len, &err) != SK_OK)
-            die("sealing a record", &err);
-        free(blob);
-    }
-    if (sk_bundle_writer_finish(w, &b->kiosk[k], &err) != SK_OK)
-        die("finishing a bundle", &err);
-}
-
-/* Sealing dominates: spread the bundles over the machine's cores. */
-static void make_bundles(const bench *b)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int workers = cores > 1 ? (int)cores : 1;
-    for (int w = 0; w < workers; w++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("bench_merge_pg: fork");
-            exit(1);
-        }
-        if (pid == 0) {
-            for (int i = w; i < N_BUNDLES; i += workers)
-                make_bundle(b, i);
-            _exit(0);
-        }
-    }
-    int status, failed = 0;
-    while (wait(&status) > 0)
-        failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-    if (failed) {
-        fprintf(stderr, "bench_merge_pg: making the bundles failed\n");
-        exit(1);
-    }
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double percentile(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
-
-/* One bundle's rows, parsed in memory (untimed) for the baseline. */
-typedef struct rows {
-    sk_record_header *h;
-    uint8_t **blob;
-    size_t *len;
-    size_t n;
-} rows;
-
-static void load_rows(const char *path, rows *r)
-{
-    sk_error err;
-    sk_bundle_reader *rd = NULL;
-    sk_bundle_info info;
-    if (sk_bundle_reader_open(path, &rd, &info, &err) != SK_OK)
-        die("reading a bundle", &err);
-    sk_bundle_item_kind kind;
-    const uint8_t *data;
-    size_t len;
-    int more;
-    while ((more = sk_bundle_reader_next(rd, &kind, &data, &len, &err)) > 0) {
-        if (kind != SK_ITEM_RECORD)
-            continue;
-        if (sk_record_header_parse(data, len, &r->h[r->n], &err) != SK_OK)
-            die("parsing a record", &err);
-        r->blob[r->n] = malloc(len);
-        memcpy(r->blob[r->n], data, len);
-        r->len[r->n++] = len;
-    }
-    if (more < 0 || sk_bundle_reader_close(rd, &err) != SK_OK)
-        die("reading a bundle", &err);
-}
-
 
 static char admin[1024];
 
@@ -269,12 +94,12 @@ static sk_cstore *new_store(const bench *b, const char *uri)
     sk_cstore *cs = NULL;
     sk_error err;
     if (sk_cstore_open(uri, &cs, &err) != SK_OK)
-        die("opening the store", &err);
+        bench_die("opening the store", &err);
     for (int k = 0; k < N_KIOSKS; k++) {
         char fp[SK_FINGERPRINT_SIZE], id[2 * SK_DEVICE_ID_SIZE + 1];
         sk_device_fingerprint(b->kiosk[k].pk, fp);
         if (sk_cstore_device_add(cs, fp, "Bench", id, &err) != SK_OK)
-            die("enrolling a kiosk", &err);
+            bench_die("enrolling a kiosk", &err);
     }
     return cs;
 }
@@ -283,18 +108,18 @@ static double run_merge(const bench *b, const char *uri)
 {
     sk_cstore *cs = new_store(b, uri);
     sk_error err;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < N_BUNDLES; i++) {
         sk_merge_stats st;
         if (sk_cstore_merge(cs, b->bundle[i], &st, NULL, NULL, &err) != SK_OK)
-            die("merging", &err);
+            bench_die("merging", &err);
         if (st.added != b->per_bundle) {
             fprintf(stderr, "bench_merge_pg: %llu added, expected %llu\n",
                     (unsigned long long)st.added, (unsigned long long)b->per_bundle);
             exit(1);
         }
     }
-    double t = now_s() - t0;
+    double t = bench_now_s() - t0;
     sk_cstore_close(cs);
     return t;
 }
@@ -327,14 +152,14 @@ static void put_i64_field(buf *b, uint64_t v)
     put_i32(b, (uint32_t)v);
 }
 
-static double run_copy(const bench *b, const char *uri, rows *all)
+static double run_copy(const bench *b, const char *uri, bench_rows *all)
 {
     sk_cstore_close(new_store(b, uri)); /* the schema and the devices */
     PGconn *c = pg_connect(uri);
     buf out = {0};
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < N_BUNDLES; i++) {
-        const rows *r = &all[i];
+        const bench_rows *r = &all[i];
         pg_run(c, "BEGIN");
         pg_run(c, "COPY records(device, record_id, seq, kind, form_id, form_version, wtag, blob,"
                   " import_id) FROM STDIN (FORMAT binary)");
@@ -376,7 +201,7 @@ static double run_copy(const bench *b, const char *uri, rows *all)
             PQclear(res);
         pg_run(c, "COMMIT");
     }
-    double t = now_s() - t0;
+    double t = bench_now_s() - t0;
     free(out.p);
     PQfinish(c);
     return t;
@@ -384,6 +209,7 @@ static double run_copy(const bench *b, const char *uri, rows *all)
 
 int main(int argc, char **argv)
 {
+    bench_prog = "bench_merge_pg";
     if (argc < 2 || sodium_init() < 0) {
         fprintf(stderr, "usage: bench_merge_pg URI [RECORDS [RUNS]]\n");
         return 2;
@@ -398,18 +224,18 @@ int main(int argc, char **argv)
     records = b.per_bundle * N_BUNDLES;
     snprintf(b.dir, sizeof b.dir, "/tmp/bench_merge_pg-%ld", (long)getpid());
     mkdir(b.dir, 0755);
-    setup_keys(&b);
-    double t0 = now_s();
-    make_bundles(&b);
-    static rows all[N_BUNDLES];
+    bench_setup_keys(&b);
+    double t0 = bench_now_s();
+    bench_make_bundles(&b);
+    static bench_rows all[N_BUNDLES];
     for (int i = 0; i < N_BUNDLES; i++) {
         all[i].h = calloc(b.per_bundle, sizeof *all[i].h);
         all[i].blob = calloc(b.per_bundle, sizeof *all[i].blob);
         all[i].len = calloc(b.per_bundle, sizeof *all[i].len);
-        load_rows(b.bundle[i], &all[i]);
+        bench_load_rows(b.bundle[i], &all[i]);
     }
     printf("bench_merge_pg: %llu records in %d bundles from %d kiosks, made in %.1f s (untimed)\n\n",
-           (unsigned long long)records, N_BUNDLES, N_KIOSKS, now_s() - t0);
+           (unsigned long long)records, N_BUNDLES, N_KIOSKS, bench_now_s() - t0);
     printf("| run | merge records/s | COPY records/s | ratio |\n|-----|-----------------|----------------|-------|\n");
     double merge_rate[20], copy_rate[20];
     char name[64], uri[1200];
@@ -426,11 +252,11 @@ int main(int argc, char **argv)
                merge_rate[r] / copy_rate[r]);
         fflush(stdout);
     }
-    double mm = percentile(merge_rate, (size_t)runs, 0.5), mc = percentile(copy_rate, (size_t)runs, 0.5);
+    double mm = bench_percentile(merge_rate, (size_t)runs, 0.5), mc = bench_percentile(copy_rate, (size_t)runs, 0.5);
     printf("| median | %12.0f | %14.0f | %5.2f |\n", mm, mc, mm / mc);
     printf("\nmerge / COPY (medians of %d runs): %.2f (goal >= 0.5); peak RSS %.1f MiB (with every "
            "row held in memory for COPY)\n",
-           runs, mm / mc, peak_rss_mib());
+           runs, mm / mc, bench_peak_rss_mib());
     for (int i = 0; i < N_BUNDLES; i++) {
         unlink(b.bundle[i]);
         for (size_t j = 0; j < all[i].n; j++)

@@ -37,6 +37,11 @@ int sync_usage(const char *usage);
 int sync_passphrase(const char *passphrase_file, int confirm, char **out, size_t *len);
 void sync_passphrase_free(char *pass);
 
+/* 0 when store is a URL or an existing file; else "STORE: no such store;
+ * merge bundles into it first (...)" as an error, and 1: commands that only
+ * read a store must not create an empty one.  (sync/store_key.c) */
+int sync_store_exists(const char *store);
+
 struct sk_cstore;
 struct sk_study_key;
 /* Open an existing central store and unlock the study key (asking for the

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -120,10 +119,8 @@ int cmd_devices(int argc, char **argv)
     if ((is_list && n_args != 1) || (is_add && (n_args < 2 || n_args > 3)) ||
         (one_arg && n_args != 2))
         return sync_usage(usage);
-    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0 && !is_add)
-        return sync_failf("%s: no such store; merge bundles into it first "
-                          "(survey-sync merge --store %s FILE...)",
-                          store, store);
+    if (!is_add && sync_store_exists(store) != 0) /* add may make the store */
+        return 1;
     sk_error err;
     sk_cstore *cs = NULL;
     if (sk_cstore_open(store, &cs, &err) != SK_OK)

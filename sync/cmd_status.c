@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -252,10 +251,8 @@ int cmd_status(int argc, char **argv)
     }
     if (!store)
         return sync_usage(usage);
-    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
-        return sync_failf("%s: no such store; merge bundles into it first "
-                          "(survey-sync merge --store %s FILE...)",
-                          store, store);
+    if (sync_store_exists(store) != 0)
+        return 1;
     sk_error err;
     sk_cstore *cs = NULL;
     if (sk_cstore_open(store, &cs, &err) != SK_OK)

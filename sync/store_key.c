@@ -1,6 +1,7 @@
 /* store_key.c - what export and report both need: first an existing central
  * store (never created here) and the study key, unlocked with the passphrase;
- * last, warnings for the records they could not read. */
+ * last, warnings for the records they could not read.  status and devices
+ * share the existing-store check. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -10,12 +11,19 @@
 #include "sk/keys.h"
 #include "term.h"
 
-int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
-                            const char *nothing_done, sk_cstore **cs, sk_study_key **key)
+int sync_store_exists(const char *store)
 {
     if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
         return sync_failf("%s: no such store; merge bundles into it first "
                           "(survey-sync merge --store %s FILE...)", store, store);
+    return 0;
+}
+
+int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
+                            const char *nothing_done, sk_cstore **cs, sk_study_key **key)
+{
+    if (sync_store_exists(store) != 0)
+        return 1;
     sk_error err;
     char *pass = NULL;
     size_t pass_len = 0;

@@ -108,11 +108,49 @@ static void test_utf8_single_bytes(void **state)
     assert_false(sk_utf8_valid("\xc3\xa9", 1));
 }
 
+/* sk_plain_file_name: the names a pack may carry and a form may name. */
+static const struct {
+    const char *name;
+    bool plain;
+} file_names[] = {
+    {"cat.png", true},
+    {"a", true},
+    {"...", true},              /* only "." and ".." are folders */
+    {".hidden.jpg", true},
+    {"with space.png", true},
+    {"caf\xc3\xa9.png", true}, /* UTF-8 is the caller's check */
+    {"hospitals.csv", true},
+    {"", false},
+    {".", false},
+    {"..", false},
+    {"pics/cat.png", false},
+    {"/etc/passwd", false},
+    {"../secret.csv", false},
+    {"pics\\cat.png", false},  /* a folder on Windows */
+    {"C:\\cat.png", false},
+    {"cat/", false},
+    {"tab\there.png", false},
+    {"new\nline.png", false},
+    {"esc\x1b[2J.png", false},
+    {"del\x7f.png", false},
+    {"\x01", false},
+};
+
+static void test_plain_file_name_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof file_names / sizeof *file_names; i++)
+        if (sk_plain_file_name(file_names[i].name) != file_names[i].plain)
+            fail_msg("'%s' (case %zu): want %s", file_names[i].name, i,
+                     file_names[i].plain ? "accepted" : "refused");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_table),
         cmocka_unit_test(test_utf8_single_bytes),
+        cmocka_unit_test(test_plain_file_name_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,4 +20,12 @@ bool sk_utf8_valid(const char *s, size_t len);
  * all of s[0..len) is. */
 size_t sk_utf8_invalid_at(const char *s, size_t len);
 
+/* true when name is a plain file name, safe to join to a folder and to show:
+ * not empty, not "." or "..", no '/' or '\\' (no folder, on any system), no
+ * control character (below 0x20, or 0x7f).  The one rule for a file a survey
+ * pack carries or a form names (pictures, data files), so that what the
+ * researcher's machine accepts the kiosk accepts too.  Length and UTF-8 are
+ * the caller's checks (the limits differ by format).  name must not be NULL. */
+bool sk_plain_file_name(const char *name);
+
 #endif

@@ -1,9 +1,11 @@
 /* text.c - UTF-8 well-formedness (RFC 3629, table 3-7 of the Unicode
  * standard): the lead byte fixes the length and the range of the second
- * byte, which is what rules out overlong forms and surrogates. */
+ * byte, which is what rules out overlong forms and surrogates.  And the one
+ * plain-file-name rule that packs and forms share. */
 #include "sk/text.h"
 
 #include <stdint.h>
+#include <string.h>
 
 size_t sk_utf8_invalid_at(const char *str, size_t len)
 {
@@ -47,4 +49,14 @@ size_t sk_utf8_invalid_at(const char *str, size_t len)
 bool sk_utf8_valid(const char *s, size_t len)
 {
     return sk_utf8_invalid_at(s, len) == len;
+}
+
+bool sk_plain_file_name(const char *name)
+{
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
 }

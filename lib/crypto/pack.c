@@ -34,7 +34,11 @@ _Static_assert(80 + 66 + 34 + 1026 + 257 + 4 + 2 + SK_PACK_ATTACHMENTS_MAX * (2 
                "pack limits");
 _Static_assert(SK_PACK_FILE_MAX == PACK_CONTENT_MAX + 32768u, "pack limits");
 
-static bool bad_file_name(const char *name)
+/* The form's own file name (it only names the form in messages and picks its
+ * reader by extension; nothing is written under it): no folder, not "." or
+ * "..".  Unlike an attachment's name (sk_plain_file_name) it has never been
+ * refused for control characters, and packs made so still open. */
+static bool bad_form_file_name(const char *name)
 {
     return !name[0] || strchr(name, '/') || strchr(name, '\\') || strcmp(name, ".") == 0 ||
            strcmp(name, "..") == 0;
@@ -86,8 +90,8 @@ static sk_status check_extras(const char *out_path, const sk_pack_extras *x, siz
     size_t total = form_len;
     for (size_t i = 0; i < x->n_attachments; i++) {
         const sk_pack_file *f = &x->attachments[i];
-        if (!f->name || strlen(f->name) > PACK_FILE_NAME_MAX || bad_file_name(f->name) || !utf8(f->name) ||
-            has_control(f->name) || (!f->bytes && f->len))
+        if (!f->name || strlen(f->name) > PACK_FILE_NAME_MAX || !sk_plain_file_name(f->name) ||
+            !utf8(f->name) || (!f->bytes && f->len))
             return sk_error_set_at(err, SK_ERR_ARG, out_path, NULL, 0, NULL,
                                    "attached file '%s' needs a plain name of 1-%d bytes (no folder); "
                                    "rename it",
@@ -140,7 +144,7 @@ sk_status sk_pack_write_with(const char *out_path, const sk_study_key *key, cons
     size_t id_len = strlen(form_id), ver_len = strlen(form_version), title_len = strlen(form_title),
            name_len = strlen(base);
     if (id_len == 0 || id_len > SK_FORM_ID_MAX || ver_len > SK_FORM_VERSION_MAX ||
-        title_len > PACK_TITLE_MAX || name_len > PACK_FILE_NAME_MAX || bad_file_name(base) ||
+        title_len > PACK_TITLE_MAX || name_len > PACK_FILE_NAME_MAX || bad_form_file_name(base) ||
         !utf8(form_id) || !utf8(form_version) || !utf8(form_title) || !utf8(base))
         return sk_error_set_at(err, SK_ERR_ARG, out_path, NULL, 0, NULL,
                                "the form id (1-%d bytes), version (up to %d), title (up to %d) or file "
@@ -238,8 +242,8 @@ static bool take_v2_tail(sk_cursor *c, size_t form_len, sk_pack *pk)
         uint32_t len;
         const uint8_t *bytes;
         pk->n_attachments = (size_t)i + 1;  /* so that sk_pack_free frees what was taken */
-        if (!sk_take_str16(c, PACK_FILE_NAME_MAX, &f->name) || bad_file_name(f->name) ||
-            has_control(f->name) || !sk_take_u32(c, &len) || len > PACK_CONTENT_MAX - total ||
+        if (!sk_take_str16(c, PACK_FILE_NAME_MAX, &f->name) || !sk_plain_file_name(f->name) ||
+            !sk_take_u32(c, &len) || len > PACK_CONTENT_MAX - total ||
             !sk_take(c, len, &bytes))
             return false;
         for (uint16_t j = 0; j < i; j++)
@@ -311,7 +315,7 @@ sk_status sk_pack_parse(const uint8_t *buf, size_t len, sk_pack **out, sk_error 
         !sk_take_str16(&c, PACK_FILE_NAME_MAX, &pk->file_name) || !sk_take_u32(&c, &form_len) ||
         form_len > PACK_CONTENT_MAX || !sk_take(&c, form_len, &form) ||
         (version >= 2 && !take_v2_tail(&c, form_len, pk)) || !sk_take(&c, crypto_sign_BYTES, &sig) ||
-        c.left != 0 || !pk->form_id[0] || bad_file_name(pk->file_name))
+        c.left != 0 || !pk->form_id[0] || bad_form_file_name(pk->file_name))
         st = truncated(err);
     if (st == SK_OK && crypto_sign_verify_detached(sig, buf, len - crypto_sign_BYTES, sign) != 0)
         st = sk_error_set(err, SK_ERR_AUTH,

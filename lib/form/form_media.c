@@ -10,18 +10,7 @@
 
 #include "form_internal.h"
 #include "sk/picture.h"
-
-/* A plain file name: what a pack may carry (no folder, no "..", no control
- * characters). */
-static int plain_file_name(const char *s)
-{
-    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
+#include "sk/text.h" /* sk_plain_file_name: what a pack may carry */
 
 typedef struct media_use {
     const char *name, *sheet;
@@ -156,7 +145,7 @@ static int probe_one(check_ctx *k, const media_use *u)
 static int check_one(void *ctx, const media_use *u)
 {
     check_ctx *k = ctx;
-    if (!plain_file_name(u->name)) {
+    if (!sk_plain_file_name(u->name)) {
         form_problem(k->c, u->sheet, u->row, 0,
                      "the picture '%s' is not a plain file name; name a file in the form's "
                      "-media folder, without a folder part",
@@ -217,7 +206,7 @@ static void check_data_files(form_ctx *c, const char *dir, const char *shown)
     const sk_form *f = &c->f->pub;
     for (size_t i = 0; i < f->n_data_files; i++) {
         const struct data_file_use *u = &c->data_file_at[i];
-        if (!plain_file_name(f->data_files[i])) {
+        if (!sk_plain_file_name(f->data_files[i])) {
             form_problem(c, "survey", u->row, u->col,
                          "the %s reads instance '%.*s', which is not a plain file name",
                          u->column, (int)(strlen(f->data_files[i]) - 4), f->data_files[i]);

@@ -20,45 +20,25 @@ choice list's ("S").
 
 usage: kiosk_cascade.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
-import glob
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study  # noqa: E402
 import skformat  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_cascade")
 PASS = "kiosk cascade passphrase"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
+S = Study("kiosk_cascade", KIOSK, SYNC, PASS)
+TMP, check, run = S.tmp, S.check, S.run
 
 
 def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
+    S.fresh()
     run(SYNC, "check", FORM)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "cascade.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
+    S.keygen()
+    pack, _ = S.pack(FORM, "cascade.pack")
     parsed = skformat.parse_pack(open(pack, "rb").read())
     # The same questionnaire with the media CSV attached, signed by the same study.
     with open(os.path.join(TMP, "study", "study.key"), "rb") as f:
@@ -69,9 +49,7 @@ def setup():
         f.write(skformat.write_pack(study, parsed.form_id, parsed.form_version, parsed.title,
                                     parsed.file_name, parsed.form_bytes, parsed.created_ms,
                                     attachments=[("region.csv", csv_bytes)]))
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", with_csv)
-    return data
+    return S.install(with_csv)
 
 
 def choices(k, q):
@@ -134,29 +112,15 @@ def sitting(data):
     finally:
         rc = k.close()
         err = k.stderr()
-    check(rc == 0, "the kiosk exits cleanly: %s\n%s" % (rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
+    S.clean_exit(rc, err)
     return {"region": "south", "district": "devon", "town": "ply", "town_label": "Plymouth",
             "region_code": "SS"}
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, answers):
-    out = os.path.join(TMP, "bundles")
-    os.makedirs(out, exist_ok=True)
-    run(KIOSK, "--data", data, "--export", out)
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
-    check(len(accept_devices(SYNC, store)) == 1, "the kiosk is accepted after its first merge")
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
-    resp = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
-            if r["kind"] == "response"]
+    csvdir, accepted = S.to_csv(data)
+    check(len(accepted) == 1, "the kiosk is accepted after its first merge")
+    resp = S.responses(csvdir)
     check(len(resp) == 1, "one finished response: %d" % len(resp))
     for r in resp[:1]:
         for q, want in answers.items():
@@ -172,10 +136,7 @@ def main():
         answers = None
     if answers:
         verify(data, answers)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all kiosk cascade checks passed")
+    S.finish("all kiosk cascade checks passed")
 
 
 main()

@@ -19,21 +19,18 @@ shown; ("absent", WIDGET) not on screen; ("page", WIDGET) wait for it.
 
 usage: kiosk_compat.py SURVEY_KIOSK SURVEY_SYNC COMPAT_FORMS_DIR
 """
-import csv
 import glob
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 
 KIOSK, SYNC, FORMS = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_compat")
 PASS = "kiosk compat passphrase"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1")
-failures = []
+S = Study("kiosk_compat", KIOSK, SYNC, PASS)
+TMP, check, run = S.tmp, S.check, S.run
 
 # form file, how the participant gets going ("tap", "touch" or "key"), steps,
 # and the responses CSV's row (column: value) the export must hold.
@@ -78,20 +75,6 @@ CASES = [
         ("touch", "table_list_question/no"), ("touch", "submit"),
     ], {"table_list_question": "no"}),
 ]
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
 
 
 def choices(k, q):
@@ -161,44 +144,29 @@ def sitting(form, start, steps):
     finally:
         rc = k.close()
         err = k.stderr()
-    check(rc == 0, "%s: the kiosk exits cleanly: %s\n%s" % (form, rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
-
-
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+    S.clean_exit(rc, err, "%s: " % form)
 
 
 def main():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    key = os.path.join(TMP, "study", "study.key")
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
+    S.fresh()
+    S.keygen()
     bundles = os.path.join(TMP, "bundles")
     os.makedirs(bundles)
     ids = {}
     for form, start, steps, _ in CASES:
         name = os.path.splitext(form)[0]
-        pack = os.path.join(TMP, name + ".pack")
-        run(SYNC, "pack", os.path.join(FORMS, form), "--key", key, "--out", pack)
+        pack, _ = S.pack(os.path.join(FORMS, form), name + ".pack")
         p = run(SYNC, "inspect", pack)
         ids[form] = next(l.split(":", 1)[1].strip().split()[0] for l in p.stdout.splitlines()
                          if l.strip().startswith("form"))
-        run(KIOSK, "--data", os.path.join(TMP, "kiosk-" + name), "--install", pack)
+        S.install(pack, os.path.join(TMP, "kiosk-" + name))
         try:
             sitting(form, start, steps)
         except KioskError as e:
             check(False, "%s: the sitting: %s" % (form, e))
             continue
-        out = os.path.join(bundles, name)
-        os.makedirs(out)
-        run(KIOSK, "--data", os.path.join(TMP, "kiosk-" + name), "--export", out)
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(bundles, "*", "*")))
-    accept_devices(SYNC, store)
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", key, "--out", csvdir)
+        S.export_kiosk(os.path.join(TMP, "kiosk-" + name), os.path.join(bundles, name))
+    csvdir, _ = S.merge_export(glob.glob(os.path.join(bundles, "*", "*")))
     for form, _, _, want in CASES:
         files = glob.glob(os.path.join(csvdir, "%s-v*_responses.csv" % ids[form]))
         if len(files) != 1:
@@ -209,10 +177,7 @@ def main():
         for col, value in want.items():
             got = rows[0].get(col) if rows else None
             check(got == value, "%s: the CSV holds %s = %r, got %r" % (form, col, value, got))
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all %d compatibility forms completed on the kiosk and exported as entered" % len(CASES))
+    S.finish("all %d compatibility forms completed on the kiosk and exported as entered" % len(CASES))
 
 
 main()

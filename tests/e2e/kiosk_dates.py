@@ -12,39 +12,21 @@ as entered.
 
 usage: kiosk_dates.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import datetime
-import glob
 import os
 import re
-import shutil
-import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_dates")
 PASS = "kiosk dates passphrase"
 ZONE = "Europe/Berlin"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1", TZ=ZONE)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
+S = Study("kiosk_dates", KIOSK, SYNC, PASS, TZ=ZONE)
+check, run = S.check, S.run
 
 
 def tab_to(k, wid, limit=40):
@@ -118,51 +100,29 @@ def sitting(data):
     finally:
         rc = k.close()
         err = k.stderr()
-    check(rc == 0, "the kiosk exits cleanly: %s\n%s" % (rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
+    S.clean_exit(rc, err)
     utc = local.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"appt": utc, "began": want_started, "born": want_born}
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def main():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
+    S.fresh()
     run(SYNC, "check", FORM)
-    key = os.path.join(TMP, "study", "study.key")
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "dates.pack")
-    run(SYNC, "pack", FORM, "--key", key, "--out", pack)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
+    S.keygen()
+    data = S.install(S.pack(FORM, "dates.pack")[0])
     try:
         want = sitting(data)
     except KioskError as e:
         check(False, "the sitting: %s" % e)
         want = None
     if want:
-        out = os.path.join(TMP, "bundles")
-        os.makedirs(out)
-        run(KIOSK, "--data", data, "--export", out)
-        store = os.path.join(TMP, "central.db")
-        run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
-        accept_devices(SYNC, store)
-        csvdir = os.path.join(TMP, "csv")
-        run(SYNC, "export", "--store", store, "--key", key, "--out", csvdir)
-        rows = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
-                if r["kind"] == "response"]
+        csvdir, _ = S.to_csv(data)
+        rows = S.responses(csvdir)
         check(len(rows) == 1, "one response: %d" % len(rows))
         for col, value in want.items():
             got = rows[0].get(col) if rows else None
             check(got == value, "the CSV holds %s = %r, got %r" % (col, value, got))
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all kiosk date checks passed")
+    S.finish("all kiosk date checks passed")
 
 
 main()

@@ -18,45 +18,26 @@ study key, and every value in the CSVs is compared with what was entered.
 
 usage: kiosk_flows.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import glob
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_flows")
 PASS = "kiosk e2e passphrase"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args, ok=True):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if ok and p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
+S = Study("kiosk_flows", KIOSK, SYNC, PASS)
+TMP, check, run = S.tmp, S.check, S.run
 
 
 def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "e2e.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
+    S.fresh()
+    S.keygen()
+    pack, _ = S.pack(FORM, "e2e.pack")
     data = os.path.join(TMP, "kiosk")
     out = run(KIOSK, "--data", data, "--install", pack).stdout
     check("Kiosk test survey" in out, "install names the survey: %r" % out)
@@ -368,23 +349,11 @@ def flow_idle(data, sittings):
 
 # ---- what the research team gets ----------------------------------------------
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, sittings):
-    out = os.path.join(TMP, "bundles")
-    os.makedirs(out, exist_ok=True)
-    run(KIOSK, "--data", data, "--export", out)
-    bundles = glob.glob(os.path.join(out, "*"))
+    bundles = glob.glob(os.path.join(S.export_kiosk(data), "*"))
     check(len(bundles) == 1, "one bundle written: %s" % bundles)
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *bundles)
-    check(len(accept_devices(SYNC, store)) == 1, "the kiosk is accepted after its first merge")
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
+    csvdir, accepted = S.merge_export(bundles)
+    check(len(accepted) == 1, "the kiosk is accepted after its first merge")
     resp = read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
     cons = read_csv(glob.glob(os.path.join(csvdir, "*_consent.csv"))[0])
     finished = [r for r in resp if r["kind"] == "response"]
@@ -432,10 +401,7 @@ def main():
             check(False, "%s flow: %s" % (name, e))
         print("flow %-12s %.1f s" % (name, time.time() - t))
     verify(data, sittings)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all kiosk flows passed")
+    S.finish("all kiosk flows passed")
 
 
 main()

@@ -20,39 +20,21 @@ Then every record comes back exactly once through survey-sync export.
 
 usage: kiosk_lock.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import glob
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_lock")
-ENV = dict(os.environ, SURVEY_PASSPHRASE="lock e2e", SK_PWHASH_FAST="1",
-           SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), SDL_AUDIODRIVER="dummy")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(*args, ok=True, timeout=120, **kw):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=timeout,
-                       stdin=kw.pop("stdin", subprocess.DEVNULL), **kw)
-    if ok and p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
+S = Study("kiosk_lock", KIOSK, SYNC, "lock e2e",
+          SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), SDL_AUDIODRIVER="dummy")
+TMP, ENV, check, run = S.tmp, S.env, S.check, S.run
 
 
 def in_use(data, pid):
@@ -201,11 +183,6 @@ def sigkill(data, want):
     want["incomplete"] += 1
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, want):
     out = os.path.join(TMP, "bundles")
     p = run(KIOSK, "--data", data, "--export", out)
@@ -213,13 +190,7 @@ def verify(data, want):
     m = re.search(r": (\d+) records?\n", p.stdout)
     check(m and int(m.group(1)) == total, "--export after the kiosk quit: %r, want %d records"
           % (p.stdout, total))
-    bundles = glob.glob(os.path.join(out, "*"))
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *bundles)
-    accept_devices(SYNC, store)
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
+    csvdir, _ = S.merge_export(glob.glob(os.path.join(out, "*")))
     resp = read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
     cons = read_csv(glob.glob(os.path.join(csvdir, "*_consent.csv"))[0])
     kinds = lambda rows, k: [r for r in rows if r["kind"] == k]  # noqa: E731
@@ -245,13 +216,7 @@ def verify(data, want):
 
 
 def main():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "e2e.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
+    data = S.setup(FORM, "e2e.pack")
     want = {"response": 0, "consent": 0, "incomplete": 0, "declined": 0}
     for name, fn in [("two kiosks, thanks, headless", two_kiosks), ("idle", idle),
                      ("SIGKILL", sigkill)]:
@@ -262,10 +227,7 @@ def main():
             check(False, "%s: %s" % (name, e))
         print("%-30s %.1f s" % (name, time.time() - t))
     verify(data, want)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("kiosk lock and timeouts: all checks passed")
+    S.finish("kiosk lock and timeouts: all checks passed")
 
 
 main()

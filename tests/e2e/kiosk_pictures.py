@@ -27,46 +27,28 @@ in the same places, never nothing.
 
 usage: kiosk_pictures.py SURVEY_KIOSK SURVEY_SYNC FORM [pictures|no-pictures]
 """
-import csv
-import glob
 import os
 import shutil
 import struct
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study  # noqa: E402
 import pngmake  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
 PICS = (sys.argv[4] if len(sys.argv) > 4 else "pictures") != "no-pictures"
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_pictures")
 PASS = "kiosk pictures passphrase"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1")
-failures = []
+S = Study("kiosk_pictures", KIOSK, SYNC, PASS)
+TMP, check, run = S.tmp, S.check, S.run
 
 EN = ((220, 20, 20), (20, 180, 20), (20, 20, 220), (230, 200, 0))
 FR = ((0, 200, 200), (200, 0, 200), (120, 120, 120), (250, 130, 0))
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
-
-
 def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
+    S.fresh()
     form = os.path.join(TMP, "kiosk_pictures.md")
     shutil.copy(FORM, form)
     media = os.path.join(TMP, "kiosk_pictures-media")
@@ -91,13 +73,10 @@ def setup():
     check(any(l.startswith(form + ":survey:9: the picture 'absent.png' is not in") for l in err),
           "check warns about the missing picture with its row: %r" % err)
     check(len(err) == (2 if PICS else 1), "no other warning: %r" % err)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "pictures.pack")
-    p = run(SYNC, "pack", form, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
+    S.keygen()
+    pack, p = S.pack(form, "pictures.pack")
     check("attachments: 7" in p.stdout, "the pack carries the 7 pictures there are: %r" % p.stdout)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
-    return data
+    return S.install(pack)
 
 
 def read_bmp(path):
@@ -262,28 +241,13 @@ def sitting(data, size):
     finally:
         rc = k.close()
         err = k.stderr()
-    check(rc == 0, "%s: the kiosk exits cleanly: %s\n%s" % (tag, rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
+    S.clean_exit(rc, err, "%s: " % tag)
     return {"fruit": "pear", "name": "Ada " + tag}
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, answers):
-    out = os.path.join(TMP, "bundles")
-    os.makedirs(out, exist_ok=True)
-    run(KIOSK, "--data", data, "--export", out)
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
-    accept_devices(SYNC, store)
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
-    resp = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
-            if r["kind"] == "response"]
+    csvdir, _ = S.to_csv(data)
+    resp = S.responses(csvdir)
     got = sorted((r.get("fruit"), r.get("name")) for r in resp)
     want = sorted((a["fruit"], a["name"]) for a in answers)
     check(got == want, "the CSV holds what was entered: %r, want %r" % (got, want))
@@ -299,10 +263,7 @@ def main():
             check(False, "the sitting at %dx%d: %s" % (size[0], size[1], e))
     if len(answers) == 2:
         verify(data, answers)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all kiosk picture checks passed")
+    S.finish("all kiosk picture checks passed")
 
 
 main()

@@ -19,46 +19,18 @@ what was entered (PARENT_KEY = the response's KEY, KEY = KEY/member[n]).
 
 usage: kiosk_repeats.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import glob
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 import skformat as sf  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_repeats")
-ENV = dict(os.environ, SURVEY_PASSPHRASE="kiosk repeats", SK_PWHASH_FAST="1")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
-
-
-def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "hh.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
-    return data
+S = Study("kiosk_repeats", KIOSK, SYNC, "kiosk repeats")
+TMP, ENV, check, run = S.tmp, S.env, S.check, S.run
 
 
 def label(k, wid):
@@ -161,8 +133,7 @@ def touch_sitting(data):
     finally:
         rc = k.close()
         err = k.stderr()
-    check(rc == 0, "the kiosk exits cleanly: %s\n%s" % (rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
+    S.clean_exit(rc, err)
     return {"village": "Ikot", "members": [("Ada", "36"), ("Cy", "17")]}
 
 
@@ -237,23 +208,11 @@ def keyboard_sitting(data):
     return {"village": "Uyo", "members": [("Femi", "12")]}
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, sittings):
+    csvdir, accepted = S.to_csv(data)
     out = os.path.join(TMP, "bundles")
-    os.makedirs(out, exist_ok=True)
-    run(KIOSK, "--data", data, "--export", out)
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
-    check(len(accept_devices(SYNC, store)) == 1, "the kiosk is accepted after its first merge")
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
-    resp = [r for r in read_csv(os.path.join(csvdir, "kiosk_repeat-v1_responses.csv"))
-            if r["kind"] == "response"]
+    check(len(accepted) == 1, "the kiosk is accepted after its first merge")
+    resp = S.responses(csvdir, "kiosk_repeat-v1_responses.csv")
     members = read_csv(os.path.join(csvdir, "kiosk_repeat-v1-member.csv"))
     check(len(resp) == len(sittings), "%d responses, want %d" % (len(resp), len(sittings)))
     for want in sittings:
@@ -300,16 +259,13 @@ def verify(data, sittings):
 
 
 def main():
-    data = setup()
+    data = S.setup(FORM, "hh.pack")
     try:
         sittings = [touch_sitting(data), keyboard_sitting(data)]
         verify(data, sittings)
     except KioskError as e:
         check(False, str(e))
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("kiosk repeats: ok")
+    S.finish("kiosk repeats: ok")
 
 
 main()

@@ -17,10 +17,8 @@ Then every record comes back exactly once through survey-sync export.
 
 usage: kiosk_sigterm.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import glob
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -28,12 +26,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_sigterm")
-ENV = dict(os.environ, SURVEY_PASSPHRASE="sigterm e2e", SK_PWHASH_FAST="1",
-           SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), SDL_AUDIODRIVER="dummy")
+S = Study("kiosk_sigterm", KIOSK, SYNC, "sigterm e2e",
+          SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), SDL_AUDIODRIVER="dummy")
+TMP, ENV, check, run = S.tmp, S.env, S.check, S.run
 PIN = "482915"
 # The contract is that a service stop never needs systemd's SIGKILL: the unit gives
 # the kiosk TimeoutStopSec=10 (packaging/survey-kiosk.service).  The kiosk takes
@@ -41,23 +40,6 @@ PIN = "482915"
 # a loaded machine or qemu (scripts/test-arm64.sh) does not fail it; a kiosk that
 # ignored SIGTERM, as kiosk mode once did, never exits and fails it.
 LIMIT = float(os.environ.get("SK_SIGTERM_LIMIT", "10"))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-    return cond
-
-
-def run(*args, ok=True, timeout=120):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    if ok and p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
 
 
 def terminate(k, what):
@@ -123,20 +105,10 @@ def mid_sitting(data, want):
         k.close()
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, want):
     out = os.path.join(TMP, "bundles")
     run(KIOSK, "--data", data, "--export", out, "--all")
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *glob.glob(os.path.join(out, "*")))
-    accept_devices(SYNC, store)
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
+    csvdir, _ = S.merge_export(glob.glob(os.path.join(out, "*")))
     resp = read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
     incomplete = [r for r in resp if r["kind"] == "incomplete"]
     check(len(resp) == want["incomplete"] and len(incomplete) == want["incomplete"],
@@ -146,13 +118,9 @@ def verify(data, want):
 
 
 def main():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "e2e.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
+    S.fresh()
+    S.keygen()
+    data = S.install(S.pack(FORM, "e2e.pack")[0])
     want = {"incomplete": 0}
     for name, fn in [("idle", idle), ("mid-sitting", mid_sitting)]:
         try:
@@ -160,10 +128,7 @@ def main():
         except KioskError as e:
             check(False, "%s: %s" % (name, e))
     verify(data, want)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("kiosk SIGTERM: all checks passed")
+    S.finish("kiosk SIGTERM: all checks passed")
 
 
 main()

@@ -22,47 +22,18 @@ survey-sync merge, accept the device, survey-sync export with the study key.
 
 usage: kiosk_text.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
-import glob
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_text")
 PASS = "kiosk text passphrase"
-ENV = dict(os.environ, SURVEY_PASSPHRASE=PASS, SK_PWHASH_FAST="1")
+S = Study("kiosk_text", KIOSK, SYNC, PASS)
+TMP, check, run = S.tmp, S.check, S.run
 REFUSED = "That is more than this answer can hold; nothing was added."
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
-
-
-def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "text.pack")
-    run(SYNC, "pack", FORM, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
-    data = os.path.join(TMP, "kiosk")
-    run(KIOSK, "--data", data, "--install", pack)
-    return data
 
 
 def value(k, wid):
@@ -251,29 +222,14 @@ def sitting(data):
         rc = k.close()
         err = k.stderr()
     # A sanitizer build reports memory errors on stderr and in the exit status.
-    check(rc == 0, "the kiosk exits cleanly: %s\n%s" % (rc, err[-2000:]))
-    check("runtime error" not in err and "Sanitizer" not in err, "no sanitizer report:\n" + err[-2000:])
+    S.clean_exit(rc, err)
     return answers
 
 
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def verify(data, answers):
-    out = os.path.join(TMP, "bundles")
-    os.makedirs(out, exist_ok=True)
-    run(KIOSK, "--data", data, "--export", out)
-    bundles = glob.glob(os.path.join(out, "*"))
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *bundles)
-    check(len(accept_devices(SYNC, store)) == 1, "the kiosk is accepted after its first merge")
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
-    resp = [r for r in read_csv(glob.glob(os.path.join(csvdir, "*_responses.csv"))[0])
-            if r["kind"] == "response"]
+    csvdir, accepted = S.to_csv(data)
+    check(len(accepted) == 1, "the kiosk is accepted after its first merge")
+    resp = S.responses(csvdir)
     check(len(resp) == 1, "one finished response: %d" % len(resp))
     print("stored: " + ", ".join("%s %d chars" % (q, len((resp[0].get(q) or "") if resp else ""))
                                  for q in answers))
@@ -292,7 +248,7 @@ def verify(data, answers):
 
 
 def main():
-    data = setup()
+    data = S.setup(FORM, "text.pack")
     try:
         answers = sitting(data)
     except KioskError as e:
@@ -300,10 +256,7 @@ def main():
         answers = None
     if answers:
         verify(data, answers)
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("all kiosk text checks passed")
+    S.finish("all kiosk text checks passed")
 
 
 main()

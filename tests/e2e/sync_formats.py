@@ -20,19 +20,18 @@ readers we did not write and compared with what was entered:
 
 usage: sync_formats.py SURVEY_SYNC KIOSK_DRIVER FORM [SURVEY_KIOSK]
 """
-import csv
 import datetime
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
 import store  # noqa: E402
+from sync_common import SyncTest, read_csv  # noqa: E402
 
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
@@ -41,32 +40,8 @@ TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "sync_formats")
 PASSPHRASE = "formats test passphrase"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(args, expect=0):
-    env = dict(os.environ, SURVEY_PASSPHRASE=PASSPHRASE)
-    p = subprocess.run(args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                       timeout=300)
-    if expect is not None and p.returncode != expect:
-        sys.exit("FAIL: %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s"
-                 % (" ".join(args), p.returncode, expect, p.stdout, p.stderr))
-    return p
-
-
-def sync(*args, **kw):
-    return run([SYNC] + list(args), **kw)
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+T = SyncTest(SYNC, PASSPHRASE)
+failures, check, run, sync = T.failures, T.check, T.run, T.sync
 
 
 # ---- the study -------------------------------------------------------------

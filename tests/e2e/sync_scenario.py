@@ -23,12 +23,12 @@ import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kiosk import accept_devices  # noqa: E402
 import store  # noqa: E402
+from sync_common import SyncTest, read_csv  # noqa: E402
 
 SYNC, DRIVER, FORM = sys.argv[1:4]
 KIOSK = sys.argv[4] if len(sys.argv) > 4 else None
@@ -70,30 +70,8 @@ RESPONSE_COLUMNS = ["started", "role", "role_other", "changed", "impact", "train
 AWKWARD = ["Nurse, \"digital\" lead", "Line one\nline two", "Rôl ddigidol ✓ — 100%",
            "<script>alert(1)</script> & co", "  spaced  ", "semi;colon, comma"]
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(args, expect=0, passphrase=PASSPHRASE):
-    env = dict(os.environ)
-    env.pop("SURVEY_PASSPHRASE", None)
-    if passphrase is not None:
-        env["SURVEY_PASSPHRASE"] = passphrase
-    p = subprocess.run(args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                       timeout=300)
-    if expect is not None and p.returncode != expect:
-        sys.exit("FAIL: %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s"
-                 % (" ".join(args), p.returncode, expect, p.stdout, p.stderr))
-    return p
-
-
-def sync(*args, **kw):
-    return run([SYNC] + list(args), **kw)
+T = SyncTest(SYNC, PASSPHRASE)
+failures, check, run, sync = T.failures, T.check, T.run, T.sync
 
 
 # ---- the sittings ---------------------------------------------------------
@@ -257,11 +235,6 @@ def table_cells(rows):
         parts = re.split(r"\s{2,}", line.strip())
         body[parts[0]] = parts[1:]
     return head, body
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 # ---- the scenario ---------------------------------------------------------------
