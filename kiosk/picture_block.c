@@ -87,7 +87,15 @@ static int framed_line(app *a, const char *id, const char *name, const pic_view 
 
 /* The picture name, or its line, at box (window pixels; box.h is the most it
  * may take).  Returns the height used. */
+static int picture_at_ex(app *a, const char *id, const char *name, krect box, bool centre);
+
 static int picture_at(app *a, const char *id, const char *name, krect box)
+{
+    return picture_at_ex(a, id, name, box, false);
+}
+
+/* centre: the picture centred in box.w (a Likert cell, a table column). */
+static int picture_at_ex(app *a, const char *id, const char *name, krect box, bool centre)
 {
     ui *u = &a->ui;
     pic_view v;
@@ -98,7 +106,7 @@ static int picture_at(app *a, const char *id, const char *name, krect box)
     fitted(a, &v, box.w, box.h, &pw, &ph);
     if (!u->drawing)
         return ph;
-    krect r = {box.x, box.y, pw, ph};
+    krect r = {centre ? box.x + (box.w - pw) / 2 : box.x, box.y, pw, ph};
     krect vis = ui_add(u, NULL, NULL, NULL, r, true, -1, NULL, false);
     /* Decoded only when on screen: a long page does not decode what is
      * scrolled away. */
@@ -171,4 +179,49 @@ void choice_picture(app *a, int q, size_t idx, krect at)
     snprintf(id, sizeof id, "%s/%s#picture", a->form->q[q].name, l->choices[idx].name);
     at.h = choice_max_h(a);
     picture_at(a, id, name, at);
+}
+
+/* ---- pictures in the compact layouts: Likert cells, table-list column
+ * headers, drop-down options.  Each is drawn at most max_h high and as wide
+ * as its room, centred there; a damaged or missing one is its framed line. */
+
+static const char *choice_picture_name(app *a, int q, size_t idx)
+{
+    const sk_choice_list *l = sk_form_choices(a->form, q);
+    return l && idx < l->n ? picture_name(a, l->choices[idx].image) : NULL;
+}
+
+int choice_picture_fit_height(app *a, int q, size_t idx, int w, int max_h)
+{
+    const char *name = choice_picture_name(a, q, idx);
+    if (!name)
+        return 0;
+    ui *u = &a->ui;
+    bool drawing = u->drawing;
+    u->drawing = false; /* measure only */
+    int h = picture_at_ex(a, NULL, name, (krect){0, 0, w, max_h}, true);
+    u->drawing = drawing;
+    return h;
+}
+
+bool choice_picture_in(app *a, int q, size_t idx, krect box, bool chooses)
+{
+    const char *name = choice_picture_name(a, q, idx);
+    if (!name)
+        return false;
+    ui *u = &a->ui;
+    const sk_choice_list *l = sk_form_choices(a->form, q);
+    char id[UI_ID_MAX], tap[UI_ID_MAX];
+    snprintf(id, sizeof id, "%s/%s#picture", a->form->q[q].name, l->choices[idx].name);
+    snprintf(tap, sizeof tap, "%s/%s#tap", a->form->q[q].name, l->choices[idx].name);
+    if (u->drawing) {
+        int h = picture_at_ex(a, id, name, box, true);
+        /* A picture is not interactive by itself (ui.c): an area over it
+         * takes the tap, so that touching the picture chooses its choice. */
+        if (chooses)
+            ui_add(u, tap, "area", choice_label(a, q, idx), (krect){box.x, box.y, box.w, h},
+                   true, -1, NULL, false);
+        return false;
+    }
+    return chooses && strcmp(u->clicked, tap) == 0;
 }

@@ -9,6 +9,11 @@
 #if SK_PICTURES
 #include <SDL_image.h>
 #endif
+#if SK_PICTURES && !defined(_WIN32)
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#endif
 
 bool kpic_available(void)
 {
@@ -45,6 +50,75 @@ static SDL_Surface *scale_to(SDL_Surface *src, int w, int h)
     return out;
 }
 
+/* libpng and libjpeg print their reason for a damaged file on stderr
+ * ("libpng error: IDAT: incorrect header check"), where SDL2_image only says
+ * "Error reading the PNG file."  On a kiosk that stray line means nothing to
+ * anyone (the framed line on screen says it), and survey-sync wants the
+ * reason in its one warning line.  So for the decode, fd 2 goes to a pipe
+ * (nothing on disk), non-blocking so a file that makes the library talk
+ * without end cannot stall the decode (what does not fit is dropped), and
+ * what the library said goes into why.  Decodes run on one thread (the
+ * render thread; survey-sync's check); a line another thread printed in that
+ * moment would be lost, and nothing else prints then. */
+typedef struct quiet {
+    int saved, rd;
+} quiet;
+
+static void quiet_begin(quiet *q)
+{
+    q->saved = q->rd = -1;
+#ifndef _WIN32
+    int p[2];
+    fflush(stderr);
+    if (pipe(p) != 0)
+        return;
+    int fl = fcntl(p[1], F_GETFL);
+    q->saved = dup(2);
+    if (fl < 0 || fcntl(p[1], F_SETFL, fl | O_NONBLOCK) != 0 || q->saved < 0 ||
+        dup2(p[1], 2) < 0) {
+        if (q->saved >= 0)
+            close(q->saved);
+        q->saved = -1;
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    close(p[1]);
+    q->rd = p[0];
+#endif
+}
+
+/* Restores fd 2; said gets the library's first line, without its
+ * "libpng error: " prefix ("" when it said nothing). */
+static void quiet_end(quiet *q, char *said, size_t size)
+{
+    said[0] = '\0';
+#ifndef _WIN32
+    if (q->saved < 0)
+        return;
+    fflush(stderr);
+    dup2(q->saved, 2); /* the pipe's last writer is gone: read sees its end */
+    close(q->saved);
+    size_t n = 0;
+    char buf[512];
+    ssize_t got;
+    while ((got = read(q->rd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < got && n + 1 < size; i++)
+            said[n++] = buf[i];
+    said[n] = '\0';
+    close(q->rd);
+    said[strcspn(said, "\r\n")] = '\0';
+    const char *reason = strstr(said, "error: ");
+    if (!reason)
+        reason = strstr(said, "warning: ");
+    if (reason)
+        memmove(said, strchr(reason, ' ') + 1, strlen(strchr(reason, ' ') + 1) + 1);
+#else
+    (void)q;
+    (void)size;
+#endif
+}
+
 /* The picture at its own size, ARGB8888, or NULL with why. */
 static SDL_Surface *decode_full(const void *data, size_t len, const char *name,
                                 sk_picture_info *info, char *why, size_t why_size)
@@ -60,10 +134,18 @@ static SDL_Surface *decode_full(const void *data, size_t len, const char *name,
         return NULL;
     }
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
+    quiet q;
+    quiet_begin(&q);
     SDL_Surface *raw = rw ? IMG_Load_RW(rw, 1) : NULL;
+    char said[200];
+    quiet_end(&q, said, sizeof said);
     if (!raw) {
-        snprintf(why, why_size, "this %s picture is damaged (%s); save it again from a picture "
-                 "editor", info->format, IMG_GetError());
+        if (said[0])
+            snprintf(why, why_size, "this %s picture is damaged (%s); save it again from a "
+                     "picture editor [%s]", info->format, IMG_GetError(), said);
+        else
+            snprintf(why, why_size, "this %s picture is damaged (%s); save it again from a "
+                     "picture editor", info->format, IMG_GetError());
         return NULL;
     }
     /* The header gave the size that bounded memory: the pixels must agree. */

@@ -30,5 +30,12 @@ const char *picture_name(const app *a, char *const *images);
 int picture_block(app *a, int q, int x, int y, int w);
 int choice_picture_height(app *a, int q, size_t idx, int row_w);
 void choice_picture(app *a, int q, size_t idx, krect at);
+/* The compact layouts (Likert, table-list headers, drop-down options):
+ * choice_picture_fit_height is the height choice idx's picture takes in a
+ * box w wide and at most max_h high (0 without one); choice_picture_in draws
+ * it centred in box and, with chooses, lays a tap area over it: in the input
+ * pass it returns true when that area was tapped (the caller chooses). */
+int choice_picture_fit_height(app *a, int q, size_t idx, int w, int max_h);
+bool choice_picture_in(app *a, int q, size_t idx, krect box, bool chooses);
 
 #endif

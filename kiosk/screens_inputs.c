@@ -520,12 +520,24 @@ void dropdown_overlay(app *a)
         krect r = {panel.x + (int)(i / (size_t)rows) * cw,
                    panel.y + (int)(i % (size_t)rows) * u->target, cw, u->target};
         bool on = val && strcmp(val, name) == 0;
+        /* A choice's picture: a thumbnail left of its label, inside the
+         * option's row (a picture is not interactive: tapping it taps the
+         * option under it). */
+        int thumb = u->target - u->pad / 2;
+        int pic_h = choice_picture_fit_height(a, q, idx[i], thumb, thumb);
+        bool has_pic = pic_h > 0;
+        int text_x = r.x + u->pad + (has_pic ? thumb + u->pad / 2 : 0);
         if (u->drawing) {
             if (on || ui_is_pressed(u, id))
                 rn_fill(a->r, r, u->th->selected);
-            ui_label(u, label, (krect){r.x + u->pad, r.y, r.w - 2 * u->pad, r.h}, RN_REGULAR,
-                     u->px_body, on ? u->th->on_selected : u->th->text, false);
             ui_add(u, id, "option", label, r, true, on, NULL, true);
+            if (has_pic)
+                choice_picture_in(a, q, idx[i],
+                                  (krect){r.x + u->pad / 2, r.y + (r.h - pic_h) / 2, thumb,
+                                          pic_h},
+                                  false);
+            ui_label(u, label, (krect){text_x, r.y, r.x + r.w - u->pad - text_x, r.h},
+                     RN_REGULAR, u->px_body, on ? u->th->on_selected : u->th->text, false);
         } else if (activated(u, id)) {
             u->open_dropdown[0] = '\0';
             ui_set_focus(u, qq->name);

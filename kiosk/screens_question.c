@@ -283,11 +283,16 @@ static int likert_row(app *a, int q, int x, int y, int w, const size_t *idx, siz
     if (n == 0)
         return 0;
     int gap = u->pad / 3, cw = (w - ((int)n - 1) * gap) / (int)n;
-    int label_h = 0;
+    int label_h = 0, pic_h = 0;
+    /* Pictures sit between the cell and its label, all as high as the
+     * tallest (the labels stay in one line), at most two targets. */
     for (size_t i = 0; i < n; i++) {
         int h = ui_text_height(u, choice_label(a, q, idx[i]), cw, RN_REGULAR, u->px_small);
         label_h = h > label_h ? h : label_h;
+        int ph = choice_picture_fit_height(a, q, idx[i], cw - 4, u->target * 2);
+        pic_h = ph > pic_h ? ph : pic_h;
     }
+    int pic_room = pic_h ? pic_h + u->pad / 2 : 0;
     for (size_t i = 0; i < n; i++) {
         const char *name = choice_name(a, q, idx[i]);
         char id[UI_ID_MAX];
@@ -295,15 +300,20 @@ static int likert_row(app *a, int q, int x, int y, int w, const size_t *idx, siz
         int cx = x + (int)i * (cw + gap);
         const char *val = sk_run_answer(a->run, (int)(qq - a->form->q));
         bool on = val && strcmp(val, name) == 0;
-        krect cell = {cx, ui_scroll_y(u, y), cw, u->target + label_h + u->pad};
+        krect cell = {cx, ui_scroll_y(u, y), cw, u->target + pic_room + label_h + u->pad};
         if (ui_cell(u, id, choice_label(a, q, idx[i]), NULL,
                     (krect){cell.x, cell.y, cell.w, u->target}, on, true, true))
             app_set_answer(a, q, name);
+        if (pic_h &&
+            choice_picture_in(a, q, idx[i],
+                              (krect){cx + 2, cell.y + u->target + u->pad / 2, cw - 4, pic_h},
+                              true))
+            app_set_answer(a, q, name);
         ui_text(u, NULL, NULL, choice_label(a, q, idx[i]),
-                (krect){cx + 2, cell.y + u->target + u->pad / 2, cw - 4, label_h}, RN_REGULAR,
-                u->px_small, on ? u->th->text : u->th->muted);
+                (krect){cx + 2, cell.y + u->target + u->pad / 2 + pic_room, cw - 4, label_h},
+                RN_REGULAR, u->px_small, on ? u->th->text : u->th->muted);
     }
-    return u->target + label_h + u->pad;
+    return u->target + pic_room + label_h + u->pad;
 }
 
 static int message(app *a, int q, int x, int y, int w)
@@ -452,11 +462,24 @@ int table_block(app *a, const sk_page *p, size_t first, int x, int y, int w, siz
     int gap = 2, cw = (w - label_w) / (int)nc;
     int y0 = y;
     /* Column headers: small bold, wrapped (and split inside long words) to fit. */
-    int head_h = 0;
+    int head_h = 0, pic_h = 0;
     for (size_t c = 0; c < nc; c++) {
         int h = ui_text_height(u, app_q_text(a, list->choices[c].label), cw - 4, RN_BOLD,
                                u->px_small);
         head_h = h > head_h ? h : head_h;
+        /* a choice's picture heads its column, scaled to the column */
+        int ph = choice_picture_fit_height(a, q0, c, cw - 4, u->target * 2);
+        pic_h = ph > pic_h ? ph : pic_h;
+    }
+    if (pic_h) {
+        /* One header for every row: tapping it cannot say which row's
+         * answer it is, so it only shows; the cells below choose. */
+        for (size_t c = 0; c < nc; c++)
+            choice_picture_in(a, q0, c,
+                              (krect){x + label_w + (int)c * cw + 2, ui_scroll_y(u, y), cw - 4,
+                                      pic_h},
+                              false);
+        y += pic_h + u->pad / 4;
     }
     for (size_t c = 0; c < nc; c++)
         ui_text(u, NULL, NULL, app_q_text(a, list->choices[c].label),

@@ -62,7 +62,14 @@ else()
 endif()
 sk_e2e_test(test_kiosk_pictures_e2e 300 kiosk_pictures.py
             $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_pictures.md ${_pictures})
-# Forms other people wrote (issue 11): six forms of the compatibility suite,
+# Choices' pictures in the compact layouts (issue 11): Likert, table-list headers and
+# drop-down thumbnails, sized, in their colours on the screenshot, chosen by touch.
+if(SK_PICTURES)
+  sk_e2e_test(test_kiosk_pictures_compact 300 kiosk_pictures_compact.py
+              $<TARGET_FILE:survey-kiosk> $<TARGET_FILE:survey-sync> ${CMAKE_CURRENT_SOURCE_DIR}/data/forms/kiosk_pictures_compact.md)
+endif()
+# Forms other people wrote (issue 11): ten forms of the compatibility suite (two loops,
+# the two "Spec test" forms with a space in their id and a repeat),
 # byte for byte, completed on the kiosk by mouse, finger and keyboard alone,
 # then merged and exported: each responses CSV holds what was entered.
 sk_e2e_test(test_kiosk_compat 600 kiosk_compat.py

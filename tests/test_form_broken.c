@@ -209,8 +209,8 @@ static void test_every_refusal_at_once(void **state)
         const char *where, *fragment;
     } want[] = {
         {"survey:2:A", "unknown type 'geopint'"},
-        {"survey:3:A", "'begin_loop' is not supported"},
-        {"survey:4:A", "'end_loop' is not supported"},
+        {"survey:3:A", "'begin_lgroup' is not supported"},
+        {"survey:4:A", "'end_lgroup' is not supported"},
         {"survey:5:A", "unknown type 'include'"},
         {"survey:6:B", "the group name 'meta' is reserved"},
         {"survey:8:B", "duplicate name 'dup' (also on row 7)"},

@@ -93,6 +93,18 @@ static const compat_case cases[] = {
      S "| | type | name | label |\n| | text | a | A |\n" T
        "| | title | id_string | version |\n| | My survey | my_survey | 7 |\n",
      "ok", "form id=my_survey version=7\n  title \"My survey\""},
+    /* pyxform >= 1.0, ODK Collect and Central take any text as a form id */
+    {"form_id with a space",
+     S "| | type | name | label |\n| | text | a | A |\n" T
+       "| | form_title | form_id |\n| | Spec test | Spec test |\n",
+     "ok", "form id=Spec test version="},
+    {"form_id longer than a record carries",
+     S "| | type | name | label |\n| | text | a | A |\n" T "| | form_id |\n"
+       "| | a_form_id_of_sixty_five_bytes_which_is_one_more_than_records_carr |\n",
+     "error settings:2:A form_id is 65 bytes long; records carry at most 64", ""},
+    {"form_id with a tab",
+     "csv:survey,,,\n,type,name,label\n,text,a,A\nsettings,,,\n,form_id,,\n,My\tSurvey,,\n",
+     "error settings:2:A form_id holds a control character", ""},
     {"note row with no name", S "| | type | name | label |\n| | note | | Welcome |\n| | text | a | A |\n",
      "ok", "note note#2 parent=-1"},
     {"relevant TRUE / required FALSE (Excel booleans)",
@@ -201,6 +213,59 @@ static const compat_case cases[] = {
      S "| | type | name | label | relevant |\n| | begin group | g | G | |\n| | integer | age | Age | |\n"
        "| | end group | | | |\n| | integer | age | Age | |\n| | text | t | T | ${age} > 1 |\n",
      "error survey:6:D several questions in different groups are called 'age'", ""},
+    /* ---- loops over a choice list, expanded as pyxform does (tests/test_loop.py there) */
+    {"begin loop over a list: a group per choice, %(label)s and %(name)s replaced",
+     S "| | type | name | label::English | label::French | hint::English |\n"
+       "| | begin loop over types | veh | Vehicles | Vehicules | |\n"
+       "| | integer | total | How many %(label)s? | Combien de %(label)s ? | code %(name)s |\n"
+       "| | integer | working | Working? | Marchent ? | |\n| | end loop | | | | |\n" C
+       "| | list_name | name | label::English | label::French |\n"
+       "| | types | car | Car | Voiture |\n| | types | motor_cycle | Motorcycle | Moto |\n"
+       "| | types | none | None | Aucun |\n",
+     "ok",
+     "#0 row=2 begin_group veh parent=-1 end=9\n    label[English] \"Vehicles\"\n"
+     "#1 row=2 begin_group car parent=0 end=4\n    label[English] \"Car\"\n"
+     "    label[French] \"Voiture\"\n"
+     "#2 row=3 integer veh/car/total parent=1 by_path\n    label[English] \"How many Car?\"\n"
+     "    label[French] \"Combien de Voiture ?\"\n    hint[English] \"code car\"\n"
+     "#3 row=4 integer veh/car/working parent=1 by_path\n"
+     "#5 row=2 begin_group motor_cycle parent=0 end=8\n"
+     "#6 row=3 integer veh/motor_cycle/total parent=5 by_path\n"
+     "    label[English] \"How many Motorcycle?\"\n"
+     "#9 row=5 end_group"},
+    {"begin_loop L and an untranslated choice label",
+     S "| | type | name | label:English | constraint |\n| | begin_loop c1 | l1 | |\n"
+       "| | integer | q1 | Size of %(label)s | . < 10 |\n| | end_loop | | | |\n" C
+       "| | list_name | name | label |\n| | c1 | thing1 | Thing 1 |\n",
+     "ok", "integer q1 parent=1 appearance=\n    label[English] \"Size of Thing 1\""},
+    {"a loop over an unknown list",
+     S "| | type | name | label |\n| | begin loop over nope | l | L |\n| | integer | q | Q |\n"
+       "| | end loop | | |\n" C "| | list_name | name | label |\n| | yn | y | Yes |\n",
+     "error survey:2:A unknown choice list 'nope' (or it has no choices)", ""},
+    {"a loop with no list",
+     S "| | type | name | label |\n| | begin loop | l | L |\n| | integer | q | Q |\n| | end loop | | |\n",
+     "error survey:2:A a loop needs a choice list: write 'begin loop over LIST'", ""},
+    {"a repeat inside a loop",
+     S "| | type | name | label |\n| | begin loop over yn | l | L |\n| | begin repeat | r | R |\n"
+       "| | integer | q | Q |\n| | end repeat | | |\n| | end loop | | |\n" C
+       "| | list_name | name | label |\n| | yn | y | Yes |\n",
+     "error survey:3:A a repeat inside the loop 'l' (row 2) is not supported", ""},
+    {"a loop never closed",
+     S "| | type | name | label |\n| | begin loop over yn | l | L |\n| | integer | q | Q |\n" C
+       "| | list_name | name | label |\n| | yn | y | Yes |\n",
+     "error survey:2:A the loop 'l' is never closed", ""},
+    {"end loop with no begin",
+     S "| | type | name | label |\n| | integer | q | Q |\n| | end loop | | |\n",
+     "error survey:3:A end loop without a matching begin loop", ""},
+    {"a choice name that cannot name a group",
+     S "| | type | name | label |\n| | begin loop over n | l | L |\n| | integer | q | Q |\n"
+       "| | end loop | | |\n" C "| | list_name | name | label |\n| | n | 1 | One |\n",
+     "error choices:2:B the choice name '1' names a group of the loop 'l' (survey row 2)", ""},
+    {"a mistake inside a loop is told once, at its row",
+     S "| | type | name | label | constraint |\n| | begin loop over yn | l | L | |\n"
+       "| | integer | q | Q | . >> 1 |\n| | end loop | | | |\n" C
+       "| | list_name | name | label |\n| | yn | y | Yes |\n| | yn | n | No |\n",
+     "error survey:3:D syntax error in constraint", ""},
     /* ---- reader defects (item 8) */
     {"blanks around cells, headers and sheet names",
      "csv:survey\xc2\xa0,,,\n, type ,\xc2\xa0name,\"label::English\n\"\n,\xc2\xa0text  ,a\xc2\xa0 , A\n",
@@ -209,9 +274,9 @@ static const compat_case cases[] = {
      S "| | type | name | label |\n| | begin group | meta | M |\n| | text | a | A |\n| | end group | | |\n",
      "error survey:2:B the group name 'meta' is reserved", ""},
     {"reference to a row refused for its type",
-     S "| | type | name | label | relevant |\n| | begin loop | kids | Kids | |\n| | end loop | | | |\n"
+     S "| | type | name | label | relevant |\n| | begin lgroup | kids | Kids | |\n| | end lgroup | | | |\n"
        "| | text | a | A | ${kids} > 0 |\n",
-     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_loop'",
+     "error survey:4:D refers to ${kids}, whose row (survey row 2) is refused for its type 'begin_lgroup'",
      ""},
     {"unknown type is still an error", S "| | type | name | label |\n| | geopint | a | A |\n",
      "error survey:2:A unknown type 'geopint'", ""},

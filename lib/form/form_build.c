@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "form_internal.h"
+#include "sk/record.h" /* SK_FORM_ID_MAX */
 
 /* Column, type and settings spellings are in form_aliases.c. */
 
@@ -870,6 +871,26 @@ static void set_seconds(form_ctx *c, const char *key, const char *v, unsigned ro
         *out = (unsigned)n;
 }
 
+/* A form id is text, as pyxform (since 1.0) and ODK Collect/Central take it:
+ * "My Survey" is a valid id.  It names records and packs (at most
+ * SK_FORM_ID_MAX bytes there) and export files, whose names export.c makes
+ * safe; a control character would garble the lines that print it. */
+static void check_form_id(form_ctx *c, const char *v, unsigned row, unsigned col)
+{
+    size_t n = strlen(v);
+    if (n > SK_FORM_ID_MAX)
+        form_problem(c, "settings", row, col,
+                     "form_id is %zu bytes long; records carry at most %d, shorten it", n,
+                     SK_FORM_ID_MAX);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            form_problem(c, "settings", row, col,
+                         "form_id holds a control character (a line break or tab?); write "
+                         "it on one line");
+            break;
+        }
+}
+
 static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default_language,
                            unsigned *default_language_row)
 {
@@ -899,10 +920,7 @@ static void build_settings(form_ctx *c, const wb_sheet *sh, const char **default
         } else if (strcmp(key, "form_id") == 0) {
             free(f->id);
             f->id = xstrdup(c, v);
-            if (!valid_name(v))
-                form_problem(c, "settings", vr->row, col,
-                             "form_id '%s' is not a valid name; use letters, digits and '_'",
-                             v);
+            check_form_id(c, v, vr->row, col);
         } else if (strcmp(key, "version") == 0) {
             free(f->version);
             f->version = xstrdup(c, v);

@@ -7,6 +7,7 @@
  * form_aliases.c pyxform's spellings (headers, types, settings) and what a
  *               kiosk accepts and ignores
  * form_media.c  pictures shown with labels, looked for in FORM-media/
+ * form_loop.c   loops over a choice list, expanded into groups before building
  * form_names.c  names unique per group, group paths, and the name -> question
  *               index (a hash table, O(1) per lookup)
  * form_dump.c   sk_form_dump and the small accessors
@@ -71,6 +72,11 @@ void form_problem(form_ctx *c, const char *sheet, unsigned row, unsigned col, co
 void form_warning(form_ctx *c, const char *sheet, unsigned row, unsigned col, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
 
+/* form_loop.c: pyxform's loops ("begin loop over LIST") become, in the
+ * survey sheet, a group holding one group per choice with the loop's rows
+ * copied in ("%(name)s", "%(label)s" replaced); copies keep their row
+ * numbers.  Run before form_build.  Problems go to c->diags. */
+void form_expand_loops(form_ctx *c, wb_workbook *wb);
 /* Fill the model from the workbook; problems go to c->diags. */
 void form_build(form_ctx *c, const wb_workbook *wb);
 /* Expressions, references, cycles, consent rules, pages. Run after form_build. */

@@ -71,6 +71,14 @@ static void add_located(form_ctx *c, sk_diags *to, const char *sheet, unsigned r
     free(raw);
     if (col)
         wb_col_letter(col, letter);
+    /* A loop's body is copied once per choice (form_loop.c), each copy with
+     * its source row: the same problem at the same place is told once. */
+    for (size_t i = 0; i < to->n; i++) {
+        const sk_error *e = &to->items[i];
+        if (e->row == row && strcmp(e->sheet, sheet ? sheet : "") == 0 &&
+            strcmp(e->column, col ? letter : "") == 0 && strcmp(e->message, msg) == 0)
+            return;
+    }
     if (sk_diags_add(to, c->file, sheet, row, col ? letter : NULL, "%s", msg) != SK_OK)
         c->nomem = 1;
 }
@@ -280,7 +288,9 @@ static sk_status load_mem(const void *data, size_t len, const char *name, const 
     /* Text that is not UTF-8 stops here: nothing after this point (nor its
      * messages, which quote cells) has to cope with it. */
     if (check_utf8(&c, &wb) == 0) {
-        form_build(&c, &wb);
+        form_expand_loops(&c, &wb);
+        if (!c.nomem)
+            form_build(&c, &wb);
         if (!c.nomem)
             form_check(&c); /* even after build problems: report every problem in one run */
         if (!c.nomem)

@@ -15,7 +15,15 @@ responses CSV must hold exactly what was entered.
 Steps: ("tap"|"touch", WIDGET) by mouse or finger; ("type", FIELD, TEXT) tap
 the field and type; ("key", WIDGET) Tab to it and press Return; ("keytype",
 FIELD, TEXT) Tab to it and type; ("choices", QUESTION, [NAMES]) the choices
-shown; ("absent", WIDGET) not on screen; ("page", WIDGET) wait for it.
+shown; ("absent", WIDGET) not on screen; ("page", WIDGET) wait for it;
+("label", WIDGET, TEXT) the widget's label; ("walk", {WIDGET: ANSWER})
+Next through every page to Finish, answering each widget named (a text for a
+text box, True to tap a choice; a list: one per visit, for a question of a
+repeat), failing if a page does not move on.
+
+Forms whose id another case's form also uses (pyxform's xlsform_spec_test
+and attribute_columns_test are both "Spec test" version 1) go to a store of
+their own: an export holds one form per id and version.
 
 usage: kiosk_compat.py SURVEY_KIOSK SURVEY_SYNC COMPAT_FORMS_DIR
 """
@@ -31,6 +39,27 @@ KIOSK, SYNC, FORMS = sys.argv[1:4]
 PASS = "kiosk compat passphrase"
 S = Study("kiosk_compat", KIOSK, SYNC, PASS)
 TMP, check, run = S.tmp, S.check, S.run
+
+# The answers walked into pyxform's two "Spec test" forms, and what their CSVs
+# must hold (responses; the repeat's own file, one row per instance).
+SPEC_ANSWERS = {
+    "skip_to_end/no": True, "my_name": "Adaeze", "address": "12 Marina Road",
+    "autocomplete_test/yes": True, "a_integer": "7", "a_decimal": "2.5",
+    "required_text": ["first instance", "second instance"],
+    "select_multiple_test/no": [True, True], "label-test/no": [True, True],
+    "list-nolabel-test/yes": [True, True], "table_list_question/yes": [True, True],
+    "compact-test/a": [True, True], "compact-2-test/b": [True, True],
+}
+SPEC_CSV = {"skip_to_end": "no", "my_name": "Adaeze", "address": "12 Marina Road",
+            "autocomplete_test": "yes", "a_integer": "7", "a_decimal": "2.5",
+            "repeat_test": [{"required_text": "first instance", "select_multiple_test": "no",
+                             "label-test": "no", "list-nolabel-test": "yes",
+                             "table_list_question": "yes", "compact-test": "a",
+                             "compact-2-test": "b"},
+                            {"required_text": "second instance", "select_multiple_test": "no",
+                             "label-test": "no", "list-nolabel-test": "yes",
+                             "table_list_question": "yes", "compact-test": "a",
+                             "compact-2-test": "b"}]}
 
 # form file, how the participant gets going ("tap", "touch" or "key"), steps,
 # and the responses CSV's row (column: value) the export must hold.
@@ -74,6 +103,34 @@ CASES = [
     ("pyxform-example-field-list.xlsx", "touch", [
         ("touch", "table_list_question/no"), ("touch", "submit"),
     ], {"table_list_question": "no"}),
+    # pyxform's loop: one page per choice, %(label)s replaced; the data columns
+    # are pyxform's paths loop/choice/question
+    ("pyxform-example-loop.md", "tap", [
+        ("tap", "available_toilet_types/pit_latrine_with_slab"),
+        ("tap", "available_toilet_types/bucket_system"), ("tap", "next"),
+        ("label", "loop_toilet_types/pit_latrine_with_slab/number",
+         "How many Pit latrine with slab are on the premises?"),
+        ("type", "loop_toilet_types/pit_latrine_with_slab/number", "3"), ("tap", "next"),
+        ("label", "loop_toilet_types/open_pit_latrine/number",
+         "How many Pit latrine without slab/open pit are on the premises?"),
+        ("type", "loop_toilet_types/open_pit_latrine/number", "0"), ("tap", "next"),
+        ("type", "loop_toilet_types/bucket_system/number", "12"), ("tap", "submit"),
+    ], {"available_toilet_types": "pit_latrine_with_slab bucket_system",
+        "loop_toilet_types/pit_latrine_with_slab/number": "3",
+        "loop_toilet_types/open_pit_latrine/number": "0",
+        "loop_toilet_types/bucket_system/number": "12"}),
+    ("pyxform-example-simple_loop.csv", "key", [
+        ("keytype", "my_table/col1/count", "4"), ("key", "next"),
+        ("keytype", "my_table/col2/count", "5"), ("key", "submit"),
+    ], {"my_table/col1/count": "4", "my_table/col2/count": "5"}),
+    # pyxform's specification test forms: form id "Spec test" (a space), a
+    # repeat of two instances with a field-list group inside
+    ("pyxform-example-xlsform_spec_test.xlsx", "tap", [
+        ("walk", SPEC_ANSWERS),
+    ], SPEC_CSV),
+    ("pyxform-example-attribute_columns_test.xlsx", "touch", [
+        ("walk", SPEC_ANSWERS),
+    ], SPEC_CSV, "attribute_columns"),
 ]
 
 
@@ -123,6 +180,43 @@ def step(k, s):
         check(choices(k, wid) == s[2], "%s offers %s: %s" % (wid, s[2], choices(k, wid)))
     elif kind == "absent":
         check(not k.has(wid), "%s is not shown yet" % wid)
+    elif kind == "label":
+        check(k.widget(wid)["label"] == s[2], "%s reads %r: %r" % (wid, s[2], k.widget(wid)["label"]))
+    elif kind == "walk":
+        walk(k, wid)
+
+
+def page_sig(ui):
+    return tuple((w["id"], w["label"]) for w in ui["widgets"])
+
+
+def walk(k, answers, limit=120):
+    used = {}
+    for _ in range(limit):
+        ui = k.ui()
+        ids = [w["id"] for w in ui["widgets"]]
+        for wid in ids:
+            if wid not in answers:
+                continue
+            v = answers[wid]
+            if isinstance(v, list):
+                used[wid] = used.get(wid, 0) + 1
+                if used[wid] > len(v):
+                    raise KioskError("%s shown %d times, answers for %d" % (wid, used[wid], len(v)))
+                v = v[used[wid] - 1]
+            step(k, ("tap", wid) if v is True else ("type", wid, v))
+        if "submit" in ids:
+            k.tap("submit")
+            return
+        before = page_sig(k.ui())
+        k.tap("next")
+        try:
+            k.wait_for(lambda u: page_sig(u) != before and not any(
+                w["role"] == "alert" for w in u["widgets"]), timeout=5, what="the next page")
+        except KioskError:
+            raise KioskError("the page does not move on: %s" % [
+                (w["id"], w["label"]) for w in k.ui()["widgets"]])
+    raise KioskError("no Finish after %d pages" % limit)
 
 
 def sitting(form, start, steps):
@@ -150,34 +244,55 @@ def sitting(form, start, steps):
 def main():
     S.fresh()
     S.keygen()
-    bundles = os.path.join(TMP, "bundles")
-    os.makedirs(bundles)
     ids = {}
-    for form, start, steps, _ in CASES:
+    stores = {}
+    for case in CASES:
+        form, start, steps = case[:3]
+        store = case[4] if len(case) > 4 else "central"
         name = os.path.splitext(form)[0]
         pack, _ = S.pack(os.path.join(FORMS, form), name + ".pack")
         p = run(SYNC, "inspect", pack)
-        ids[form] = next(l.split(":", 1)[1].strip().split()[0] for l in p.stdout.splitlines()
-                         if l.strip().startswith("form"))
+        # "form:  Spec test   version 1 ..." : the id may hold spaces
+        line = next(l.split(":", 1)[1].strip() for l in p.stdout.splitlines()
+                    if l.strip().startswith("form"))
+        ids[form] = line.split("  ")[0].strip()
         S.install(pack, os.path.join(TMP, "kiosk-" + name))
         try:
             sitting(form, start, steps)
         except KioskError as e:
             check(False, "%s: the sitting: %s" % (form, e))
             continue
-        S.export_kiosk(os.path.join(TMP, "kiosk-" + name), os.path.join(bundles, name))
-    csvdir, _ = S.merge_export(glob.glob(os.path.join(bundles, "*", "*")))
-    for form, _, _, want in CASES:
-        files = glob.glob(os.path.join(csvdir, "%s-v*_responses.csv" % ids[form]))
+        out = os.path.join(TMP, "bundles-" + store, name)
+        S.export_kiosk(os.path.join(TMP, "kiosk-" + name), out)
+        stores.setdefault(store, []).extend(glob.glob(os.path.join(out, "*")))
+    csvdirs = {}
+    for store, bundles in stores.items():
+        csvdirs[store], _ = S.merge_export(bundles, store)
+    for case in CASES:
+        form, want = case[0], case[3]
+        csvdir = csvdirs.get(case[4] if len(case) > 4 else "central")
+        if csvdir is None:
+            continue
+        files = glob.glob(os.path.join(csvdir, "%s-v*_responses.csv" % glob.escape(ids[form])))
         if len(files) != 1:
             check(False, "%s: one responses CSV for form id %s: %s" % (form, ids[form], files))
             continue
         rows = [r for r in read_csv(files[0]) if r["kind"] == "response"]
         check(len(rows) == 1, "%s: one finished response: %d" % (form, len(rows)))
         for col, value in want.items():
+            if isinstance(value, list):  # a repeat: its own CSV, one row per instance
+                rep = files[0][:-len("_responses.csv")] + "-%s.csv" % col
+                inst = [r for r in read_csv(rep) if rows and r["PARENT_KEY"] == rows[0]["KEY"]] \
+                    if os.path.exists(rep) else []
+                check(len(inst) == len(value), "%s: %s holds %d instances: %d" % (
+                    form, os.path.basename(rep), len(value), len(inst)))
+                for r, w in zip(inst, value):
+                    for c, v in w.items():
+                        check(r.get(c) == v, "%s: %s holds %s = %r, got %r" % (
+                            form, os.path.basename(rep), c, v, r.get(c)))
+                continue
             got = rows[0].get(col) if rows else None
             check(got == value, "%s: the CSV holds %s = %r, got %r" % (form, col, value, got))
     S.finish("all %d compatibility forms completed on the kiosk and exported as entered" % len(CASES))
-
 
 main()

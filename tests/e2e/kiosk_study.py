@@ -95,13 +95,14 @@ class Study:
         self.run(self.kiosk, "--data", data, "--export", out, *extra)
         return out
 
-    def merge_export(self, bundles):
-        """survey-sync merge BUNDLES into the folder's central.db, accept every new
-        device, survey-sync export the CSVs; returns (csv folder, devices accepted)."""
-        store = os.path.join(self.tmp, "central.db")
+    def merge_export(self, bundles, store_name="central"):
+        """survey-sync merge BUNDLES into the folder's STORE_NAME.db, accept every new
+        device, survey-sync export the CSVs (into csv, or csv-STORE_NAME for another
+        store); returns (csv folder, devices accepted)."""
+        store = os.path.join(self.tmp, store_name + ".db")
         self.run(self.sync, "merge", "--store", store, *bundles)
         accepted = accept_devices(self.sync, store)
-        csvdir = os.path.join(self.tmp, "csv")
+        csvdir = os.path.join(self.tmp, "csv" if store_name == "central" else "csv-" + store_name)
         self.run(self.sync, "export", "--store", store, "--key", self.key, "--out", csvdir)
         return csvdir, accepted
 
