@@ -18,9 +18,9 @@
 
 #include "export_internal.h"
 
-#ifdef _WIN32   /* msvcrt's names for the unlocked calls */
-#define putc_unlocked _putc_nolock
-#define fwrite_unlocked _fwrite_nolock
+#ifdef _WIN32   /* msvcrt (mingw-w64) declares no unlocked fwrite: the locked calls */
+#define putc_unlocked putc
+#define fwrite_unlocked fwrite
 #endif
 
 void csv_init(csv_writer *w, FILE *f)
