@@ -17,6 +17,7 @@
  *   bench_export [N=100000] [RUNS=3] [THREADS=cores]
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,66 @@ static long peak_rss_kib(void)
         kib = ru.ru_maxrss;
     }
     return kib;
+}
+
+/* The peak of the process's own memory (resident minus file-backed: heap,
+ * stacks) during a phase, sampled every 50 ms by a thread from
+ * /proc/self/statm (cheap to read: the sampler's CPU counts in the phase's
+ * CPU time): VmHWM also counts the pages of the store that SQLite maps
+ * while export reads it (page cache, shared and clean, bounded by
+ * cstore_read.c's map size), which are not the export's memory. */
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    bool stop;
+    long peak_kib;
+} anon = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static long rss_anon_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size, resident, shared, kib = -1;
+    if (f && fscanf(f, "%ld %ld %ld", &size, &resident, &shared) == 3)
+        kib = (resident - shared) * (sysconf(_SC_PAGESIZE) / 1024);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static void *anon_sampler(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        long kib = rss_anon_kib();
+        pthread_mutex_lock(&anon.mu);
+        if (kib > anon.peak_kib)
+            anon.peak_kib = kib;
+        bool stop = anon.stop;
+        pthread_mutex_unlock(&anon.mu);
+        if (stop)
+            return NULL;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void anon_start(void)
+{
+    anon.stop = false;
+    anon.peak_kib = 0;
+    if (pthread_create(&anon.thread, NULL, anon_sampler, NULL) != 0)
+        anon.peak_kib = -1;
+}
+
+static long anon_stop(void)
+{
+    if (anon.peak_kib < 0)
+        return -1;
+    pthread_mutex_lock(&anon.mu);
+    anon.stop = true;
+    pthread_mutex_unlock(&anon.mu);
+    pthread_join(anon.thread, NULL);
+    return anon.peak_kib;
 }
 
 static void die(const char *what, const sk_error *err)
@@ -269,7 +330,7 @@ static double bare_open_rate(const sk_study_key *key, int runs, double *per_cpu_
 
 typedef struct phase {
     double ms[50], cpu[50];   /* wall and process CPU ms per run, sorted */
-    long rss;
+    long rss, anon;   /* peak VmHWM and peak RssAnon, KiB */
 } phase;
 
 static void time_export(sk_cstore *cs, const sk_study_key *key, const char *outdir, int runs,
@@ -277,6 +338,7 @@ static void time_export(sk_cstore *cs, const sk_study_key *key, const char *outd
 {
     sk_error err;
     reset_peak_rss();
+    anon_start();
     for (int i = 0; i < runs; i++) {
         sk_export_opts opts = {.lang = -1};
         size_t files = 0;
@@ -287,6 +349,7 @@ static void time_export(sk_cstore *cs, const sk_study_key *key, const char *outd
         ph->cpu[i] = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - c;
     }
     ph->rss = peak_rss_kib();
+    ph->anon = anon_stop();
     qsort(ph->ms, (size_t)runs, sizeof *ph->ms, cmp_double);
     qsort(ph->cpu, (size_t)runs, sizeof *ph->cpu, cmp_double);
 }
@@ -295,6 +358,7 @@ static void time_report(sk_cstore *cs, const sk_study_key *key, int runs, phase 
 {
     sk_error err;
     reset_peak_rss();
+    anon_start();
     for (int i = 0; i < runs; i++) {
         sk_report_opts opts = {.lang = -1};
         char *html = NULL;
@@ -307,6 +371,7 @@ static void time_report(sk_cstore *cs, const sk_study_key *key, int runs, phase 
         sk_secret_free(html, len);
     }
     ph->rss = peak_rss_kib();
+    ph->anon = anon_stop();
     qsort(ph->ms, (size_t)runs, sizeof *ph->ms, cmp_double);
     qsort(ph->cpu, (size_t)runs, sizeof *ph->cpu, cmp_double);
 }
@@ -357,8 +422,9 @@ int main(int argc, char **argv)
 
     printf("\nbare crypto_box_seal_open, one core: %.0f opens/s wall, %.0f per CPU second\n",
            open_rate, open_cpu);
-    printf("\n%-20s %7s %10s %10s %11s %9s %10s %9s %12s\n", "phase (N records)", "threads",
-           "median ms", "records/s", "per thread", "x open", "rec/CPU-s", "x open", "peak RSS KiB");
+    printf("\n%-20s %7s %10s %10s %11s %9s %10s %9s %12s %12s\n", "phase (N records)", "threads",
+           "median ms", "records/s", "per thread", "x open", "rec/CPU-s", "x open", "peak RSS KiB",
+           "anon KiB");
     const struct {
         const char *name;
         int threads;
@@ -369,15 +435,16 @@ int main(int argc, char **argv)
         double ms = rows[i].ph->ms[runs / 2], rate = (double)n / (ms / 1e3);
         double per = rate / rows[i].threads;
         double per_cpu = (double)n / (rows[i].ph->cpu[runs / 2] / 1e3);
-        printf("%-20s %7d %10.1f %10.0f %11.0f %9.2f %10.0f %9.2f %12ld\n", rows[i].name,
+        printf("%-20s %7d %10.1f %10.0f %11.0f %9.2f %10.0f %9.2f %12ld %12ld\n", rows[i].name,
                rows[i].threads, ms, rate, per, per / open_rate, per_cpu, per_cpu / open_cpu,
-               rows[i].ph->rss);
+               rows[i].ph->rss, rows[i].ph->anon);
     }
     printf("speed-up with %d threads: export %.2fx, report %.2fx\n", threads,
            ex1.ms[runs / 2] / exn.ms[runs / 2], rp1.ms[runs / 2] / rpn.ms[runs / 2]);
     printf("(per thread: records/s over threads, x open: that over the bare open rate of one core;\n"
            " rec/CPU-s: records per second of CPU time of every thread, x open: that over the\n"
-           " bare open rate per CPU second.  Peak RSS before export: %ld KiB; medians of %d\n"
+           " bare open rate per CPU second.  Peak RSS: VmHWM, with the store's pages SQLite maps;\n"
+           " anon: peak resident minus file-backed, the process's own memory.  Peak RSS before export: %ld KiB; medians of %d\n"
            " runs; N = %llu; %ld cores online)\n",
            rss_before, runs, (unsigned long long)n, cores);
     sk_cstore_close(cs);

@@ -102,9 +102,15 @@ static bool same_repeat(const char *x, const char *y)
 
 const sk_answer *sk_answers_find_at(const sk_answers *a, const char *repeat, const char *name)
 {
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->items[i].name, name) == 0 && same_repeat(a->items[i].repeat, repeat))
-            return &a->items[i];
+    /* Export and report look up every question of every record, and the
+     * skip logic every name it reads: the first byte rules out most entries
+     * without a call to strcmp. */
+    const char c = name[0];
+    for (size_t i = 0; i < a->n; i++) {
+        const sk_answer *e = &a->items[i];
+        if (e->name[0] == c && strcmp(e->name, name) == 0 && same_repeat(e->repeat, repeat))
+            return e;
+    }
     return NULL;
 }
 
@@ -226,16 +232,34 @@ void sk_answers_remove_instance(sk_answers *a, const char *repeat_name, size_t i
     a->n = w;
 }
 
+/* A copy of s into *out (NULL stays NULL); false when out of memory. */
+static bool dup_str(char **out, const char *s)
+{
+    *out = s ? strdup(s) : NULL;
+    return !s || *out;
+}
+
 sk_status sk_answers_copy(sk_answers *dst, const sk_answers *src)
 {
     sk_answers tmp;
     sk_answers_init(&tmp);
     sk_status st = SK_OK;
+    /* Entry by entry, not through sk_answers_set_at: src has no two entries
+     * for one (repeat, name), so the search set_at does per entry (n^2 / 2
+     * comparisons; export and report copy every record) finds nothing. */
+    if (src->n && !(tmp.items = calloc(src->n, sizeof *tmp.items)))
+        st = SK_ERR_NOMEM;
+    else
+        tmp.cap = src->n;
     for (size_t i = 0; i < src->n && st == SK_OK; i++) {
         const sk_answer *e = &src->items[i];
-        st = sk_answers_set_at(&tmp, e->repeat, e->name, e->value, e->section, e->changed_ms);
-        if (st == SK_OK)
-            tmp.items[tmp.n - 1].dwell_ms = e->dwell_ms;
+        sk_answer *d = &tmp.items[i];
+        *d = *e;
+        d->name = d->repeat = d->value = NULL;
+        tmp.n++;
+        if (!dup_str(&d->name, e->name) || !dup_str(&d->repeat, e->repeat) ||
+            !dup_str(&d->value, e->value))
+            st = SK_ERR_NOMEM;
     }
     if (st == SK_OK)
         st = sk_answers_set_meta(&tmp.sitting_id, src->sitting_id);

@@ -6,6 +6,10 @@
 
 #include "cstore_internal.h"
 
+/* What sk_cstore_foreach_record maps of a SQLite store at most (256 MiB;
+ * beyond it pages are read as before), so the pages mapped stay bounded. */
+#define MAP_BYTES "268435456"
+
 static void copy_text(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
@@ -112,7 +116,12 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
                                 " WHERE device IN (SELECT id FROM devices WHERE state IN (1, 3))"
                                 " ORDER BY device, seq";
     /* Streamed: on PostgreSQL a cursor read in batches, so memory stays flat;
-     * fn may run other statements meanwhile (sk_cstore_note_unreadable). */
+     * fn may run other statements meanwhile (sk_cstore_note_unreadable).
+     * On SQLite the pass reads the file through a memory map: a read()
+     * system call per 4 KiB page cost about a tenth of export's time
+     * (bench_export); the map is dropped again when the pass ends. */
+    bool mapped = cdb_backend(cs->db) == CDB_SQLITE &&
+                  cdb_exec(cs->db, "PRAGMA mmap_size=" MAP_BYTES, "mapping the store", NULL) == SK_OK;
     cdb_stmt *s = NULL;
     sk_status st = cdb_prepare(cs->db, sql, CDB_STREAM, &s, err);
     if (st != SK_OK)
@@ -142,6 +151,8 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
     if (st == SK_OK && rc != CDB_DONE)
         st = cdb_fail(cs->db, "reading the records", err);
     cdb_finalize(s);
+    if (mapped)
+        cdb_exec(cs->db, "PRAGMA mmap_size=0", "unmapping the store", NULL);
     return st;
 }
 

@@ -18,6 +18,11 @@
 
 #include "export_internal.h"
 
+#ifdef _WIN32   /* msvcrt (mingw-w64) declares no unlocked fwrite: the locked calls */
+#define putc_unlocked putc
+#define fwrite_unlocked fwrite
+#endif
+
 void csv_init(csv_writer *w, FILE *f)
 {
     w->f = f;
@@ -32,37 +37,47 @@ static bool formula_start(const char *s)
     return s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
 }
 
-static bool needs_quotes(const char *s)
+/* How many bytes s has, and whether it must be quoted. */
+static size_t scan(const char *s, bool *quote)
 {
-    if (!*s)
-        return false;
-    if (s[0] == ' ' || s[strlen(s) - 1] == ' ')
-        return true;
-    return strpbrk(s, ",\"\r\n") != NULL;
+    size_t n = strlen(s);
+    *quote = n && (s[0] == ' ' || s[n - 1] == ' ' || strpbrk(s, ",\"\r\n") != NULL);
+    return n;
 }
 
+/* The FILE is the export thread's alone (reader.c's workers never write),
+ * so the _unlocked calls: a cell is a few of them, a row a few dozen, and
+ * each locked call costs a lock once worker threads exist. */
 static void put_field(csv_writer *w, const char *s, bool text)
 {
     if (w->col++)
-        fputc(',', w->f);
+        putc_unlocked(',', w->f);
     if (!s || !*s)
         return;
+    bool quote;
+    size_t n = scan(s, &quote);
     /* The ' goes inside the quotes, so a reader that unquotes the field sees
      * it as the first character, as a spreadsheet does. */
-    const char *prefix = text && !w->raw && formula_start(s) ? "'" : "";
-    if (!needs_quotes(s)) {
-        fputs(prefix, w->f);
-        fputs(s, w->f);
+    bool prefix = text && !w->raw && formula_start(s);
+    if (quote)
+        putc_unlocked('"', w->f);
+    if (prefix)
+        putc_unlocked('\'', w->f);
+    if (!quote) {
+        fwrite_unlocked(s, 1, n, w->f);
         return;
     }
-    fputc('"', w->f);
-    fputs(prefix, w->f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', w->f);
-        fputc(*s, w->f);
+    /* The runs between quotes at once, each quote written twice. */
+    const char *q;
+    while ((q = memchr(s, '"', n)) != NULL) {
+        size_t run = (size_t)(q + 1 - s);   /* up to and with the quote */
+        fwrite_unlocked(s, 1, run, w->f);
+        putc_unlocked('"', w->f);
+        s += run;
+        n -= run;
     }
-    fputc('"', w->f);
+    fwrite_unlocked(s, 1, n, w->f);
+    putc_unlocked('"', w->f);
 }
 
 void csv_field(csv_writer *w, const char *s)
@@ -93,6 +108,6 @@ void csv_fieldf(csv_writer *w, const char *fmt, ...)
 
 void csv_end_row(csv_writer *w)
 {
-    fputs("\r\n", w->f);
+    fwrite_unlocked("\r\n", 1, 2, w->f);
     w->col = 0;
 }

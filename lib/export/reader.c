@@ -6,10 +6,10 @@
  * record is independent, so worker threads open and parse while the calling
  * thread reads the store, and delivers the results strictly in (device, seq)
  * order, which export's row order and the report's consent bookkeeping
- * depend on.  Memory stays flat: at most RING records (and RING_BYTES of
- * sealed bytes) are in flight; when the ring is full the calling thread
- * opens records itself instead of waiting.  The plaintext answers live only
- * in memory, as before, and are wiped when freed (sk_answers_free). */
+ * depend on.  Memory stays flat: at most RING batches of records are in
+ * flight (below); when the ring is full the calling thread opens a batch
+ * itself instead of waiting.  The plaintext answers live only in memory, as
+ * before, and are wiped when freed (sk_answers_free). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +20,43 @@
 #include "sk/export.h"
 #include "sk/record.h"
 
-#define RING 256
-#define RING_BYTES ((size_t)16 << 20)
+/* Records travel in batches: the calling thread fills one (the sealed bytes
+ * copied into the batch's own buffer, which is kept for its next use, so no
+ * allocation per record), a worker opens the whole batch, and the calling
+ * thread takes it back whole.  One lock and one wake-up per batch instead of
+ * per record, and a worker's batch is its own while it works.  At most RING
+ * batches (RING * BATCH records, about RING * BATCH_BYTES of sealed bytes)
+ * are in flight. */
+#define RING 8
+#define BATCH 32
+#define BATCH_BYTES ((size_t)1 << 20)   /* a batch this full is sent (unless it is one record) */
 #define MAX_WORKERS 16
 
-enum { S_QUEUED, S_WORKING, S_DONE };
+enum { S_FREE, S_QUEUED, S_WORKING, S_DONE };
 
-typedef struct slot {
-    int state;
+typedef struct item {
     bool open;                 /* wanted: opened by a worker */
-    uint8_t *blob;
-    size_t len;
+    size_t off, len;           /* its sealed bytes in the batch's buffer */
     sk_record_header clear, h;
     sk_answers a;
     sk_status why;             /* SK_OK: h and a are filled */
     char reason[600];
-} slot;
+} item;
+
+typedef struct batch {
+    int state;
+    size_t n;                  /* records in it */
+    size_t opened;             /* items[0, opened) went through the opening: may hold answers */
+    uint8_t *buf;              /* n records' sealed bytes, back to back (kept between uses) */
+    size_t used, cap;
+    item items[BATCH];
+} batch;
 
 typedef struct reader {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
-    slot ring[RING];
-    uint64_t head, tail, next;  /* absolute: deliver at head, enqueue at tail, work at next */
-    size_t bytes;
+    batch ring[RING];
+    uint64_t head, tail, next;  /* absolute: deliver at head, fill at tail, work at next */
     bool stop;
     const sk_study_key *key;
     export_want_fn want;
@@ -68,25 +82,30 @@ int export_thread_count(void)
     return cpus > 1 ? (int)(cpus < MAX_WORKERS + 1 ? cpus : MAX_WORKERS + 1) : 1;
 }
 
-/* Open and parse one slot (no lock held: the slot is ours while WORKING). */
-static void open_slot(const reader *r, slot *s)
+/* Open and parse every wanted record of a batch (no lock held: the batch is
+ * ours while WORKING). */
+static void open_batch(const reader *r, batch *b)
 {
-    sk_answers_init(&s->a);
-    s->why = export_open_answers(s->blob, s->len, r->key, &s->a, &s->h, s->reason,
-                                 sizeof s->reason);
+    for (size_t i = 0; i < b->n; i++) {
+        item *it = &b->items[i];
+        if (!it->open)
+            continue;
+        sk_answers_init(&it->a);
+        it->why = export_open_answers(b->buf + it->off, it->len, r->key, &it->a, &it->h,
+                                      it->reason, sizeof it->reason);
+        b->opened = i + 1;
+    }
 }
 
-/* Called with the lock held; releases it while opening. */
+/* Called with the lock held; releases it while opening the next queued batch. */
 static void run_next(reader *r)
 {
-    slot *s = &r->ring[r->next++ % RING];
-    if (s->state != S_QUEUED)
-        return;
-    s->state = S_WORKING;
+    batch *b = &r->ring[r->next++ % RING];
+    b->state = S_WORKING;
     pthread_mutex_unlock(&r->mu);
-    open_slot(r, s);
+    open_batch(r, b);
     pthread_mutex_lock(&r->mu);
-    s->state = S_DONE;
+    b->state = S_DONE;
     pthread_cond_broadcast(&r->done);
 }
 
@@ -105,51 +124,55 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void free_slot(slot *s)
+/* Wipe the answers of a batch's opened records and make it FREE (its buffer
+ * is kept for the next use). */
+static void clear_batch(batch *b)
 {
-    free(s->blob);
-    s->blob = NULL;
-    if (s->open && s->state == S_DONE)   /* a queued slot of a stopped pass was never opened */
-        sk_answers_free(&s->a);
+    for (size_t i = 0; i < b->opened; i++)
+        if (b->items[i].open)
+            sk_answers_free(&b->items[i].a);
+    b->n = b->opened = b->used = 0;
+    b->state = S_FREE;
 }
 
-/* Hand the slot at head to the caller (lock released meanwhile). */
-static sk_status deliver_head(reader *r, sk_error *err)
+/* Hand the records of the batch at head to the caller, in order (no lock
+ * held: a DONE batch is no worker's). */
+static sk_status deliver(reader *r, batch *b, sk_error *err)
 {
-    slot *s = &r->ring[r->head % RING];
-    pthread_mutex_unlock(&r->mu);
     sk_status st = SK_OK;
-    if (!s->open)
-        st = r->take(r->user, &s->clear, NULL, NULL, err);
-    else if (s->why == SK_OK)
-        st = r->take(r->user, &s->clear, &s->h, &s->a, err);
-    else if (s->why == SK_ERR_NOMEM)
-        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
-    else
-        st = unreadable_add(r->skipped, &s->clear, s->why, s->reason, err);
-    size_t len = s->len;
-    free_slot(s);
-    pthread_mutex_lock(&r->mu);
-    r->bytes -= len;
-    r->head++;
+    for (size_t i = 0; i < b->n && st == SK_OK; i++) {
+        item *it = &b->items[i];
+        if (!it->open)
+            st = r->take(r->user, &it->clear, NULL, NULL, err);
+        else if (it->why == SK_OK)
+            st = r->take(r->user, &it->clear, &it->h, &it->a, err);
+        else if (it->why == SK_ERR_NOMEM)
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
+        else
+            st = unreadable_add(r->skipped, &it->clear, it->why, it->reason, err);
+    }
+    clear_batch(b);
     return st;
 }
 
-/* Deliver what is ready at the head; with `block`, keep going until the
- * ring has room for len more bytes (or is empty), opening records here
- * rather than waiting while any is queued. */
-static sk_status make_progress(reader *r, size_t len, bool drain, sk_error *err)
+/* Deliver the batches that are done at head; then, with `drain`, until
+ * every batch is delivered, else until the batch at tail is free to fill.
+ * Rather than wait while a batch is queued, the calling thread opens it. */
+static sk_status make_progress(reader *r, bool drain, sk_error *err)
 {
     sk_status st = SK_OK;
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        while (st == SK_OK && r->head < r->tail && r->ring[r->head % RING].state == S_DONE)
-            st = deliver_head(r, err);
+        while (st == SK_OK && r->head < r->tail && r->ring[r->head % RING].state == S_DONE) {
+            batch *b = &r->ring[r->head % RING];
+            pthread_mutex_unlock(&r->mu);
+            st = deliver(r, b, err);
+            pthread_mutex_lock(&r->mu);
+            r->head++;
+        }
         if (st != SK_OK)
             break;
-        bool full = r->tail - r->head == RING ||
-                    (r->tail > r->head && r->bytes + len > RING_BYTES);
-        if (drain ? r->head == r->tail : !full)
+        if (drain ? r->head == r->tail : r->tail - r->head < RING)
             break;
         if (r->next < r->tail)
             run_next(r);   /* help rather than wait */
@@ -160,10 +183,41 @@ static sk_status make_progress(reader *r, size_t len, bool drain, sk_error *err)
     return st;
 }
 
+/* Queue the batch being filled (at tail) for the workers. */
+static void send_batch(reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->ring[r->tail % RING].state = S_QUEUED;
+    r->tail++;
+    pthread_cond_signal(&r->work);
+    pthread_mutex_unlock(&r->mu);
+}
+
 typedef struct pass {
     reader *r;
     sk_status failed;
 } pass;
+
+/* One core: open here, no copies, no batches. */
+static sk_status inline_record(reader *r, const sk_record_header *hdr, bool open,
+                               const uint8_t *blob, size_t len, sk_error *err)
+{
+    if (!open)
+        return r->take(r->user, hdr, NULL, NULL, err);
+    sk_record_header h;
+    sk_answers a;
+    sk_answers_init(&a);
+    char reason[600];
+    sk_status st, why = export_open_answers(blob, len, r->key, &a, &h, reason, sizeof reason);
+    if (why == SK_OK)
+        st = r->take(r->user, hdr, &h, &a, err);
+    else if (why == SK_ERR_NOMEM)
+        st = sk_error_set(err, why, "out of memory reading the records");
+    else
+        st = unreadable_add(r->skipped, hdr, why, reason, err);
+    sk_answers_free(&a);
+    return st;
+}
 
 static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blob, size_t len,
                      sk_error *err)
@@ -172,48 +226,45 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
     reader *r = p->r;
     bool open = r->want ? r->want(r->user, hdr) : true;
     if (r->n_threads == 0) {
-        /* One core: open here, no copies, no ring. */
-        sk_status st;
-        if (!open) {
-            st = r->take(r->user, hdr, NULL, NULL, err);
-        } else {
-            sk_record_header h;
-            sk_answers a;
-            sk_answers_init(&a);
-            char reason[600];
-            sk_status why = export_open_answers(blob, len, r->key, &a, &h, reason, sizeof reason);
-            if (why == SK_OK)
-                st = r->take(r->user, hdr, &h, &a, err);
-            else if (why == SK_ERR_NOMEM)
-                st = sk_error_set(err, why, "out of memory reading the records");
-            else
-                st = unreadable_add(r->skipped, hdr, why, reason, err);
-            sk_answers_free(&a);
-        }
-        p->failed = st;
-        return st != SK_OK;
+        p->failed = inline_record(r, hdr, open, blob, len, err);
+        return p->failed != SK_OK;
     }
-    sk_status st = make_progress(r, open ? len : 0, false, err);
-    uint8_t *copy = NULL;
-    if (st == SK_OK && open && !(copy = malloc(len ? len : 1)))
-        st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
+    /* The batch at tail is FREE (being filled) or the ring is full. */
+    sk_status st = SK_OK;
+    if (r->tail - r->head == RING)
+        st = make_progress(r, false, err);
+    batch *b = &r->ring[r->tail % RING];
+    size_t need = open ? len : 0;
+    if (st == SK_OK && b->used + need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64 * 1024;
+        while (cap < b->used + need)
+            cap *= 2;
+        uint8_t *grown = realloc(b->buf, cap);
+        if (grown) {
+            b->buf = grown;
+            b->cap = cap;
+        } else {
+            st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
+        }
+    }
     if (st != SK_OK) {
         p->failed = st;
         return 1;
     }
-    if (copy)
-        memcpy(copy, blob, len);
-    pthread_mutex_lock(&r->mu);
-    slot *s = &r->ring[r->tail % RING];
-    s->open = open;
-    s->blob = copy;
-    s->len = open ? len : 0;
-    s->clear = *hdr;
-    s->state = open ? S_QUEUED : S_DONE;
-    r->bytes += s->len;
-    r->tail++;
-    pthread_cond_signal(&r->work);
-    pthread_mutex_unlock(&r->mu);
+    item *it = &b->items[b->n++];
+    it->open = open;
+    it->off = b->used;
+    it->len = need;
+    it->clear = *hdr;
+    if (need)
+        memcpy(b->buf + b->used, blob, need);
+    b->used += need;
+    if (b->n == BATCH || b->used >= BATCH_BYTES) {
+        send_batch(r);
+        /* Take back what is done already, so rows keep flowing. */
+        p->failed = make_progress(r, false, err);
+        return p->failed != SK_OK;
+    }
     return 0;
 }
 
@@ -244,17 +295,23 @@ sk_status export_read(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_ke
     sk_status st = sk_cstore_foreach_record(cs, cf->form_id, cf->form_version, on_record, &p, err);
     if (p.failed != SK_OK)
         st = p.failed;
-    if (st == SK_OK && r->n_threads)
-        st = make_progress(r, 0, true, err);
+    if (st == SK_OK && r->n_threads) {
+        if (r->ring[r->tail % RING].n)
+            send_batch(r);   /* the last, partly filled batch */
+        st = make_progress(r, true, err);
+    }
     pthread_mutex_lock(&r->mu);
     r->stop = true;
     pthread_cond_broadcast(&r->work);
     pthread_mutex_unlock(&r->mu);
     for (int i = 0; i < r->n_threads; i++)
         pthread_join(r->threads[i], NULL);
-    /* Left by a failed pass: every worker has stopped, so no slot is in use. */
-    for (uint64_t i = r->head; i < r->tail; i++)
-        free_slot(&r->ring[i % RING]);
+    /* Left by a failed pass: every worker has stopped, so no batch is in
+     * use; a queued batch that was never opened holds no answers. */
+    for (size_t i = 0; i < RING; i++) {
+        clear_batch(&r->ring[i]);
+        free(r->ring[i].buf);
+    }
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->work);
     pthread_cond_destroy(&r->done);
