@@ -47,6 +47,15 @@ int sync_open_store_and_key(const char *store, const char *key_path, const char 
                             const char *nothing_done, struct sk_cstore **cs,
                             struct sk_study_key **key);
 
+/* "survey-sync: error: STORE: no such store; merge bundles into it first
+ * (survey-sync merge --store STORE FILE...)", the store without its password
+ * and quoted for the shell.  Returns 1.  (sync/store_key.c) */
+int sync_no_store(const char *store);
+/* Open a store that must exist (sk_cstore_open_existing): a missing file or
+ * a database without a store gets sync_no_store.  Returns 0 with *cs set, or 1
+ * after printing an error.  (sync/store_key.c) */
+int sync_open_existing_store(const char *store, struct sk_cstore **cs);
+
 struct sk_unreadable_list;
 /* One "survey-sync: warning: ..." line on stderr per record that export or
  * report skipped: device, seq, record id, kind, form and why (escaped: the
