@@ -76,7 +76,9 @@ typedef struct cstore_device {
  * for room); wait returns the first failure, located in source, once every
  * submitted record is checked: call it before COMMIT. */
 typedef struct cstore_verifier cstore_verifier;
-sk_status cstore_verifier_new(cstore_verifier **out, sk_error *err);
+/* merge_thread_waits: the merge thread spends its time waiting for a server
+ * (PostgreSQL): start a worker for every core, not every core but one. */
+sk_status cstore_verifier_new(cstore_verifier **out, bool merge_thread_waits, sk_error *err);
 sk_status cstore_verifier_submit(cstore_verifier *v, const cstore_device *dev, const uint8_t *blob,
                                  size_t len, sk_error *err);
 sk_status cstore_verifier_wait(cstore_verifier *v, const char *source, sk_error *err);

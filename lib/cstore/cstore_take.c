@@ -44,7 +44,7 @@ sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
     m->now_ms = sk_now_ms();
     sk_status st = cstore_study_get(m->cs, &m->study, &m->pinned, err);
     if (st == SK_OK)
-        st = cstore_verifier_new(&m->verifier, err);
+        st = cstore_verifier_new(&m->verifier, cdb_backend(db) == CDB_PG, err);
     if (st == SK_OK)
         st = cstore_prepare_kept(db, sql_ins_record, &m->ins_record, err);
     if (st == SK_OK)
