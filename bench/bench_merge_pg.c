@@ -14,12 +14,18 @@
  *   COPY   the same rows, parsed in memory beforehand, sent with COPY ... FROM
  *          STDIN (FORMAT binary) into the records table of a store that
  *          sk_cstore_open made (the same schema), one transaction per bundle.
- * Prints records/s of both per run, the medians and their ratio (goal >= 0.5). */
+ * Prints records/s of both per run, the medians and their ratio (goal >= 0.5).
+ * Wall time on a loaded machine is noisy, so each run also prints the CPU time
+ * both sides spent: this process (getrusage, every thread: the signature
+ * checks run on worker threads) and the PostgreSQL backend serving it (its
+ * /proc/PID/stat; the server runs on this machine, as the test cluster does),
+ * in microseconds per record; their ratio is the load-independent measure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +39,38 @@
 #include "sk/record.h"
 
 static char admin[1024];
+
+/* CPU seconds of this process, all threads. */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds of process pid (a PostgreSQL backend), or 0 when unreadable. */
+static double pid_cpu_s(int pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    const char *p = strrchr(line, ')'); /* after the command name: state is field 3 */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* What one timed run cost. */
+typedef struct cost {
+    double wall, client_cpu, server_cpu;
+} cost;
 
 /* The URI of database db: the admin URI's path replaced. */
 static void db_url(char *out, size_t size, const char *db)
@@ -104,10 +142,26 @@ static sk_cstore *new_store(const bench *b, const char *uri)
     return cs;
 }
 
-static double run_merge(const bench *b, const char *uri)
+/* The backend serving the store's connection: the one session on database db. */
+static int backend_of(const char *db)
+{
+    PGconn *c = pg_connect(admin);
+    const char *params[1] = {db};
+    PGresult *r = PQexecParams(c, "SELECT pid FROM pg_stat_activity WHERE datname = $1", 1, NULL,
+                               params, NULL, NULL, 0);
+    int pid = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0))
+                                                                        : 0;
+    PQclear(r);
+    PQfinish(c);
+    return pid;
+}
+
+static cost run_merge(const bench *b, const char *uri, const char *db)
 {
     sk_cstore *cs = new_store(b, uri);
     sk_error err;
+    int pid = backend_of(db);
+    double s0 = pid_cpu_s(pid), c0 = self_cpu_s();
     double t0 = bench_now_s();
     for (int i = 0; i < N_BUNDLES; i++) {
         sk_merge_stats st;
@@ -119,9 +173,9 @@ static double run_merge(const bench *b, const char *uri)
             exit(1);
         }
     }
-    double t = bench_now_s() - t0;
+    cost k = {bench_now_s() - t0, self_cpu_s() - c0, pid_cpu_s(pid) - s0};
     sk_cstore_close(cs);
-    return t;
+    return k;
 }
 
 /* COPY BINARY tuples: a field is its length (int32) and its bytes. */
@@ -152,11 +206,13 @@ static void put_i64_field(buf *b, uint64_t v)
     put_i32(b, (uint32_t)v);
 }
 
-static double run_copy(const bench *b, const char *uri, bench_rows *all)
+static cost run_copy(const bench *b, const char *uri, bench_rows *all)
 {
     sk_cstore_close(new_store(b, uri)); /* the schema and the devices */
     PGconn *c = pg_connect(uri);
     buf out = {0};
+    int pid = PQbackendPID(c);
+    double s0 = pid_cpu_s(pid), c0 = self_cpu_s();
     double t0 = bench_now_s();
     for (int i = 0; i < N_BUNDLES; i++) {
         const bench_rows *r = &all[i];
@@ -201,10 +257,10 @@ static double run_copy(const bench *b, const char *uri, bench_rows *all)
             PQclear(res);
         pg_run(c, "COMMIT");
     }
-    double t = bench_now_s() - t0;
+    cost k = {bench_now_s() - t0, self_cpu_s() - c0, pid_cpu_s(pid) - s0};
     free(out.p);
     PQfinish(c);
-    return t;
+    return k;
 }
 
 int main(int argc, char **argv)
@@ -236,27 +292,41 @@ int main(int argc, char **argv)
     }
     printf("bench_merge_pg: %llu records in %d bundles from %d kiosks, made in %.1f s (untimed)\n\n",
            (unsigned long long)records, N_BUNDLES, N_KIOSKS, bench_now_s() - t0);
-    printf("| run | merge records/s | COPY records/s | ratio |\n|-----|-----------------|----------------|-------|\n");
-    double merge_rate[20], copy_rate[20];
+    printf("| run | merge records/s | COPY records/s | ratio | merge CPU us/rec (client+server) |"
+           " COPY CPU us/rec (client+server) | CPU ratio |\n"
+           "|-----|-----------------|----------------|-------|----------------------------------|"
+           "---------------------------------|-----------|\n");
+    double merge_rate[20], copy_rate[20], merge_cpu[20], copy_cpu[20];
     char name[64], uri[1200];
+    double us = 1e6 / (double)records;
     for (int r = 0; r < runs; r++) {
         snprintf(name, sizeof name, "bench_merge_pg_%ld_m", (long)getpid());
         fresh_db(name, uri, sizeof uri);
-        merge_rate[r] = (double)records / run_merge(&b, uri);
+        cost m = run_merge(&b, uri, name);
         drop_db(name);
         snprintf(name, sizeof name, "bench_merge_pg_%ld_c", (long)getpid());
         fresh_db(name, uri, sizeof uri);
-        copy_rate[r] = (double)records / run_copy(&b, uri, all);
+        cost c = run_copy(&b, uri, all);
         drop_db(name);
-        printf("| %3d | %15.0f | %14.0f | %5.2f |\n", r + 1, merge_rate[r], copy_rate[r],
-               merge_rate[r] / copy_rate[r]);
+        merge_rate[r] = (double)records / m.wall;
+        copy_rate[r] = (double)records / c.wall;
+        merge_cpu[r] = (m.client_cpu + m.server_cpu) * us;
+        copy_cpu[r] = (c.client_cpu + c.server_cpu) * us;
+        printf("| %3d | %15.0f | %14.0f | %5.2f | %12.1f (%5.1f + %5.1f)     | %11.1f (%5.1f + %5.1f)    "
+               " | %9.2f |\n",
+               r + 1, merge_rate[r], copy_rate[r], merge_rate[r] / copy_rate[r], merge_cpu[r],
+               m.client_cpu * us, m.server_cpu * us, copy_cpu[r], c.client_cpu * us,
+               c.server_cpu * us, copy_cpu[r] / merge_cpu[r]);
         fflush(stdout);
     }
     double mm = bench_percentile(merge_rate, (size_t)runs, 0.5), mc = bench_percentile(copy_rate, (size_t)runs, 0.5);
-    printf("| median | %12.0f | %14.0f | %5.2f |\n", mm, mc, mm / mc);
-    printf("\nmerge / COPY (medians of %d runs): %.2f (goal >= 0.5); peak RSS %.1f MiB (with every "
-           "row held in memory for COPY)\n",
-           runs, mm / mc, bench_peak_rss_mib());
+    double cm = bench_percentile(merge_cpu, (size_t)runs, 0.5), cc = bench_percentile(copy_cpu, (size_t)runs, 0.5);
+    printf("| median | %12.0f | %14.0f | %5.2f | %32.1f | %31.1f | %9.2f |\n", mm, mc, mm / mc, cm, cc,
+           cc / cm);
+    printf("\nmerge / COPY (medians of %d runs): %.2f in records/s (goal >= 0.5), %.2f in CPU time per "
+           "record (COPY's over merge's: load-independent); peak RSS %.1f MiB (with every row held in "
+           "memory for COPY)\n",
+           runs, mm / mc, cc / cm, bench_peak_rss_mib());
     for (int i = 0; i < N_BUNDLES; i++) {
         unlink(b.bundle[i]);
         for (size_t j = 0; j < all[i].n; j++)

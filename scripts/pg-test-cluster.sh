@@ -8,7 +8,10 @@
 #
 # DIR/url holds a libpq URI of the maintenance database, where a test may CREATE DATABASE
 # its own store (superuser `sk`, trust authentication: the socket sits in a directory only
-# this machine's tests use).  The server runs as the calling user, or as `postgres` when
+# this machine's tests use).  A second role, `sk_pw` (password `sk-test-pw`), must log in
+# with scram-sha-256 password authentication over the same socket, so that the tests of
+# a refused login (a wrong password) have a real password check to fail.  The server
+# runs as the calling user, or as `postgres` when
 # called as root (initdb refuses root).  Durability settings are off: nothing here
 # survives the test run, and the tests kill survey-sync, never this server.
 set -eu
@@ -30,9 +33,14 @@ start)
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U sk --auth=trust -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    # first match wins: sk_pw by password, everyone else (sk) trusted as before
+    as_owner sh -c 'hba=$1/data/pg_hba.conf; { echo "local all sk_pw scram-sha-256"; cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"' sh "$dir"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-k $dir -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    as_owner "$bin/psql" -XAq -h "$dir" -U sk -d postgres \
+        -c "CREATE ROLE sk_pw LOGIN PASSWORD 'sk-test-pw'" >/dev/null ||
+        { echo "pg-test-cluster: cannot make the role sk_pw" >&2; exit 1; }
     echo "postgresql:///postgres?host=$dir&user=sk" >"$dir/url"
     cat "$dir/url"
     ;;

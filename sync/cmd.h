@@ -37,11 +37,6 @@ int sync_usage(const char *usage);
 int sync_passphrase(const char *passphrase_file, int confirm, char **out, size_t *len);
 void sync_passphrase_free(char *pass);
 
-/* 0 when store is a URL or an existing file; else "STORE: no such store;
- * merge bundles into it first (...)" as an error, and 1: commands that only
- * read a store must not create an empty one.  (sync/store_key.c) */
-int sync_store_exists(const char *store);
-
 struct sk_cstore;
 struct sk_study_key;
 /* Open an existing central store and unlock the study key (asking for the
@@ -51,6 +46,15 @@ struct sk_study_key;
 int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
                             const char *nothing_done, struct sk_cstore **cs,
                             struct sk_study_key **key);
+
+/* "survey-sync: error: STORE: no such store; merge bundles into it first
+ * (survey-sync merge --store STORE FILE...)", the store without its password
+ * and quoted for the shell.  Returns 1.  (sync/store_key.c) */
+int sync_no_store(const char *store);
+/* Open a store that must exist (sk_cstore_open_existing): a missing file or
+ * a database without a store gets sync_no_store.  Returns 0 with *cs set, or 1
+ * after printing an error.  (sync/store_key.c) */
+int sync_open_existing_store(const char *store, struct sk_cstore **cs);
 
 struct sk_unreadable_list;
 /* One "survey-sync: warning: ..." line on stderr per record that export or

@@ -31,13 +31,15 @@ void sync_print_new_devices(FILE *f, const sk_cstore_status *st, const char *sto
         const sk_device_seq *d = &st->devices[i];
         if (d->state != SK_DEV_NEW || d->quarantined == 0)
             continue;
+        char *word = sk_cstore_shell_name(store); /* a URI must be quoted to be pasted */
         fprintf(f, "device %s '", d->device_id);
         term_put(f, d->device_label);
         fprintf(f,
                 "' is new: %llu record%s held until you accept it; compare fingerprint %s with "
                 "the kiosk's admin screen, then: survey-sync devices accept %s --store %s\n",
                 (unsigned long long)d->quarantined, d->quarantined == 1 ? "" : "s",
-                d->fingerprint, d->device_id, store);
+                d->fingerprint, d->device_id, word ? word : store);
+        free(word);
     }
 }
 
@@ -119,12 +121,14 @@ int cmd_devices(int argc, char **argv)
     if ((is_list && n_args != 1) || (is_add && (n_args < 2 || n_args > 3)) ||
         (one_arg && n_args != 2))
         return sync_usage(usage);
-    if (!is_add && sync_store_exists(store) != 0) /* add may make the store */
-        return 1;
     sk_error err;
     sk_cstore *cs = NULL;
-    if (sk_cstore_open(store, &cs, &err) != SK_OK)
+    if (!is_add) { /* only add may make the store (enrolling before the first merge) */
+        if (sync_open_existing_store(store, &cs) != 0)
+            return 1;
+    } else if (sk_cstore_open(store, &cs, &err) != SK_OK) {
         return sync_fail(&err);
+    }
     int rc = 0;
     char id[2 * SK_DEVICE_ID_SIZE + 1];
     uint64_t n = 0;

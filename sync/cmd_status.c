@@ -251,12 +251,10 @@ int cmd_status(int argc, char **argv)
     }
     if (!store)
         return sync_usage(usage);
-    if (sync_store_exists(store) != 0)
-        return 1;
     sk_error err;
     sk_cstore *cs = NULL;
-    if (sk_cstore_open(store, &cs, &err) != SK_OK)
-        return sync_fail(&err);
+    if (sync_open_existing_store(store, &cs) != 0) /* status never makes a store */
+        return 1;
     sk_cstore_status st;
     sk_conflict *conflicts = NULL;
     size_t n_conflicts = 0;

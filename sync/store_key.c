@@ -3,6 +3,7 @@
  * last, warnings for the records they could not read.  status and devices
  * share the existing-store check. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -11,19 +12,33 @@
 #include "sk/keys.h"
 #include "term.h"
 
-int sync_store_exists(const char *store)
+int sync_no_store(const char *store)
+{
+    char *shown = sk_cstore_display_name(store), *word = sk_cstore_shell_name(store);
+    int rc = sync_failf("%s: no such store; merge bundles into it first "
+                        "(survey-sync merge --store %s FILE...)",
+                        shown ? shown : "the store", word ? word : "STORE");
+    free(shown);
+    free(word);
+    return rc;
+}
+
+int sync_open_existing_store(const char *store, sk_cstore **cs)
 {
     if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
-        return sync_failf("%s: no such store; merge bundles into it first "
-                          "(survey-sync merge --store %s FILE...)", store, store);
-    return 0;
+        return sync_no_store(store);
+    sk_error err;
+    sk_status st = sk_cstore_open_existing(store, cs, &err);
+    if (st == SK_ERR_STATE) /* a database or file without a store in it */
+        return sync_no_store(store);
+    return st == SK_OK ? 0 : sync_fail(&err);
 }
 
 int sync_open_store_and_key(const char *store, const char *key_path, const char *pass_file,
                             const char *nothing_done, sk_cstore **cs, sk_study_key **key)
 {
-    if (sync_store_exists(store) != 0)
-        return 1;
+    if (!sk_cstore_is_url(store) && access(store, F_OK) != 0)
+        return sync_no_store(store);
     sk_error err;
     char *pass = NULL;
     size_t pass_len = 0;
@@ -36,10 +51,10 @@ int sync_open_store_and_key(const char *store, const char *key_path, const char 
             return sync_failf("%s: wrong passphrase; %s", key_path, nothing_done);
         return sync_fail(&err);
     }
-    if (sk_cstore_open(store, cs, &err) != SK_OK) {
+    if (sync_open_existing_store(store, cs) != 0) {
         sk_study_key_free(*key);
         *key = NULL;
-        return sync_fail(&err);
+        return 1;
     }
     return 0;
 }

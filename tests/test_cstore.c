@@ -803,6 +803,54 @@ static void test_conflict_kept_aside(void **state)
  * layer: the bundle writer and reader refuse it, a store with such a device
  * row is refused, and the pin itself is checked against a store that first
  * saw that id with another key. */
+/* A record twice in one bundle (one batch on PostgreSQL): the first copy is
+ * added; the same bytes again are "present", other bytes a conflict kept
+ * aside; merged again, every copy is present but the conflict, kept once. */
+static void test_record_twice_in_a_bundle(void **state)
+{
+    (void)state;
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "twice.db");
+    enrol(store, &kiosks[2]);
+    kiosk twice = kiosks[2];
+    twice.n = 0;
+    sk_error err;
+    rec other = {.h = kiosks[2].recs[3].h};
+    assert_int_equal(sk_record_seal(&other.h, &the_study.key.pub, &kiosks[2].key, "{\"other\":1}",
+                                    11, &other.blob, &other.len, &err),
+                     SK_OK);
+    twice.recs[twice.n++] = kiosks[2].recs[2];
+    twice.recs[twice.n++] = kiosks[2].recs[3];
+    twice.recs[twice.n++] = kiosks[2].recs[2]; /* the same bytes again */
+    twice.recs[twice.n++] = other;             /* record 4 with other bytes */
+    tmp_path(path, sizeof path, "twice.skb");
+    bundle(path, &twice, &the_study, 1, 100);
+    sk_merge_stats s = merge_ok(store, path);
+    assert_int_equal(s.added, 2);
+    assert_int_equal(s.present, 1);
+    assert_int_equal(s.conflicts, 1);
+    assert_true(has_record(store, &kiosks[2].recs[2]));
+    /* the first copy of record 4 is the one held, byte for byte */
+    const rec *first = &kiosks[2].recs[3];
+    size_t sql_size = 200 + 2 * first->len;
+    char *sql = malloc(sql_size), id_hex[2 * SK_RECORD_ID_SIZE + 1];
+    char *blob_hex = malloc(2 * first->len + 1);
+    sk_hex(first->h.record_id, SK_RECORD_ID_SIZE, id_hex);
+    sk_hex(first->blob, first->len, blob_hex);
+    snprintf(sql, sql_size, "SELECT count(*) FROM records WHERE record_id = x'%s' AND blob = x'%s'",
+             id_hex, blob_hex);
+    assert_int_equal(count(store, sql), 1);
+    free(sql);
+    free(blob_hex);
+    s = merge_ok(store, path);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.present, 3);
+    assert_int_equal(s.conflicts, 1);
+    assert_int_equal(count(store, "SELECT count(*) FROM conflicts"), 1);
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 2);
+    free(other.blob);
+}
+
 static void test_device_key_mismatch(void **state)
 {
     (void)state;
@@ -2099,6 +2147,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_damaged_bundles_change_nothing),
         cmocka_unit_test(test_conflict_kept_aside),
+        cmocka_unit_test(test_record_twice_in_a_bundle),
         cmocka_unit_test(test_device_key_mismatch),
         cmocka_unit_test(test_foreign_and_draft_records),
         cmocka_unit_test(test_withdraw),

@@ -39,11 +39,20 @@ typedef struct sk_cstore sk_cstore;
  * (database missing), SK_ERR_FORMAT (not a store), SK_ERR_UNSUPPORTED (a
  * newer schema, or a build without libpq). */
 sk_status sk_cstore_open(const char *path, sk_cstore **out, sk_error *err);
+/* Open a store that exists, never making one (status, export, report): as
+ * sk_cstore_open, but nothing is created: a missing file is SK_ERR_IO, and a
+ * file or PostgreSQL database that holds no store yet is SK_ERR_STATE. */
+sk_status sk_cstore_open_existing(const char *path, sk_cstore **out, sk_error *err);
 /* True when store names a PostgreSQL store (a postgresql:// or postgres:// URI). */
 bool sk_cstore_is_url(const char *store);
 /* The store as messages should show it: a URI without its password (the
  * userinfo's and password=...).  malloc'd; NULL when out of memory. */
 char *sk_cstore_display_name(const char *store);
+/* The display name as one word a POSIX shell reads back unchanged (quoted in
+ * '...' when it holds anything but letters, digits and _@%+=:,./-), for
+ * hints that print a command to copy (a URI holds ? and &).  malloc'd; NULL
+ * when out of memory. */
+char *sk_cstore_shell_name(const char *store);
 void sk_cstore_close(sk_cstore *cs);  /* NULL is a no-op */
 
 /* The study the store belongs to.  *pinned false (and *out untouched) when

@@ -249,6 +249,20 @@ void cdb_bind_blob(cdb_stmt *s, int i, const void *v, size_t len)
     }
 }
 
+void cdb_bind_pg_binary(cdb_stmt *s, int i, const void *v, size_t len)
+{
+    if (s->db->kind == CDB_SQLITE) { /* never used there: a blob is the nearest */
+        cdb_bind_blob(s, i, v, len);
+        return;
+    }
+    cdb_param *p = pg_param(s, i);
+    if (p) {
+        p->type = 4;
+        p->ptr = v ? v : "";
+        p->len = len;
+    }
+}
+
 void cdb_bind_null(cdb_stmt *s, int i)
 {
     if (s->db->kind == CDB_SQLITE) {

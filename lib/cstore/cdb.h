@@ -73,7 +73,13 @@ sk_status cdb_fail(cdb *db, const char *what, sk_error *err);
  * connection opens a read transaction for it when none is open, and commits it
  * when the statement is finalized), so memory stays flat however many rows;
  * other statements, also writes, may run on the connection meanwhile. */
-enum { CDB_STREAM = 1 };
+enum { CDB_STREAM = 1, CDB_KEEP = 2 };
+/* CDB_KEEP: a statement every merge runs (once per input or per batch).  On
+ * PostgreSQL it is prepared on the server the first time it runs and stays
+ * prepared for the connection's life, found again by its SQL text whenever it
+ * is prepared again, so that an input pays neither parsing nor planning for
+ * it.  Only for SQL from a fixed set of texts (a kept statement is never
+ * deallocated).  Ignored on SQLite. */
 sk_status cdb_prepare(cdb *db, const char *sql, int flags, cdb_stmt **out, sk_error *err);
 int cdb_param_count(const cdb_stmt *s);
 
@@ -82,6 +88,9 @@ void cdb_bind_int64(cdb_stmt *s, int i, int64_t v);
 void cdb_bind_text(cdb_stmt *s, int i, const char *v);    /* NULL binds NULL */
 void cdb_bind_blob(cdb_stmt *s, int i, const void *v, size_t len);
 void cdb_bind_null(cdb_stmt *s, int i);
+/* PostgreSQL only: a parameter in binary format whose type the SQL gives with
+ * a cast (e.g. ?::bytea[] bound to an array in array_recv's format). */
+void cdb_bind_pg_binary(cdb_stmt *s, int i, const void *v, size_t len);
 
 /* CDB_ROW, CDB_DONE or CDB_ERROR (then cdb_fail says why). */
 int cdb_step(cdb_stmt *s);

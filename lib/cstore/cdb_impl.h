@@ -25,10 +25,18 @@ struct cdb {
     int pg_streams;           /* streaming statements open in the transaction they opened */
     bool pg_own_txn;          /* a stream opened the current transaction */
     int pg_flags;             /* the open flags (CDB_READONLY), for a reconnection */
+    struct cdb_pg_kept *pg_kept; /* CDB_KEEP statements prepared on this connection */
+    size_t pg_n_kept;
 };
 
+/* A statement kept prepared on a PostgreSQL connection (CDB_KEEP). */
+typedef struct cdb_pg_kept {
+    char *sql;                /* with $N placeholders */
+    char name[24];
+} cdb_pg_kept;
+
 typedef struct cdb_param {
-    int type;                 /* 0 NULL, 1 int, 2 text, 3 blob */
+    int type;                 /* 0 NULL, 1 int, 2 text, 3 blob, 4 binary typed by the SQL */
     const char *ptr;
     size_t len;
     char num[24];
@@ -44,6 +52,7 @@ struct cdb_stmt {
     bool stream;
     char pg_name[24];         /* prepared statement name once prepared */
     bool prepared;
+    bool kept;                /* CDB_KEEP: prepared once per connection, never deallocated */
     int runs;                 /* executions since prepare: the second one prepares */
     void *res;                /* PGresult of the current batch */
     int row, n_rows;          /* row -1 before the first step */

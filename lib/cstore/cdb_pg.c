@@ -1,8 +1,11 @@
 /* cdb_pg.c - the central store on PostgreSQL (libpq): the cdb.h seam.
  *
- * Round trips are what a merge pays for here, so: a statement runs with
- * PQexecParams the first time and is prepared on the server only when it runs
- * a second time (a merge's per-record statements), results come in binary
+ * Round trips and planning are what a merge pays for here, so: a statement
+ * runs with PQexecParams the first time and is prepared on the server only
+ * when it runs a second time (a merge's per-record statements); a CDB_KEEP
+ * statement (what every input runs) is prepared the first time and stays
+ * prepared for the connection's life, so a merge of many small bundles parses
+ * and plans each once, not once per bundle; results come in binary
  * (a blob as its bytes, no hex), and a CDB_STREAM statement reads through a
  * cursor in batches of STREAM_BATCH rows so that memory stays flat.  libpq
  * never prints: notices go to a processor that drops them. */
@@ -173,6 +176,39 @@ sk_status cdb_pg_open(cdb *db, const char *uri, int flags, sk_error *err)
     return session_setup(db, err);
 }
 
+/* The kept statements died with the connection (PQreset) or are about to. */
+static void forget_kept(cdb *db)
+{
+    for (size_t i = 0; i < db->pg_n_kept; i++)
+        free(db->pg_kept[i].sql);
+    free(db->pg_kept);
+    db->pg_kept = NULL;
+    db->pg_n_kept = 0;
+}
+
+static const cdb_pg_kept *find_kept(const cdb *db, const char *sql)
+{
+    for (size_t i = 0; i < db->pg_n_kept; i++)
+        if (strcmp(db->pg_kept[i].sql, sql) == 0)
+            return &db->pg_kept[i];
+    return NULL;
+}
+
+/* Remember a statement just prepared as kept; when memory runs out it is
+ * simply prepared again next time (its name is never reused). */
+static void add_kept(cdb *db, const char *sql, const char *name)
+{
+    cdb_pg_kept *grown = realloc(db->pg_kept, (db->pg_n_kept + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    db->pg_kept = grown;
+    cdb_pg_kept *k = &grown[db->pg_n_kept];
+    if (!(k->sql = strdup(sql)))
+        return;
+    snprintf(k->name, sizeof k->name, "%s", name);
+    db->pg_n_kept++;
+}
+
 /* A long-lived connection (survey-sync serve) outlives a server restart or an
  * administrator ending it: before a transaction starts, a lost connection is
  * made again, once.  Inside a transaction nothing is retried: the
@@ -187,6 +223,7 @@ sk_status cdb_pg_reconnect(cdb *db, sk_error *err)
             return SK_OK;
     }
     PQreset(conn(db));
+    forget_kept(db); /* a new session: nothing is prepared there */
     if (PQstatus(conn(db)) != CONNECTION_OK)
         return open_fail(db, err);
     return session_setup(db, err);
@@ -194,6 +231,7 @@ sk_status cdb_pg_reconnect(cdb *db, sk_error *err)
 
 void cdb_pg_close(cdb *db)
 {
+    forget_kept(db);
     if (db->pg)
         PQfinish(conn(db));
     db->pg = NULL;
@@ -291,6 +329,12 @@ sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
     s->sql = out;
     s->n_params = max;
     s->stream = flags & CDB_STREAM;
+    s->kept = (flags & CDB_KEEP) && !s->stream;
+    const cdb_pg_kept *k = s->kept ? find_kept(s->db, out) : NULL;
+    if (k) {
+        snprintf(s->pg_name, sizeof s->pg_name, "%s", k->name);
+        s->prepared = true;
+    }
     s->row = -1;
     return SK_OK;
 }
@@ -340,18 +384,20 @@ static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a)
         const cdb_param *p = &s->params[i];
         values[i] = p->type ? p->ptr : NULL;
         lengths[i] = (int)p->len;
-        formats[i] = p->type == 3;
+        formats[i] = p->type >= 3;
         types[i] = p->type == 1 ? OID_INT8 : p->type == 2 ? OID_TEXT : p->type == 3 ? OID_BYTEA : 0;
     }
     PGconn *c = conn(s->db);
-    if (!sql && !s->prepared && s->runs >= 1) {
-        /* The second run: worth a server-side plan. */
+    if (!sql && !s->prepared && (s->kept || s->runs >= 1)) {
+        /* Kept, or the second run: worth a server-side plan. */
         snprintf(s->pg_name, sizeof s->pg_name, "sk%u", ++s->db->pg_next);
         PGresult *r = PQprepare(c, s->pg_name, s->sql, s->n_params, types);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             return r;
         PQclear(r);
         s->prepared = true;
+        if (s->kept)
+            add_kept(s->db, s->sql, s->pg_name);
     }
     s->runs++;
     if (!sql && s->prepared)
@@ -486,7 +532,7 @@ void cdb_pg_finalize(cdb_stmt *s)
 {
     if (s->db->pg) {
         cdb_pg_reset(s);
-        if (s->prepared && PQtransactionStatus(conn(s->db)) != PQTRANS_INERROR) {
+        if (s->prepared && !s->kept && PQtransactionStatus(conn(s->db)) != PQTRANS_INERROR) {
             char sql[48];
             snprintf(sql, sizeof sql, "DEALLOCATE %s", s->pg_name);
             run(s->db, sql);

@@ -296,10 +296,11 @@ sk_status cstore_check_schema(cdb *db, int64_t *version, sk_error *err)
     return check_version(db, v, err);
 }
 
-/* Create the schema in a new (empty) database, or check an existing one and
- * upgrade it, in one writing transaction (so two programs opening a new
- * store at once make it once). */
-static sk_status init_schema(cdb *db, sk_error *err)
+/* Create the schema in a new (empty) database (unless !create: then an empty
+ * database is SK_ERR_STATE), or check an existing one and upgrade it, in
+ * one writing transaction (so two programs opening a new store at once make
+ * it once). */
+static sk_status init_schema(cdb *db, bool create, sk_error *err)
 {
     bool pg = cdb_backend(db) == CDB_PG;
     sk_status st = cdb_begin(db, CDB_WRITE, err);
@@ -317,7 +318,13 @@ static sk_status init_schema(cdb *db, sk_error *err)
         cdb_rollback(db);
         return st;
     }
-    if (n_objects == 0) {
+    if (n_objects == 0 && !create) {
+        st = sk_error_set_at(err, SK_ERR_STATE, cdb_name(db), NULL, 0, NULL,
+                             pg ? "this PostgreSQL database holds no central store yet; merge "
+                                  "bundles into it first"
+                                : "this file holds no central store yet; merge bundles into it "
+                                  "first");
+    } else if (n_objects == 0) {
         char sql[160];
         if (pg)
             snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES('%s', %d)", CSTORE_PG_APP,
@@ -348,7 +355,7 @@ static sk_status init_schema(cdb *db, sk_error *err)
     return st;
 }
 
-sk_status sk_cstore_open(const char *path, sk_cstore **out, sk_error *err)
+static sk_status open_store(const char *path, bool create, sk_cstore **out, sk_error *err)
 {
     if (!path || !out)
         return sk_error_set(err, SK_ERR_ARG, "sk_cstore_open needs a path and an out pointer");
@@ -359,17 +366,27 @@ sk_status sk_cstore_open(const char *path, sk_cstore **out, sk_error *err)
         free(cs);
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory opening a store");
     }
-    sk_status st = cdb_open(path, cs->path, CDB_CREATE, &cs->db, err);
+    sk_status st = cdb_open(path, cs->path, create ? CDB_CREATE : 0, &cs->db, err);
     if (st == SK_OK && cdb_backend(cs->db) == CDB_SQLITE)
         st = cdb_exec(cs->db, settings, "updating the store", err);
     if (st == SK_OK)
-        st = init_schema(cs->db, err);
+        st = init_schema(cs->db, create, err);
     if (st != SK_OK) {
         sk_cstore_close(cs);
         return st;
     }
     *out = cs;
     return SK_OK;
+}
+
+sk_status sk_cstore_open(const char *path, sk_cstore **out, sk_error *err)
+{
+    return open_store(path, true, out, err);
+}
+
+sk_status sk_cstore_open_existing(const char *path, sk_cstore **out, sk_error *err)
+{
+    return open_store(path, false, out, err);
 }
 
 bool sk_cstore_is_url(const char *store)
@@ -380,6 +397,38 @@ bool sk_cstore_is_url(const char *store)
 char *sk_cstore_display_name(const char *store)
 {
     return cdb_display_name(store);
+}
+
+char *sk_cstore_shell_name(const char *store)
+{
+    char *shown = cdb_display_name(store);
+    if (!shown)
+        return NULL;
+    size_t n = 2;
+    bool plain = *shown != '\0';
+    for (const char *c = shown; *c; c++) {
+        plain = plain && ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                          (*c >= '0' && *c <= '9') || strchr("_@%+=:,./-", *c));
+        n += *c == '\'' ? 4 : 1; /* ' becomes '\'' */
+    }
+    if (plain)
+        return shown;
+    char *out = malloc(n + 1), *o = out;
+    if (out) {
+        *o++ = '\'';
+        for (const char *c = shown; *c; c++) {
+            if (*c == '\'') {
+                memcpy(o, "'\\''", 4);
+                o += 4;
+            } else {
+                *o++ = *c;
+            }
+        }
+        *o++ = '\'';
+        *o = '\0';
+    }
+    free(shown);
+    return out;
 }
 
 void sk_cstore_close(sk_cstore *cs)

@@ -50,6 +50,14 @@ static inline sk_status cstore_prepare(cdb *db, const char *sql, cdb_stmt **out,
     return cdb_prepare(db, sql, 0, out, err);
 }
 
+/* cdb_prepare of a statement every merged input runs (CDB_KEEP: on
+ * PostgreSQL parsed and planned once per connection).  Only for fixed SQL. */
+static inline sk_status cstore_prepare_kept(cdb *db, const char *sql, cdb_stmt **out,
+                                            sk_error *err)
+{
+    return cdb_prepare(db, sql, CDB_KEEP, out, err);
+}
+
 /* The pinned study: *pinned false when none (out untouched). */
 sk_status cstore_study_get(sk_cstore *cs, sk_study_pub *out, bool *pinned, sk_error *err);
 /* Inside a transaction: pin to study (the caller checked nothing is pinned). */
@@ -68,7 +76,9 @@ typedef struct cstore_device {
  * for room); wait returns the first failure, located in source, once every
  * submitted record is checked: call it before COMMIT. */
 typedef struct cstore_verifier cstore_verifier;
-sk_status cstore_verifier_new(cstore_verifier **out, sk_error *err);
+/* merge_thread_waits: the merge thread spends its time waiting for a server
+ * (PostgreSQL): start a worker for every core, not every core but one. */
+sk_status cstore_verifier_new(cstore_verifier **out, bool merge_thread_waits, sk_error *err);
 sk_status cstore_verifier_submit(cstore_verifier *v, const cstore_device *dev, const uint8_t *blob,
                                  size_t len, sk_error *err);
 sk_status cstore_verifier_wait(cstore_verifier *v, const char *source, sk_error *err);
@@ -90,8 +100,8 @@ typedef struct cstore_merge {
     bool any_withdrawals;    /* false: no record can be withdrawn, skip the lookup */
     cdb_stmt *ins_record, *get_blob, *is_withdrawn, *ins_conflict, *ins_pack;
     cstore_verifier *verifier;
-    /* PostgreSQL: records wait here and go in one multi-row INSERT per
-     * CSTORE_BATCH_ROWS (a round trip per record costs more than the rest of
+    /* PostgreSQL: records wait here and go in one INSERT per batch
+     * (cstore_batch.c: a round trip per record costs more than the rest of
      * the merge); last_deferred says the record just taken is one of them,
      * its outcome reported (opts->on_record) when the batch is flushed. */
     struct cstore_batch *batch;
@@ -143,11 +153,16 @@ sk_status cstore_check_header(const char *source, const uint8_t *blob, size_t le
 /* Read again whether the store holds any withdrawal (after taking some). */
 sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err);
 
+/* PostgreSQL (cstore_batch.c): a record that passed the checks waits in the
+ * batch (copied); a full batch is flushed. */
+sk_status cstore_batch_add(cstore_merge *m, const cstore_device *dev, const sk_record_header *h,
+                           const uint8_t *blob, size_t len, sk_error *err);
 /* PostgreSQL: insert the records waiting in the batch, count them and report
  * their outcomes; a no-op on SQLite or when none wait.  Called before
  * anything that reads the counts or the records (end of a bundle's items,
  * end of a store's records, cstore_merge_end). */
 sk_status cstore_flush_records(cstore_merge *m, sk_error *err);
+void cstore_batch_free(cstore_merge *m); /* NULL batch: no-op */
 
 /* Count one item and call the progress callback about every 1%. */
 void cstore_merge_tick(cstore_merge *m);

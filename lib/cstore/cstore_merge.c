@@ -29,7 +29,7 @@ static sk_status log_upload(cstore_merge *m, const char *device, uint64_t n_reco
 {
     const sk_upload_note *u = m->opts->upload;
     cdb_stmt *s;
-    sk_status st = cstore_prepare(m->cs->db,
+    sk_status st = cstore_prepare_kept(m->cs->db,
                                   "INSERT INTO uploads(device, time_ms, digest, records, added, "
                                   "peer) VALUES (?, ?, ?, ?, ?, ?)",
                                   &s, err);

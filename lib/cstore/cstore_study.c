@@ -11,7 +11,7 @@
 sk_status cstore_study_get(sk_cstore *cs, sk_study_pub *out, bool *pinned, sk_error *err)
 {
     cdb_stmt *s = NULL;
-    sk_status st = cstore_prepare(cs->db, "SELECT value FROM meta WHERE key = 'study'",
+    sk_status st = cstore_prepare_kept(cs->db, "SELECT value FROM meta WHERE key = 'study'",
                                   &s, err);
     if (st != SK_OK)
         return st;

@@ -29,8 +29,6 @@ static sk_status db_fail(cstore_merge *m, const char *what, sk_error *err)
     return cdb_fail(m->cs->db, what, err);
 }
 
-static void batch_free(cstore_merge *m);
-
 void cstore_format_time(int64_t ms, char *out, size_t size)
 {
     time_t secs = (time_t)(ms / 1000);
@@ -46,23 +44,23 @@ sk_status cstore_merge_begin(cstore_merge *m, sk_error *err)
     m->now_ms = sk_now_ms();
     sk_status st = cstore_study_get(m->cs, &m->study, &m->pinned, err);
     if (st == SK_OK)
-        st = cstore_verifier_new(&m->verifier, err);
+        st = cstore_verifier_new(&m->verifier, cdb_backend(db) == CDB_PG, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, sql_ins_record, &m->ins_record, err);
+        st = cstore_prepare_kept(db, sql_ins_record, &m->ins_record, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, sql_get_blob, &m->get_blob, err);
+        st = cstore_prepare_kept(db, sql_get_blob, &m->get_blob, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, sql_is_withdrawn, &m->is_withdrawn, err);
+        st = cstore_prepare_kept(db, sql_is_withdrawn, &m->is_withdrawn, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, sql_ins_conflict, &m->ins_conflict, err);
+        st = cstore_prepare_kept(db, sql_ins_conflict, &m->ins_conflict, err);
     if (st == SK_OK)
-        st = cstore_prepare(db, sql_ins_pack, &m->ins_pack, err);
+        st = cstore_prepare_kept(db, sql_ins_pack, &m->ins_pack, err);
     if (st == SK_OK)
         st = cstore_merge_count_withdrawals(m, err);
     if (st != SK_OK)
         return st;
     cdb_stmt *s = NULL;
-    st = cstore_prepare(db, "INSERT INTO imports(source, time_ms) VALUES(?1, ?2) RETURNING id", &s,
+    st = cstore_prepare_kept(db, "INSERT INTO imports(source, time_ms) VALUES(?1, ?2) RETURNING id", &s,
                         err);
     if (st != SK_OK)
         return st;
@@ -86,7 +84,7 @@ sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
         st = cstore_verifier_wait(m->verifier, m->source, err);
     if (ok && st == SK_OK) {
         cdb_stmt *s = NULL;
-        st = cstore_prepare(m->cs->db,
+        st = cstore_prepare_kept(m->cs->db,
                             "UPDATE imports SET added=?1, present=?2, conflicts=?3, withdrawn=?4,"
                             " packs_added=?5, held=?7, refused=?8 WHERE id=?6",
                             &s, err);
@@ -113,7 +111,7 @@ sk_status cstore_merge_end(cstore_merge *m, bool ok, sk_error *err)
     m->ins_record = m->get_blob = m->is_withdrawn = m->ins_conflict = m->ins_pack = NULL;
     cstore_verifier_free(m->verifier);
     m->verifier = NULL;
-    batch_free(m);
+    cstore_batch_free(m);
     return st;
 }
 
@@ -142,7 +140,7 @@ sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8
 {
     cdb *db = m->cs->db;
     cdb_stmt *s = NULL;
-    sk_status st = cstore_prepare(db,
+    sk_status st = cstore_prepare_kept(db,
                                   "SELECT pk, fp, state, retired_seq, state_ms FROM devices"
                                   " WHERE id = ?1",
                                   &s, err);
@@ -180,7 +178,7 @@ sk_status cstore_pin_device(cstore_merge *m, const char *device_hex, const uint8
                       : has_pk ? "UPDATE devices SET label = ?3, last_import_ms = ?4 WHERE id = ?1"
                                : "UPDATE devices SET pk = ?2, label = ?3, first_import_ms = ?4,"
                                  " last_import_ms = ?4 WHERE id = ?1";
-    st = cstore_prepare(db, sql, &s, err);
+    st = cstore_prepare_kept(db, sql, &s, err);
     if (st != SK_OK)
         return st;
     cdb_bind_text(s, 1, device_hex);
@@ -240,7 +238,7 @@ static bool tag_is_zero(const uint8_t tag[SK_TAG_SIZE])
 sk_status cstore_merge_count_withdrawals(cstore_merge *m, sk_error *err)
 {
     cdb_stmt *s = NULL;
-    sk_status st = cstore_prepare(m->cs->db, "SELECT EXISTS (SELECT 1 FROM withdrawals)",
+    sk_status st = cstore_prepare_kept(m->cs->db, "SELECT EXISTS (SELECT 1 FROM withdrawals)",
                                   &s, err);
     if (st != SK_OK)
         return st;
@@ -313,166 +311,6 @@ static sk_status compare_held(cstore_merge *m, const char *device, const sk_reco
     return cstore_take_conflict(m, device, h->record_id, m->source, blob, len, true, err);
 }
 
-/* ---- PostgreSQL: records in batches ---- */
-
-#define CSTORE_BATCH_ROWS 100
-#define CSTORE_BATCH_BYTES ((size_t)8 << 20)
-
-typedef struct batch_rec {
-    cstore_device dev;
-    sk_record_header h;
-    uint8_t *blob;
-    size_t len;
-    bool inserted;
-} batch_rec;
-
-struct cstore_batch {
-    batch_rec rec[CSTORE_BATCH_ROWS];
-    size_t n, bytes;
-    cdb_stmt *full;   /* the INSERT of CSTORE_BATCH_ROWS rows, reused */
-};
-
-static void batch_clear(struct cstore_batch *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        free(b->rec[i].blob);
-    b->n = b->bytes = 0;
-}
-
-static void batch_free(cstore_merge *m)
-{
-    if (!m->batch)
-        return;
-    batch_clear(m->batch);
-    cdb_finalize(m->batch->full);
-    free(m->batch);
-    m->batch = NULL;
-}
-
-/* INSERT ... VALUES (9 columns) x rows ... RETURNING the keys inserted. */
-static char *batch_sql(size_t rows)
-{
-    static const char head[] =
-        "INSERT INTO records(record_id, device, seq, kind, form_id, form_version, wtag, blob,"
-        " import_id) VALUES ";
-    static const char row[] = "(?,?,?,?,?,?,?,?,?),";
-    static const char tail[] = " ON CONFLICT(device, record_id) DO NOTHING RETURNING device, record_id";
-    char *sql = malloc(sizeof head + rows * (sizeof row - 1) + sizeof tail);
-    if (!sql)
-        return NULL;
-    char *p = sql + sprintf(sql, "%s", head);
-    for (size_t i = 0; i < rows; i++)
-        p += sprintf(p, "%s", row);
-    sprintf(p - 1, "%s", tail); /* over the last comma */
-    return sql;
-}
-
-static void report(cstore_merge *m, const uint8_t id[SK_RECORD_ID_SIZE], sk_merge_outcome o)
-{
-    if (m->opts->on_record && !m->from_store)
-        m->opts->on_record(m->opts->record_user, id, o);
-}
-
-sk_status cstore_flush_records(cstore_merge *m, sk_error *err)
-{
-    struct cstore_batch *b = m->batch;
-    if (!b || b->n == 0)
-        return SK_OK;
-    cdb *db = m->cs->db;
-    cdb_stmt *s = b->n == CSTORE_BATCH_ROWS ? b->full : NULL;
-    sk_status st = SK_OK;
-    if (!s) {
-        char *sql = batch_sql(b->n);
-        if (!sql)
-            return sk_error_set(err, SK_ERR_NOMEM, "out of memory storing records");
-        st = cstore_prepare(db, sql, &s, err);
-        free(sql);
-        if (st != SK_OK)
-            return st;
-        if (b->n == CSTORE_BATCH_ROWS)
-            b->full = s;
-    }
-    cdb_reset(s);
-    for (size_t i = 0; i < b->n; i++) {
-        const batch_rec *r = &b->rec[i];
-        int k = (int)i * 9;
-        cdb_bind_blob(s, k + 1, r->h.record_id, SK_RECORD_ID_SIZE);
-        cdb_bind_text(s, k + 2, r->dev.hex);
-        cdb_bind_int64(s, k + 3, (int64_t)r->h.seq);
-        cdb_bind_int64(s, k + 4, r->h.kind);
-        cdb_bind_text(s, k + 5, r->h.form_id);
-        cdb_bind_text(s, k + 6, r->h.form_version);
-        if (tag_is_zero(r->h.withdraw_tag))
-            cdb_bind_null(s, k + 7);
-        else
-            cdb_bind_blob(s, k + 7, r->h.withdraw_tag, SK_TAG_SIZE);
-        cdb_bind_blob(s, k + 8, r->blob, r->len);
-        cdb_bind_int64(s, k + 9, m->import_id);
-    }
-    int rc;
-    while ((rc = cdb_step(s)) == CDB_ROW) {
-        /* the first copy not yet marked: a key twice in one batch is inserted once */
-        const char *dev = cdb_column_text(s, 0);
-        const uint8_t *id = cdb_column_blob(s, 1);
-        for (size_t i = 0; dev && id && cdb_column_bytes(s, 1) == SK_RECORD_ID_SIZE && i < b->n; i++) {
-            batch_rec *r = &b->rec[i];
-            if (!r->inserted && strcmp(r->dev.hex, dev) == 0 &&
-                memcmp(r->h.record_id, id, SK_RECORD_ID_SIZE) == 0) {
-                r->inserted = true;
-                break;
-            }
-        }
-    }
-    if (s != b->full)
-        cdb_finalize(s);
-    if (rc != CDB_DONE) {
-        batch_clear(b);
-        return db_fail(m, "storing records", err);
-    }
-    /* In the order taken, as a record-by-record merge would count them. */
-    for (size_t i = 0; st == SK_OK && i < b->n; i++) {
-        batch_rec *r = &b->rec[i];
-        if (r->inserted) {
-            bool data = r->dev.state == SK_DEV_ACCEPTED || r->dev.state == SK_DEV_RETIRED;
-            if (data)
-                m->stats.added++;
-            else
-                m->stats.held++;
-            report(m, r->h.record_id, data ? SK_MERGED_ADDED : SK_MERGED_HELD);
-        } else {
-            sk_merge_stats before = m->stats;
-            st = compare_held(m, r->dev.hex, &r->h, r->blob, r->len, err);
-            if (st == SK_OK)
-                report(m, r->h.record_id,
-                       m->stats.present != before.present ? SK_MERGED_PRESENT : SK_MERGED_CONFLICT);
-        }
-    }
-    batch_clear(b);
-    return st;
-}
-
-static sk_status batch_add(cstore_merge *m, const cstore_device *dev, const sk_record_header *h,
-                           const uint8_t *blob, size_t len, sk_error *err)
-{
-    if (!m->batch && !(m->batch = calloc(1, sizeof *m->batch)))
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory storing records");
-    struct cstore_batch *b = m->batch;
-    batch_rec *r = &b->rec[b->n];
-    memset(r, 0, sizeof *r);
-    if (!(r->blob = malloc(len ? len : 1)))
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory storing records");
-    memcpy(r->blob, blob, len);
-    r->len = len;
-    r->dev = *dev;
-    r->h = *h;
-    b->n++;
-    b->bytes += len;
-    m->last_deferred = true;
-    if (b->n == CSTORE_BATCH_ROWS || b->bytes >= CSTORE_BATCH_BYTES)
-        return cstore_flush_records(m, err);
-    return SK_OK;
-}
-
 sk_status cstore_take_record(cstore_merge *m, const cstore_device *dev, const sk_record_header *h,
                              const uint8_t *blob, size_t len, sk_error *err)
 {
@@ -496,7 +334,7 @@ sk_status cstore_take_record(cstore_merge *m, const cstore_device *dev, const sk
         return SK_OK;
     }
     if (cdb_backend(m->cs->db) == CDB_PG)
-        return batch_add(m, dev, h, blob, len, err);
+        return cstore_batch_add(m, dev, h, blob, len, err);
     const char *device = dev->hex;
     cdb_stmt *s = m->ins_record;
     cdb_reset(s);

@@ -14,6 +14,7 @@ key and a code typed carelessly.
 """
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -48,9 +49,10 @@ def devices_json(store):
 
 
 def new_device_line(store, dev_id, label, n, fp):
+    # the store as one shell word (a PostgreSQL URI holds ? and &): pasted, it works
     return ("device %s '%s' is new: %d record%s held until you accept it; compare fingerprint %s "
             "with the kiosk's admin screen, then: survey-sync devices accept %s --store %s"
-            % (dev_id, label, n, "" if n == 1 else "s", fp, dev_id, store))
+            % (dev_id, label, n, "" if n == 1 else "s", fp, dev_id, shlex.quote(store)))
 
 
 def main():
