@@ -374,14 +374,23 @@ dep_nettle() { # digest() with MD5, SHA-1 and SHA-384 (lib/expr): hashes only, n
 
 # Two lanes in parallel (each make -j$JOBS): the long builds (SDL2, SQLite,
 # libsodium) do not wait for each other; SDL2_ttf needs SDL2 and FreeType.
-lane() { # lane DEP...: build the missing ones in order, each timed
+cpu_s() { # cpu_s FILE: the CPU seconds (user + system) of the children in `times` output
+    awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+                   printf "%d", n }' "$1"
+}
+lane() { # lane DEP...: build the missing ones in order, each timed (wall clock and CPU:
+    # on a machine others are loading, the CPU seconds are what to compare)
     for dep in "$@"; do
         built "$dep" && continue
-        local t; t=$(date +%s)
+        local t c0; t=$(date +%s)
+        times >"$WORK/.times-$dep"; c0=$(cpu_s "$WORK/.times-$dep")
         printf '[build-windows] dependency %s: building (%ds so far)\n' "$dep" "$((t - T0))"
         "dep_${dep}"
         stamp "$dep"
-        printf '[build-windows] dependency %s: done in %ds\n' "$dep" "$(( $(date +%s) - t ))"
+        times >"$WORK/.times-$dep"
+        printf '[build-windows] dependency %s: done in %ds (CPU %ds)\n' "$dep" \
+            "$(( $(date +%s) - t ))" "$(( $(cpu_s "$WORK/.times-$dep") - c0 ))"
+        rm -f "$WORK/.times-$dep"
     done
 }
 DEPS="zlib sqlite3 libsodium expat jansson libzip freetype tre sdl2 sdl2_ttf cmocka curl libxlsxwriter
