@@ -313,30 +313,99 @@ Cflags: -I\${prefix}/include -DCMOCKA_STATIC
 EOF
 }
 
+dep_libwebp() { # WebP pictures (SDL2_image's IMG_webp.c): the decoder's C files only
+    local d; d=$(src libwebp)
+    rm -rf "$WORK/libwebp"; mkdir -p "$WORK/libwebp"
+    # Plain x86-64 code (SSE2, no -msse4.1): nothing a laptop might lack.
+    local f
+    for f in "$d"/src/dec/*.c "$d"/src/dsp/*.c "$d"/src/utils/*.c; do
+        case $f in *_mips*|*_msa*|*_neon*) continue ;; esac
+        printf '%s\n' "$f"
+    done | xargs -P"$JOBS" -I{} sh -c '$0 -O2 -I"$1" -c "$2" -o "$3/$(basename "$2" .c).o"' \
+        "$CC" "$d" {} "$WORK/libwebp" ||
+        { echo "build-windows: error: libwebp did not compile" >&2; exit 1; }
+    rm -f "$PREFIX/lib/libwebp.a"; $AR rcs "$PREFIX/lib/libwebp.a" "$WORK"/libwebp/*.o
+    mkdir -p "$PREFIX/include/webp"
+    cp "$d"/src/webp/decode.h "$d"/src/webp/types.h "$PREFIX/include/webp/"
+}
+
+dep_sdl2_image() { # pictures in labels: PNG and JPEG by its built-in stb_image (no
+    # libpng/libjpeg), GIF and BMP by its own code, WebP by libwebp; one archive, like SDL2_ttf
+    local d; d=$(src libsdl2-image)
+    rm -rf "$WORK/sdl2_image"; mkdir -p "$WORK/sdl2_image"
+    [ -f "$d/stb_image.h" ] ||
+        { echo "build-windows: error: libsdl2-image's source has no stb_image.h" >&2; exit 1; }
+    local f
+    for f in "$d"/IMG*.c; do
+        case $f in */IMG_WIC.c) continue ;; esac # the WIC backend is off (stb instead)
+        $CC $CFLAGS_DEP -DUSE_STBIMAGE -DLOAD_PNG -DLOAD_JPG -DLOAD_GIF -DLOAD_BMP -DLOAD_WEBP \
+            -I"$PREFIX/include/SDL2" -I"$PREFIX/include" -I"$d" \
+            -c "$f" -o "$WORK/sdl2_image/$(basename "$f" .c).o" ||
+            { echo "build-windows: error: SDL2_image: $f did not compile" >&2; exit 1; }
+    done
+    rm -f "$PREFIX/lib/libSDL2_image.a"; $AR rcs "$PREFIX/lib/libSDL2_image.a" "$WORK"/sdl2_image/*.o
+    cp "$d/SDL_image.h" "$PREFIX/include/SDL2/"
+    local v; v=$(sed -n 's/^#define SDL_IMAGE_\(MAJOR\|MINOR\|PATCHLEVEL\)_VERSION *\([0-9]*\).*/\2/p' \
+                 "$PREFIX/include/SDL2/SDL_image.h" | paste -sd.)
+    cat >"$PKG_CONFIG_LIBDIR/SDL2_image.pc" <<EOF
+prefix=$PREFIX
+Name: SDL2_image
+Description: pictures for SDL2 (static; PNG and JPEG by stb_image, GIF, BMP, WebP by libwebp)
+Version: $v
+Requires: sdl2
+Libs: -L\${prefix}/lib -lSDL2_image -lwebp
+Cflags: -I\${prefix}/include/SDL2
+EOF
+}
+
+dep_nettle() { # digest() with MD5, SHA-1 and SHA-384 (lib/expr): hashes only, no GMP
+    local d; d=$(src nettle)
+    rm -rf "$WORK/nettle"; mkdir -p "$WORK/nettle"
+    (cd "$WORK/nettle" &&
+     "$d/configure" --host=$HOST --prefix="$PREFIX" --disable-shared --enable-static \
+         --disable-public-key --disable-documentation --disable-openssl \
+         >configure.log 2>&1 &&
+     make -j"$JOBS" libnettle.a >make.log 2>&1 &&
+     make install-headers install-pkgconfig >install.log 2>&1 &&
+     mkdir -p "$PREFIX/lib" && cp libnettle.a "$PREFIX/lib/") ||
+        { echo "build-windows: error: nettle failed, see $WORK/nettle/*.log" >&2; exit 1; }
+    rm -f "$PKG_CONFIG_LIBDIR/hogweed.pc"
+}
+
 # Two lanes in parallel (each make -j$JOBS): the long builds (SDL2, SQLite,
 # libsodium) do not wait for each other; SDL2_ttf needs SDL2 and FreeType.
-lane() { # lane DEP...: build the missing ones in order, each timed
+cpu_s() { # cpu_s FILE: the CPU seconds (user + system) of the children in `times` output
+    awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+                   printf "%d", n }' "$1"
+}
+lane() { # lane DEP...: build the missing ones in order, each timed (wall clock and CPU:
+    # on a machine others are loading, the CPU seconds are what to compare)
     for dep in "$@"; do
         built "$dep" && continue
-        local t; t=$(date +%s)
+        local t c0; t=$(date +%s)
+        times >"$WORK/.times-$dep"; c0=$(cpu_s "$WORK/.times-$dep")
         printf '[build-windows] dependency %s: building (%ds so far)\n' "$dep" "$((t - T0))"
         "dep_${dep}"
         stamp "$dep"
-        printf '[build-windows] dependency %s: done in %ds\n' "$dep" "$(( $(date +%s) - t ))"
+        times >"$WORK/.times-$dep"
+        printf '[build-windows] dependency %s: done in %ds (CPU %ds)\n' "$dep" \
+            "$(( $(date +%s) - t ))" "$(( $(cpu_s "$WORK/.times-$dep") - c0 ))"
+        rm -f "$WORK/.times-$dep"
     done
 }
-DEPS="zlib sqlite3 libsodium expat jansson libzip freetype tre sdl2 sdl2_ttf cmocka curl libxlsxwriter"
+DEPS="zlib sqlite3 libsodium expat jansson libzip freetype tre sdl2 sdl2_ttf cmocka curl libxlsxwriter
+      libwebp sdl2_image nettle"
 missing=""
 for dep in $DEPS; do built "$dep" || missing="$missing $dep"; done
 if [ -n "$missing" ]; then
     step "dependencies to build into $CACHE:$missing"
     lane zlib
-    lane sdl2 freetype libzip cmocka libxlsxwriter & a=$!
-    lane sqlite3 libsodium tre expat jansson curl & b=$!
+    lane sdl2 freetype libzip cmocka libxlsxwriter libwebp & a=$!
+    lane sqlite3 libsodium tre expat jansson curl nettle & b=$!
     # Both lanes end before the verdict, so no lane is left building behind a failure.
     ra=0; rb=0; wait $a || ra=$?; wait $b || rb=$?
     [ "$ra$rb" = 00 ] || { echo "build-windows: error: a dependency failed (above)" >&2; exit 1; }
-    lane sdl2_ttf
+    lane sdl2_ttf sdl2_image
     done_step
 else
     printf '[build-windows] dependencies: all cached in %s\n' "$CACHE"
@@ -344,10 +413,8 @@ fi
 
 # -- the project --------------------------------------------------------------------------
 step "configure the project ($BUILD, test hooks $HOOKS)"
-# SK_PICTURES=OFF: no SDL2_image in the dependency cache yet; the kiosk shows
-# each picture's name in a framed box instead (kiosk/picture_block.c).
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSK_WIN_PREFIX="$PREFIX" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSK_WERROR=ON -DSK_TEST_HOOKS="$HOOKS" -DSK_PICTURES=OFF >"$BUILD.configure.log" 2>&1 ||
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSK_WERROR=ON -DSK_TEST_HOOKS="$HOOKS" >"$BUILD.configure.log" 2>&1 ||
     { tail -30 "$BUILD.configure.log" >&2; exit 1; }
 done_step
 step "build the project"

@@ -9,6 +9,10 @@
 #   5. offscreen kiosk sittings driven through the test protocol: kiosk_flows.py with the
 #      Windows survey-kiosk.exe and the *Linux* survey-sync, so the bundle written on
 #      "Windows" is merged and exported on Linux and every answer is compared
+#   6b. pictures in labels: kiosk_pictures.py with both Windows programs (screenshots
+#      show each picture's colours where it belongs)
+#   7. where the data lives (portable on a stick, else %LOCALAPPDATA%)
+#   8. survey-sync.exe keygen typed at on a console: no echo (SetConsoleMode)
 #
 # Each part prints its minutes.  Wine gets its own prefix in the cache
 # (SK_WINEPREFIX, default $SK_WIN_CACHE/wineprefix).  The Wine session is started
@@ -61,6 +65,11 @@ STICK=$SK_WIN_BUILD/tests/tmp/stick
 rm -rf "$STICK"; mkdir -p "$STICK"
 wineserver -k >/dev/null 2>&1 || true
 wineserver -w >/dev/null 2>&1 || true
+# A new cache has no Wine prefix yet: make it (and its dosdevices/) first.
+if [ ! -d "$WINEPREFIX/dosdevices" ]; then
+    wineboot -i >/dev/null 2>&1 || true
+    wineserver -w >/dev/null 2>&1 || true
+fi
 ln -sfn "$STICK" "$WINEPREFIX/dosdevices/e:"
 wine reg add 'HKLM\Software\Wine\Drives' /v e: /d floppy /f >/dev/null 2>&1 || true
 wineserver -k >/dev/null 2>&1 || true
@@ -96,6 +105,11 @@ part "6. kiosk sittings on Windows, merged and exported by the Linux survey-sync
 /usr/bin/python3 "$E2E/with_emulator.py" "$E2E/kiosk_flows.py" "$KEXE" "$NATIVE/sync/survey-sync" "$FORM" || failed=1
 part_done
 
+part "6b. pictures in labels on Windows (its SDL2_image), packed and exported by survey-sync.exe"
+/usr/bin/python3 "$E2E/with_emulator.py" "$E2E/kiosk_pictures.py" "$KEXE" "$SEXE" \
+    "$ROOT/tests/data/forms/kiosk_pictures.md" pictures || failed=1
+part_done
+
 part "7. where the data lives: beside the .exe on a stick, else %LOCALAPPDATA%"
 # The zip's survey-kiosk.exe in a folder with an apostrophe,
 # spaces and an accent, on the removable E: and then on the fixed Z:.
@@ -122,6 +136,10 @@ portable_check "fixed drive, no portable.txt" "$dir" "$dir/survey-kiosk.exe" "$l
 rm -rf "$local_app/survey-kiosk"
 printf 'portable\r\n' >"$dir/portable.txt"
 portable_check "fixed drive, portable.txt beside it" "$dir" "$dir/survey-kiosk.exe" "$dir/data"
+part_done
+
+part "8. the passphrase prompt in a Windows console, without echo (Wine's conhost on a pty)"
+/usr/bin/python3 "$E2E/win_console_prompt.py" "$SEXE" "$NATIVE/sync/survey-sync" "$FORM" || failed=1
 part_done
 
 printf '[test-windows] total %s\n' "$(minutes $(( $(date +%s) - T0 )))"

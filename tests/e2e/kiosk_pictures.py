@@ -21,7 +21,7 @@ picture chooses it.  The damaged and the missing picture each leave a framed
 line in their place.  Then the answers go the research team's way (export,
 merge, export) and the CSV holds what was entered.
 
-A build without SDL2_image (-DSK_PICTURES=OFF, the Windows build for now) is
+A build without SDL2_image (-DSK_PICTURES=OFF) is
 run with `no-pictures`: there every picture must be its file name in a frame,
 in the same places, never nothing.
 
