@@ -173,8 +173,11 @@ static void test_refused(void **state)
 #endif
     if (kpic_available()) {
         assert_non_null(strstr(why, "damaged"));
-        /* ... and its reason is in the sentence (python.png: zlib data) */
+#ifndef _WIN32
+        /* ... and libpng's reason is in the sentence (python.png: zlib data);
+         * the Windows build decodes PNG with stb_image, which has no such line */
         assert_non_null(strstr(why, "["));
+#endif
         assert_false(kpic_check(bad, len, "bad.png", why, sizeof why));
     }
     /* too large: refused from the header (which claims 5000 x 16 over 16 x
