@@ -274,9 +274,7 @@ static void check_appearance_fits(form_ctx *c, sk_question *q, unsigned col)
 
 /* ---------------------------------------------------------------- helpers */
 
-/* XML names as XLSForm needs them: a letter or '_' first, then letters,
- * digits, '-', '_' or '.'; bytes >= 0x80 (UTF-8 letters) are accepted. */
-static int valid_name(const char *s)
+int form_valid_name(const char *s)
 {
     unsigned char c0 = (unsigned char)*s;
     if (!(isalpha(c0) || c0 == '_' || c0 >= 0x80))
@@ -644,7 +642,7 @@ static void build_row(form_ctx *c, const header *h, const wb_row *r, int *stack,
         q->name = xstrdup(c, "");
     } else {
         q->name = xstrdup(c, name);
-        if (!valid_name(name))
+        if (!form_valid_name(name))
             form_problem(c, "survey", r->row, name_col,
                          "'%s' is not a valid name; start with a letter or '_' and use only "
                          "letters, digits, '_', '-' and '.'",

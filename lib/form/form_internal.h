@@ -77,6 +77,10 @@ void form_warning(form_ctx *c, const char *sheet, unsigned row, unsigned col, co
  * copied in ("%(name)s", "%(label)s" replaced); copies keep their row
  * numbers.  Run before form_build.  Problems go to c->diags. */
 void form_expand_loops(form_ctx *c, wb_workbook *wb);
+/* 1 when s is an XML name as XLSForm needs one for a question or group: a
+ * letter or '_' first, then letters, digits, '-', '_' or '.'; bytes >= 0x80
+ * (UTF-8 letters) are accepted.  (form_build.c) */
+int form_valid_name(const char *s);
 /* Fill the model from the workbook; problems go to c->diags. */
 void form_build(form_ctx *c, const wb_workbook *wb);
 /* Expressions, references, cycles, consent rules, pages. Run after form_build. */

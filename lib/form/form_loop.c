@@ -19,7 +19,6 @@
  * place (the old ones freed).  Problems go to c->diags; out of memory sets
  * c->nomem.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,18 +141,6 @@ static row_kind kind_of(const char *type, char *list, size_t list_size)
     size_t n = strcspn(q, " \t");
     snprintf(list, list_size, "%.*s", (int)n, q);
     return K_BEGIN_LOOP;
-}
-
-/* XML names as pyxform needs them for a group (form_build.c's rule). */
-static int valid_name(const char *s)
-{
-    unsigned char c0 = (unsigned char)*s;
-    if (!(isalpha(c0) || c0 == '_' || c0 >= 0x80))
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++)
-        if (!(isalnum(*p) || *p == '_' || *p == '-' || *p == '.' || *p >= 0x80))
-            return 0;
-    return 1;
 }
 
 /* text with "%(name)s" and "%(label)s" replaced; malloc'd, NULL = nomem. */
@@ -280,7 +267,7 @@ static void expand_one(form_ctx *c, const wb_sheet *sh, size_t b, size_t e, cons
     for (size_t k = 0; k < n; k++) {
         const wb_row *choice = &ch->rows[idx[k]];
         const char *cn = wb_cell_text(choice, cc->name_col);
-        if (!valid_name(cn)) {
+        if (!form_valid_name(cn)) {
             form_problem(c, "choices", choice->row, cc->name_col,
                          "the choice name '%s' names a group of the loop '%s' (survey row %u), "
                          "so it must be a valid name: letters, digits and '_', starting with a "
