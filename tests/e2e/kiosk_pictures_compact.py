@@ -19,37 +19,21 @@ responses CSV holds what was chosen; the kiosk wrote nothing on stderr.
 
 usage: kiosk_pictures_compact.py SURVEY_KIOSK SURVEY_SYNC FORM
 """
-import csv
 import glob
 import os
 import shutil
 import struct
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kiosk import Kiosk, KioskError, accept_devices  # noqa: E402
+from kiosk import Kiosk, KioskError  # noqa: E402
+from kiosk_study import Study, read_csv  # noqa: E402
 import pngmake  # noqa: E402
 
 KIOSK, SYNC, FORM = sys.argv[1:4]
-TMP = os.path.join(os.environ.get("SK_TEST_TMP", "/tmp"), "kiosk_pictures_compact")
-ENV = dict(os.environ, SURVEY_PASSPHRASE="compact pictures", SK_PWHASH_FAST="1")
+S = Study("kiosk_pictures_compact", KIOSK, SYNC, "compact pictures")
+TMP, check, run = S.tmp, S.check, S.run
 COLOURS = {"bad": (210, 30, 30), "ok": (230, 190, 0), "good": (30, 160, 60)}
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(*args):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise SystemExit("command failed (%d): %s\n%s%s" % (p.returncode, " ".join(args),
-                                                             p.stdout, p.stderr))
-    return p
 
 
 def read_bmp(path):
@@ -92,8 +76,7 @@ def picture_shown(k, tag, wid, shot, ratio=2):
 
 
 def setup():
-    shutil.rmtree(TMP, ignore_errors=True)
-    os.makedirs(TMP)
+    S.fresh()
     form = os.path.join(TMP, "kiosk_pictures_compact.md")
     shutil.copy(FORM, form)
     media = os.path.join(TMP, "kiosk_pictures_compact-media")
@@ -103,9 +86,8 @@ def setup():
             f.write(pngmake.png(200, 100, lambda x, y, c=colour: c))
     p = run(SYNC, "check", form)
     check(p.stderr == "", "check has nothing to say: %r" % p.stderr)
-    run(SYNC, "keygen", "--out", os.path.join(TMP, "study"))
-    pack = os.path.join(TMP, "compact.pack")
-    p = run(SYNC, "pack", form, "--key", os.path.join(TMP, "study", "study.key"), "--out", pack)
+    S.keygen()
+    _, p = S.pack(form, "compact.pack")
     check("attachments: 3" in p.stdout, "the pack carries the 3 pictures: %r" % p.stdout)
 
 
@@ -177,36 +159,21 @@ def sitting(tag, size):
         err = k.stderr()
     check(rc == 0, "%s: the kiosk exits cleanly: %s" % (tag, rc))
     check(err.strip() == "", "%s: nothing on stderr: %r" % (tag, err[-2000:]))
-    out = os.path.join(TMP, "bundle-" + tag)
-    os.makedirs(out)
-    run(KIOSK, "--data", data, "--export", out)
+    out = S.export_kiosk(data, os.path.join(TMP, "bundle-" + tag))
     return glob.glob(os.path.join(out, "*"))
-
-
-def read_csv(path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def main():
     setup()
     bundles = sitting("800x480", (800, 480)) + sitting("1920x1080", (1920, 1080))
-    store = os.path.join(TMP, "central.db")
-    run(SYNC, "merge", "--store", store, *bundles)
-    accept_devices(SYNC, store)
-    csvdir = os.path.join(TMP, "csv")
-    run(SYNC, "export", "--store", store, "--key", os.path.join(TMP, "study", "study.key"),
-        "--out", csvdir)
+    csvdir, _ = S.merge_export(bundles)
     rows = [r for r in read_csv(os.path.join(csvdir, "kiosk_pictures_compact-v1_responses.csv"))
             if r["kind"] == "response"]
     check(len(rows) == 2, "two finished responses: %d" % len(rows))
     for r in rows:
         got = (r.get("scale"), r.get("morning"), r.get("evening"), r.get("pick"))
         check(got == ("good", "ok", "good", "ok"), "the CSV holds what was chosen: %r" % (got,))
-    if failures:
-        print("%d failures" % len(failures))
-        sys.exit(1)
-    print("choices' pictures shown in Likert, table-list and drop-down, and chosen by touch")
+    S.finish("choices' pictures shown in Likert, table-list and drop-down, and chosen by touch")
 
 
 main()
