@@ -11,6 +11,9 @@
 
 #include "strings.h"
 #include "testhook.h"
+#ifdef _WIN32
+#include "win_session.h"
+#endif
 
 #define LONG_PRESS_MS 3000
 #define SETUP_POLL_MS 2000
@@ -846,6 +849,33 @@ static void no_bus_autolaunch(void)
 #endif
 }
 
+#ifdef _WIN32
+/* Windows is logging off, shutting down or restarting (kiosk/win_session.h):
+ * what SIGTERM's SDL_QUIT does on Linux, but here and now, because Windows
+ * ends the process as soon as this returns.  The open sitting becomes one
+ * incomplete record (the store commits it durably); the loop then ends as
+ * usual if Windows lets the process run that long. */
+static void end_of_session(void *arg)
+{
+    app *a = arg;
+    if (a->sitting)
+        app_abandon(a);
+    a->quit = true;
+}
+
+static void watch_session(app *a)
+{
+    char why[300];
+    SDL_Window *win = SDL_GetWindowFromID(rn_window_id(a->r));
+    const char *driver = SDL_GetCurrentVideoDriver();
+    /* Only a real window has the messages; the offscreen driver (tests) has none. */
+    if (win && driver && strcmp(driver, "windows") == 0 &&
+        win_session_watch(win, end_of_session, a, why, sizeof why) != 0)
+        fprintf(stderr, "survey-kiosk: warning: a log-off or shut-down will not close an open "
+                        "sitting at once (the next start does): %s\n", why);
+}
+#endif
+
 int app_run(const app_options *opt)
 {
     app *a = calloc(1, sizeof *a);
@@ -920,11 +950,17 @@ int app_run(const app_options *opt)
     SDL_StopTextInput();
     app_load_pack(a);
     a->last_input_ms = sk_now_ms();
+#ifdef _WIN32
+    watch_session(a);
+#endif
     loop(a);
     status = 0;
     if (a->sitting)
         app_abandon(a);
     testhook_stop(a->hook);
+#ifdef _WIN32
+    win_session_stop();
+#endif
 out_rn:
     ui_free(&a->ui);
     rn_destroy(a->r);

@@ -13,6 +13,9 @@
 
 #include "app.h"
 #include "textwrap.h"
+#ifdef _WIN32
+#include "win_session.h"
+#endif
 
 struct testhook {
     char *uimap, *uimap_tmp;
@@ -448,6 +451,10 @@ void testhook_frame(testhook *t, const app *a)
     json_object_set_new(root, "theme", json_string(u->th->name));
     json_object_set_new(root, "text_scale", json_real(u->text_scale));
     json_object_set_new(root, "focus", u->focus[0] ? json_string(u->focus) : json_null());
+#ifdef _WIN32
+    /* WM_CLOSE messages the window got (kiosk/win_session.h) */
+    json_object_set_new(root, "close_requests", json_integer(win_session_close_count()));
+#endif
     /* what the admin screen would warn about fonts (boxes instead of glyphs) */
     const char *fw = rn_font_warning(a->r);
     json_object_set_new(root, "font_warning", fw ? json_string(fw) : json_null());
