@@ -38,9 +38,11 @@ case "$what" in
   package) pkgs="$pkgs dpkg-dev lintian debootstrap qemu-user-static" ;;
   # Windows: the portable build (scripts/build-windows.sh: mingw-w64, and tcl, the
   # autotools and dpkg-dev to build the dependencies from Debian's source packages;
-  # zip) and its tests under Wine (scripts/test-windows.sh; screenshots on Xvfb).
+  # zip) and its tests under Wine (scripts/test-windows.sh; screenshots on Xvfb;
+  # --fullscreen in a real window under openbox, checked with xdotool, wmctrl and
+  # x11-utils' xwininfo: tests/e2e/win_fullscreen.py).
   windows) pkgs="$pkgs python3 python3-nacl python3-pil gcc-mingw-w64-x86-64 wine wine64 tcl
-                 autoconf automake libtool dpkg-dev zip xvfb" ;;
+                 autoconf automake libtool dpkg-dev zip xvfb openbox xdotool wmctrl x11-utils" ;;
   *) echo "usage: scripts/deps.sh [build|test|demo|arm64|package|windows]" >&2; exit 2 ;;
 esac
 

@@ -13,6 +13,9 @@
 #      show each picture's colours where it belongs)
 #   7. where the data lives (portable on a stick, else %LOCALAPPDATA%)
 #   8. survey-sync.exe keygen typed at on a console: no echo (SetConsoleMode)
+#   9. --fullscreen in a real window: SDL's windows driver, Wine's X11 driver on an
+#      Xvfb screen with openbox (win_fullscreen.py starts and ends them, and a Wine
+#      session with DISPLAY set)
 #
 # Each part prints its minutes.  Wine gets its own prefix in the cache
 # (SK_WINEPREFIX, default $SK_WIN_CACHE/wineprefix).  The Wine session is started
@@ -140,6 +143,11 @@ part_done
 
 part "8. the passphrase prompt in a Windows console, without echo (Wine's conhost on a pty)"
 /usr/bin/python3 "$E2E/win_console_prompt.py" "$SEXE" "$NATIVE/sync/survey-sync" "$FORM" || failed=1
+part_done
+
+part "9. --fullscreen kiosk mode in a real window (Wine's X11 driver on Xvfb, openbox)"
+SDL_VIDEODRIVER=windows /usr/bin/python3 "$E2E/with_emulator.py" "$E2E/win_fullscreen.py" "$KEXE" \
+    "$NATIVE/sync/survey-sync" "$ROOT/tests/data/forms/kiosk_text.md" || failed=1
 part_done
 
 printf '[test-windows] total %s\n' "$(minutes $(( $(date +%s) - T0 )))"
