@@ -161,9 +161,8 @@ class FullscreenKiosk(Kiosk):
         self.lines = 0
         self.wait_for(lambda ui: True, timeout=60, what="the first frame")
 
-    def settle(self, seconds=1.0):
-        """Let a request reach the kiosk, then a frame: the screen after it, or None
-        when the kiosk has gone."""
+    def settle(self, seconds=0.5):
+        """A moment, then a frame: the screen then, or None when the kiosk has gone."""
         time.sleep(seconds)
         if self.proc.poll() is not None:
             return None
@@ -171,6 +170,17 @@ class FullscreenKiosk(Kiosk):
             return self.send("wait 0")
         except KioskError:
             return None
+
+    def until_closed(self, before, timeout=20):
+        """Frames until the UI map counts a WM_CLOSE more than BEFORE (or the kiosk
+        goes, or TIMEOUT), then one more, so that a kiosk that acted on the close
+        has done so: the screen then, or None when the kiosk has gone."""
+        end = time.time() + timeout * float(os.environ.get("SK_TIMEOUT_SCALE", "1"))
+        while time.time() < end:
+            ui = self.settle(0.1)
+            if ui is None or ui["close_requests"] > before:
+                break
+        return self.settle()
 
     def exit_status(self, timeout=20):
         try:
@@ -230,7 +240,7 @@ def close_requests(k, win):
                       ["wine", "taskkill", "/IM", "survey-kiosk.exe"])]:
         before = k.ui()["close_requests"]
         subprocess.run(cmd, env=ENV, timeout=60, **QUIET)
-        ui = k.settle()
+        ui = k.until_closed(before)
         check(ui is not None and ui["screen"] == "question",
               "kiosk mode ignores %s: %s" % (how, "exit %s" % k.proc.returncode if ui is None
                                               else "screen " + ui["screen"]))
