@@ -41,6 +41,7 @@ usage: with_emulator.py win_fullscreen.py SURVEY_KIOSK.exe SURVEY_SYNC FORM
 import glob
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -63,7 +64,14 @@ QUIET = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subproc
 # ---- the display: Xvfb, a window manager, a Wine session on it -----------------
 
 class Display:
+    TOOLS = {"Xvfb": "xvfb", "openbox": "openbox", "xdotool": "xdotool", "wmctrl": "wmctrl",
+             "xwininfo": "x11-utils", "wineserver": "wine"}
+
     def __init__(self):
+        missing = sorted({pkg for tool, pkg in self.TOOLS.items() if not shutil.which(tool)})
+        if missing:
+            raise SystemExit("win_fullscreen: error: %s missing: run scripts/deps.sh windows"
+                             % ", ".join(missing))
         r, w = os.pipe()
         self.xvfb = subprocess.Popen(
             ["Xvfb", "-displayfd", str(w), "-screen", "0", "%dx%dx24" % SCREEN, "-nolisten", "tcp"],
