@@ -59,6 +59,16 @@ S = Study("win_fullscreen", KIOSK, SYNC, "win fullscreen e2e",
           SDL_VIDEODRIVER="windows", SDL_AUDIODRIVER="dummy")
 TMP, ENV, check, run = S.tmp, S.env, S.check, S.run
 QUIET = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+SCALE = float(os.environ.get("SK_TIMEOUT_SCALE", "1"))
+
+
+def call(cmd, timeout=120):
+    """Run a command that asks something of the kiosk (its output is not wanted);
+    a command that hangs is a failure, not a stuck test."""
+    try:
+        subprocess.run(cmd, env=ENV, timeout=timeout * SCALE, **QUIET)
+    except subprocess.TimeoutExpired:
+        check(False, "%s did not return within %d s" % (" ".join(cmd), timeout * SCALE))
 
 
 # ---- the display: Xvfb, a window manager, a Wine session on it -----------------
@@ -120,7 +130,10 @@ class Display:
 
 
 def x(*args, ok=True):
-    p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=30)
+    try:
+        p = subprocess.run(list(args), env=ENV, capture_output=True, text=True, timeout=30 * SCALE)
+    except subprocess.TimeoutExpired:
+        raise KioskError("%s did not return within %d s" % (" ".join(args), 30 * SCALE))
     if ok and p.returncode != 0:
         raise KioskError("%s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr.strip()))
     return p.stdout
@@ -183,18 +196,18 @@ class FullscreenKiosk(Kiosk):
         """Frames until the UI map counts a WM_CLOSE more than BEFORE (or the kiosk
         goes, or TIMEOUT), then one more, so that a kiosk that acted on the close
         has done so: the screen then, or None when the kiosk has gone."""
-        end = time.time() + timeout * float(os.environ.get("SK_TIMEOUT_SCALE", "1"))
+        end = time.time() + timeout * SCALE
         while time.time() < end:
             ui = self.settle(0.1)
             if ui is None or ui["close_requests"] > before:
                 break
         return self.settle()
 
-    def exit_status(self, timeout=20):
+    def exit_status(self, timeout=30):
         try:
-            return self.proc.wait(timeout=timeout)
+            return self.proc.wait(timeout=timeout * SCALE)
         except subprocess.TimeoutExpired:
-            return "still running after %d s" % timeout
+            return "still running after %d s" % (timeout * SCALE)
 
 
 def centre(w):
@@ -247,7 +260,7 @@ def close_requests(k, win):
                      ("taskkill /IM survey-kiosk.exe (WM_CLOSE)",
                       ["wine", "taskkill", "/IM", "survey-kiosk.exe"])]:
         before = k.ui()["close_requests"]
-        subprocess.run(cmd, env=ENV, timeout=60, **QUIET)
+        call(cmd)
         ui = k.until_closed(before)
         check(ui is not None and ui["screen"] == "question",
               "kiosk mode ignores %s: %s" % (how, "exit %s" % k.proc.returncode if ui is None
@@ -334,7 +347,7 @@ def log_off(data):
         k.text("logoff")
         check(k.widget("latin")["value"] == "logoff", "the answer is on screen")
         t = time.time()
-        subprocess.run(["wineboot", "--end-session"], env=ENV, timeout=60, **QUIET)
+        call(["wineboot", "--end-session"])
         rc = k.exit_status()
         print("log off: exit %s %.2f s after wineboot --end-session" % (rc, time.time() - t))
         check(rc == 0, "log-off (wineboot --end-session) ends the kiosk with exit 0: %s; "
