@@ -16,6 +16,7 @@
 #endif
 
 #include "pictures.h"
+#include "textblend.h"
 
 /* System fonts that cover CJK, in order of preference (no fontconfig needed). */
 static const char *const cjk_fonts[] = {
@@ -531,36 +532,21 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
 /* Draw a cached line at x, y in colour c, clipped like everything else.
  *
  * The software renderer draws into the window surface, so the line is
- * blended straight into it, with SDL's own arithmetic for a white ARGB8888
- * texture tinted to c, so that every pixel is what SDL_RenderCopy of such a
- * texture gives (screenshots of a walk through a survey are byte-identical):
- * tinted (c not white) SDL 2.26 blends with "/ 255" (SDL_blit_auto.c);
- * untinted it takes SDL_blit_A.c's alpha blitter, whose result is
- * (255 a >> 8) + (d (255 - a) >> 8) on x86-64 (MMX) and d + ((255 - d) a >> 8)
- * on arm64 (C), a copy at full coverage (both checked against
- * SDL_BlitSurface for every coverage and background value, arm64 under
- * qemu); elsewhere SDL draws white text as before.  Pixels the text does
- * not cover are skipped instead of blended with coverage 0, which leaves
- * them as they were: most of a line's box, and most of what SDL_RenderCopy
- * cost (at 1080p 17 of the first frame's 30 million instructions; callgrind,
- * bench/README.md).  Any other target (a render target, a surface format
- * other than XRGB8888 / ARGB8888) gets a texture made for the draw. */
-#if defined(__x86_64__) || defined(_M_X64)
-#define WHITE_BLEND WHITE_BLEND_MMX      /* SDL's MMX blitter (x86-64 always has MMX) */
-#elif defined(__aarch64__)
-#define WHITE_BLEND WHITE_BLEND_C        /* its plain C one */
-#else
-#define WHITE_BLEND WHITE_BLEND_UNKNOWN  /* e.g. 32-bit ARM's SIMD one: SDL draws white text */
-#endif
-#define WHITE_BLEND_UNKNOWN 0
-#define WHITE_BLEND_MMX 1
-#define WHITE_BLEND_C 2
-
+ * blended straight into it (textblend.c) with SDL's own arithmetic for a
+ * white ARGB8888 texture tinted to c, so that every pixel is what
+ * SDL_RenderCopy of such a texture gives (screenshots of a walk through a
+ * survey are byte-identical; tests/test_kiosk_blend.c compares the two for
+ * every coverage and background value, on amd64 and on arm64 under qemu).
+ * Pixels the text does not cover are skipped instead of blended with
+ * coverage 0, which leaves them as they were: most of a line's box, and most
+ * of what SDL_RenderCopy cost (at 1080p 17 of the first frame's 30 million
+ * instructions; callgrind, bench/README.md).  Any other target (a render
+ * target, a surface format other than XRGB8888 / ARGB8888, white text where
+ * SDL's blitter is not modelled) gets a texture made for the draw. */
 static void blit_line(rn *r, const text_entry *e, int x, int y, kcolor c)
 {
     SDL_Surface *dst = NULL;
-    bool tinted = c.r != 255 || c.g != 255 || c.b != 255;
-    if (r->direct && (tinted || WHITE_BLEND != WHITE_BLEND_UNKNOWN) &&
+    if (r->direct && tb_supported(c.r, c.g, c.b) &&
         SDL_GetRenderTarget(r->ren) == NULL) {
         SDL_RenderFlush(r->ren); /* what was drawn before lands first */
         dst = SDL_GetWindowSurface(r->win);
@@ -606,42 +592,7 @@ static void blit_line(rn *r, const text_entry *e, int x, int y, kcolor c)
     for (int row = vis.y; row < vis.y + vis.h; row++) {
         const uint8_t *m = e->mask + (size_t)(row - y) * (size_t)e->w + (vis.x - x);
         Uint32 *p = (Uint32 *)((Uint8 *)dst->pixels + (size_t)row * (size_t)dst->pitch) + vis.x;
-        for (int i = 0; i < vis.w; i++) {
-            unsigned a = m[i];
-            if (a == 0)
-                continue;
-            Uint32 d = p[i];
-            unsigned dr = (d >> 16) & 0xFF, dg = (d >> 8) & 0xFF, db = d & 0xFF, da = d >> 24;
-            if (tinted) {
-                unsigned sr = c.r, sg = c.g, sb = c.b;
-                if (a < 255) {
-                    sr = sr * a / 255;
-                    sg = sg * a / 255;
-                    sb = sb * a / 255;
-                }
-                dr = sr + (255 - a) * dr / 255;
-                dg = sg + (255 - a) * dg / 255;
-                db = sb + (255 - a) * db / 255;
-                da = has_alpha ? a + (255 - a) * da / 255 : 0;
-            } else if (a == 255) {
-                dr = dg = db = 255;
-                da = has_alpha ? 255 : da;
-            } else {
-#if WHITE_BLEND == WHITE_BLEND_MMX
-                unsigned sa = 255 * a >> 8;
-                dr = sa + (dr * (255 - a) >> 8);
-                dg = sa + (dg * (255 - a) >> 8);
-                db = sa + (db * (255 - a) >> 8);
-                da = sa + (da * (255 - a) >> 8);
-#else
-                dr += (255 - dr) * a >> 8;
-                dg += (255 - dg) * a >> 8;
-                db += (255 - db) * a >> 8;
-                da = a + (da * (255 - a) >> 8);
-#endif
-            }
-            p[i] = (Uint32)da << 24 | dr << 16 | dg << 8 | db;
-        }
+        tb_blend_row(p, m, vis.w, c.r, c.g, c.b, has_alpha);
     }
     if (SDL_MUSTLOCK(dst))
         SDL_UnlockSurface(dst);
