@@ -14,8 +14,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
+#if defined(__linux__) && defined(SDL_VIDEO_DRIVER_X11)
+#include <SDL_syswm.h>
+#include <dlfcn.h>
+#define RN_X11_FIRST_FRAME 1
+#endif
 
 #include "pictures.h"
+#include "textblend.h"
 
 /* System fonts that cover CJK, in order of preference (no fontconfig needed). */
 static const char *const cjk_fonts[] = {
@@ -53,6 +59,7 @@ enum { FB_CJK, FB_SYMBOLS, N_FALLBACKS };
  * through a survey and was most of the kiosk's growth after its first
  * frame: bench_kiosk, bench/README.md). */
 #define TEXT_CACHE_MIN_BYTES (256u << 10)
+#define RN_MAX_RUNS 64                /* runs of rows sent by present_rows */
 
 typedef struct font_slot {
     rn_style style;
@@ -112,6 +119,13 @@ struct rn {
     size_t n_failed;
     unsigned tick;                    /* advances every frame, for LRU */
     bool direct;                      /* the software renderer: text is blended into the window surface */
+    bool presented;                   /* a frame has been shown */
+    kcolor bg;                        /* rn_begin's colour */
+    bool x11_bg_set;                  /* the X window's background is x11_bg (present_rows) */
+    kcolor x11_bg;
+    SDL_Rect runs[RN_MAX_RUNS];       /* present_rows: the rows of frame runs_tick with content */
+    int n_runs, content_rows, runs_w, runs_h;
+    unsigned runs_tick;
     bool missing_glyphs;
     const char *warning;
 };
@@ -531,36 +545,21 @@ static SDL_Surface *render_line(rn *r, font_slot *f, const char *s, size_t len)
 /* Draw a cached line at x, y in colour c, clipped like everything else.
  *
  * The software renderer draws into the window surface, so the line is
- * blended straight into it, with SDL's own arithmetic for a white ARGB8888
- * texture tinted to c, so that every pixel is what SDL_RenderCopy of such a
- * texture gives (screenshots of a walk through a survey are byte-identical):
- * tinted (c not white) SDL 2.26 blends with "/ 255" (SDL_blit_auto.c);
- * untinted it takes SDL_blit_A.c's alpha blitter, whose result is
- * (255 a >> 8) + (d (255 - a) >> 8) on x86-64 (MMX) and d + ((255 - d) a >> 8)
- * on arm64 (C), a copy at full coverage (both checked against
- * SDL_BlitSurface for every coverage and background value, arm64 under
- * qemu); elsewhere SDL draws white text as before.  Pixels the text does
- * not cover are skipped instead of blended with coverage 0, which leaves
- * them as they were: most of a line's box, and most of what SDL_RenderCopy
- * cost (at 1080p 17 of the first frame's 30 million instructions; callgrind,
- * bench/README.md).  Any other target (a render target, a surface format
- * other than XRGB8888 / ARGB8888) gets a texture made for the draw. */
-#if defined(__x86_64__) || defined(_M_X64)
-#define WHITE_BLEND WHITE_BLEND_MMX      /* SDL's MMX blitter (x86-64 always has MMX) */
-#elif defined(__aarch64__)
-#define WHITE_BLEND WHITE_BLEND_C        /* its plain C one */
-#else
-#define WHITE_BLEND WHITE_BLEND_UNKNOWN  /* e.g. 32-bit ARM's SIMD one: SDL draws white text */
-#endif
-#define WHITE_BLEND_UNKNOWN 0
-#define WHITE_BLEND_MMX 1
-#define WHITE_BLEND_C 2
-
+ * blended straight into it (textblend.c) with SDL's own arithmetic for a
+ * white ARGB8888 texture tinted to c, so that every pixel is what
+ * SDL_RenderCopy of such a texture gives (screenshots of a walk through a
+ * survey are byte-identical; tests/test_kiosk_blend.c compares the two for
+ * every coverage and background value, on amd64 and on arm64 under qemu).
+ * Pixels the text does not cover are skipped instead of blended with
+ * coverage 0, which leaves them as they were: most of a line's box, and most
+ * of what SDL_RenderCopy cost (at 1080p 17 of the first frame's 30 million
+ * instructions; callgrind, bench/README.md).  Any other target (a render
+ * target, a surface format other than XRGB8888 / ARGB8888, white text where
+ * SDL's blitter is not modelled) gets a texture made for the draw. */
 static void blit_line(rn *r, const text_entry *e, int x, int y, kcolor c)
 {
     SDL_Surface *dst = NULL;
-    bool tinted = c.r != 255 || c.g != 255 || c.b != 255;
-    if (r->direct && (tinted || WHITE_BLEND != WHITE_BLEND_UNKNOWN) &&
+    if (r->direct && tb_supported(c.r, c.g, c.b) &&
         SDL_GetRenderTarget(r->ren) == NULL) {
         SDL_RenderFlush(r->ren); /* what was drawn before lands first */
         dst = SDL_GetWindowSurface(r->win);
@@ -606,42 +605,7 @@ static void blit_line(rn *r, const text_entry *e, int x, int y, kcolor c)
     for (int row = vis.y; row < vis.y + vis.h; row++) {
         const uint8_t *m = e->mask + (size_t)(row - y) * (size_t)e->w + (vis.x - x);
         Uint32 *p = (Uint32 *)((Uint8 *)dst->pixels + (size_t)row * (size_t)dst->pitch) + vis.x;
-        for (int i = 0; i < vis.w; i++) {
-            unsigned a = m[i];
-            if (a == 0)
-                continue;
-            Uint32 d = p[i];
-            unsigned dr = (d >> 16) & 0xFF, dg = (d >> 8) & 0xFF, db = d & 0xFF, da = d >> 24;
-            if (tinted) {
-                unsigned sr = c.r, sg = c.g, sb = c.b;
-                if (a < 255) {
-                    sr = sr * a / 255;
-                    sg = sg * a / 255;
-                    sb = sb * a / 255;
-                }
-                dr = sr + (255 - a) * dr / 255;
-                dg = sg + (255 - a) * dg / 255;
-                db = sb + (255 - a) * db / 255;
-                da = has_alpha ? a + (255 - a) * da / 255 : 0;
-            } else if (a == 255) {
-                dr = dg = db = 255;
-                da = has_alpha ? 255 : da;
-            } else {
-#if WHITE_BLEND == WHITE_BLEND_MMX
-                unsigned sa = 255 * a >> 8;
-                dr = sa + (dr * (255 - a) >> 8);
-                dg = sa + (dg * (255 - a) >> 8);
-                db = sa + (db * (255 - a) >> 8);
-                da = sa + (da * (255 - a) >> 8);
-#else
-                dr += (255 - dr) * a >> 8;
-                dg += (255 - dg) * a >> 8;
-                db += (255 - db) * a >> 8;
-                da = a + (da * (255 - a) >> 8);
-#endif
-            }
-            p[i] = (Uint32)da << 24 | dr << 16 | dg << 8 | db;
-        }
+        tb_blend_row(p, m, vis.w, c.r, c.g, c.b, has_alpha);
     }
     if (SDL_MUSTLOCK(dst))
         SDL_UnlockSurface(dst);
@@ -819,14 +783,122 @@ bool rn_picture(rn *r, const void *data, size_t len, const char *name, krect dst
 void rn_begin(rn *r, kcolor bg)
 {
     r->tick++;
+    r->bg = bg;
     SDL_RenderSetClipRect(r->ren, NULL);
     SDL_SetRenderDrawColor(r->ren, bg.r, bg.g, bg.b, 255);
     SDL_RenderClear(r->ren);
 }
 
+/* The first frame on an X server, as the window's background colour plus the
+ * rows that differ from it.
+ *
+ * SDL's X11 window surface is an XShm image that the server reads to show a
+ * frame.  On the first frame the server touches each 4 KiB page of that
+ * shared memory for the first time, one page fault each (2,025 pages at
+ * 1080p), and on the machine this was measured on (a virtual machine where a
+ * fault costs 15-50 us) those faults, not the kiosk's instructions, were
+ * most of what made the 1080p launch slower than the 800x480 one
+ * (bench/first_frame_cpu.py reports the X server's faults; bench/README.md).
+ * The first page is mostly background (the welcome page at 1080p: 448 of
+ * 1,080 rows hold anything else), so the server is asked to paint the
+ * background itself (XSetWindowBackground, XClearWindow: a fill, no shared
+ * memory read) and sent only the runs of rows with something in them.  The
+ * window shows the same pixels.  Later frames are sent whole, as before; the
+ * background set here is what the server paints under an expose, so when
+ * the window is shown again (rn_show_again) the same rows are enough while
+ * the frame's background is that colour.  Xlib is SDL's own (Debian's SDL
+ * links libX11), looked up at run time, so the kiosk links nothing more and
+ * a KMSDRM, Wayland, Windows or offscreen kiosk never comes here.  Returns
+ * false, having sent nothing, whenever it does not apply. */
+static bool present_rows(rn *r, bool first)
+{
+#ifdef RN_X11_FIRST_FRAME
+    typedef int (*set_bg_fn)(Display *, Window, unsigned long);
+    typedef int (*clear_fn)(Display *, Window);
+    if (!r->direct || SDL_GetRenderTarget(r->ren) != NULL)
+        return false;
+    if (!first && (!r->x11_bg_set || r->x11_bg.r != r->bg.r || r->x11_bg.g != r->bg.g ||
+                   r->x11_bg.b != r->bg.b))
+        return false;
+    SDL_SysWMinfo wm;
+    SDL_VERSION(&wm.version);
+    if (!SDL_GetWindowWMInfo(r->win, &wm) || wm.subsystem != SDL_SYSWM_X11)
+        return false;
+    set_bg_fn set_bg = (set_bg_fn)dlsym(RTLD_DEFAULT, "XSetWindowBackground");
+    clear_fn clear = (clear_fn)dlsym(RTLD_DEFAULT, "XClearWindow");
+    if (!set_bg || !clear)
+        return false;
+    SDL_RenderFlush(r->ren); /* the frame is in the window surface */
+    SDL_Surface *s = SDL_GetWindowSurface(r->win);
+    /* XRGB8888 from a depth-24 TrueColor visual: a pixel's value is the X
+     * server's pixel value for that colour. */
+    if (!s || s->format->format != SDL_PIXELFORMAT_RGB888 || SDL_MUSTLOCK(s))
+        return false;
+    Uint32 bg = SDL_MapRGB(s->format, r->bg.r, r->bg.g, r->bg.b);
+    if (r->runs_tick != r->tick || r->runs_w != s->w || r->runs_h != s->h) {
+        /* A row is background when it is byte for byte rn_begin's clear
+         * (SDL_RenderClear writes exactly this value); any other row is sent,
+         * which is never wrong, only more.  memcmp keeps the scan of a 1080p
+         * frame near a million instructions (a pixel loop was ten). */
+        Uint32 *bg_row = malloc((size_t)s->w * sizeof *bg_row);
+        if (!bg_row)
+            return false;
+        for (int x = 0; x < s->w; x++)
+            bg_row[x] = bg;
+        r->n_runs = 0;
+        r->content_rows = 0;
+        for (int y = 0; y < s->h; y++) {
+            if (memcmp((const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch, bg_row,
+                       (size_t)s->w * sizeof *bg_row) == 0)
+                continue;
+            r->content_rows++;
+            SDL_Rect *last = r->n_runs ? &r->runs[r->n_runs - 1] : NULL;
+            if (last && last->y + last->h == y)
+                last->h++;
+            else if (r->n_runs < RN_MAX_RUNS)
+                r->runs[r->n_runs++] = (SDL_Rect){0, y, s->w, 1};
+            else
+                last->h = y + 1 - last->y; /* out of runs: the last one grows */
+        }
+        free(bg_row);
+        r->runs_tick = r->tick;
+        r->runs_w = s->w;
+        r->runs_h = s->h;
+    }
+    if (first) {
+        if (r->content_rows > s->h * 3 / 4)
+            return false; /* mostly content: the whole image costs the same */
+        set_bg(wm.info.x11.display, wm.info.x11.window, bg);
+        clear(wm.info.x11.display, wm.info.x11.window);
+        r->x11_bg = r->bg;
+        r->x11_bg_set = true;
+    }
+    /* On the same connection after the fill; SDL sends each run with
+     * XShmPutImage, then waits for the server (XSync). */
+    if (SDL_UpdateWindowSurfaceRects(r->win, r->runs, r->n_runs) != 0)
+        SDL_UpdateWindowSurface(r->win);
+    return true;
+#else
+    (void)r;
+    (void)first;
+    return false;
+#endif
+}
+
 void rn_present(rn *r)
 {
+    if (!r->presented) {
+        r->presented = true;
+        if (present_rows(r, true))
+            return;
+    }
     SDL_RenderPresent(r->ren);
+}
+
+void rn_show_again(rn *r)
+{
+    if (!present_rows(r, false))
+        SDL_RenderPresent(r->ren);
 }
 
 bool rn_screenshot(rn *r, const char *path, char *err, size_t err_size)

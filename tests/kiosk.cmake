@@ -4,6 +4,9 @@ sk_unit_test(test_kiosk_theme ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_theme.c kio
 sk_unit_test(test_kiosk_wrap  ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_wrap.c  kiosk_logic)
 # A pack's pictures decoded from memory and scaled (kiosk/pictures.c, SDL2_image).
 sk_unit_test(test_kiosk_pictures ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_pictures.c kiosk_pictures sk_crypto)
+# render.c's text blend (kiosk/textblend.c) against the real SDL_BlitSurface, every
+# coverage and background value (amd64, and arm64 under qemu in the cross build).
+sk_unit_test(test_kiosk_blend ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_blend.c kiosk_logic PkgConfig::SDL2)
 if(NOT WIN32) # FIFOs and symbolic links on a stick
 sk_unit_test(test_kiosk_media ${CMAKE_CURRENT_SOURCE_DIR}/test_kiosk_media.c kiosk_logic)
 endif()
