@@ -103,6 +103,7 @@ static long peak_rss_kib(void)
  * cstore_read.c's map size), which are not the export's memory. */
 static struct {
     pthread_t thread;
+    bool running;   /* the sampler was started (only the main thread reads it) */
     pthread_mutex_t mu;
     bool stop;
     long peak_kib;
@@ -140,13 +141,13 @@ static void anon_start(void)
 {
     anon.stop = false;
     anon.peak_kib = 0;
-    if (pthread_create(&anon.thread, NULL, anon_sampler, NULL) != 0)
-        anon.peak_kib = -1;
+    anon.running = pthread_create(&anon.thread, NULL, anon_sampler, NULL) == 0;
 }
 
 static long anon_stop(void)
 {
-    if (anon.peak_kib < 0)
+    /* Not anon.peak_kib: the sampler writes it until it is joined (TSan). */
+    if (!anon.running)
         return -1;
     pthread_mutex_lock(&anon.mu);
     anon.stop = true;

@@ -44,6 +44,11 @@ struct sk_cstore {
  * *version (may be NULL) gets its schema version. */
 sk_status cstore_check_schema(cdb *db, int64_t *version, sk_error *err);
 
+/* cstore_read.c: map a SQLite store's file for a pass that reads much of
+ * it (on: PRAGMA mmap_size, bounded) or drop the map again (off).  Returns
+ * whether the store is mapped now; PostgreSQL is never mapped. */
+bool cstore_map(sk_cstore *cs, bool on);
+
 /* cdb_prepare of a statement that does not stream. */
 static inline sk_status cstore_prepare(cdb *db, const char *sql, cdb_stmt **out, sk_error *err)
 {

@@ -101,6 +101,30 @@ sk_status sk_cstore_forms(sk_cstore *cs, const sk_study_pub *study, sk_cstore_fo
     return SK_OK;
 }
 
+/* Why a map, and why a read error on a mapped page (SIGBUS, which ends
+ * survey-sync, instead of SQLITE_IOERR and a sentence) is acceptable:
+ * without it SQLite reads every 4 KiB page with its own pread() system call,
+ * and export, report and status read every page of the records table;
+ * measured in bench/README.md (bench_export, "the map, kept or not").
+ * The map is a window on the page cache the reads went through anyway,
+ * read-only (SQLite writes with write(), never through the map), and held
+ * only while a pass reads: set before and dropped after it.  A read error
+ * on a mapped page needs the disk to fail under the store or something
+ * other than SQLite to truncate the file while a read transaction holds
+ * its lock; either way no output is half-written (export writes beside its
+ * files and renames them only when the pass has succeeded) and the store
+ * itself is not touched, so the researcher loses a message, not data. */
+bool cstore_map(sk_cstore *cs, bool on)
+{
+    if (cdb_backend(cs->db) != CDB_SQLITE)
+        return false;
+    if (!on) {
+        cdb_exec(cs->db, "PRAGMA mmap_size=0", "unmapping the store", NULL);
+        return false;
+    }
+    return cdb_exec(cs->db, "PRAGMA mmap_size=" MAP_BYTES, "mapping the store", NULL) == SK_OK;
+}
+
 sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const char *form_version,
                                    sk_record_fn fn, void *user, sk_error *err)
 {
@@ -117,15 +141,16 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
                                 " ORDER BY device, seq";
     /* Streamed: on PostgreSQL a cursor read in batches, so memory stays flat;
      * fn may run other statements meanwhile (sk_cstore_note_unreadable).
-     * On SQLite the pass reads the file through a memory map: a read()
-     * system call per 4 KiB page cost about a tenth of export's time
-     * (bench_export); the map is dropped again when the pass ends. */
-    bool mapped = cdb_backend(cs->db) == CDB_SQLITE &&
-                  cdb_exec(cs->db, "PRAGMA mmap_size=" MAP_BYTES, "mapping the store", NULL) == SK_OK;
+     * On SQLite the pass reads the file through a memory map (cstore_map);
+     * the map is dropped again when the pass ends. */
+    bool mapped = cstore_map(cs, true);
     cdb_stmt *s = NULL;
     sk_status st = cdb_prepare(cs->db, sql, CDB_STREAM, &s, err);
-    if (st != SK_OK)
+    if (st != SK_OK) {
+        if (mapped)
+            cstore_map(cs, false);
         return st;
+    }
     if (form_id) {
         cdb_bind_text(s, 1, form_id);
         cdb_bind_text(s, 2, form_version);
@@ -152,7 +177,7 @@ sk_status sk_cstore_foreach_record(sk_cstore *cs, const char *form_id, const cha
         st = cdb_fail(cs->db, "reading the records", err);
     cdb_finalize(s);
     if (mapped)
-        cdb_exec(cs->db, "PRAGMA mmap_size=0", "unmapping the store", NULL);
+        cstore_map(cs, false);
     return st;
 }
 

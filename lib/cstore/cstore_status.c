@@ -296,10 +296,16 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
         return sk_error_set(err, SK_ERR_ARG,
                             "sk_cstore_status_get needs a store and an out pointer");
     sk_cstore_status res = {0};
+    /* The counts read every row of the records table, twice (kind, then
+     * unreadable): through the map, as export's pass (cstore_map). */
+    bool mapped = cstore_map(cs, true);
     /* One read transaction so the rows and ranges describe the same moment. */
     sk_status st = cdb_begin(cs->db, CDB_READ, err);
-    if (st != SK_OK)
+    if (st != SK_OK) {
+        if (mapped)
+            cstore_map(cs, false);
         return st;
+    }
     sk_study_pub study;
     st = cstore_study_get(cs, &study, &res.pinned, err);
     if (st == SK_OK && res.pinned)
@@ -313,6 +319,8 @@ sk_status sk_cstore_status_get(sk_cstore *cs, sk_cstore_status *out, sk_error *e
     if (st == SK_OK)
         st = read_uploads(cs, &res, err);
     cdb_rollback(cs->db);
+    if (mapped)
+        cstore_map(cs, false);
     if (st != SK_OK) {
         sk_cstore_status_free(&res);
         return st;

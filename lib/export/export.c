@@ -155,16 +155,24 @@ static void time_cell(ex_table *t, int64_t ms)
 
 /* What the export knows of one response record's skip logic. */
 typedef struct asked_ctx {
-    sk_answers copy;
-    sk_run *run;       /* NULL when the form has no relevance at all */
+    sk_run *run;       /* NULL when the form has no relevance at all; the reader's */
     int last_reached;  /* incomplete: the last question answered (form order); else n_q */
 } asked_ctx;
 
+/* The skip logic of a response record, worked out by the thread that opened
+ * it (reader.c): only a form with relevance needs it. */
+static void prep_record(const void *user, const sk_record_header *h, const sk_answers *a,
+                        export_prep *p)
+{
+    const export_run *x = user;
+    if (x->any_relevance && (h->kind == SK_REC_RESPONSE || h->kind == SK_REC_INCOMPLETE))
+        export_prep_skip_logic(x->form, x->lang, h, a, p);
+}
+
 static sk_status asked_begin(export_run *x, const sk_record_header *h, const sk_answers *a,
-                             const char *dev, asked_ctx *c, sk_error *err)
+                             export_prep *p, asked_ctx *c, sk_error *err)
 {
     const sk_form *f = x->form;
-    sk_answers_init(&c->copy);
     c->run = NULL;
     c->last_reached = (int)f->n_q;
     if (h->kind == SK_REC_INCOMPLETE) {
@@ -177,21 +185,15 @@ static sk_status asked_begin(export_run *x, const sk_record_header *h, const sk_
     }
     if (!x->any_relevance)
         return SK_OK;
-    /* Relevance is decided on a copy: sk_run_update may fill defaults and
-     * drop hidden answers, and the export writes what was recorded. */
-    sk_status st = sk_answers_copy(&c->copy, a);
-    if (st != SK_OK)
-        return sk_error_set(err, SK_ERR_NOMEM, "out of memory exporting a record");
-    st = sk_run_new(f, &c->copy, x->lang, dev, &c->run, err);
-    if (st == SK_OK)
-        st = sk_run_update(c->run, a->finished_ms ? a->finished_ms : a->started_ms, err);
-    return st;
-}
-
-static void asked_end(asked_ctx *c)
-{
-    sk_run_free(c->run);
-    sk_answers_free(&c->copy);
+    if (!p->run && p->st == SK_OK)   /* not worked out where it was opened */
+        export_prep_skip_logic(f, x->lang, h, a, p);
+    if (p->st != SK_OK) {
+        if (err)
+            *err = p->err;
+        return p->st;
+    }
+    c->run = p->run;
+    return SK_OK;
 }
 
 /* The state of question qi's cell when its recorded value is v. */
@@ -276,17 +278,15 @@ static void value_cells(export_run *x, ex_table *t, const int *qs, size_t n, con
 }
 
 static sk_status response_row(export_run *x, const sk_record_header *h, const sk_answers *a,
-                              sk_error *err)
+                              export_prep *p, sk_error *err)
 {
     ex_table *t = &x->tab[T_RESPONSES];
     char rid[2 * SK_RECORD_ID_SIZE + 1], dev[2 * SK_DEVICE_ID_SIZE + 1];
     record_ids(h, rid, dev);
     asked_ctx ac;
-    sk_status st = asked_begin(x, h, a, dev, &ac, err);
-    if (st != SK_OK) {
-        asked_end(&ac);
+    sk_status st = asked_begin(x, h, a, p, &ac, err);
+    if (st != SK_OK)
         return st;
-    }
     tab_cell(t, rid, rid, CELL_VALUE);
     tab_cell(t, a->sitting_id, a->sitting_id, CELL_VALUE);
     tab_cell(t, dev, dev, CELL_VALUE);
@@ -331,7 +331,6 @@ static sk_status response_row(export_run *x, const sk_record_header *h, const sk
             sk_run_set_instance(ac.run, 0);
         labels.nomem |= rt->nomem || (rt->csv && rt->csv->nomem);
     }
-    asked_end(&ac);
     bool nomem = labels.nomem;
     xb_free(&labels);
     tab_end_row(t);
@@ -433,7 +432,7 @@ static void identifiers_row(export_run *x, const sk_record_header *h, const sk_a
 
 /* One opened record, in store order (reader.c opens them on every core). */
 static sk_status on_record(void *user, const sk_record_header *clear, const sk_record_header *hp,
-                           sk_answers *ap, sk_error *err)
+                           sk_answers *ap, export_prep *p, sk_error *err)
 {
     export_run *x = user;
     (void)clear;
@@ -442,10 +441,10 @@ static sk_status on_record(void *user, const sk_record_header *clear, const sk_r
     sk_status st = SK_OK;
     switch (h.kind) {
     case SK_REC_RESPONSE:
-        st = response_row(x, &h, &a, err);
+        st = response_row(x, &h, &a, p, err);
         break;
     case SK_REC_INCOMPLETE:
-        st = response_row(x, &h, &a, err);
+        st = response_row(x, &h, &a, p, err);
         if (st == SK_OK && has_consent_answers(x, &a))
             consent_row(x, &h, &a);
         break;
@@ -640,7 +639,7 @@ static sk_status export_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_s
         st = tab_begin(&rt->tab, csv ? &rt->csv : NULL, spool, err);
     }
     if (st == SK_OK)
-        st = export_read(cs, cf, key, NULL, on_record, &x, skipped, err);
+        st = export_read(cs, cf, key, NULL, prep_record, &x, on_record, &x, skipped, err);
     for (int i = 0; i < T_COUNT && st == SK_OK; i++)
         if (x.tab[i].nomem || (csv && x.csv[i].nomem))
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory writing the %s table",

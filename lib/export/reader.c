@@ -9,13 +9,21 @@
  * depend on.  Memory stays flat: at most RING batches of records are in
  * flight (below); when the ring is full the calling thread opens a batch
  * itself instead of waiting.  The plaintext answers live only in memory, as
- * before, and are wiped when freed (sk_answers_free). */
+ * before, and are wiped when freed (sk_answers_free).
+ *
+ * The skip logic of a record (export_prep: sk_run_update on a copy of its
+ * answers, ~20,000 instructions) is worked out by the thread that opened
+ * it, not by the calling thread: what the calling thread does per record
+ * (reading the store, writing the row, counting) is the part that does not
+ * spread over the cores, and at two threads it was what the report waited
+ * on (bench/README.md). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "reader.h"
+#include "sk/keys.h"
 #include "sk/cstore.h"
 #include "sk/export.h"
 #include "sk/record.h"
@@ -39,6 +47,7 @@ typedef struct item {
     size_t off, len;           /* its sealed bytes in the batch's buffer */
     sk_record_header clear, h;
     sk_answers a;
+    export_prep prep;          /* when why is SK_OK */
     sk_status why;             /* SK_OK: h and a are filled */
     char reason[600];
 } item;
@@ -60,6 +69,8 @@ typedef struct reader {
     bool stop;
     const sk_study_key *key;
     export_want_fn want;
+    export_prep_fn prep;
+    const void *prep_user;
     export_take_fn take;
     void *user;
     sk_unreadable_list *skipped;
@@ -82,6 +93,51 @@ int export_thread_count(void)
     return cpus > 1 ? (int)(cpus < MAX_WORKERS + 1 ? cpus : MAX_WORKERS + 1) : 1;
 }
 
+static void prep_init(export_prep *p)
+{
+    sk_answers_init(&p->copy);
+    p->run = NULL;
+    p->st = SK_OK;
+}
+
+static void prep_free(export_prep *p)
+{
+    sk_run_free(p->run);
+    p->run = NULL;
+    sk_answers_free(&p->copy);
+}
+
+void export_prep_skip_logic(const sk_form *f, int lang, const sk_record_header *h,
+                            const sk_answers *a, export_prep *p)
+{
+    char dev[2 * SK_DEVICE_ID_SIZE + 1];
+    sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
+    /* On a copy: sk_run_update may fill defaults and drop hidden answers,
+     * and export and report use what was recorded. */
+    p->st = sk_answers_copy(&p->copy, a);
+    if (p->st != SK_OK) {
+        p->st = sk_error_set(&p->err, SK_ERR_NOMEM, "out of memory reading the records");
+        return;
+    }
+    sk_run *run = NULL;
+    p->st = sk_run_new(f, &p->copy, lang, dev, &run, &p->err);
+    if (p->st == SK_OK)
+        p->st = sk_run_update(run, a->finished_ms ? a->finished_ms : a->started_ms, &p->err);
+    p->run = run;   /* freed with the record, also when the update failed */
+}
+
+/* Open and parse a wanted record, and work out its skip logic. */
+static sk_status open_one(const reader *r, const uint8_t *blob, size_t len, sk_answers *a,
+                          sk_record_header *h, export_prep *p, char *reason, size_t size)
+{
+    sk_answers_init(a);
+    prep_init(p);
+    sk_status why = export_open_answers(blob, len, r->key, a, h, reason, size);
+    if (why == SK_OK && r->prep)
+        r->prep(r->prep_user, h, a, p);
+    return why;
+}
+
 /* Open and parse every wanted record of a batch (no lock held: the batch is
  * ours while WORKING). */
 static void open_batch(const reader *r, batch *b)
@@ -90,9 +146,8 @@ static void open_batch(const reader *r, batch *b)
         item *it = &b->items[i];
         if (!it->open)
             continue;
-        sk_answers_init(&it->a);
-        it->why = export_open_answers(b->buf + it->off, it->len, r->key, &it->a, &it->h,
-                                      it->reason, sizeof it->reason);
+        it->why = open_one(r, b->buf + it->off, it->len, &it->a, &it->h, &it->prep, it->reason,
+                           sizeof it->reason);
         b->opened = i + 1;
     }
 }
@@ -129,8 +184,10 @@ static void *worker(void *arg)
 static void clear_batch(batch *b)
 {
     for (size_t i = 0; i < b->opened; i++)
-        if (b->items[i].open)
+        if (b->items[i].open) {
+            prep_free(&b->items[i].prep);
             sk_answers_free(&b->items[i].a);
+        }
     b->n = b->opened = b->used = 0;
     b->state = S_FREE;
 }
@@ -143,9 +200,9 @@ static sk_status deliver(reader *r, batch *b, sk_error *err)
     for (size_t i = 0; i < b->n && st == SK_OK; i++) {
         item *it = &b->items[i];
         if (!it->open)
-            st = r->take(r->user, &it->clear, NULL, NULL, err);
+            st = r->take(r->user, &it->clear, NULL, NULL, NULL, err);
         else if (it->why == SK_OK)
-            st = r->take(r->user, &it->clear, &it->h, &it->a, err);
+            st = r->take(r->user, &it->clear, &it->h, &it->a, &it->prep, err);
         else if (it->why == SK_ERR_NOMEM)
             st = sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
         else
@@ -203,18 +260,19 @@ static sk_status inline_record(reader *r, const sk_record_header *hdr, bool open
                                const uint8_t *blob, size_t len, sk_error *err)
 {
     if (!open)
-        return r->take(r->user, hdr, NULL, NULL, err);
+        return r->take(r->user, hdr, NULL, NULL, NULL, err);
     sk_record_header h;
     sk_answers a;
-    sk_answers_init(&a);
+    export_prep p;
     char reason[600];
-    sk_status st, why = export_open_answers(blob, len, r->key, &a, &h, reason, sizeof reason);
+    sk_status st, why = open_one(r, blob, len, &a, &h, &p, reason, sizeof reason);
     if (why == SK_OK)
-        st = r->take(r->user, hdr, &h, &a, err);
+        st = r->take(r->user, hdr, &h, &a, &p, err);
     else if (why == SK_ERR_NOMEM)
         st = sk_error_set(err, why, "out of memory reading the records");
     else
         st = unreadable_add(r->skipped, hdr, why, reason, err);
+    prep_free(&p);
     sk_answers_free(&a);
     return st;
 }
@@ -269,14 +327,16 @@ static int on_record(void *user, const sk_record_header *hdr, const uint8_t *blo
 }
 
 sk_status export_read(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key *key,
-                      export_want_fn want, export_take_fn take, void *user,
-                      sk_unreadable_list *skipped, sk_error *err)
+                      export_want_fn want, export_prep_fn prep, const void *prep_user,
+                      export_take_fn take, void *user, sk_unreadable_list *skipped, sk_error *err)
 {
     reader *r = calloc(1, sizeof *r);
     if (!r)
         return sk_error_set(err, SK_ERR_NOMEM, "out of memory reading the records");
     r->key = key;
     r->want = want;
+    r->prep = prep;
+    r->prep_user = prep_user;
     r->take = take;
     r->user = user;
     r->skipped = skipped;

@@ -223,8 +223,9 @@ typedef struct tally_run {
     sk_unreadable_list *skipped;
 } tally_run;
 
+/* p: the response's skip logic, worked out where it was opened (reader.c). */
 static sk_status tally_response(form_tally *t, const sk_record_header *h, const sk_answers *a,
-                                sk_error *err)
+                                export_prep *p, sk_error *err)
 {
     const sk_form *f = t->form;
     size_t col = 0;
@@ -233,11 +234,9 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
         int o = bv && *bv ? choice_index(f, t->by_q, bv) : -1;
         col = o >= 0 ? (size_t)o : t->n_by;
     }
-    /* Relevance is decided on a copy: sk_run_update may fill defaults and
-     * drop hidden answers, and the report must count what was recorded. */
-    sk_answers copy;
-    sk_answers_init(&copy);
-    sk_run *run = NULL;
+    if (!p->run && p->st == SK_OK)   /* not worked out where it was opened */
+        export_prep_skip_logic(f, t->lang, h, a, p);
+    sk_run *run = p->run;
     char dev[2 * SK_DEVICE_ID_SIZE + 1], rid[2 * SK_RECORD_ID_SIZE + 1];
     sk_hex(h->device_id, SK_DEVICE_ID_SIZE, dev);
     sk_hex(h->record_id, SK_RECORD_ID_SIZE, rid);
@@ -245,12 +244,10 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
     sk_status st = src.lang || !a->language
                        ? SK_OK
                        : sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
-    if (st == SK_OK)
-        st = sk_answers_copy(&copy, a);
-    if (st == SK_OK)
-        st = sk_run_new(f, &copy, t->lang, dev, &run, err);
-    if (st == SK_OK)
-        st = sk_run_update(run, a->finished_ms ? a->finished_ms : a->started_ms, err);
+    if (st == SK_OK && p->st != SK_OK) {
+        *err = p->err;
+        st = p->st;
+    }
     for (size_t i = 0; i < t->n_qs && st == SK_OK; i++) {
         qtally *qt = &t->qs[i];
         const sk_question *qq = &f->q[qt->q];
@@ -290,8 +287,6 @@ static sk_status tally_response(form_tally *t, const sk_record_header *h, const 
                 st = sk_error_set(err, SK_ERR_NOMEM, "out of memory counting answers");
         }
     }
-    sk_run_free(run);
-    sk_answers_free(&copy);
     /* Only a response that was counted may open the "No answer" column. */
     if (st == SK_OK && t->by_q >= 0 && col == t->n_by)
         t->no_answer_used = true;
@@ -317,9 +312,18 @@ static bool want_record(void *user, const sk_record_header *hdr)
     }
 }
 
+/* A response's skip logic, on the thread that opened it. */
+static void prep_record(const void *user, const sk_record_header *h, const sk_answers *a,
+                        export_prep *p)
+{
+    const form_tally *t = user;
+    if (h->kind == SK_REC_RESPONSE)
+        export_prep_skip_logic(t->form, t->lang, h, a, p);
+}
+
 /* An opened record, in store order. */
 static sk_status take_record(void *user, const sk_record_header *hdr, const sk_record_header *hp,
-                             sk_answers *a, sk_error *err)
+                             sk_answers *a, export_prep *p, sk_error *err)
 {
     tally_run *r = user;
     form_tally *t = r->t;
@@ -342,7 +346,7 @@ static sk_status take_record(void *user, const sk_record_header *hdr, const sk_r
     } else {
         sk_error why;
         sk_error_clear(&why);
-        st = tally_response(t, &h, a, &why);
+        st = tally_response(t, &h, a, p, &why);
         if (st == SK_OK) {
             t->responses++;
         } else if (st == SK_ERR_NOMEM) {
@@ -396,7 +400,7 @@ sk_status tally_form(sk_cstore *cs, const sk_cstore_form *cf, const sk_study_key
     }
     tally_run r = {t, key, skipped};
     if (st == SK_OK)
-        st = export_read(cs, cf, key, want_record, take_record, &r, skipped, err);
+        st = export_read(cs, cf, key, want_record, prep_record, t, take_record, &r, skipped, err);
     if (st != SK_OK)
         tally_free(t);
     return st;
