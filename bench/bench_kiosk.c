@@ -25,6 +25,15 @@
  * For comparison the same keys are first timed on the empty box, and the
  * paste (one input that wraps the whole entry afresh) is timed too.
  * The text part also runs after the page-turn table.
+ *
+ * Under X, run it on a server that does not reset between clients, as a
+ * desktop's does not:
+ *
+ *   SDL_VIDEODRIVER=x11 xvfb-run -a -s "-noreset -screen 0 1920x1080x24" bench_kiosk 5
+ *
+ * xvfb-run's default server resets whenever its last client leaves, so each
+ * kiosk after the first would wait ~100 ms for the reset that the previous
+ * kiosk's exit began (bench/README.md: the first frame under Xvfb).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -714,11 +714,10 @@ static bool handle_event(app *a, const SDL_Event *e, const testhook_events *te, 
         /* Shown or uncovered: the window surface still holds the last frame
          * (the software renderer draws into it and nothing else does), so
          * showing it again is enough.  Under X11 these arrive right after
-         * the first frame, which was drawn in full a second time; now only
-         * its rows with content are sent again (rn_show_again). */
+         * the first frame, which was drawn in full a second time. */
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
             e->window.event == SDL_WINDOWEVENT_SHOWN)
-            rn_show_again(a->r);
+            rn_present(a->r);
         return false;
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:

@@ -14,11 +14,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
-#if defined(__linux__) && defined(SDL_VIDEO_DRIVER_X11)
-#include <SDL_syswm.h>
-#include <dlfcn.h>
-#define RN_X11_FIRST_FRAME 1
-#endif
 
 #include "pictures.h"
 #include "textblend.h"
@@ -59,7 +54,6 @@ enum { FB_CJK, FB_SYMBOLS, N_FALLBACKS };
  * through a survey and was most of the kiosk's growth after its first
  * frame: bench_kiosk, bench/README.md). */
 #define TEXT_CACHE_MIN_BYTES (256u << 10)
-#define RN_MAX_RUNS 64                /* runs of rows sent by present_rows */
 
 typedef struct font_slot {
     rn_style style;
@@ -119,13 +113,6 @@ struct rn {
     size_t n_failed;
     unsigned tick;                    /* advances every frame, for LRU */
     bool direct;                      /* the software renderer: text is blended into the window surface */
-    bool presented;                   /* a frame has been shown */
-    kcolor bg;                        /* rn_begin's colour */
-    bool x11_bg_set;                  /* the X window's background is x11_bg (present_rows) */
-    kcolor x11_bg;
-    SDL_Rect runs[RN_MAX_RUNS];       /* present_rows: the rows of frame runs_tick with content */
-    int n_runs, content_rows, runs_w, runs_h;
-    unsigned runs_tick;
     bool missing_glyphs;
     const char *warning;
 };
@@ -783,122 +770,14 @@ bool rn_picture(rn *r, const void *data, size_t len, const char *name, krect dst
 void rn_begin(rn *r, kcolor bg)
 {
     r->tick++;
-    r->bg = bg;
     SDL_RenderSetClipRect(r->ren, NULL);
     SDL_SetRenderDrawColor(r->ren, bg.r, bg.g, bg.b, 255);
     SDL_RenderClear(r->ren);
 }
 
-/* The first frame on an X server, as the window's background colour plus the
- * rows that differ from it.
- *
- * SDL's X11 window surface is an XShm image that the server reads to show a
- * frame.  On the first frame the server touches each 4 KiB page of that
- * shared memory for the first time, one page fault each (2,025 pages at
- * 1080p), and on the machine this was measured on (a virtual machine where a
- * fault costs 15-50 us) those faults, not the kiosk's instructions, were
- * most of what made the 1080p launch slower than the 800x480 one
- * (bench/first_frame_cpu.py reports the X server's faults; bench/README.md).
- * The first page is mostly background (the welcome page at 1080p: 448 of
- * 1,080 rows hold anything else), so the server is asked to paint the
- * background itself (XSetWindowBackground, XClearWindow: a fill, no shared
- * memory read) and sent only the runs of rows with something in them.  The
- * window shows the same pixels.  Later frames are sent whole, as before; the
- * background set here is what the server paints under an expose, so when
- * the window is shown again (rn_show_again) the same rows are enough while
- * the frame's background is that colour.  Xlib is SDL's own (Debian's SDL
- * links libX11), looked up at run time, so the kiosk links nothing more and
- * a KMSDRM, Wayland, Windows or offscreen kiosk never comes here.  Returns
- * false, having sent nothing, whenever it does not apply. */
-static bool present_rows(rn *r, bool first)
-{
-#ifdef RN_X11_FIRST_FRAME
-    typedef int (*set_bg_fn)(Display *, Window, unsigned long);
-    typedef int (*clear_fn)(Display *, Window);
-    if (!r->direct || SDL_GetRenderTarget(r->ren) != NULL)
-        return false;
-    if (!first && (!r->x11_bg_set || r->x11_bg.r != r->bg.r || r->x11_bg.g != r->bg.g ||
-                   r->x11_bg.b != r->bg.b))
-        return false;
-    SDL_SysWMinfo wm;
-    SDL_VERSION(&wm.version);
-    if (!SDL_GetWindowWMInfo(r->win, &wm) || wm.subsystem != SDL_SYSWM_X11)
-        return false;
-    set_bg_fn set_bg = (set_bg_fn)dlsym(RTLD_DEFAULT, "XSetWindowBackground");
-    clear_fn clear = (clear_fn)dlsym(RTLD_DEFAULT, "XClearWindow");
-    if (!set_bg || !clear)
-        return false;
-    SDL_RenderFlush(r->ren); /* the frame is in the window surface */
-    SDL_Surface *s = SDL_GetWindowSurface(r->win);
-    /* XRGB8888 from a depth-24 TrueColor visual: a pixel's value is the X
-     * server's pixel value for that colour. */
-    if (!s || s->format->format != SDL_PIXELFORMAT_RGB888 || SDL_MUSTLOCK(s))
-        return false;
-    Uint32 bg = SDL_MapRGB(s->format, r->bg.r, r->bg.g, r->bg.b);
-    if (r->runs_tick != r->tick || r->runs_w != s->w || r->runs_h != s->h) {
-        /* A row is background when it is byte for byte rn_begin's clear
-         * (SDL_RenderClear writes exactly this value); any other row is sent,
-         * which is never wrong, only more.  memcmp keeps the scan of a 1080p
-         * frame near a million instructions (a pixel loop was ten). */
-        Uint32 *bg_row = malloc((size_t)s->w * sizeof *bg_row);
-        if (!bg_row)
-            return false;
-        for (int x = 0; x < s->w; x++)
-            bg_row[x] = bg;
-        r->n_runs = 0;
-        r->content_rows = 0;
-        for (int y = 0; y < s->h; y++) {
-            if (memcmp((const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch, bg_row,
-                       (size_t)s->w * sizeof *bg_row) == 0)
-                continue;
-            r->content_rows++;
-            SDL_Rect *last = r->n_runs ? &r->runs[r->n_runs - 1] : NULL;
-            if (last && last->y + last->h == y)
-                last->h++;
-            else if (r->n_runs < RN_MAX_RUNS)
-                r->runs[r->n_runs++] = (SDL_Rect){0, y, s->w, 1};
-            else
-                last->h = y + 1 - last->y; /* out of runs: the last one grows */
-        }
-        free(bg_row);
-        r->runs_tick = r->tick;
-        r->runs_w = s->w;
-        r->runs_h = s->h;
-    }
-    if (first) {
-        if (r->content_rows > s->h * 3 / 4)
-            return false; /* mostly content: the whole image costs the same */
-        set_bg(wm.info.x11.display, wm.info.x11.window, bg);
-        clear(wm.info.x11.display, wm.info.x11.window);
-        r->x11_bg = r->bg;
-        r->x11_bg_set = true;
-    }
-    /* On the same connection after the fill; SDL sends each run with
-     * XShmPutImage, then waits for the server (XSync). */
-    if (SDL_UpdateWindowSurfaceRects(r->win, r->runs, r->n_runs) != 0)
-        SDL_UpdateWindowSurface(r->win);
-    return true;
-#else
-    (void)r;
-    (void)first;
-    return false;
-#endif
-}
-
 void rn_present(rn *r)
 {
-    if (!r->presented) {
-        r->presented = true;
-        if (present_rows(r, true))
-            return;
-    }
     SDL_RenderPresent(r->ren);
-}
-
-void rn_show_again(rn *r)
-{
-    if (!present_rows(r, false))
-        SDL_RenderPresent(r->ren);
 }
 
 bool rn_screenshot(rn *r, const char *path, char *err, size_t err_size)

@@ -46,8 +46,6 @@ unsigned rn_window_id(const rn *r);
 /* A frame: begin clears to bg, present shows it. */
 void rn_begin(rn *r, kcolor bg);
 void rn_present(rn *r);
-/* Show the last presented frame again (the window was shown or uncovered). */
-void rn_show_again(rn *r);
 /* Save what has been drawn since rn_begin as a BMP (call before rn_present). */
 bool rn_screenshot(rn *r, const char *path, char *err, size_t err_size);
 
