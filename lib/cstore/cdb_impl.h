@@ -87,7 +87,7 @@ const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len);
 sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err);
 bool cdb_pg_in_txn(cdb *db);
 bool cdb_pg_same(cdb *a, cdb *b);
-sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, const char *what,
-                         sk_error *err);
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err);
 
 #endif

@@ -58,9 +58,10 @@ sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err)
 }
 bool cdb_pg_in_txn(cdb *db) { (void)db; return false; }
 bool cdb_pg_same(cdb *a, cdb *b) { (void)a; (void)b; return false; }
-sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, const char *what,
-                         sk_error *err)
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err)
 {
+    (void)wait;
     (void)sql;
     (void)data;
     (void)len;
@@ -660,8 +661,8 @@ const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len)
     return PQgetvalue(s->res, s->row, i); /* libpq ends every value with a NUL */
 }
 
-sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, const char *what,
-                         sk_error *err)
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err)
 {
     if (!settle(db))
         return cdb_pg_fail(db, what, err);
@@ -683,11 +684,16 @@ sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len,
     if (PQputCopyEnd(conn(db), ok ? NULL : "survey-sync could not send the rows") != 1)
         ok = false;
     /* The outcome is the next call's to collect (settle), also when sending
-     * failed: the server's answer says why. */
+     * failed: the server's answer says why; or this call's, when waiting. */
     db->pg_copy_pending = true;
     db->pg_copy_what = what;
-    if (!ok && !settle(db))
-        return cdb_pg_fail(db, what, err);
+    if (wait || !ok) {
+        bool stored = settle(db);
+        if (wait)
+            db->pg_copy_failed = false; /* the caller rolls back itself */
+        if (!stored)
+            return cdb_pg_fail(db, what, err);
+    }
     return SK_OK;
 }
 
