@@ -851,6 +851,61 @@ static void test_record_twice_in_a_bundle(void **state)
     free(other.blob);
 }
 
+/* A bundle whose records span several batches on PostgreSQL (3 rows in the
+ * --pg run: SK_TEST_PG_MERGE_BATCH), where a later batch holds a record the
+ * store has and one it has with other bytes: the earlier batches stay
+ * stored, the known one is present, the other a conflict, the new ones
+ * added; merged again, nothing is added. */
+static void test_held_record_in_a_later_batch(void **state)
+{
+    (void)state;
+    const kiosk *k = &kiosks[0];
+    assert_true(k->n >= 8);
+    char store[2200], path[2200];
+    fresh_store(store, sizeof store, "later.db");
+    enrol(store, k);
+    sk_error err;
+    /* record 5 with other bytes, and record 4 as it is, merged first */
+    kiosk early = *k;
+    early.n = 0;
+    rec other = {.h = k->recs[4].h};
+    assert_int_equal(sk_record_seal(&other.h, &the_study.key.pub, &k->key, "{\"other\":5}", 11,
+                                    &other.blob, &other.len, &err),
+                     SK_OK);
+    early.recs[early.n++] = k->recs[3];
+    early.recs[early.n++] = other;
+    tmp_path(path, sizeof path, "later-early.skb");
+    bundle(path, &early, &the_study, 1, 100);
+    sk_merge_stats s = merge_ok(store, path);
+    assert_int_equal(s.added, 2);
+    /* then records 1..8: batches (1 2 3) (4 5 6) (7 8) */
+    kiosk all = *k;
+    all.n = 8;
+    tmp_path(path, sizeof path, "later-all.skb");
+    bundle(path, &all, &the_study, 1, 100);
+    s = merge_ok(store, path);
+    assert_int_equal(s.added, 6);
+    assert_int_equal(s.present, 1);
+    assert_int_equal(s.conflicts, 1);
+    for (size_t i = 0; i < 8; i++)
+        assert_true(has_record(store, &k->recs[i]));
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 8);
+    /* the copy kept aside is record 5 as the kiosk sealed it: the first stays */
+    char sql[200], hash_hex[65];
+    uint8_t hash[32];
+    crypto_generichash(hash, sizeof hash, k->recs[4].blob, k->recs[4].len, NULL, 0);
+    sk_hex(hash, sizeof hash, hash_hex);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE blob_hash = x'%s'", hash_hex);
+    assert_int_equal(count(store, sql), 1);
+    assert_int_equal(count(store, "SELECT count(*) FROM conflicts"), 1);
+    s = merge_ok(store, path);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.present, 7);
+    assert_int_equal(s.conflicts, 1);
+    assert_int_equal(count(store, "SELECT count(*) FROM records"), 8);
+    free(other.blob);
+}
+
 static void test_device_key_mismatch(void **state)
 {
     (void)state;
@@ -2119,6 +2174,7 @@ static bool pg_setup(void)
     pg_admin_exec(sql);
     on_pg = true;
     setenv("SK_TEST_PG_BATCH", "3", 1);
+    setenv("SK_TEST_PG_MERGE_BATCH", "3", 1); /* merges span batches */
     return true;
 }
 
@@ -2148,6 +2204,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_damaged_bundles_change_nothing),
         cmocka_unit_test(test_conflict_kept_aside),
         cmocka_unit_test(test_record_twice_in_a_bundle),
+        cmocka_unit_test(test_held_record_in_a_later_batch),
         cmocka_unit_test(test_device_key_mismatch),
         cmocka_unit_test(test_foreign_and_draft_records),
         cmocka_unit_test(test_withdraw),

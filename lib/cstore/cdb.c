@@ -379,6 +379,22 @@ sk_status cdb_exec(cdb *db, const char *sql, const char *what, sk_error *err)
 #define CDB_PG_WRITE_BEGIN                                                                         \
     "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(1397441363)"
 
+sk_status cdb_copy_in(cdb *db, const char *sql, const void *data, size_t len, cdb_copy_mode mode,
+                      const char *what, sk_error *err)
+{
+    if (db->kind == CDB_PG)
+        return cdb_pg_copy_in(db, sql, data, len, mode == CDB_COPY_WAIT, what, err);
+    return sk_error_set_at(err, SK_ERR_UNSUPPORTED, db->name, NULL, 0, NULL,
+                           "COPY is PostgreSQL's; SQLite stores rows with INSERT while %s", what);
+}
+
+bool cdb_unique_violation(cdb *db)
+{
+    if (db->kind == CDB_PG)
+        return strcmp(db->pg_state, "23505") == 0;
+    return db->lite_rc == SQLITE_CONSTRAINT_PRIMARYKEY || db->lite_rc == SQLITE_CONSTRAINT_UNIQUE;
+}
+
 sk_status cdb_begin(cdb *db, cdb_txn kind, sk_error *err)
 {
     if (db->kind == CDB_PG && !cdb_pg_in_txn(db) && cdb_pg_reconnect(db, err) != SK_OK)

@@ -109,6 +109,26 @@ size_t cdb_column_bytes(cdb_stmt *s, int i);
 /* Rows changed by the last INSERT/UPDATE/DELETE of this statement. */
 int64_t cdb_changes(cdb_stmt *s);
 
+/* PostgreSQL only (SK_ERR_UNSUPPORTED on SQLite): run `sql`, a
+ * `COPY ... FROM STDIN` (it may follow other statements: "SAVEPOINT a; COPY
+ * ..."), with data as its whole input (for FORMAT binary: header, rows and
+ * trailer).  data is not used after the call returns.
+ *
+ * CDB_COPY_WAIT: wait for the server's outcome; a failure is this call's
+ * error (cdb_unique_violation tells a duplicate key), and the caller rolls
+ * back (to a savepoint, say).
+ * CDB_COPY_LATER: return once the data is handed to the connection, so that
+ * the caller works meanwhile (checks signatures) while the server ingests the
+ * rows; the connection's next call waits for the outcome first.  When the
+ * COPY failed, that call fails and cdb_fail says `what` (a string literal: it
+ * is kept) and why; every later call but a ROLLBACK fails the same way, so
+ * that nothing after it can commit. */
+typedef enum cdb_copy_mode { CDB_COPY_WAIT, CDB_COPY_LATER } cdb_copy_mode;
+sk_status cdb_copy_in(cdb *db, const char *sql, const void *data, size_t len, cdb_copy_mode mode,
+                      const char *what, sk_error *err);
+/* The last failure was a duplicate key (PostgreSQL: SQLSTATE 23505). */
+bool cdb_unique_violation(cdb *db);
+
 /* Run SQL without results (may hold several statements; no parameters). */
 sk_status cdb_exec(cdb *db, const char *sql, const char *what, sk_error *err);
 

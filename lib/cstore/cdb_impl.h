@@ -27,6 +27,11 @@ struct cdb {
     int pg_flags;             /* the open flags (CDB_READONLY), for a reconnection */
     struct cdb_pg_kept *pg_kept; /* CDB_KEEP statements prepared on this connection */
     size_t pg_n_kept;
+    /* cdb_copy_in: a COPY whose outcome the next call collects; when it
+     * failed, every call fails (saying pg_copy_what) until a ROLLBACK. */
+    bool pg_copy_pending;
+    bool pg_copy_failed;
+    const char *pg_copy_what;
 };
 
 /* A statement kept prepared on a PostgreSQL connection (CDB_KEEP). */
@@ -82,5 +87,7 @@ const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len);
 sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err);
 bool cdb_pg_in_txn(cdb *db);
 bool cdb_pg_same(cdb *a, cdb *b);
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err);
 
 #endif

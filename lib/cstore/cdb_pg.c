@@ -58,6 +58,15 @@ sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err)
 }
 bool cdb_pg_in_txn(cdb *db) { (void)db; return false; }
 bool cdb_pg_same(cdb *a, cdb *b) { (void)a; (void)b; return false; }
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err)
+{
+    (void)wait;
+    (void)sql;
+    (void)data;
+    (void)len;
+    return cdb_pg_fail(db, what, err);
+}
 
 #else
 
@@ -100,6 +109,32 @@ static void note_error(cdb *db, const PGresult *res)
             *nl = '\0';
     }
     snprintf(db->pg_state, sizeof db->pg_state, "%s", state ? state : "");
+}
+
+/* Collect the outcome of a COPY cdb_copy_in left running (every call on the
+ * connection does this first: libpq takes one command at a time).  False
+ * when it failed, then and on every call until a ROLLBACK: the server's
+ * transaction is aborted, and a COMMIT would end it without an error. */
+static bool settle(cdb *db)
+{
+    if (db->pg_copy_pending) {
+        db->pg_copy_pending = false;
+        bool ok = true;
+        PGresult *r;
+        while ((r = PQgetResult(conn(db)))) {
+            if (ok && PQresultStatus(r) != PGRES_COMMAND_OK) {
+                note_error(db, r);
+                ok = false;
+            }
+            PQclear(r);
+        }
+        if (ok && PQstatus(conn(db)) != CONNECTION_OK) {
+            note_error(db, NULL);
+            ok = false;
+        }
+        db->pg_copy_failed = !ok;
+    }
+    return !db->pg_copy_failed;
 }
 
 static bool has(const char *msg, const char *what)
@@ -215,6 +250,8 @@ static void add_kept(cdb *db, const char *sql, const char *name)
  * transaction is gone and the caller reports it. */
 sk_status cdb_pg_reconnect(cdb *db, sk_error *err)
 {
+    settle(db);
+    db->pg_copy_failed = false;
     if (PQstatus(conn(db)) == CONNECTION_OK) {
         /* a connection the server ended shows only when used: ask it */
         PGresult *r = PQexec(conn(db), "");
@@ -240,6 +277,8 @@ void cdb_pg_close(cdb *db)
 sk_status cdb_pg_fail(cdb *db, const char *what, sk_error *err)
 {
     const char *st = db->pg_state, *msg = db->pg_msg ? db->pg_msg : "unknown error";
+    if (db->pg_copy_failed && db->pg_copy_what) /* the COPY's error, met by a later call */
+        what = db->pg_copy_what;
     if (strcmp(st, "53100") == 0)
         return sk_error_set_at(err, SK_ERR_NOSPACE, db->name, NULL, 0, NULL,
                                "the PostgreSQL server's disk is full while %s; free some space "
@@ -342,6 +381,11 @@ sk_status cdb_pg_prepare(cdb_stmt *s, const char *sql, int flags, sk_error *err)
 /* Run a command (no parameters, no rows wanted); false on error (noted). */
 static bool run(cdb *db, const char *sql)
 {
+    bool rollback = strcmp(sql, "ROLLBACK") == 0;
+    if (!settle(db) && !rollback)
+        return false;
+    if (rollback)
+        db->pg_copy_failed = false;
     PGresult *r = PQexec(conn(db), sql);
     ExecStatusType t = PQresultStatus(r);
     bool ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
@@ -388,6 +432,8 @@ static PGresult *exec_args(cdb_stmt *s, const char *sql, pg_args *a)
         types[i] = p->type == 1 ? OID_INT8 : p->type == 2 ? OID_TEXT : p->type == 3 ? OID_BYTEA : 0;
     }
     PGconn *c = conn(s->db);
+    if (!settle(s->db))
+        return NULL; /* the callers settled first: never met */
     if (!sql && !s->prepared && (s->kept || s->runs >= 1)) {
         /* Kept, or the second run: worth a server-side plan. */
         snprintf(s->pg_name, sizeof s->pg_name, "sk%u", ++s->db->pg_next);
@@ -422,6 +468,9 @@ static int fetch(cdb_stmt *s)
     int batch = stream_batch();
     snprintf(sql, sizeof sql, "FETCH %d FROM %s", batch, s->cursor);
     PQclear(s->res);
+    s->res = NULL;
+    if (!settle(s->db))
+        return CDB_ERROR;
     s->res = PQexecParams(conn(s->db), sql, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(s->res) != PGRES_TUPLES_OK) {
         note_error(s->db, s->res);
@@ -436,6 +485,8 @@ static int fetch(cdb_stmt *s)
 static int open_stream(cdb_stmt *s)
 {
     cdb *db = s->db;
+    if (!settle(db))
+        return CDB_ERROR;
     if (!cdb_pg_in_txn(db)) {
         if (!run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ"))
             return CDB_ERROR;
@@ -480,6 +531,9 @@ int cdb_pg_step(cdb_stmt *s)
     }
     if (!s->executed) {
         PQclear(s->res);
+        s->res = NULL;
+        if (!settle(s->db))
+            return CDB_ERROR;
         s->res = exec_params(s, NULL);
         s->executed = true;
         ExecStatusType t = PQresultStatus(s->res);
@@ -607,6 +661,42 @@ const void *cdb_pg_value(cdb_stmt *s, int i, size_t *len)
     return PQgetvalue(s->res, s->row, i); /* libpq ends every value with a NUL */
 }
 
+sk_status cdb_pg_copy_in(cdb *db, const char *sql, const void *data, size_t len, bool wait,
+                         const char *what, sk_error *err)
+{
+    if (!settle(db))
+        return cdb_pg_fail(db, what, err);
+    PGresult *r = PQexec(conn(db), sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        note_error(db, r);
+        PQclear(r);
+        return cdb_pg_fail(db, what, err);
+    }
+    PQclear(r);
+    /* libpq takes an int: hand a large input over in pieces */
+    const char *p = data;
+    bool ok = true;
+    for (size_t off = 0; ok && off < len;) {
+        size_t n = len - off < ((size_t)1 << 30) ? len - off : (size_t)1 << 30;
+        ok = PQputCopyData(conn(db), p + off, (int)n) == 1;
+        off += n;
+    }
+    if (PQputCopyEnd(conn(db), ok ? NULL : "survey-sync could not send the rows") != 1)
+        ok = false;
+    /* The outcome is the next call's to collect (settle), also when sending
+     * failed: the server's answer says why; or this call's, when waiting. */
+    db->pg_copy_pending = true;
+    db->pg_copy_what = what;
+    if (wait || !ok) {
+        bool stored = settle(db);
+        if (wait)
+            db->pg_copy_failed = false; /* the caller rolls back itself */
+        if (!stored)
+            return cdb_pg_fail(db, what, err);
+    }
+    return SK_OK;
+}
+
 sk_status cdb_pg_exec(cdb *db, const char *sql, const char *what, sk_error *err)
 {
     if (!run(db, sql))
@@ -627,6 +717,8 @@ static bool same_str(const char *a, const char *b)
 /* The schema a connection's store lives in (search_path); malloc'd or NULL. */
 static char *schema_of(cdb *db)
 {
+    if (!settle(db))
+        return NULL;
     PGresult *r = PQexec(conn(db), "SELECT current_schema()");
     char *v = NULL;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
